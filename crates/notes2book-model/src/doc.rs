@@ -1,0 +1,450 @@
+//! The book, its chapters and their content.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::Span;
+
+/// The whole resolved book.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Book {
+    pub metadata: Metadata,
+    /// Chapters in reading order; [`ChapterId`] indexes this list.
+    pub chapters: Vec<Chapter>,
+    /// Nested table of contents: chapters and their headings.
+    pub toc: Vec<TocEntry>,
+    /// Every image reference in the book, in reading order; [`ImageId`] indexes this list.
+    pub images: Vec<ImageUse>,
+    /// The distinct files the images resolved to (filled by the asset resolver).
+    pub assets: Vec<AssetFile>,
+    /// Notes left out of the book (drafts), so the run can say which.
+    pub left_out: Vec<LeftOut>,
+}
+
+impl Book {
+    pub fn chapter(&self, id: ChapterId) -> Option<&Chapter> {
+        self.chapters.get(id.0 as usize)
+    }
+}
+
+/// Book-level metadata: from notes2book.yaml, else (for a one-note book) that note's front
+/// matter.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Metadata {
+    pub title: String,
+    pub subtitle: Option<String>,
+    pub authors: Vec<String>,
+    /// BCP 47 language tag; `en` unless configured.
+    pub language: String,
+    /// `YYYY-MM-DD` or an RFC 3339 date-time.
+    pub date: Option<String>,
+    pub identifier: Option<String>,
+    pub description: Option<String>,
+    pub publisher: Option<String>,
+    pub rights: Option<String>,
+    /// Tags and categories of all notes, sorted and deduplicated (EPUB subjects).
+    pub subjects: Vec<String>,
+    /// The newest `date`/`lastmod` among the notes (a fallback for the book's date).
+    pub newest_note_date: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct ChapterId(pub u32);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct ImageId(pub u32);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct AssetId(pub u32);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChapterKind {
+    /// An ordinary note.
+    Note,
+    /// The opening page of a section (`_index.md`, or a folder's title).
+    Section,
+    /// A part title from SUMMARY.md, with no text of its own.
+    Part,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Chapter {
+    pub id: ChapterId,
+    pub kind: ChapterKind,
+    /// Nesting depth in the book: 0 for top-level chapters, 1 inside a section, ...
+    pub depth: u8,
+    /// Source path relative to the input folder (`None` for parts).
+    pub path: Option<PathBuf>,
+    /// Book-unique XML id of the chapter's start, e.g. `ch-leap-seconds`.
+    pub anchor: String,
+    pub title: String,
+    /// Shorter title for the table of contents (`linkTitle`, or SUMMARY.md's label).
+    pub toc_title: Option<String>,
+    pub front: FrontMatter,
+    pub blocks: Vec<Block>,
+    /// Footnotes in order of first reference; `Inline::FootnoteRef::number` is 1-based into it.
+    pub footnotes: Vec<Footnote>,
+    pub span: Option<Span>,
+}
+
+/// Typed front matter; keys the model does not know are kept in `params`.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct FrontMatter {
+    pub format: Option<FrontMatterFormat>,
+    pub title: Option<String>,
+    pub link_title: Option<String>,
+    pub date: Option<String>,
+    pub lastmod: Option<String>,
+    pub publish_date: Option<String>,
+    pub draft: bool,
+    pub weight: i64,
+    pub description: Option<String>,
+    pub summary: Option<String>,
+    pub authors: Vec<String>,
+    pub tags: Vec<String>,
+    pub categories: Vec<String>,
+    pub slug: Option<String>,
+    pub aliases: Vec<String>,
+    pub lang: Option<String>,
+    pub params: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FrontMatterFormat {
+    Yaml,
+    Toml,
+    Json,
+}
+
+/// A front-matter value of any of the three formats.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    String(String),
+    List(Vec<Value>),
+    Map(BTreeMap<String, Value>),
+}
+
+impl Value {
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Text form of a scalar, as a shortcode `param` prints it.
+    pub fn display(&self) -> Option<String> {
+        match self {
+            Value::String(s) => Some(s.clone()),
+            Value::Bool(b) => Some(b.to_string()),
+            Value::Int(i) => Some(i.to_string()),
+            Value::Float(f) => Some(f.to_string()),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LeftOut {
+    pub path: PathBuf,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TocEntry {
+    /// Plain text: links, footnotes and formatting are flattened.
+    pub title: String,
+    pub chapter: ChapterId,
+    /// `None` for the chapter itself, else a heading id.
+    pub anchor: Option<String>,
+    /// 1 for chapters at depth 0, +1 per section depth and per heading level below.
+    pub level: u8,
+    pub children: Vec<TocEntry>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Footnote {
+    pub label: String,
+    pub blocks: Vec<Block>,
+    pub span: Option<Span>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Align {
+    None,
+    Left,
+    Center,
+    Right,
+}
+
+/// How an image reference was written; the resolver uses it to choose its rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImageSyntax {
+    Markdown,
+    Shortcode,
+    WikiEmbed,
+    Html,
+    Cover,
+}
+
+/// One place where the book shows an image.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImageUse {
+    /// The reference as written (`/images/x.png`, `x.png`, `https://...`).
+    pub src: String,
+    pub syntax: ImageSyntax,
+    /// Folder of the note that refers to it, relative to the input folder.
+    pub note_dir: PathBuf,
+    /// True when the note is a leaf bundle (`index.md`) whose folder holds its resources.
+    pub in_bundle: bool,
+    pub span: Option<Span>,
+    /// Filled by the asset resolver; `None` while unresolved, missing or remote.
+    pub asset: Option<AssetId>,
+    pub status: ImageStatus,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ImageStatus {
+    #[default]
+    Unresolved,
+    Found,
+    Missing,
+    Remote,
+    Refused,
+}
+
+/// A distinct image file, relative to the book's root.
+#[derive(Debug, Clone, Serialize)]
+pub struct AssetFile {
+    pub id: AssetId,
+    pub path: PathBuf,
+}
+
+/// Where a link goes, already resolved.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "to", rename_all = "snake_case")]
+pub enum LinkTarget {
+    External {
+        url: String,
+    },
+    Internal {
+        chapter: ChapterId,
+        anchor: Option<String>,
+    },
+    /// Could not be resolved (a warning was given): backends render the link's text only.
+    Unresolved,
+}
+
+/// How a link was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkSyntax {
+    Markdown,
+    Autolink,
+    Wiki,
+    /// Hugo `ref`/`relref` shortcode.
+    Ref,
+    /// A link made by a shortcode (youtube, vimeo, gist, ...).
+    Embed,
+    /// A figure's `link` argument.
+    Figure,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Link {
+    /// The destination as written.
+    pub dest: String,
+    pub target: LinkTarget,
+    pub syntax: LinkSyntax,
+    pub title: Option<String>,
+    pub content: Vec<Inline>,
+    pub span: Option<Span>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Inline {
+    Text(String),
+    Emph(Vec<Inline>),
+    Strong(Vec<Inline>),
+    Strike(Vec<Inline>),
+    /// Obsidian `==highlight==`.
+    Highlight(Vec<Inline>),
+    Code(String),
+    Link(Link),
+    Image {
+        image: ImageId,
+        alt: String,
+        title: Option<String>,
+        /// Requested width (`{width=60%}`, `![[x.png|300]]`, figure `width`).
+        width: Option<Length>,
+        span: Option<Span>,
+    },
+    /// 1-based index into the chapter's footnotes.
+    FootnoteRef {
+        number: u32,
+        span: Option<Span>,
+    },
+    Math {
+        tex: String,
+        span: Option<Span>,
+    },
+    SoftBreak,
+    HardBreak,
+    /// Raw inline HTML as written (backends sanitise and re-serialise it).
+    Html {
+        html: String,
+        span: Option<Span>,
+    },
+}
+
+/// A length given by the author.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Length {
+    Px(f32),
+    Percent(f32),
+    Em(f32),
+    Cm(f32),
+    Mm(f32),
+    In(f32),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ListItem {
+    /// `Some(checked)` for task-list items.
+    pub task: Option<bool>,
+    pub blocks: Vec<Block>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DefinitionItem {
+    pub term: Vec<Inline>,
+    pub definitions: Vec<Vec<Block>>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct CodeOptions {
+    pub line_numbers: bool,
+    pub line_number_start: u32,
+    /// Highlighted lines (1-based, inclusive ranges).
+    pub highlight_lines: Vec<(u32, u32)>,
+}
+
+/// A figure: an image shown as a block, with an optional caption.
+#[derive(Debug, Clone, Serialize)]
+pub struct Figure {
+    pub image: ImageId,
+    pub alt: String,
+    pub title: Option<String>,
+    pub caption: Vec<Inline>,
+    /// Attribution (`attr`) and its link (`attrlink`).
+    pub attribution: Option<String>,
+    pub attribution_link: Option<String>,
+    /// The image links here when clicked (`link`).
+    pub link: Option<Link>,
+    pub width: Option<Length>,
+    pub syntax: ImageSyntax,
+    pub span: Option<Span>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Block {
+    Paragraph {
+        content: Vec<Inline>,
+        span: Option<Span>,
+    },
+    Heading {
+        /// 1 to 6, as written in the note.
+        level: u8,
+        /// Book-unique XML id.
+        id: String,
+        classes: Vec<String>,
+        content: Vec<Inline>,
+        /// False for headings inside embeds and details, which are not in the TOC.
+        in_toc: bool,
+        span: Option<Span>,
+    },
+    BlockQuote {
+        blocks: Vec<Block>,
+        span: Option<Span>,
+    },
+    /// Obsidian callout or GFM alert.
+    Callout {
+        /// Canonical type: note, abstract, info, todo, tip, success, question, warning,
+        /// failure, danger, bug, example, quote.
+        kind: String,
+        /// The title as written, or `None` for the type's default title.
+        title: Option<Vec<Inline>>,
+        /// `Some(true)` folded (`-`), `Some(false)` foldable but open (`+`).
+        folded: Option<bool>,
+        blocks: Vec<Block>,
+        span: Option<Span>,
+    },
+    List {
+        /// Start number for ordered lists.
+        start: Option<u64>,
+        tight: bool,
+        items: Vec<ListItem>,
+        span: Option<Span>,
+    },
+    DefinitionList {
+        items: Vec<DefinitionItem>,
+        span: Option<Span>,
+    },
+    CodeBlock {
+        lang: Option<String>,
+        code: String,
+        options: CodeOptions,
+        span: Option<Span>,
+    },
+    Table {
+        align: Vec<Align>,
+        head: Vec<Vec<Inline>>,
+        rows: Vec<Vec<Vec<Inline>>>,
+        span: Option<Span>,
+    },
+    Figure(Figure),
+    /// Display math, kept as its TeX source.
+    Math {
+        tex: String,
+        span: Option<Span>,
+    },
+    /// A collapsible block (Hugo `details`).
+    Details {
+        summary: Vec<Inline>,
+        open: bool,
+        blocks: Vec<Block>,
+        span: Option<Span>,
+    },
+    /// The content of another note shown in place (Obsidian `![[Note]]`).
+    Embed {
+        /// The target as written (`Other note`, `Other note#Heading`).
+        target: String,
+        /// The embedded chapter; `None` only before linking.
+        chapter: Option<ChapterId>,
+        blocks: Vec<Block>,
+        span: Option<Span>,
+    },
+    /// Raw block HTML as written (backends sanitise and re-serialise it).
+    Html {
+        html: String,
+        span: Option<Span>,
+    },
+    Rule {
+        span: Option<Span>,
+    },
+}

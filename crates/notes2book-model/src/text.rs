@@ -1,0 +1,86 @@
+//! Small text helpers shared by the parser and the backends.
+
+use crate::{Block, Inline};
+
+/// The visible text of inlines, without markup: what a TOC entry or an `alt` shows.
+pub fn plain_text(inlines: &[Inline]) -> String {
+    let mut out = String::new();
+    push_plain(inlines, &mut out);
+    out
+}
+
+fn push_plain(inlines: &[Inline], out: &mut String) {
+    // Iterative so that deeply nested emphasis cannot overflow the stack.
+    let mut stack: Vec<std::slice::Iter<'_, Inline>> = vec![inlines.iter()];
+    while let Some(top) = stack.last_mut() {
+        let Some(inline) = top.next() else {
+            stack.pop();
+            continue;
+        };
+        match inline {
+            Inline::Text(t) | Inline::Code(t) => out.push_str(t),
+            Inline::Math { tex, .. } => out.push_str(tex),
+            Inline::SoftBreak | Inline::HardBreak => out.push(' '),
+            Inline::Emph(c) | Inline::Strong(c) | Inline::Strike(c) | Inline::Highlight(c) => {
+                stack.push(c.iter())
+            }
+            Inline::Link(l) => stack.push(l.content.iter()),
+            Inline::Image { alt, .. } => out.push_str(alt),
+            Inline::FootnoteRef { .. } | Inline::Html { .. } => {}
+        }
+    }
+}
+
+/// The plain text of a block list (used for embeds' and callouts' fallbacks).
+pub fn blocks_plain_text(blocks: &[Block]) -> String {
+    let mut out = String::new();
+    for b in blocks {
+        if let Block::Paragraph { content, .. } = b {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            push_plain(content, &mut out);
+        }
+    }
+    out
+}
+
+/// A heading id in the style of GitHub and Hugo: lower case, words joined by `-`,
+/// punctuation dropped. Letters outside ASCII are kept (they are valid in XML ids);
+/// the result always starts with a letter so it is a valid XML id.
+pub fn slugify(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut pending_dash = false;
+    for c in text.chars() {
+        if c.is_alphanumeric() {
+            if pending_dash && !out.is_empty() {
+                out.push('-');
+            }
+            pending_dash = false;
+            out.extend(c.to_lowercase());
+        } else if c == '-' || c == '_' || c.is_whitespace() {
+            pending_dash = true;
+        }
+    }
+    if out.is_empty() {
+        out.push_str("section");
+    }
+    if !out.starts_with(|c: char| c.is_alphabetic()) {
+        out.insert_str(0, "h-");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_xml_ids() {
+        assert_eq!(slugify("Leap seconds & smearing"), "leap-seconds-smearing");
+        assert_eq!(slugify("2. Install"), "h-2-install");
+        assert_eq!(slugify("Zürich — UTC"), "zürich-utc");
+        assert_eq!(slugify("!!!"), "section");
+        assert_eq!(slugify("snake_case_name"), "snake-case-name");
+    }
+}

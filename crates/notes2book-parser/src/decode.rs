@@ -1,0 +1,287 @@
+//! Bytes to text: BOM, line ends, legacy encodings and mojibake repair.
+
+use notes2book_model::{Diagnostic, FileId, SourceFile, Span};
+
+/// The decoded text of one file and what decoding had to do to it.
+#[derive(Debug)]
+pub struct Decoded {
+    pub text: String,
+    /// Diagnostics without a file id yet: (line, message, hint, code).
+    pub problems: Vec<Problem>,
+}
+
+#[derive(Debug)]
+pub struct Problem {
+    pub code: &'static str,
+    pub error: bool,
+    /// 1-based line and byte column in the decoded text.
+    pub line: usize,
+    pub col_byte: usize,
+    pub message: String,
+    pub hint: String,
+}
+
+impl Problem {
+    pub fn into_diagnostic(self, file: FileId, source: &SourceFile) -> Diagnostic {
+        let start = source.line_start(self.line) + self.col_byte;
+        let span = Span::new(file, start, start);
+        let d = if self.error {
+            Diagnostic::error(self.code, self.message)
+        } else {
+            Diagnostic::warning(self.code, self.message)
+        };
+        d.at(span).hint(self.hint)
+    }
+}
+
+/// Decode a note. `None` means the file is not text at all (a problem says why).
+pub fn decode(bytes: &[u8], fix_mojibake: bool) -> Result<Decoded, Problem> {
+    if looks_binary(bytes) {
+        return Err(Problem {
+            code: "binary-file",
+            error: true,
+            line: 1,
+            col_byte: 0,
+            message: "this file is not text (it contains NUL bytes)".into(),
+            hint: "rename it so it does not end in .md, or move it out of the notes folder".into(),
+        });
+    }
+    let mut problems = Vec::new();
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let text = match std::str::from_utf8(bytes) {
+        Ok(s) => normalize_line_ends(s),
+        Err(e) => {
+            let bad = e.valid_up_to();
+            let line = bytes[..bad].iter().filter(|&&b| b == b'\n').count() + 1;
+            let line_start = bytes[..bad]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |p| p + 1);
+            let (decoded, _, _) = encoding_rs::WINDOWS_1252.decode(bytes);
+            let text = normalize_line_ends(&decoded);
+            let col_byte = text
+                .lines()
+                .nth(line - 1)
+                .map(|l| {
+                    let prefix = String::from_utf8_lossy(&bytes[line_start..bad]);
+                    prefix.len().min(l.len())
+                })
+                .unwrap_or(0);
+            problems.push(Problem {
+                code: "not-utf8",
+                error: false,
+                line,
+                col_byte,
+                message: format!(
+                    "this file is not valid UTF-8 (byte 0x{:02X} here); it was read as Windows-1252",
+                    bytes[bad]
+                ),
+                hint: "check the accented characters on this page, then save the file as UTF-8"
+                    .into(),
+            });
+            text
+        }
+    };
+    if !fix_mojibake {
+        return Ok(Decoded { text, problems });
+    }
+    let text = repair_mojibake(text, &mut problems);
+    Ok(Decoded { text, problems })
+}
+
+fn looks_binary(bytes: &[u8]) -> bool {
+    bytes.iter().take(8192).any(|&b| b == 0)
+}
+
+fn normalize_line_ends(s: &str) -> String {
+    if !s.contains('\r') {
+        return s.to_owned();
+    }
+    s.replace("\r\n", "\n").replace('\r', "\n")
+}
+
+/// Characters that appear when UTF-8 is read as Latin-1 or Windows-1252: the first byte of
+/// a multi-byte sequence shows as one of these. A line without any of them is left alone.
+fn may_be_mojibake(line: &str) -> bool {
+    line.chars().any(|c| {
+        matches!(c, '\u{80}'..='\u{FF}')
+            || matches!(
+                c,
+                '€' | '‚'
+                    | 'ƒ'
+                    | '„'
+                    | '…'
+                    | '†'
+                    | '‡'
+                    | 'ˆ'
+                    | '‰'
+                    | 'Š'
+                    | '‹'
+                    | 'Œ'
+                    | 'Ž'
+                    | '‘'
+                    | '’'
+                    | '“'
+                    | '”'
+                    | '•'
+                    | '–'
+                    | '—'
+                    | '˜'
+                    | '™'
+                    | 'š'
+                    | '›'
+                    | 'œ'
+                    | 'ž'
+                    | 'Ÿ'
+            )
+    })
+}
+
+fn fixer_config() -> plsfix::TextFixerConfig {
+    // Encoding repairs only: the author's quotes, widths, ligatures, line breaks and
+    // normalisation form are theirs to keep.
+    plsfix::TextFixerConfig {
+        unescape_html: Some(false),
+        remove_terminal_escapes: false,
+        fix_encoding: true,
+        restore_byte_a0: false,
+        replace_lossy_sequences: false,
+        decode_inconsistent_utf8: true,
+        fix_c1_controls: true,
+        fix_latin_ligatures: false,
+        fix_character_width: false,
+        uncurl_quotes: false,
+        fix_line_breaks: false,
+        remove_control_chars: false,
+        normalization: None,
+        max_decode_length: 1_000_000,
+    }
+}
+
+fn repair_mojibake(text: String, problems: &mut Vec<Problem>) -> String {
+    if !text.lines().any(may_be_mojibake) {
+        return text;
+    }
+    let config = fixer_config();
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        let body = line.strip_suffix('\n').unwrap_or(line);
+        if !may_be_mojibake(body) {
+            out.push_str(line);
+            continue;
+        }
+        let fixed = plsfix::fix_text(body, Some(&config));
+        if fixed != body && !fixed.contains('\n') {
+            let (col_byte, before, after) = first_difference(body, &fixed);
+            problems.push(Problem {
+                code: "mojibake",
+                error: false,
+                line: i + 1,
+                col_byte,
+                message: format!("repaired mojibake: `{before}` became `{after}`"),
+                hint: "this text was UTF-8 read as Latin-1 or Windows-1252; save the repaired \
+                       text, or set `fix_mojibake: false` to keep it as written"
+                    .into(),
+            });
+            out.push_str(&fixed);
+        } else {
+            out.push_str(body);
+        }
+        if line.ends_with('\n') {
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Byte column (in the repaired line) and the differing words before and after.
+fn first_difference(before: &str, after: &str) -> (usize, String, String) {
+    let common_prefix = before
+        .char_indices()
+        .zip(after.chars())
+        .find(|((_, a), b)| a != b)
+        .map(|((i, _), _)| i)
+        .unwrap_or(before.len().min(after.len()));
+    let word_start = before[..common_prefix]
+        .rfind(char::is_whitespace)
+        .map_or(0, |i| i + 1);
+    let word = |s: &str| {
+        let rest = &s[word_start.min(s.len())..];
+        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        rest[..end].chars().take(40).collect::<String>()
+    };
+    (word_start, word(before), word(after))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dec(bytes: &[u8]) -> Decoded {
+        match decode(bytes, true) {
+            Ok(d) => d,
+            Err(p) => panic!("not decoded: {}", p.message),
+        }
+    }
+
+    #[test]
+    fn bom_and_line_ends() {
+        let d = dec(b"\xEF\xBB\xBFa\r\nb\rc\n");
+        assert_eq!(d.text, "a\nb\nc\n");
+        assert!(d.problems.is_empty());
+    }
+
+    #[test]
+    fn windows_1252_fallback() {
+        let d = dec(b"caf\xE9 \x93quoted\x94\n");
+        assert_eq!(d.text, "café “quoted”\n");
+        assert_eq!(d.problems.len(), 1);
+        assert_eq!(d.problems[0].code, "not-utf8");
+        assert_eq!(d.problems[0].col_byte, 3);
+    }
+
+    #[test]
+    fn mojibake_is_repaired_and_reported() {
+        let d = dec("ok line\nKÃ¼bernetes and naÃ¯ve cafÃ©\n".as_bytes());
+        assert_eq!(d.text, "ok line\nKübernetes and naïve café\n");
+        assert_eq!(d.problems.len(), 1);
+        assert_eq!(d.problems[0].line, 2);
+        assert!(
+            d.problems[0]
+                .message
+                .contains("`KÃ¼bernetes` became `Kübernetes`")
+        );
+        let d = dec("â€œquotedâ€\u{9d}\n".as_bytes());
+        assert_eq!(d.text, "“quoted”\n");
+    }
+
+    #[test]
+    fn correct_text_is_left_alone() {
+        let samples = [
+            "Zürich, Genève, Ångström — “quotes” ‘single’ … 10 °C ± 2",
+            "naïve café résumé façade œuvre Straße",
+            "日本語のテキスト、中文文本，한국어 텍스트",
+            "Ελληνικά κείμενα και русский текст",
+            "£5 and €10 · ¼ ½ ¾ © ® ™",
+            "INFORMAÇÃO, CORAÇÃO, Âge, à la carte, São Paulo, Ångström",
+        ];
+        for s in samples {
+            let d = dec(s.as_bytes());
+            assert_eq!(d.text, s, "changed correct text");
+            assert!(d.problems.is_empty(), "reported a repair in {s}");
+        }
+    }
+
+    #[test]
+    fn repair_can_be_switched_off() {
+        let Ok(d) = decode("KÃ¼bernetes".as_bytes(), false) else {
+            panic!()
+        };
+        assert_eq!(d.text, "KÃ¼bernetes");
+    }
+
+    #[test]
+    fn binary_is_refused() {
+        assert!(decode(b"PK\x03\x04\x00\x00", true).is_err());
+    }
+}

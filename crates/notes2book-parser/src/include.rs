@@ -1,0 +1,277 @@
+//! mdBook includes: `{{#include file}}`, `{{#include file:anchor}}`,
+//! `{{#include file:10:20}}` (also `:10:`, `::20`, `:10`) and `{{#rustdoc_include …}}`.
+//!
+//! Included text is spliced in before front matter and Markdown parsing; the [`SegMap`]
+//! keeps spans pointing into the included file. `rustdoc_include` shows only the selected
+//! lines (the hidden rest would not be shown in a book either). Lines with `ANCHOR:` and
+//! `ANCHOR_END:` markers are left out. Includes nest up to [`MAX_DEPTH`] deep; a cycle is
+//! an error.
+
+use std::path::{Path, PathBuf};
+
+use notes2book_model::vfs::{Vfs, normalize};
+use notes2book_model::{Diagnostic, FileId, Sources};
+
+use crate::segmap::{Builder, SegMap};
+
+pub const MAX_DEPTH: usize = 10;
+/// Largest file that may be included.
+pub const MAX_INCLUDE_BYTES: u64 = 8 * 1024 * 1024;
+
+pub struct Ctx<'a> {
+    pub vfs: &'a dyn Vfs,
+    /// The folder every include must stay inside (real path for the Vfs).
+    pub root: &'a Path,
+    pub sources: &'a mut Sources,
+    pub diags: &'a mut Vec<Diagnostic>,
+}
+
+/// Expand includes in `text`. Returns `None` when there are none.
+pub fn expand(
+    text: &str,
+    map: &SegMap,
+    dir: &Path,
+    stack: &mut Vec<PathBuf>,
+    ctx: &mut Ctx<'_>,
+) -> Option<(String, SegMap)> {
+    if !text.contains("{{#") {
+        return None;
+    }
+    let mut b = Builder::with_capacity(text.len());
+    let mut last = 0;
+    let mut pos = 0;
+    let mut changed = false;
+    while let Some(rel) = text[pos..].find("{{#") {
+        let at = pos + rel;
+        pos = at + 3;
+        let rest = &text[at + 3..];
+        let (kind_len, is_include) = if rest.starts_with("include ") {
+            (8, true)
+        } else if rest.starts_with("rustdoc_include ") {
+            (16, true)
+        } else {
+            (0, false)
+        };
+        if !is_include {
+            continue;
+        }
+        let Some(close) = text[at..].find("}}") else {
+            continue;
+        };
+        if text[at..at + close].contains('\n') {
+            continue;
+        }
+        // `\{{#include x}}` prints literally, without the backslash.
+        if at > 0 && text.as_bytes()[at - 1] == b'\\' {
+            b.copy_mapped(text, last..at - 1, map);
+            last = at;
+            changed = true;
+            continue;
+        }
+        let spec = text[at + 3 + kind_len..at + close].trim();
+        let end = at + close + 2;
+        b.copy_mapped(text, last..at, map);
+        last = end;
+        changed = true;
+        let span = map.span(at..end);
+        let (path_part, selector) = split_spec(spec);
+        let Some(path) = normalize(&dir.join(path_part)).filter(|p| p.starts_with(ctx.root)) else {
+            ctx.diags.push(
+                Diagnostic::error(
+                    "include-outside",
+                    format!("`{path_part}` is outside the book's folder; not included"),
+                )
+                .at(span)
+                .hint("include only files inside the book's folder"),
+            );
+            continue;
+        };
+        if stack.contains(&path) || stack.len() >= MAX_DEPTH {
+            ctx.diags.push(
+                Diagnostic::error("include-cycle", format!("`{path_part}` includes itself (directly or through other files), or includes nest deeper than {MAX_DEPTH}"))
+                    .at(span)
+                    .hint("remove the include that closes the cycle"),
+            );
+            continue;
+        }
+        let bytes = match ctx.vfs.read(&path, MAX_INCLUDE_BYTES) {
+            Ok(b) => b,
+            Err(e) => {
+                ctx.diags.push(
+                    Diagnostic::warning(
+                        "include-missing",
+                        format!("cannot include `{path_part}`: {e}"),
+                    )
+                    .at(span)
+                    .hint("check the path; it is relative to the note's folder"),
+                );
+                continue;
+            }
+        };
+        let inc_text = match crate::decode::decode(&bytes, false) {
+            Ok(d) => d.text,
+            Err(p) => {
+                ctx.diags.push(
+                    Diagnostic::warning(
+                        "include-binary",
+                        format!("cannot include `{path_part}`: {}", p.message),
+                    )
+                    .at(span),
+                );
+                continue;
+            }
+        };
+        let display = path.clone();
+        let file = match ctx.sources.find(&display) {
+            Some(f) => f,
+            None => ctx.sources.add(display, inc_text.clone()),
+        };
+        let mut sel = Builder::with_capacity(inc_text.len());
+        if let Err(msg) = select(&inc_text, selector, file, &mut sel) {
+            ctx.diags.push(
+                Diagnostic::warning("include-anchor", format!("`{spec}`: {msg}"))
+                    .at(span)
+                    .hint("mark the lines with `ANCHOR: name` and `ANCHOR_END: name` comments"),
+            );
+        }
+        let (sel_text, sel_map) = sel.finish();
+        let sub_dir = path.parent().unwrap_or(dir).to_path_buf();
+        stack.push(path);
+        match expand(&sel_text, &sel_map, &sub_dir, stack, ctx) {
+            Some((t, m)) => b.copy_mapped(&t, 0..t.len(), &m),
+            None => b.copy_mapped(&sel_text, 0..sel_text.len(), &sel_map),
+        }
+        stack.pop();
+    }
+    if !changed {
+        return None;
+    }
+    b.copy_mapped(text, last..text.len(), map);
+    Some(b.finish())
+}
+
+fn split_spec(spec: &str) -> (&str, &str) {
+    match spec.find(':') {
+        Some(i) => (spec[..i].trim(), spec[i + 1..].trim()),
+        None => (spec, ""),
+    }
+}
+
+fn is_anchor_line(line: &str) -> bool {
+    line.contains("ANCHOR:") || line.contains("ANCHOR_END:")
+}
+
+/// Copy the selected lines of `text` into `out`.
+fn select(text: &str, selector: &str, file: FileId, out: &mut Builder) -> Result<(), String> {
+    let lines: Vec<(usize, &str)> = text
+        .split_inclusive('\n')
+        .scan(0, |pos, l| {
+            let start = *pos;
+            *pos += l.len();
+            Some((start, l))
+        })
+        .collect();
+    let mut copy = |range: std::ops::Range<usize>| {
+        for &(start, line) in &lines[range] {
+            if !is_anchor_line(line) {
+                out.copy_direct(text, start..start + line.len(), file);
+            }
+        }
+    };
+    let n = lines.len();
+    let num = |s: &str| s.trim().parse::<usize>().ok();
+    if selector.is_empty() {
+        copy(0..n);
+        return Ok(());
+    }
+    let parts: Vec<&str> = selector.split(':').collect();
+    let all_numeric = parts
+        .iter()
+        .all(|p| p.trim().is_empty() || num(p).is_some());
+    if all_numeric {
+        let (from, to) = match parts.as_slice() {
+            [a] => (num(a).unwrap_or(1), num(a).unwrap_or(n)),
+            [a, b] => (num(a).unwrap_or(1), num(b).unwrap_or(n)),
+            _ => return Err("use `file:start:end`".into()),
+        };
+        let from = from.max(1).min(n + 1);
+        let to = to.min(n).max(from - 1);
+        copy(from - 1..to);
+        return Ok(());
+    }
+    let name = selector.trim();
+    let start = lines
+        .iter()
+        .position(|(_, l)| anchor_name(l, "ANCHOR:") == Some(name))
+        .ok_or_else(|| format!("no `ANCHOR: {name}` in the file; nothing included"))?;
+    let end = lines[start + 1..]
+        .iter()
+        .position(|(_, l)| anchor_name(l, "ANCHOR_END:") == Some(name))
+        .map_or(n, |e| start + 1 + e);
+    copy(start + 1..end);
+    Ok(())
+}
+
+fn anchor_name<'a>(line: &'a str, marker: &str) -> Option<&'a str> {
+    let i = line.find(marker)?;
+    let rest = line[i + marker.len()..].trim();
+    let end = rest
+        .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-'))
+        .unwrap_or(rest.len());
+    Some(&rest[..end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use notes2book_model::vfs::MemFs;
+
+    fn run(fs: &MemFs, note: &str) -> (String, Vec<Diagnostic>, SegMap) {
+        let mut sources = Sources::default();
+        let f = sources.add("book/a.md".into(), note.into());
+        let mut diags = Vec::new();
+        let mut ctx = Ctx {
+            vfs: fs,
+            root: Path::new("book"),
+            sources: &mut sources,
+            diags: &mut diags,
+        };
+        let map = SegMap::identity(f, note.len());
+        let out = expand(note, &map, Path::new("book"), &mut vec![], &mut ctx);
+        let (t, m) = out.unwrap_or((note.to_owned(), map));
+        (t, diags, m)
+    }
+
+    #[test]
+    fn whole_lines_and_anchors() {
+        let mut fs = MemFs::new();
+        fs.insert(
+            "book/code.rs",
+            "// ANCHOR: main\nfn main() {}\n// ANCHOR_END: main\nfn other() {}\n",
+        );
+        let (t, d, _) = run(&fs, "```\n{{#include code.rs}}\n```\n");
+        assert!(d.is_empty());
+        assert_eq!(t, "```\nfn main() {}\nfn other() {}\n\n```\n");
+        let (t, _, m) = run(&fs, "A {{#include code.rs:main}}B");
+        assert_eq!(t, "A fn main() {}\nB");
+        assert_eq!(m.map(2), (FileId(1), 16));
+        let (t, _, _) = run(&fs, "{{#rustdoc_include code.rs:4}}");
+        assert_eq!(t, "fn other() {}\n");
+        let (t, _, _) = run(&fs, "{{#include code.rs::2}}");
+        assert_eq!(t, "fn main() {}\n");
+        let (t, _, _) = run(&fs, "\\{{#include code.rs}}");
+        assert_eq!(t, "{{#include code.rs}}");
+    }
+
+    #[test]
+    fn refusals() {
+        let mut fs = MemFs::new();
+        fs.insert("book/self.md", "{{#include self.md}}");
+        let (_, d, _) = run(&fs, "{{#include ../../etc/passwd}}");
+        assert_eq!(d[0].code, "include-outside");
+        let (_, d, _) = run(&fs, "{{#include self.md}}");
+        assert_eq!(d[0].code, "include-cycle");
+        let (_, d, _) = run(&fs, "{{#include nope.rs}}");
+        assert_eq!(d[0].code, "include-missing");
+    }
+}

@@ -1,0 +1,350 @@
+//! Notes to model: the first half of the notes2book pipeline.
+//!
+//! [`parse_book`] discovers the notes under the input folder, reads and decodes them (BOM,
+//! line ends, Windows-1252, mojibake repair), splices in mdBook includes, then parses every
+//! note in parallel (front matter, Hugo shortcodes, Obsidian syntax, Markdown), orders the
+//! chapters, gives every heading a book-unique id, resolves embeds and links between notes,
+//! and builds the table of contents. It returns the [`Book`], the [`Sources`] its spans point
+//! into, and all diagnostics, in a stable order. It never prints and never panics on input.
+
+mod dates;
+mod decode;
+mod discover;
+mod frontmatter;
+mod include;
+mod link;
+mod listfix;
+mod markdown;
+mod note;
+mod obsidian;
+mod order;
+mod segmap;
+mod shortcode;
+mod summary;
+mod walk;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use notes2book_model::vfs::{EntryKind, Vfs};
+use notes2book_model::{Book, Diagnostic, Metadata, Sources, Value};
+use rayon::prelude::*;
+
+pub use dates::date_key;
+pub use discover::MAX_DIR_DEPTH;
+pub use include::{MAX_DEPTH as MAX_INCLUDE_DEPTH, MAX_INCLUDE_BYTES};
+pub use link::MAX_EMBED_DEPTH;
+pub use markdown::MAX_NESTING;
+pub use order::ChapterEntry;
+
+/// Largest note read; a larger file is an error diagnostic.
+pub const MAX_NOTE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Book metadata given by the configuration; anything unset falls back to the notes.
+#[derive(Debug, Clone, Default)]
+pub struct MetadataConfig {
+    pub title: Option<String>,
+    pub subtitle: Option<String>,
+    pub authors: Vec<String>,
+    pub language: Option<String>,
+    pub date: Option<String>,
+    pub identifier: Option<String>,
+    pub description: Option<String>,
+    pub publisher: Option<String>,
+    pub rights: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ParseOptions {
+    /// The notes folder.
+    pub input: PathBuf,
+    /// Include notes marked `draft: true`.
+    pub drafts: bool,
+    /// Repair mojibake (on by default).
+    pub fix_mojibake: bool,
+    /// Explicit chapter order (`chapters:` in the config).
+    pub chapters: Option<Vec<ChapterEntry>>,
+    pub metadata: MetadataConfig,
+    /// Values for the `param` shortcode when a note's front matter lacks them.
+    pub site_params: BTreeMap<String, Value>,
+    /// Folders under the input that are not notes (the output folder).
+    pub exclude: Vec<PathBuf>,
+}
+
+impl ParseOptions {
+    pub fn new(input: impl Into<PathBuf>) -> Self {
+        ParseOptions {
+            input: input.into(),
+            drafts: false,
+            fix_mojibake: true,
+            chapters: None,
+            metadata: MetadataConfig::default(),
+            site_params: BTreeMap::new(),
+            exclude: Vec::new(),
+        }
+    }
+}
+
+/// The result of parsing: the book, the sources its spans index, and every diagnostic.
+#[derive(Debug)]
+pub struct Parsed {
+    pub book: Book,
+    pub sources: Sources,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Parsed {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity == notes2book_model::Severity::Error)
+    }
+}
+
+/// Parse the notes under `opts.input` into a book. `sources` may already hold files (the
+/// config) whose spans the options refer to.
+pub fn parse_book(vfs: &dyn Vfs, opts: &ParseOptions, mut sources: Sources) -> Parsed {
+    let mut diags: Vec<Diagnostic> = Vec::new();
+    let input = opts.input.as_path();
+    if vfs.kind(input) != Some(EntryKind::Dir) {
+        diags.push(
+            Diagnostic::error(
+                "input-missing",
+                format!("the notes folder {} does not exist", input.display()),
+            )
+            .hint("pass the folder of your notes, e.g. `notes2book content/`"),
+        );
+        return Parsed {
+            book: Book::default(),
+            sources,
+            diagnostics: diags,
+        };
+    }
+    let tree = discover::walk(vfs, input, &opts.exclude, &mut diags);
+    let files = tree.all_files();
+
+    // Read and decode in parallel; register sources in path order (stable file ids).
+    let decoded: Vec<_> = files
+        .par_iter()
+        .map(|f| {
+            let bytes = vfs.read(&input.join(&f.rel), MAX_NOTE_BYTES);
+            let d = bytes.map(|b| decode::decode(&b, opts.fix_mojibake));
+            (f, d)
+        })
+        .collect();
+    let mut loaded = Vec::with_capacity(decoded.len());
+    for (f, result) in decoded {
+        match result {
+            Err(e) => {
+                let file = sources.add(input.join(&f.rel), String::new());
+                let what = if e.kind() == std::io::ErrorKind::PermissionDenied
+                    && e.to_string().contains("outside")
+                {
+                    "it leads outside the book's folders".to_owned()
+                } else {
+                    e.to_string()
+                };
+                diags.push(
+                    Diagnostic::error("note-unreadable", format!("cannot read this note: {what}"))
+                        .at(notes2book_model::Span::new(file, 0, 0))
+                        .hint("check that the file exists and is readable"),
+                );
+            }
+            Ok(Err(problem)) => {
+                let file = sources.add(input.join(&f.rel), String::new());
+                let src = sources.get(file).cloned();
+                if let Some(src) = src {
+                    diags.push(problem.into_diagnostic(file, &src));
+                }
+            }
+            Ok(Ok(d)) => {
+                let file = sources.add(input.join(&f.rel), d.text);
+                if let Some(src) = sources.get(file).cloned() {
+                    for p in d.problems {
+                        diags.push(p.into_diagnostic(file, &src));
+                    }
+                }
+                loaded.push((f.clone(), file));
+            }
+        }
+    }
+
+    // Includes read files: sequential, in path order.
+    let root = input.to_path_buf();
+    let mut notes_in: Vec<note::Loaded> = Vec::with_capacity(loaded.len());
+    for (f, file) in loaded {
+        let text = sources
+            .get(file)
+            .map(|s| s.text.clone())
+            .unwrap_or_default();
+        let map = segmap::SegMap::identity(file, text.len());
+        let dir = input.join(f.rel.parent().unwrap_or(Path::new("")));
+        let mut ctx = include::Ctx {
+            vfs,
+            root: &root,
+            sources: &mut sources,
+            diags: &mut diags,
+        };
+        let mut stack = vec![input.join(&f.rel)];
+        let (text, map) =
+            include::expand(&text, &map, &dir, &mut stack, &mut ctx).unwrap_or((text, map));
+        notes_in.push(note::Loaded {
+            file,
+            rel: f.rel.clone(),
+            text,
+            map,
+            bundle: f.bundle,
+        });
+    }
+
+    // Parse every note in parallel, collected in path order.
+    let mut notes: Vec<note::ParsedNote> = notes_in
+        .par_iter()
+        .map(|n| note::parse(n, &opts.site_params))
+        .collect();
+    for n in &mut notes {
+        diags.append(&mut n.diags);
+    }
+
+    // Reading order.
+    let mut orderer = order::Orderer::new(&notes, opts.drafts);
+    let summary_path = input.join("SUMMARY.md");
+    let slots = if let Some(entries) = &opts.chapters {
+        orderer.from_config(entries)
+    } else if vfs.kind(&summary_path) == Some(EntryKind::File) {
+        match vfs
+            .read(&summary_path, MAX_NOTE_BYTES)
+            .map(|b| decode::decode(&b, false))
+        {
+            Ok(Ok(d)) => {
+                let file = sources.add(summary_path.clone(), d.text.clone());
+                let entries = summary::parse(&d.text, file, &mut orderer.diags);
+                orderer.from_summary(&entries)
+            }
+            _ => {
+                orderer.diags.push(
+                    Diagnostic::error("summary-unreadable", "SUMMARY.md cannot be read")
+                        .hint("check that it is a readable UTF-8 text file"),
+                );
+                orderer.from_tree(&tree)
+            }
+        }
+    } else {
+        orderer.from_tree(&tree)
+    };
+    let left_out = std::mem::take(&mut orderer.left_out);
+    diags.append(&mut orderer.diags);
+    let home = tree
+        .index
+        .as_ref()
+        .and_then(|p| notes.iter().position(|n| &n.rel == p));
+    let home_front = home.map(|i| notes[i].front.clone());
+    let single_front = (slots.iter().filter(|s| s.note.is_some()).count() == 1)
+        .then(|| {
+            slots
+                .iter()
+                .find_map(|s| s.note)
+                .map(|i| (notes[i].front.clone(), notes[i].title.clone()))
+        })
+        .flatten();
+
+    let (mut chapters, images) = link::assemble(&slots, &mut notes, &mut diags);
+    let mut ix = link::Index::new(&chapters);
+    link::resolve_embeds(&mut chapters, &ix, &mut diags);
+    link::assign_ids(&mut chapters, &mut ix);
+    link::resolve_links(&mut chapters, &ix, &mut diags);
+    link::check_footnotes(&mut chapters, &mut diags);
+    let toc = link::toc(&chapters);
+
+    let metadata = metadata(opts, &chapters, home_front.as_ref(), single_front.as_ref());
+    if chapters.is_empty()
+        && !diags
+            .iter()
+            .any(|d| d.severity == notes2book_model::Severity::Error)
+    {
+        diags.push(
+            Diagnostic::error(
+                "book-empty",
+                format!("{} holds no notes to build a book from", input.display()),
+            )
+            .hint("add .md files, or build with --drafts if every note is a draft"),
+        );
+    }
+    let book = Book {
+        metadata,
+        chapters,
+        toc,
+        images,
+        assets: Vec::new(),
+        left_out,
+    };
+    Parsed {
+        book,
+        sources,
+        diagnostics: diags,
+    }
+}
+
+fn metadata(
+    opts: &ParseOptions,
+    chapters: &[notes2book_model::Chapter],
+    home: Option<&notes2book_model::FrontMatter>,
+    single: Option<&(notes2book_model::FrontMatter, Option<String>)>,
+) -> Metadata {
+    let cfg = &opts.metadata;
+    let fallback = single.map(|(f, _)| f).or(home);
+    let title = cfg
+        .title
+        .clone()
+        .or_else(|| single.and_then(|(_, t)| t.clone()))
+        .or_else(|| home.and_then(|h| h.title.clone()))
+        .or_else(|| {
+            opts.input
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| "Notes".into());
+    let mut subjects: Vec<String> = chapters
+        .iter()
+        .flat_map(|c| c.front.tags.iter().chain(&c.front.categories))
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect();
+    subjects.sort();
+    subjects.dedup();
+    let newest = chapters
+        .iter()
+        .flat_map(|c| [&c.front.date, &c.front.lastmod])
+        .flatten()
+        .filter_map(|d| date_key(d).map(|k| (k, d.clone())))
+        .max_by_key(|(k, _)| *k)
+        .map(|(_, d)| d);
+    let authors = if !cfg.authors.is_empty() {
+        cfg.authors.clone()
+    } else {
+        fallback.map(|f| f.authors.clone()).unwrap_or_default()
+    };
+    Metadata {
+        title,
+        subtitle: cfg.subtitle.clone(),
+        authors,
+        language: cfg
+            .language
+            .clone()
+            .or_else(|| fallback.and_then(|f| f.lang.clone()))
+            .unwrap_or_else(|| "en".into()),
+        date: cfg
+            .date
+            .clone()
+            .or_else(|| single.and_then(|(f, _)| f.date.clone())),
+        identifier: cfg.identifier.clone(),
+        description: cfg
+            .description
+            .clone()
+            .or_else(|| fallback.and_then(|f| f.description.clone())),
+        publisher: cfg.publisher.clone(),
+        rights: cfg.rights.clone(),
+        subjects,
+        newest_note_date: newest,
+    }
+}

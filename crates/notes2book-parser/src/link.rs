@@ -1,0 +1,714 @@
+//! Linking: chapters from the reading order, book-unique ids, embeds, links between notes,
+//! and the table of contents.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use notes2book_model::vfs::normalize;
+use notes2book_model::{
+    Block, Chapter, ChapterId, ChapterKind, Diagnostic, Footnote, ImageId, ImageUse, Inline,
+    LinkSyntax, LinkTarget, Span, TocEntry, plain_text, slugify,
+};
+
+use crate::note::ParsedNote;
+use crate::order::Slot;
+use crate::walk;
+
+/// Deepest chain of `![[embeds]]` followed.
+pub const MAX_EMBED_DEPTH: usize = 8;
+
+/// A path as written in a link or list, made relative and clean; `None` if it climbs out.
+pub fn clean_rel(p: &str) -> Option<PathBuf> {
+    let p = p.trim().trim_start_matches("./").trim_start_matches('/');
+    normalize(Path::new(p))
+}
+
+pub fn percent_decode(s: &str) -> String {
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+fn stem_of(rel: &Path) -> String {
+    let name = rel.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    if name == "index" || name == "_index" {
+        rel.parent()
+            .and_then(|p| p.file_name())
+            .and_then(|s| s.to_str())
+            .unwrap_or("index")
+            .to_owned()
+    } else {
+        name.to_owned()
+    }
+}
+
+/// Build the chapters in reading order and the book's image list.
+pub fn assemble(
+    slots: &[Slot],
+    notes: &mut [ParsedNote],
+    diags: &mut Vec<Diagnostic>,
+) -> (Vec<Chapter>, Vec<ImageUse>) {
+    let mut chapters = Vec::with_capacity(slots.len());
+    let mut images: Vec<ImageUse> = Vec::new();
+    let mut used = BTreeSet::new();
+    for slot in slots {
+        let id = ChapterId(chapters.len() as u32);
+        let Some(i) = slot.note else {
+            chapters.push(Chapter {
+                id,
+                kind: ChapterKind::Part,
+                depth: slot.depth,
+                path: None,
+                anchor: String::new(),
+                title: slot.label.clone().unwrap_or_default(),
+                toc_title: None,
+                front: Default::default(),
+                blocks: Vec::new(),
+                footnotes: Vec::new(),
+                span: slot.span,
+            });
+            continue;
+        };
+        if !used.insert(i) {
+            diags.push(
+                Diagnostic::warning(
+                    "chapter-twice",
+                    format!(
+                        "{} is listed twice; only its first place is used",
+                        notes[i].rel.display()
+                    ),
+                )
+                .at_opt(slot.span),
+            );
+            continue;
+        }
+        let note = &mut notes[i];
+        let offset = images.len() as u32;
+        images.append(&mut note.images);
+        let mut blocks = std::mem::take(&mut note.blocks);
+        let mut footnotes = std::mem::take(&mut note.footnotes);
+        if offset > 0 {
+            let mut shift = |inline: &mut Inline| {
+                if let Inline::Image { image, .. } = inline {
+                    *image = ImageId(image.0 + offset);
+                }
+            };
+            let mut shift_fig = |b: &mut Block| {
+                if let Block::Figure(f) = b {
+                    f.image = ImageId(f.image.0 + offset);
+                }
+            };
+            walk::inlines_mut(&mut blocks, &mut shift);
+            walk::blocks_mut(&mut blocks, &mut shift_fig);
+            for f in &mut footnotes {
+                walk::inlines_mut(&mut f.blocks, &mut shift);
+                walk::blocks_mut(&mut f.blocks, &mut shift_fig);
+            }
+        }
+        let title = note
+            .title
+            .clone()
+            .or_else(|| slot.label.clone())
+            .unwrap_or_else(|| stem_of(&note.rel));
+        let toc_title = note
+            .front
+            .link_title
+            .clone()
+            .or_else(|| slot.label.clone())
+            .filter(|t| t != &title);
+        chapters.push(Chapter {
+            id,
+            kind: slot.kind,
+            depth: slot.depth,
+            path: Some(note.rel.clone()),
+            anchor: String::new(),
+            title,
+            toc_title,
+            front: std::mem::take(&mut note.front),
+            blocks,
+            footnotes,
+            span: Some(note.span),
+        });
+    }
+    (chapters, images)
+}
+
+/// Lookup tables for resolving references to notes.
+pub struct Index {
+    by_path: BTreeMap<PathBuf, ChapterId>,
+    by_stem: BTreeMap<String, Vec<ChapterId>>,
+    by_title: BTreeMap<String, Vec<ChapterId>>,
+    by_url: BTreeMap<String, ChapterId>,
+    /// Per chapter: the id an author would write (local) → the book-unique id.
+    local_ids: Vec<BTreeMap<String, String>>,
+}
+
+fn url_of(ch: &Chapter) -> Option<String> {
+    let rel = ch.path.as_ref()?;
+    let dir = rel.parent().unwrap_or(Path::new(""));
+    let name = rel.file_name()?.to_str()?;
+    let url = if name == "_index.md" || name == "index.md" {
+        dir.to_string_lossy().into_owned()
+    } else {
+        let slug = ch.front.slug.clone().unwrap_or_else(|| stem_of(rel));
+        dir.join(slug).to_string_lossy().into_owned()
+    };
+    Some(
+        format!("/{}/", url.trim_matches('/'))
+            .replace("//", "/")
+            .to_lowercase(),
+    )
+}
+
+impl Index {
+    pub fn new(chapters: &[Chapter]) -> Self {
+        let mut ix = Index {
+            by_path: BTreeMap::new(),
+            by_stem: BTreeMap::new(),
+            by_title: BTreeMap::new(),
+            by_url: BTreeMap::new(),
+            local_ids: vec![BTreeMap::new(); chapters.len()],
+        };
+        for ch in chapters {
+            if ch.kind == ChapterKind::Part {
+                continue;
+            }
+            if let Some(rel) = &ch.path {
+                ix.by_path.insert(rel.clone(), ch.id);
+                ix.by_stem
+                    .entry(stem_of(rel).to_lowercase())
+                    .or_default()
+                    .push(ch.id);
+            }
+            ix.by_title
+                .entry(ch.title.trim().to_lowercase())
+                .or_default()
+                .push(ch.id);
+            if let Some(u) = url_of(ch) {
+                ix.by_url.entry(u).or_insert(ch.id);
+            }
+            for alias in &ch.front.aliases {
+                let a = format!("/{}/", alias.trim_matches('/')).to_lowercase();
+                ix.by_url.entry(a).or_insert(ch.id);
+            }
+        }
+        ix
+    }
+
+    fn path_lookup(&self, p: &Path) -> Option<ChapterId> {
+        if let Some(&c) = self.by_path.get(p) {
+            return Some(c);
+        }
+        let has_ext = p.extension().is_some_and(|e| e == "md" || e == "markdown");
+        if has_ext {
+            return None;
+        }
+        for cand in [
+            p.join("_index.md"),
+            p.join("index.md"),
+            p.with_extension("md"),
+            p.with_extension("markdown"),
+        ] {
+            if let Some(&c) = self.by_path.get(&cand) {
+                return Some(c);
+            }
+        }
+        None
+    }
+
+    /// A note named the way an Obsidian wikilink or a Hugo `ref` names it.
+    fn by_name(&self, name: &str, from_dir: &Path) -> Result<Option<ChapterId>, Vec<ChapterId>> {
+        let name = name.trim();
+        if let Some(p) = normalize(&from_dir.join(name)) {
+            if let Some(c) = self.path_lookup(&p) {
+                return Ok(Some(c));
+            }
+        }
+        if let Some(p) = clean_rel(name) {
+            if let Some(c) = self.path_lookup(&p) {
+                return Ok(Some(c));
+            }
+        }
+        let base = name.rsplit('/').next().unwrap_or(name);
+        let base = base
+            .strip_suffix(".md")
+            .or_else(|| base.strip_suffix(".markdown"))
+            .unwrap_or(base);
+        for table in [&self.by_stem, &self.by_title] {
+            if let Some(list) = table.get(&base.to_lowercase()) {
+                return if list.len() == 1 {
+                    Ok(Some(list[0]))
+                } else {
+                    Err(list.clone())
+                };
+            }
+        }
+        if let Some(list) = self.by_title.get(&name.to_lowercase()) {
+            return if list.len() == 1 {
+                Ok(Some(list[0]))
+            } else {
+                Err(list.clone())
+            };
+        }
+        Ok(None)
+    }
+
+    fn anchor_in(&self, ch: ChapterId, anchor: &str) -> Option<String> {
+        let ids = self.local_ids.get(ch.0 as usize)?;
+        ids.get(anchor)
+            .or_else(|| ids.get(&slugify(anchor)))
+            .or_else(|| ids.get(&anchor.to_lowercase()))
+            .cloned()
+    }
+}
+
+/// Give every chapter an anchor and every heading a book-unique id.
+pub fn assign_ids(chapters: &mut [Chapter], ix: &mut Index) {
+    let mut used: BTreeSet<String> = BTreeSet::new();
+    let unique = |base: &str, used: &mut BTreeSet<String>| {
+        let mut id = base.to_owned();
+        let mut n = 1;
+        while used.contains(&id) {
+            id = format!("{base}-{n}");
+            n += 1;
+        }
+        used.insert(id.clone());
+        id
+    };
+    for ch in chapters.iter_mut() {
+        let base = match &ch.path {
+            Some(p) => format!("ch-{}", slugify(&stem_of(p)).trim_start_matches("h-")),
+            None => format!("part-{}", slugify(&ch.title).trim_start_matches("h-")),
+        };
+        ch.anchor = unique(&base, &mut used);
+    }
+    for ch in chapters.iter_mut() {
+        let mut local_seen: BTreeSet<String> = BTreeSet::new();
+        let locals = &mut ix.local_ids[ch.id.0 as usize];
+        walk::blocks_mut(&mut ch.blocks, &mut |b| {
+            if let Block::Heading { id, in_toc, .. } = b {
+                let local = if *in_toc {
+                    unique(id, &mut local_seen)
+                } else {
+                    id.clone()
+                };
+                let global = unique(&local, &mut used);
+                if *in_toc {
+                    locals.insert(local, global.clone());
+                }
+                *id = global;
+            }
+        });
+    }
+}
+
+/// Replace `![[Note]]` embeds with the note's content.
+pub fn resolve_embeds(chapters: &mut [Chapter], ix: &Index, diags: &mut Vec<Diagnostic>) {
+    let mut done = vec![false; chapters.len()];
+    for i in 0..chapters.len() {
+        let mut stack = Vec::new();
+        expand(i, chapters, ix, &mut done, &mut stack, diags);
+    }
+}
+
+fn has_embed(blocks: &mut [Block]) -> bool {
+    let mut found = false;
+    walk::blocks_mut(blocks, &mut |b| {
+        found |= matches!(b, Block::Embed { chapter: None, .. })
+    });
+    found
+}
+
+fn expand(
+    i: usize,
+    chapters: &mut [Chapter],
+    ix: &Index,
+    done: &mut [bool],
+    stack: &mut Vec<usize>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    if done[i] {
+        return;
+    }
+    done[i] = true;
+    if !has_embed(&mut chapters[i].blocks) {
+        return;
+    }
+    stack.push(i);
+    let mut blocks = std::mem::take(&mut chapters[i].blocks);
+    let mut footnotes = std::mem::take(&mut chapters[i].footnotes);
+    let from_dir = chapters[i]
+        .path
+        .as_ref()
+        .and_then(|p| p.parent())
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    walk::blocks_mut(&mut blocks, &mut |b| {
+        let Block::Embed {
+            target,
+            chapter: chapter @ None,
+            blocks: inner,
+            span,
+        } = b
+        else {
+            return;
+        };
+        let (name, heading) = match target.split_once('#') {
+            Some((n, h)) => (n, Some(h)),
+            None => (target.as_str(), None),
+        };
+        let found = if name.is_empty() {
+            Ok(Some(ChapterId(i as u32)))
+        } else {
+            ix.by_name(name, &from_dir)
+        };
+        let t = match found {
+            Ok(Some(t)) => t,
+            Ok(None) | Err(_) => {
+                diags.push(
+                    Diagnostic::warning(
+                        "embed-unresolved",
+                        format!("`![[{target}]]` names no note in the book; nothing is embedded"),
+                    )
+                    .at_opt(*span)
+                    .hint("use the note's file name or title"),
+                );
+                *chapter = Some(ChapterId(i as u32));
+                *inner = vec![Block::Paragraph {
+                    content: vec![Inline::Text(target.clone())],
+                    span: *span,
+                }];
+                return;
+            }
+        };
+        let ti = t.0 as usize;
+        if stack.contains(&ti) || stack.len() >= MAX_EMBED_DEPTH {
+            diags.push(
+                Diagnostic::warning("embed-cycle", format!("`![[{target}]]` embeds a note that embeds this one (or nests deeper than {MAX_EMBED_DEPTH}); a link is shown instead"))
+                    .at_opt(*span)
+                    .hint("remove one of the embeds in the cycle"),
+            );
+            *chapter = Some(t);
+            *inner = vec![link_paragraph(target, t, *span)];
+            return;
+        }
+        expand(ti, chapters, ix, done, stack, diags);
+        let src = &chapters[ti];
+        let mut copy = match heading {
+            Some(h) => section_of(&src.blocks, h),
+            None => src.blocks.clone(),
+        };
+        // The copy's footnotes join this chapter's, renumbered after them.
+        let offset = footnotes.len() as u32;
+        walk::inlines_mut(&mut copy, &mut |inline| {
+            if let Inline::FootnoteRef { number, .. } = inline {
+                *number += offset;
+            }
+        });
+        footnotes.extend(src.footnotes.iter().cloned());
+        walk::blocks_mut(&mut copy, &mut |b| {
+            if let Block::Heading { in_toc, .. } = b {
+                *in_toc = false;
+            }
+        });
+        *chapter = Some(t);
+        *inner = copy;
+    });
+    chapters[i].blocks = blocks;
+    chapters[i].footnotes = footnotes;
+    stack.pop();
+}
+
+fn link_paragraph(target: &str, t: ChapterId, span: Option<Span>) -> Block {
+    let link = notes2book_model::Link {
+        dest: target.to_owned(),
+        target: LinkTarget::Internal {
+            chapter: t,
+            anchor: None,
+        },
+        syntax: LinkSyntax::Wiki,
+        title: None,
+        content: vec![Inline::Text(target.to_owned())],
+        span,
+    };
+    Block::Paragraph {
+        content: vec![Inline::Link(link)],
+        span,
+    }
+}
+
+/// The blocks from the heading named `h` up to the next heading of the same or a higher level.
+fn section_of(blocks: &[Block], h: &str) -> Vec<Block> {
+    let want = slugify(h);
+    let start = blocks.iter().position(|b| matches!(b, Block::Heading { id, content, .. } if *id == want || slugify(&plain_text(content)) == want));
+    let Some(start) = start else {
+        return blocks.to_vec();
+    };
+    let level = match &blocks[start] {
+        Block::Heading { level, .. } => *level,
+        _ => 1,
+    };
+    let end = blocks[start + 1..]
+        .iter()
+        .position(|b| matches!(b, Block::Heading { level: l, .. } if *l <= level))
+        .map_or(blocks.len(), |e| start + 1 + e);
+    blocks[start..end].to_vec()
+}
+
+/// Resolve every link in the book to a chapter and anchor.
+pub fn resolve_links(chapters: &mut [Chapter], ix: &Index, diags: &mut Vec<Diagnostic>) {
+    let titles: Vec<String> = chapters.iter().map(|c| c.title.clone()).collect();
+    for i in 0..chapters.len() {
+        let ch = &mut chapters[i];
+        let from = ch.id;
+        let rel = ch.path.clone().unwrap_or_default();
+        let mut resolve = |inline: &mut Inline| {
+            let Inline::Link(link) = inline else { return };
+            if link.target != LinkTarget::Unresolved {
+                return;
+            }
+            match resolve_one(&link.dest, link.syntax, from, &rel, ix) {
+                Ok((chapter, anchor, warn)) => {
+                    if let Some(w) = warn {
+                        diags.push(Diagnostic::warning("anchor-unresolved", w).at_opt(link.span).hint("check the heading's id; links go to the note's start meanwhile"));
+                    }
+                    if link.content.is_empty() {
+                        let t = titles.get(chapter.0 as usize).cloned().unwrap_or_default();
+                        link.content = vec![Inline::Text(t)];
+                    }
+                    link.target = LinkTarget::Internal { chapter, anchor };
+                }
+                Err((code, msg, hint)) => {
+                    diags.push(Diagnostic::warning(code, msg).at_opt(link.span).hint(hint));
+                    if link.content.is_empty() {
+                        link.content = vec![Inline::Text(link.dest.clone())];
+                    }
+                }
+            }
+        };
+        walk::inlines_mut(&mut ch.blocks, &mut resolve);
+        for f in &mut ch.footnotes {
+            walk::inlines_mut(&mut f.blocks, &mut resolve);
+        }
+    }
+}
+
+type Resolved = (ChapterId, Option<String>, Option<String>);
+type Failed = (&'static str, String, String);
+
+fn resolve_one(
+    dest: &str,
+    syntax: LinkSyntax,
+    from: ChapterId,
+    rel: &Path,
+    ix: &Index,
+) -> Result<Resolved, Failed> {
+    let from_dir = rel.parent().unwrap_or(Path::new(""));
+    let decoded = if syntax == LinkSyntax::Wiki {
+        dest.to_owned()
+    } else {
+        percent_decode(dest)
+    };
+    let (path, anchor) = match decoded.split_once('#') {
+        Some((p, a)) => (p.trim(), Some(a.trim())),
+        None => (decoded.trim(), None),
+    };
+    let path = path.split('?').next().unwrap_or(path);
+    let chapter = if path.is_empty() {
+        from
+    } else {
+        let found = match syntax {
+            LinkSyntax::Wiki | LinkSyntax::Ref => match ix.by_name(path, from_dir) {
+                Ok(c) => c,
+                Err(list) => {
+                    let names: Vec<String> = list.iter().map(|c| format!("#{}", c.0)).collect();
+                    return Err((
+                        "link-ambiguous",
+                        format!(
+                            "`{dest}` names {} notes ({}); it is not linked",
+                            list.len(),
+                            names.join(", ")
+                        ),
+                        "use the note's path, e.g. [[folder/note]]".into(),
+                    ));
+                }
+            },
+            _ => by_path_or_url(path, from_dir, rel, ix),
+        };
+        match found {
+            Some(c) => c,
+            None => {
+                let hint = if looks_like_file(path)
+                    && !path.ends_with(".md")
+                    && !path.ends_with(".markdown")
+                {
+                    "a book can only link to its notes and to web addresses; link to the file's web address instead"
+                } else {
+                    "check the file name; paths are relative to the note's folder"
+                };
+                return Err((
+                    "link-unresolved",
+                    format!(
+                        "`{dest}` does not lead to a note in the book; its text is shown without a link"
+                    ),
+                    hint.into(),
+                ));
+            }
+        }
+    };
+    let Some(anchor) = anchor.filter(|a| !a.is_empty()) else {
+        return Ok((chapter, None, None));
+    };
+    if let Some(id) = ix.anchor_in(chapter, anchor) {
+        return Ok((chapter, Some(id), None));
+    }
+    if path.is_empty() {
+        // A bare `#id` that lives in another note.
+        for (c, ids) in ix.local_ids.iter().enumerate() {
+            if let Some(id) = ids.get(anchor) {
+                return Ok((ChapterId(c as u32), Some(id.clone()), None));
+            }
+        }
+        return Err((
+            "anchor-unresolved",
+            format!(
+                "no heading with the id `{anchor}` in this note or any other; its text is shown without a link"
+            ),
+            "check the heading's id (ids are the heading text in lower case, words joined by `-`)"
+                .into(),
+        ));
+    }
+    Ok((
+        chapter,
+        None,
+        Some(format!(
+            "`{dest}`: no heading with the id `{anchor}` in that note"
+        )),
+    ))
+}
+
+fn looks_like_file(p: &str) -> bool {
+    p.rsplit('/').next().is_some_and(|n| n.contains('.'))
+}
+
+fn by_path_or_url(path: &str, from_dir: &Path, rel: &Path, ix: &Index) -> Option<ChapterId> {
+    if !path.starts_with('/') {
+        if let Some(c) = normalize(&from_dir.join(path)).and_then(|p| ix.path_lookup(&p)) {
+            return Some(c);
+        }
+    }
+    if let Some(c) = clean_rel(path).and_then(|p| ix.path_lookup(&p)) {
+        return Some(c);
+    }
+    // Hugo URLs: absolute (`/section/slug/`) or relative to the page's own URL.
+    let url = if path.starts_with('/') {
+        path.to_owned()
+    } else {
+        let stem = stem_of(rel);
+        let page = if rel
+            .file_name()
+            .is_some_and(|n| n == "_index.md" || n == "index.md")
+        {
+            from_dir.to_path_buf()
+        } else {
+            from_dir.join(stem)
+        };
+        normalize(&page.join(path))?.to_string_lossy().into_owned()
+    };
+    let key = format!("/{}/", url.trim_matches('/'))
+        .replace("//", "/")
+        .to_lowercase();
+    ix.by_url.get(&key).copied()
+}
+
+/// The nested table of contents: chapters (nested by depth) and their headings.
+pub fn toc(chapters: &[Chapter]) -> Vec<TocEntry> {
+    let mut flat: Vec<TocEntry> = Vec::new();
+    for ch in chapters {
+        let level = ch.depth.saturating_add(1);
+        flat.push(TocEntry {
+            title: ch.toc_title.clone().unwrap_or_else(|| ch.title.clone()),
+            chapter: ch.id,
+            anchor: None,
+            level,
+            children: Vec::new(),
+        });
+        let mut headings = Vec::new();
+        collect_headings(&ch.blocks, &mut headings);
+        let min = headings.iter().map(|h| h.0).min().unwrap_or(1);
+        for (hl, id, title) in headings {
+            flat.push(TocEntry {
+                title,
+                chapter: ch.id,
+                anchor: Some(id),
+                level: level.saturating_add(hl - min + 1),
+                children: Vec::new(),
+            });
+        }
+    }
+    nest(flat)
+}
+
+fn collect_headings(blocks: &[Block], out: &mut Vec<(u8, String, String)>) {
+    for b in blocks {
+        if let Block::Heading {
+            level,
+            id,
+            content,
+            in_toc: true,
+            ..
+        } = b
+        {
+            out.push((*level, id.clone(), plain_text(content).trim().to_owned()));
+        }
+    }
+}
+
+fn nest(flat: Vec<TocEntry>) -> Vec<TocEntry> {
+    let mut roots: Vec<TocEntry> = Vec::new();
+    let mut stack: Vec<TocEntry> = Vec::new();
+    let close = |stack: &mut Vec<TocEntry>, roots: &mut Vec<TocEntry>| {
+        if let Some(done) = stack.pop() {
+            match stack.last_mut() {
+                Some(parent) => parent.children.push(done),
+                None => roots.push(done),
+            }
+        }
+    };
+    for e in flat {
+        while stack.last().is_some_and(|top| top.level >= e.level) {
+            close(&mut stack, &mut roots);
+        }
+        stack.push(e);
+    }
+    while !stack.is_empty() {
+        close(&mut stack, &mut roots);
+    }
+    roots
+}
+
+/// Footnotes with no definition get a visible placeholder text, with a warning.
+pub fn check_footnotes(chapters: &mut [Chapter], diags: &mut Vec<Diagnostic>) {
+    for ch in chapters {
+        for f in &mut ch.footnotes {
+            if f.blocks.is_empty() && f.span.is_none() {
+                diags.push(
+                    Diagnostic::warning(
+                        "footnote-undefined",
+                        format!("footnote `[^{}]` has no definition", f.label),
+                    )
+                    .at_opt(ch.span)
+                    .hint(format!("add `[^{}]: text` at the end of the note", f.label)),
+                );
+                *f = Footnote {
+                    label: f.label.clone(),
+                    blocks: vec![Block::Paragraph {
+                        content: vec![Inline::Text("(missing footnote)".into())],
+                        span: None,
+                    }],
+                    span: None,
+                };
+            }
+        }
+    }
+}

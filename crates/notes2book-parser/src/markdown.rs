@@ -1,0 +1,1656 @@
+//! Markdown (pulldown-cmark events with offsets) to model blocks, for one note.
+//!
+//! The converter keeps an explicit stack of frames instead of recursing, so deeply nested
+//! input cannot overflow the stack. Containers nested deeper than [`MAX_NESTING`] are
+//! flattened into their parent (with one warning), which also bounds the depth of the
+//! model tree. Shortcode placeholders (see `shortcode.rs`) are turned into nodes here.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::PathBuf;
+
+use notes2book_model::{
+    Align, Block, CodeOptions, DefinitionItem, Diagnostic, Figure, Footnote, ImageId, ImageStatus,
+    ImageSyntax, ImageUse, Inline, Length, Link, LinkSyntax, LinkTarget, ListItem, Span, Value,
+    plain_text,
+};
+use pulldown_cmark::{
+    Alignment, BlockQuoteKind, CodeBlockKind, Event, HeadingLevel, LinkType, Options, Parser, Tag,
+    TagEnd,
+};
+
+use crate::obsidian;
+use crate::segmap::SegMap;
+use crate::shortcode::{self, DROP, DROP_FILL, Kind, MARK, Shortcode};
+
+/// Deepest nesting of containers (block quotes, lists, emphasis, ...) kept as structure.
+pub const MAX_NESTING: usize = 64;
+
+/// Internal marker for a block-level item found inside a paragraph (`U+E001` + index).
+const BLOCK_MARK: char = '\u{E001}';
+
+/// The one place where the Markdown options are chosen.
+pub fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_SMART_PUNCTUATION
+        | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_MATH
+        | Options::ENABLE_GFM
+        | Options::ENABLE_DEFINITION_LIST
+        | Options::ENABLE_WIKILINKS
+}
+
+/// What the converter needs to know about the note.
+pub struct Input<'a> {
+    /// The Markdown body with shortcode placeholders.
+    pub body: &'a str,
+    /// The body before placeholders were put in (for code, where shortcodes show as text).
+    pub original: &'a str,
+    /// Offset of `body` in the text that `map` describes.
+    pub base: usize,
+    pub map: &'a SegMap,
+    pub shortcodes: &'a [Shortcode],
+    /// Front matter values for the `param` shortcode: the note's, then the book's.
+    pub params: &'a BTreeMap<String, Value>,
+    pub site_params: &'a BTreeMap<String, Value>,
+    pub note_dir: PathBuf,
+    pub in_bundle: bool,
+}
+
+/// The converted note body.
+#[derive(Debug, Default)]
+pub struct Output {
+    pub blocks: Vec<Block>,
+    pub footnotes: Vec<Footnote>,
+    /// Note-local image uses; `ImageId`s in the blocks index this list.
+    pub images: Vec<ImageUse>,
+    pub diags: Vec<Diagnostic>,
+}
+
+enum Marker {
+    Block(Block),
+    DetailsOpen {
+        summary: String,
+        open: bool,
+        span: Span,
+    },
+    DetailsClose {
+        open: usize,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum SpanKind {
+    Emph,
+    Strong,
+    Strike,
+}
+
+enum Frame {
+    Root {
+        blocks: Vec<Block>,
+    },
+    Para {
+        inlines: Vec<Inline>,
+        start: usize,
+        implicit: bool,
+    },
+    Heading {
+        level: u8,
+        id: Option<String>,
+        classes: Vec<String>,
+        inlines: Vec<Inline>,
+        start: usize,
+    },
+    Quote {
+        kind: Option<BlockQuoteKind>,
+        blocks: Vec<Block>,
+        start: usize,
+        end: usize,
+    },
+    Code {
+        lang: Option<String>,
+        text: String,
+        start: usize,
+    },
+    Html {
+        text: String,
+        start: usize,
+    },
+    List {
+        first: Option<u64>,
+        items: Vec<ListItem>,
+        loose: bool,
+        start: usize,
+    },
+    Item {
+        blocks: Vec<Block>,
+        task: Option<bool>,
+        explicit_para: bool,
+    },
+    FootDef {
+        label: String,
+        blocks: Vec<Block>,
+        start: usize,
+    },
+    DefList {
+        items: Vec<DefinitionItem>,
+        start: usize,
+    },
+    DefTitle {
+        inlines: Vec<Inline>,
+    },
+    DefDef {
+        blocks: Vec<Block>,
+    },
+    Table {
+        align: Vec<Align>,
+        head: Vec<Vec<Inline>>,
+        rows: Vec<Vec<Vec<Inline>>>,
+        row: Vec<Vec<Inline>>,
+        start: usize,
+    },
+    Cell {
+        inlines: Vec<Inline>,
+    },
+    Span {
+        kind: SpanKind,
+        inlines: Vec<Inline>,
+    },
+    Link {
+        dest: String,
+        title: String,
+        link_type: LinkType,
+        inlines: Vec<Inline>,
+        start: usize,
+        end: usize,
+    },
+    Image {
+        dest: String,
+        title: String,
+        link_type: LinkType,
+        inlines: Vec<Inline>,
+        start: usize,
+        end: usize,
+    },
+    Details {
+        marker: usize,
+        summary: String,
+        open: bool,
+        blocks: Vec<Block>,
+        span: Span,
+    },
+    /// A container past the nesting limit: its content goes to the frame below.
+    Skip,
+}
+
+impl Frame {
+    fn is_block_container(&self) -> bool {
+        matches!(
+            self,
+            Frame::Root { .. }
+                | Frame::Quote { .. }
+                | Frame::Item { .. }
+                | Frame::FootDef { .. }
+                | Frame::DefDef { .. }
+                | Frame::Details { .. }
+        )
+    }
+
+    fn blocks_mut(&mut self) -> Option<&mut Vec<Block>> {
+        match self {
+            Frame::Root { blocks }
+            | Frame::Quote { blocks, .. }
+            | Frame::Item { blocks, .. }
+            | Frame::FootDef { blocks, .. }
+            | Frame::DefDef { blocks }
+            | Frame::Details { blocks, .. } => Some(blocks),
+            _ => None,
+        }
+    }
+
+    fn inlines_mut(&mut self) -> Option<&mut Vec<Inline>> {
+        match self {
+            Frame::Para { inlines, .. }
+            | Frame::Heading { inlines, .. }
+            | Frame::DefTitle { inlines }
+            | Frame::Cell { inlines }
+            | Frame::Span { inlines, .. }
+            | Frame::Link { inlines, .. }
+            | Frame::Image { inlines, .. } => Some(inlines),
+            _ => None,
+        }
+    }
+}
+
+struct Converter<'a> {
+    input: &'a Input<'a>,
+    stack: Vec<Frame>,
+    depth: usize,
+    deep_warned: bool,
+    markers: Vec<Marker>,
+    footnote_numbers: BTreeMap<String, u32>,
+    footnote_order: Vec<String>,
+    footnote_defs: BTreeMap<String, (Vec<Block>, Span)>,
+    out: Output,
+    /// Shortcode index → marker index of its `details` opening, to match the closing tag.
+    details_open: BTreeMap<usize, usize>,
+}
+
+pub fn convert(input: &Input<'_>) -> Output {
+    let mut c = Converter {
+        input,
+        stack: vec![Frame::Root { blocks: Vec::new() }],
+        depth: 0,
+        deep_warned: false,
+        markers: Vec::new(),
+        footnote_numbers: BTreeMap::new(),
+        footnote_order: Vec::new(),
+        footnote_defs: BTreeMap::new(),
+        out: Output::default(),
+        details_open: BTreeMap::new(),
+    };
+    let parser = Parser::new_ext(input.body, options()).into_offset_iter();
+    for (event, range) in parser {
+        c.event(event, range);
+    }
+    c.finish()
+}
+
+fn heading_level(l: HeadingLevel) -> u8 {
+    match l {
+        HeadingLevel::H1 => 1,
+        HeadingLevel::H2 => 2,
+        HeadingLevel::H3 => 3,
+        HeadingLevel::H4 => 4,
+        HeadingLevel::H5 => 5,
+        HeadingLevel::H6 => 6,
+    }
+}
+
+/// True for destinations that leave the book (`https:`, `mailto:`, ...).
+pub fn is_external(dest: &str) -> bool {
+    let Some(colon) = dest.find(':') else {
+        return false;
+    };
+    let scheme = &dest[..colon];
+    colon > 1
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+}
+
+const IMAGE_EXTENSIONS: &[&str] = &[
+    "png", "jpg", "jpeg", "gif", "webp", "bmp", "tif", "tiff", "svg", "avif",
+];
+
+pub fn is_image_path(dest: &str) -> bool {
+    let path = dest.split(['#', '?']).next().unwrap_or(dest);
+    path.rsplit_once('.')
+        .is_some_and(|(_, ext)| IMAGE_EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str()))
+}
+
+impl<'a> Converter<'a> {
+    fn span(&self, range: Range<usize>) -> Span {
+        let b = self.input.base;
+        self.input.map.span(b + range.start..b + range.end)
+    }
+
+    fn top(&mut self) -> &mut Frame {
+        // The root frame is never popped.
+        let n = self.stack.len() - 1;
+        &mut self.stack[n]
+    }
+
+    /// Index of the topmost frame that is not a `Skip`.
+    fn real_top(&self) -> usize {
+        self.stack
+            .iter()
+            .rposition(|f| !matches!(f, Frame::Skip))
+            .unwrap_or(0)
+    }
+
+    fn push_frame(&mut self, frame: Frame, range: &Range<usize>) {
+        if self.depth >= MAX_NESTING {
+            if !self.deep_warned {
+                self.deep_warned = true;
+                let span = self.span(range.clone());
+                self.out.diags.push(
+                    Diagnostic::warning(
+                        "nesting-too-deep",
+                        format!("content is nested more than {MAX_NESTING} levels deep; the deeper levels are flattened"),
+                    )
+                    .at(span)
+                    .hint("reduce the nesting of quotes, lists or emphasis"),
+                );
+            }
+            self.stack.push(Frame::Skip);
+        } else {
+            self.depth += 1;
+            self.stack.push(frame);
+        }
+    }
+
+    fn pop_frame(&mut self) -> Frame {
+        if self.stack.len() <= 1 {
+            return Frame::Skip;
+        }
+        let f = self.stack.pop().unwrap_or(Frame::Skip);
+        if !matches!(f, Frame::Skip) {
+            self.depth = self.depth.saturating_sub(1);
+        }
+        f
+    }
+
+    fn close_implicit_para(&mut self) {
+        if matches!(self.top(), Frame::Para { implicit: true, .. }) {
+            if let Frame::Para { inlines, start, .. } = self.pop_frame() {
+                self.finish_paragraph(inlines, start, start);
+            }
+        }
+    }
+
+    fn push_block(&mut self, block: Block) {
+        self.close_implicit_para();
+        let i = self.real_top();
+        let i = (0..=i)
+            .rev()
+            .find(|&j| self.stack[j].is_block_container())
+            .unwrap_or(0);
+        if let Some(blocks) = self.stack[i].blocks_mut() {
+            blocks.push(block);
+        }
+    }
+
+    fn push_inline(&mut self, inline: Inline, at: usize) {
+        let i = self.real_top();
+        if self.stack[i].is_block_container() {
+            if let Frame::Item { .. } = self.stack[i] {
+            } else if matches!(inline, Inline::SoftBreak | Inline::HardBreak) {
+                return;
+            }
+            self.stack.push(Frame::Para {
+                inlines: Vec::new(),
+                start: at,
+                implicit: true,
+            });
+            self.depth += 1;
+        }
+        let i = self.real_top();
+        if let Some(inlines) = self.stack[i].inlines_mut() {
+            push_merged(inlines, inline);
+        }
+    }
+
+    fn event(&mut self, event: Event<'_>, range: Range<usize>) {
+        match event {
+            Event::Start(tag) => self.start(tag, range),
+            Event::End(tag) => self.end(tag, range),
+            Event::Text(t) => self.text(&t, range),
+            Event::Code(t) => {
+                let code = shortcode::restore(&t, self.input.shortcodes, self.input.original);
+                self.push_inline(Inline::Code(code), range.start)
+            }
+            Event::InlineMath(t) => {
+                let span = self.span(range.clone());
+                self.push_inline(
+                    Inline::Math {
+                        tex: t.to_string(),
+                        span: Some(span),
+                    },
+                    range.start,
+                )
+            }
+            Event::DisplayMath(t) => {
+                let span = self.span(range.clone());
+                self.block_marker(
+                    Block::Math {
+                        tex: t.trim().to_string(),
+                        span: Some(span),
+                    },
+                    range.start,
+                );
+            }
+            Event::Html(t) => {
+                let i = self.real_top();
+                if let Frame::Html { text, .. } = &mut self.stack[i] {
+                    text.push_str(&t);
+                }
+            }
+            Event::InlineHtml(t) => {
+                if is_comment(&t) {
+                    return;
+                }
+                let span = self.span(range.clone());
+                self.push_inline(
+                    Inline::Html {
+                        html: t.to_string(),
+                        span: Some(span),
+                    },
+                    range.start,
+                )
+            }
+            Event::FootnoteReference(label) => {
+                let next = self.footnote_numbers.len() as u32 + 1;
+                let number = *self
+                    .footnote_numbers
+                    .entry(label.to_string())
+                    .or_insert_with(|| {
+                        self.footnote_order.push(label.to_string());
+                        next
+                    });
+                let span = self.span(range.clone());
+                self.push_inline(
+                    Inline::FootnoteRef {
+                        number,
+                        span: Some(span),
+                    },
+                    range.start,
+                )
+            }
+            Event::SoftBreak => self.push_inline(Inline::SoftBreak, range.start),
+            Event::HardBreak => self.push_inline(Inline::HardBreak, range.start),
+            Event::Rule => {
+                let span = self.span(range);
+                self.push_block(Block::Rule { span: Some(span) })
+            }
+            Event::TaskListMarker(checked) => {
+                let i = self.real_top();
+                let i = (0..=i)
+                    .rev()
+                    .find(|&j| matches!(self.stack[j], Frame::Item { .. }));
+                if let Some(Frame::Item { task, .. }) = i.map(|i| &mut self.stack[i]) {
+                    *task = Some(checked);
+                }
+            }
+        }
+    }
+
+    fn start(&mut self, tag: Tag<'_>, range: Range<usize>) {
+        let s = range.start;
+        let frame = match tag {
+            Tag::Paragraph => {
+                self.close_implicit_para();
+                let top = self.real_top();
+                if let Some(Frame::Item { explicit_para, .. }) = self.stack.get_mut(top) {
+                    *explicit_para = true;
+                }
+                Frame::Para {
+                    inlines: Vec::new(),
+                    start: s,
+                    implicit: false,
+                }
+            }
+            Tag::Heading {
+                level, id, classes, ..
+            } => {
+                self.close_implicit_para();
+                Frame::Heading {
+                    level: heading_level(level),
+                    id: id.map(|i| i.to_string()),
+                    classes: classes.into_iter().map(|c| c.to_string()).collect(),
+                    inlines: Vec::new(),
+                    start: s,
+                }
+            }
+            Tag::BlockQuote(kind) => {
+                self.close_implicit_para();
+                Frame::Quote {
+                    kind,
+                    blocks: Vec::new(),
+                    start: s,
+                    end: range.end,
+                }
+            }
+            Tag::CodeBlock(kind) => {
+                self.close_implicit_para();
+                let lang = match kind {
+                    CodeBlockKind::Fenced(info) => info
+                        .split([' ', ',', '{'])
+                        .next()
+                        .filter(|l| !l.is_empty())
+                        .map(str::to_owned),
+                    CodeBlockKind::Indented => None,
+                };
+                Frame::Code {
+                    lang,
+                    text: String::new(),
+                    start: s,
+                }
+            }
+            Tag::HtmlBlock => {
+                self.close_implicit_para();
+                Frame::Html {
+                    text: String::new(),
+                    start: s,
+                }
+            }
+            Tag::List(first) => {
+                self.close_implicit_para();
+                Frame::List {
+                    first,
+                    items: Vec::new(),
+                    loose: false,
+                    start: s,
+                }
+            }
+            Tag::Item => Frame::Item {
+                blocks: Vec::new(),
+                task: None,
+                explicit_para: false,
+            },
+            Tag::FootnoteDefinition(label) => {
+                self.close_implicit_para();
+                Frame::FootDef {
+                    label: label.to_string(),
+                    blocks: Vec::new(),
+                    start: s,
+                }
+            }
+            Tag::DefinitionList => {
+                self.close_implicit_para();
+                Frame::DefList {
+                    items: Vec::new(),
+                    start: s,
+                }
+            }
+            Tag::DefinitionListTitle => Frame::DefTitle {
+                inlines: Vec::new(),
+            },
+            Tag::DefinitionListDefinition => Frame::DefDef { blocks: Vec::new() },
+            Tag::Table(aligns) => {
+                self.close_implicit_para();
+                let align = aligns
+                    .iter()
+                    .map(|a| match a {
+                        Alignment::None => Align::None,
+                        Alignment::Left => Align::Left,
+                        Alignment::Center => Align::Center,
+                        Alignment::Right => Align::Right,
+                    })
+                    .collect();
+                Frame::Table {
+                    align,
+                    head: Vec::new(),
+                    rows: Vec::new(),
+                    row: Vec::new(),
+                    start: s,
+                }
+            }
+            Tag::TableHead | Tag::TableRow => return,
+            Tag::TableCell => Frame::Cell {
+                inlines: Vec::new(),
+            },
+            Tag::Emphasis => self.inline_frame(SpanKind::Emph, s),
+            Tag::Strong => self.inline_frame(SpanKind::Strong, s),
+            Tag::Strikethrough => self.inline_frame(SpanKind::Strike, s),
+            // Not enabled; kept as plain content if they ever appear.
+            Tag::Superscript | Tag::Subscript | Tag::MetadataBlock(_) => {
+                self.stack.push(Frame::Skip);
+                return;
+            }
+            Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                ..
+            } => {
+                self.ensure_inline_container(s);
+                Frame::Link {
+                    dest: dest_url.to_string(),
+                    title: title.to_string(),
+                    link_type,
+                    inlines: Vec::new(),
+                    start: s,
+                    end: range.end,
+                }
+            }
+            Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                ..
+            } => {
+                self.ensure_inline_container(s);
+                Frame::Image {
+                    dest: dest_url.to_string(),
+                    title: title.to_string(),
+                    link_type,
+                    inlines: Vec::new(),
+                    start: s,
+                    end: range.end,
+                }
+            }
+        };
+        self.push_frame(frame, &range);
+    }
+
+    fn inline_frame(&mut self, kind: SpanKind, s: usize) -> Frame {
+        self.ensure_inline_container(s);
+        Frame::Span {
+            kind,
+            inlines: Vec::new(),
+        }
+    }
+
+    /// Inline content directly in a list item (tight lists) gets an implicit paragraph.
+    fn ensure_inline_container(&mut self, at: usize) {
+        let i = self.real_top();
+        if self.stack[i].is_block_container() {
+            self.stack.push(Frame::Para {
+                inlines: Vec::new(),
+                start: at,
+                implicit: true,
+            });
+            self.depth += 1;
+        }
+    }
+
+    fn end(&mut self, tag: TagEnd, range: Range<usize>) {
+        if matches!(tag, TagEnd::TableHead | TagEnd::TableRow) {
+            let i = self.real_top();
+            if let Frame::Table {
+                head, rows, row, ..
+            } = &mut self.stack[i]
+            {
+                let r = std::mem::take(row);
+                if matches!(tag, TagEnd::TableHead) {
+                    *head = r;
+                } else {
+                    rows.push(r);
+                }
+            }
+            return;
+        }
+        if !matches!(tag, TagEnd::Paragraph) {
+            self.close_implicit_para();
+        }
+        // A `details` shortcode left open inside a container ends with it.
+        while matches!(self.top(), Frame::Details { .. })
+            && !matches!(
+                tag,
+                TagEnd::Paragraph
+                    | TagEnd::Emphasis
+                    | TagEnd::Strong
+                    | TagEnd::Strikethrough
+                    | TagEnd::Link
+                    | TagEnd::Image
+            )
+        {
+            self.close_details(None);
+        }
+        let frame = self.pop_frame();
+        match frame {
+            Frame::Skip | Frame::Root { .. } => {}
+            Frame::Para { inlines, start, .. } => self.finish_paragraph(inlines, start, range.end),
+            Frame::Heading {
+                level,
+                id,
+                classes,
+                inlines,
+                start,
+            } => {
+                let span = self.span(start..range.end);
+                let content = obsidian::highlights(trim_breaks(inlines));
+                let id = id.unwrap_or_else(|| notes2book_model::slugify(&plain_text(&content)));
+                self.push_block(Block::Heading {
+                    level,
+                    id,
+                    classes,
+                    content,
+                    in_toc: true,
+                    span: Some(span),
+                });
+            }
+            Frame::Quote {
+                kind,
+                blocks,
+                start,
+                end,
+            } => {
+                let span = self.span(start..end);
+                let block = match kind {
+                    Some(k) => Block::Callout {
+                        kind: obsidian::gfm_kind(k).into(),
+                        title: None,
+                        folded: None,
+                        blocks,
+                        span: Some(span),
+                    },
+                    None => obsidian::callout(blocks, span),
+                };
+                self.push_block(block);
+            }
+            Frame::Code { lang, text, start } => {
+                let span = self.span(start..range.end);
+                let code = shortcode::restore(&text, self.input.shortcodes, self.input.original);
+                let code = code.strip_suffix('\n').unwrap_or(&code).to_owned();
+                self.push_block(Block::CodeBlock {
+                    lang,
+                    code,
+                    options: CodeOptions::default(),
+                    span: Some(span),
+                });
+            }
+            Frame::Html { text, start } => {
+                if is_comment(&text) {
+                    return;
+                }
+                let span = self.span(start..range.end);
+                let html = shortcode::restore(&text, self.input.shortcodes, self.input.original);
+                self.push_block(Block::Html {
+                    html,
+                    span: Some(span),
+                });
+            }
+            Frame::List {
+                first,
+                items,
+                loose,
+                start,
+            } => {
+                let span = self.span(start..range.end);
+                let block = Block::List {
+                    start: first,
+                    tight: !loose,
+                    items,
+                    span: Some(span),
+                };
+                self.push_block(block);
+            }
+            Frame::Item {
+                blocks,
+                task,
+                explicit_para,
+            } => {
+                let i = self.real_top();
+                if let Frame::List { items, loose, .. } = &mut self.stack[i] {
+                    items.push(ListItem { task, blocks });
+                    *loose |= explicit_para;
+                }
+            }
+            Frame::FootDef {
+                label,
+                blocks,
+                start,
+            } => {
+                let span = self.span(start..range.end);
+                self.footnote_defs.insert(label, (blocks, span));
+            }
+            Frame::DefList { items, start } => {
+                let span = self.span(start..range.end);
+                self.push_block(Block::DefinitionList {
+                    items,
+                    span: Some(span),
+                });
+            }
+            Frame::DefTitle { inlines } => {
+                let i = self.real_top();
+                if let Frame::DefList { items, .. } = &mut self.stack[i] {
+                    items.push(DefinitionItem {
+                        term: trim_breaks(inlines),
+                        definitions: Vec::new(),
+                    });
+                }
+            }
+            Frame::DefDef { blocks } => {
+                let i = self.real_top();
+                if let Frame::DefList { items, .. } = &mut self.stack[i] {
+                    match items.last_mut() {
+                        Some(item) => item.definitions.push(blocks),
+                        None => items.push(DefinitionItem {
+                            term: Vec::new(),
+                            definitions: vec![blocks],
+                        }),
+                    }
+                }
+            }
+            Frame::Table {
+                align,
+                head,
+                rows,
+                start,
+                ..
+            } => {
+                let span = self.span(start..range.end);
+                self.push_block(Block::Table {
+                    align,
+                    head,
+                    rows,
+                    span: Some(span),
+                });
+            }
+            Frame::Cell { inlines } => {
+                let i = self.real_top();
+                if let Frame::Table { row, .. } = &mut self.stack[i] {
+                    row.push(obsidian::highlights(trim_breaks(inlines)));
+                }
+            }
+            Frame::Span { kind, inlines } => {
+                let inline = match kind {
+                    SpanKind::Emph => Inline::Emph(inlines),
+                    SpanKind::Strong => Inline::Strong(inlines),
+                    SpanKind::Strike => Inline::Strike(inlines),
+                };
+                self.push_inline(inline, range.start);
+            }
+            Frame::Link {
+                dest,
+                title,
+                link_type,
+                inlines,
+                start,
+                end,
+            } => self.finish_link(dest, title, link_type, inlines, start..end),
+            Frame::Image {
+                dest,
+                title,
+                link_type,
+                inlines,
+                start,
+                end,
+            } => self.finish_image(dest, title, link_type, inlines, start..end),
+            Frame::Details { .. } => {}
+        }
+    }
+
+    fn text(&mut self, t: &str, range: Range<usize>) {
+        let i = self.real_top();
+        match &mut self.stack[i] {
+            Frame::Code { text, .. } | Frame::Html { text, .. } => {
+                text.push_str(t);
+                return;
+            }
+            _ => {}
+        }
+        if !t.contains(MARK) && !t.contains(DROP) && !t.contains(DROP_FILL) {
+            self.push_inline(Inline::Text(t.to_owned()), range.start);
+            return;
+        }
+        // Split around placeholders; the event text maps 1:1 to the source here.
+        let mut rest = t;
+        let mut offset = range.start;
+        while let Some(p) = rest.find(MARK) {
+            self.plain(&rest[..p], offset);
+            let after = &rest[p + MARK.len_utf8()..];
+            let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
+            let Some((idx, sc)) = digits
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| self.input.shortcodes.get(i).map(|s| (i, s)))
+            else {
+                rest = after;
+                offset += p + MARK.len_utf8();
+                continue;
+            };
+            let len = sc.range.len().min(rest.len() - p);
+            self.shortcode(idx, sc);
+            rest = &rest[p + len..];
+            offset += p + len;
+        }
+        self.plain(rest, offset);
+    }
+
+    fn plain(&mut self, t: &str, at: usize) {
+        let t: String = t.chars().filter(|&c| c != DROP && c != DROP_FILL).collect();
+        if !t.is_empty() {
+            self.push_inline(Inline::Text(t), at);
+        }
+    }
+
+    /// True when the innermost inline container is a paragraph: a block may split it.
+    fn in_paragraph(&self) -> bool {
+        let i = self.real_top();
+        matches!(self.stack[i], Frame::Para { .. }) || self.stack[i].is_block_container()
+    }
+
+    fn block_marker(&mut self, block: Block, at: usize) {
+        if self.in_paragraph() {
+            self.markers.push(Marker::Block(block));
+            let text = format!("{BLOCK_MARK}{}", self.markers.len() - 1);
+            self.push_inline(Inline::Text(text), at);
+        } else {
+            // Inside a heading, table cell or link: keep the block's text inline.
+            let inline = match block {
+                Block::Math { tex, span } => Inline::Math { tex, span },
+                Block::CodeBlock { code, .. } => Inline::Code(code),
+                Block::Figure(f) => Inline::Image {
+                    image: f.image,
+                    alt: f.alt,
+                    title: f.title,
+                    width: f.width,
+                    span: f.span,
+                },
+                _ => return,
+            };
+            self.push_inline(inline, at);
+        }
+    }
+
+    fn shortcode(&mut self, idx: usize, sc: &Shortcode) {
+        let at = sc.range.start;
+        let span = self.span(sc.range.clone());
+        match &sc.kind {
+            Kind::Comment => {}
+            Kind::Literal(l) => self.push_inline(Inline::Text(l.clone()), at),
+            Kind::Raw { inner } => {
+                let lang = sc.positional.first().cloned().filter(|l| !l.is_empty());
+                let options = code_options(sc.positional.get(1).map(String::as_str).unwrap_or(""));
+                let block = Block::CodeBlock {
+                    lang,
+                    code: inner.clone(),
+                    options,
+                    span: Some(span),
+                };
+                self.block_marker(block, at);
+            }
+            Kind::Close => {
+                if sc.name == "details" {
+                    if let Some(&m) = self.details_open.get(&idx) {
+                        if self.in_paragraph() {
+                            self.markers.push(Marker::DetailsClose { open: m });
+                            let text = format!("{BLOCK_MARK}{}", self.markers.len() - 1);
+                            self.push_inline(Inline::Text(text), at);
+                        }
+                    }
+                }
+            }
+            Kind::Single | Kind::Open => self.named_shortcode(idx, sc, span),
+        }
+    }
+
+    fn named_shortcode(&mut self, idx: usize, sc: &Shortcode, span: Span) {
+        let at = sc.range.start;
+        match sc.name.as_str() {
+            "figure" => {
+                let Some(src) = sc.arg_or("src", 0) else {
+                    self.out.diags.push(
+                        Diagnostic::warning(
+                            "shortcode-missing-arg",
+                            "this figure has no `src`; it is left out",
+                        )
+                        .at(span)
+                        .hint("add src=\"/images/name.png\""),
+                    );
+                    return;
+                };
+                let image = self.add_image(src, ImageSyntax::Shortcode, span);
+                let caption_text = sc.arg("caption").unwrap_or("");
+                let caption = inline_markdown(caption_text);
+                let alt = sc
+                    .arg("alt")
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| plain_text(&caption));
+                let link = sc.arg("link").map(|l| Link {
+                    dest: l.to_owned(),
+                    target: if is_external(l) {
+                        LinkTarget::External { url: l.to_owned() }
+                    } else {
+                        LinkTarget::Unresolved
+                    },
+                    syntax: LinkSyntax::Figure,
+                    title: None,
+                    content: Vec::new(),
+                    span: Some(span),
+                });
+                let figure = Figure {
+                    image,
+                    alt,
+                    title: sc.arg("title").map(str::to_owned),
+                    caption,
+                    attribution: sc.arg("attr").map(str::to_owned),
+                    attribution_link: sc.arg("attrlink").map(str::to_owned),
+                    link,
+                    width: sc.arg("width").and_then(parse_length),
+                    syntax: ImageSyntax::Shortcode,
+                    span: Some(span),
+                };
+                self.block_marker(Block::Figure(figure), at);
+            }
+            "details" => {
+                let summary = sc.arg_or("summary", 0).unwrap_or("Details").to_owned();
+                let open = sc.arg("open").is_some_and(|v| v == "true" || v == "open");
+                if sc.kind == Kind::Open && self.in_paragraph() {
+                    self.markers.push(Marker::DetailsOpen {
+                        summary,
+                        open,
+                        span,
+                    });
+                    let m = self.markers.len() - 1;
+                    if let Some(close) = self.closing_of(idx) {
+                        self.details_open.insert(close, m);
+                    }
+                    let text = format!("{BLOCK_MARK}{m}");
+                    self.push_inline(Inline::Text(text), at);
+                } else {
+                    self.out.diags.push(
+                        Diagnostic::warning("shortcode-placement", "`details` must open its own paragraph; its content is shown without the fold")
+                            .at(span)
+                            .hint("put `{{< details >}}` and `{{< /details >}}` on lines of their own"),
+                    );
+                }
+            }
+            "ref" | "relref" => {
+                let target = sc.arg_or("path", 0).unwrap_or("").to_owned();
+                let link = Link {
+                    dest: target,
+                    target: LinkTarget::Unresolved,
+                    syntax: LinkSyntax::Ref,
+                    title: None,
+                    content: Vec::new(),
+                    span: Some(span),
+                };
+                self.push_inline(Inline::Link(link), at);
+            }
+            "param" => {
+                let key = sc.arg_or("name", 0).unwrap_or("");
+                let value = lookup_param(self.input.params, key)
+                    .or_else(|| lookup_param(self.input.site_params, key));
+                match value.and_then(Value::display) {
+                    Some(v) => self.push_inline(Inline::Text(v), at),
+                    None => self.out.diags.push(
+                        Diagnostic::warning(
+                            "param-missing",
+                            format!(
+                                "no parameter `{key}` in the front matter or the book's params"
+                            ),
+                        )
+                        .at(span)
+                        .hint(format!("add `{key}:` to the note's front matter")),
+                    ),
+                }
+            }
+            "youtube" | "vimeo" | "x" | "tweet" | "twitter" | "instagram" | "gist" => {
+                match embed_link(sc) {
+                    Some((url, label)) => {
+                        let link = Link {
+                            dest: url.clone(),
+                            target: LinkTarget::External { url },
+                            syntax: LinkSyntax::Embed,
+                            title: None,
+                            content: vec![Inline::Text(label)],
+                            span: Some(span),
+                        };
+                        self.push_inline(Inline::Link(link), at);
+                    }
+                    None => self.out.diags.push(
+                        Diagnostic::warning(
+                            "shortcode-missing-arg",
+                            format!("`{}` needs an id", sc.name),
+                        )
+                        .at(span)
+                        .hint(format!("write {{{{< {} ID >}}}}", sc.name)),
+                    ),
+                }
+            }
+            "highlight" => self.out.diags.push(
+                Diagnostic::warning(
+                    "shortcode-unclosed",
+                    "`highlight` has no closing `{{< /highlight >}}`; nothing is shown",
+                )
+                .at(span)
+                .hint("close it with {{< /highlight >}} after the code"),
+            ),
+            name => {
+                let what = if sc.kind == Kind::Open {
+                    "; its inner content is kept"
+                } else {
+                    "; it is left out"
+                };
+                self.out.diags.push(
+                    Diagnostic::warning("shortcode-unknown", format!("unknown shortcode `{name}`{what}"))
+                        .at(span)
+                        .hint("notes2book knows figure, highlight, details, ref, relref, param, comment, youtube, vimeo, x, instagram and gist"),
+                );
+            }
+        }
+    }
+
+    fn closing_of(&self, open_idx: usize) -> Option<usize> {
+        let name = &self.input.shortcodes.get(open_idx)?.name;
+        let mut depth = 0usize;
+        for (i, sc) in self.input.shortcodes.iter().enumerate().skip(open_idx + 1) {
+            if &sc.name != name {
+                continue;
+            }
+            match sc.kind {
+                Kind::Open => depth += 1,
+                Kind::Close if depth == 0 => return Some(i),
+                Kind::Close => depth -= 1,
+                _ => {}
+            }
+        }
+        None
+    }
+
+    fn add_image(&mut self, src: &str, syntax: ImageSyntax, span: Span) -> ImageId {
+        self.out.images.push(ImageUse {
+            src: src.to_owned(),
+            syntax,
+            note_dir: self.input.note_dir.clone(),
+            in_bundle: self.input.in_bundle,
+            span: Some(span),
+            asset: None,
+            status: ImageStatus::Unresolved,
+        });
+        ImageId(self.out.images.len() as u32 - 1)
+    }
+
+    fn finish_link(
+        &mut self,
+        dest: String,
+        title: String,
+        link_type: LinkType,
+        inlines: Vec<Inline>,
+        range: Range<usize>,
+    ) {
+        let span = self.span(range.clone());
+        let (dest, syntax) = if let Some(p) = dest.find(MARK) {
+            // `[text]({{< ref "x.md" >}})`
+            let digits: String = dest[p + MARK.len_utf8()..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            let sc = digits
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| self.input.shortcodes.get(i));
+            match sc {
+                Some(sc) if sc.name == "ref" || sc.name == "relref" => (
+                    sc.arg_or("path", 0).unwrap_or("").to_owned(),
+                    LinkSyntax::Ref,
+                ),
+                _ => (
+                    shortcode::restore(&dest, self.input.shortcodes, self.input.original),
+                    LinkSyntax::Markdown,
+                ),
+            }
+        } else {
+            let syntax = match link_type {
+                LinkType::WikiLink { .. } => LinkSyntax::Wiki,
+                LinkType::Autolink | LinkType::Email => LinkSyntax::Autolink,
+                _ => LinkSyntax::Markdown,
+            };
+            let dest = if link_type == LinkType::Email && !dest.starts_with("mailto:") {
+                format!("mailto:{dest}")
+            } else {
+                dest
+            };
+            (dest, syntax)
+        };
+        let target = if syntax != LinkSyntax::Wiki && is_external(&dest) {
+            LinkTarget::External { url: dest.clone() }
+        } else {
+            LinkTarget::Unresolved
+        };
+        let link = Link {
+            dest,
+            target,
+            syntax,
+            title: (!title.is_empty()).then_some(title),
+            content: obsidian::highlights(inlines),
+            span: Some(span),
+        };
+        self.push_inline(Inline::Link(link), range.start);
+    }
+
+    fn finish_image(
+        &mut self,
+        dest: String,
+        title: String,
+        link_type: LinkType,
+        inlines: Vec<Inline>,
+        range: Range<usize>,
+    ) {
+        let span = self.span(range.clone());
+        let label = plain_text(&inlines);
+        if let LinkType::WikiLink { .. } = link_type {
+            if !is_image_path(&dest) {
+                // `![[Other note]]`: the note's content in place.
+                let embed = Block::Embed {
+                    target: dest.clone(),
+                    chapter: None,
+                    blocks: Vec::new(),
+                    span: Some(span),
+                };
+                if self.in_paragraph() {
+                    self.block_marker(embed, range.start);
+                } else {
+                    let link = Link {
+                        dest,
+                        target: LinkTarget::Unresolved,
+                        syntax: LinkSyntax::Wiki,
+                        title: None,
+                        content: inlines,
+                        span: Some(span),
+                    };
+                    self.push_inline(Inline::Link(link), range.start);
+                }
+                return;
+            }
+            let width = wiki_width(&label);
+            let alt = if width.is_some() || label == dest {
+                file_stem(&dest)
+            } else {
+                label
+            };
+            let image = self.add_image(&dest, ImageSyntax::WikiEmbed, span);
+            self.push_inline(
+                Inline::Image {
+                    image,
+                    alt,
+                    title: None,
+                    width,
+                    span: Some(span),
+                },
+                range.start,
+            );
+            return;
+        }
+        let image = self.add_image(&dest, ImageSyntax::Markdown, span);
+        let title = (!title.is_empty()).then_some(title);
+        self.push_inline(
+            Inline::Image {
+                image,
+                alt: label,
+                title,
+                width: None,
+                span: Some(span),
+            },
+            range.start,
+        );
+    }
+
+    fn finish_paragraph(&mut self, inlines: Vec<Inline>, start: usize, end: usize) {
+        let inlines = obsidian::highlights(image_attributes(inlines));
+        let mut current: Vec<Inline> = Vec::new();
+        let mut cur_start = start;
+        for inline in inlines {
+            let marker = match &inline {
+                Inline::Text(t) => t
+                    .strip_prefix(BLOCK_MARK)
+                    .and_then(|d| d.parse::<usize>().ok()),
+                _ => None,
+            };
+            let Some(m) = marker else {
+                current.push(inline);
+                continue;
+            };
+            self.emit_paragraph(std::mem::take(&mut current), cur_start, end);
+            cur_start = end;
+            self.apply_marker(m);
+        }
+        self.emit_paragraph(current, cur_start, end);
+    }
+
+    fn emit_paragraph(&mut self, inlines: Vec<Inline>, start: usize, end: usize) {
+        let inlines = trim_breaks(inlines);
+        if inlines
+            .iter()
+            .all(|i| matches!(i, Inline::Text(t) if t.trim().is_empty()))
+        {
+            return;
+        }
+        let span = self.span(start..end.max(start));
+        // A lone image is shown as a figure; its title (not its alt) is the caption.
+        if let [
+            Inline::Image {
+                image,
+                alt,
+                title,
+                width,
+                span: ispan,
+            },
+        ] = inlines.as_slice()
+        {
+            let caption = title.as_deref().map(inline_markdown).unwrap_or_default();
+            self.push_block(Block::Figure(Figure {
+                image: *image,
+                alt: alt.clone(),
+                title: None,
+                caption,
+                attribution: None,
+                attribution_link: None,
+                link: None,
+                width: *width,
+                syntax: self
+                    .out
+                    .images
+                    .get(image.0 as usize)
+                    .map_or(ImageSyntax::Markdown, |u| u.syntax),
+                span: *ispan,
+            }));
+            return;
+        }
+        self.push_block(Block::Paragraph {
+            content: inlines,
+            span: Some(span),
+        });
+    }
+
+    fn apply_marker(&mut self, m: usize) {
+        let Some(marker) = self.markers.get_mut(m) else {
+            return;
+        };
+        match std::mem::replace(marker, Marker::DetailsClose { open: usize::MAX }) {
+            Marker::Block(b) => self.push_block(b),
+            Marker::DetailsOpen {
+                summary,
+                open,
+                span,
+            } => {
+                self.close_implicit_para();
+                self.stack.push(Frame::Details {
+                    marker: m,
+                    summary,
+                    open,
+                    blocks: Vec::new(),
+                    span,
+                });
+                self.depth += 1;
+            }
+            Marker::DetailsClose { open } => {
+                if matches!(self.top(), Frame::Details { marker, .. } if *marker == open) {
+                    self.close_details(Some(open));
+                }
+            }
+        }
+    }
+
+    fn close_details(&mut self, _expected: Option<usize>) {
+        if let Frame::Details {
+            summary,
+            open,
+            blocks,
+            span,
+            ..
+        } = self.pop_frame()
+        {
+            let summary = inline_markdown(&summary);
+            self.push_block(Block::Details {
+                summary,
+                open,
+                blocks,
+                span: Some(span),
+            });
+        }
+    }
+
+    fn finish(mut self) -> Output {
+        self.close_implicit_para();
+        while self.stack.len() > 1 {
+            if matches!(self.top(), Frame::Details { .. }) {
+                self.close_details(None);
+            } else {
+                let _ = self.pop_frame();
+            }
+        }
+        if let Some(Frame::Root { blocks }) = self.stack.pop() {
+            self.out.blocks = blocks;
+        }
+        for label in std::mem::take(&mut self.footnote_order) {
+            let (blocks, span) = match self.footnote_defs.remove(&label) {
+                Some((b, s)) => (b, Some(s)),
+                None => (Vec::new(), None),
+            };
+            self.out.footnotes.push(Footnote {
+                label,
+                blocks,
+                span,
+            });
+        }
+        for (label, (_, span)) in std::mem::take(&mut self.footnote_defs) {
+            self.out.diags.push(
+                Diagnostic::warning(
+                    "footnote-unused",
+                    format!("footnote `[^{label}]` is never referenced; it is left out"),
+                )
+                .at(span)
+                .hint(format!(
+                    "refer to it with [^{label}] in the text, or delete it"
+                )),
+            );
+        }
+        self.out
+    }
+}
+
+fn is_comment(html: &str) -> bool {
+    let t = html.trim();
+    t.starts_with("<!--") && t.ends_with("-->") && t[4..].find("-->") == Some(t.len() - 7)
+}
+
+fn push_merged(inlines: &mut Vec<Inline>, inline: Inline) {
+    if let (Some(Inline::Text(prev)), Inline::Text(t)) = (inlines.last_mut(), &inline) {
+        if !prev.starts_with(BLOCK_MARK) && !t.starts_with(BLOCK_MARK) {
+            prev.push_str(t);
+            return;
+        }
+    }
+    inlines.push(inline);
+}
+
+fn trim_breaks(mut inlines: Vec<Inline>) -> Vec<Inline> {
+    while matches!(inlines.last(), Some(Inline::SoftBreak | Inline::HardBreak)) {
+        inlines.pop();
+    }
+    let lead = inlines
+        .iter()
+        .take_while(|i| matches!(i, Inline::SoftBreak | Inline::HardBreak))
+        .count();
+    inlines.drain(..lead);
+    if let Some(Inline::Text(t)) = inlines.first_mut() {
+        let trimmed = t.trim_start();
+        if trimmed.len() != t.len() {
+            *t = trimmed.to_owned();
+        }
+    }
+    if let Some(Inline::Text(t)) = inlines.last_mut() {
+        let trimmed = t.trim_end();
+        if trimmed.len() != t.len() {
+            *t = trimmed.to_owned();
+        }
+    }
+    inlines.retain(|i| !matches!(i, Inline::Text(t) if t.is_empty()));
+    inlines
+}
+
+/// Pandoc-style attributes after an image, `![x](a.png){width=60%}`: understood, not printed.
+fn image_attributes(mut inlines: Vec<Inline>) -> Vec<Inline> {
+    for i in 1..inlines.len() {
+        let (before, after) = inlines.split_at_mut(i);
+        let (Some(Inline::Image { width, .. }), Some(Inline::Text(t))) =
+            (before.last_mut(), after.first_mut())
+        else {
+            continue;
+        };
+        if !t.starts_with('{') {
+            continue;
+        }
+        let Some(close) = t.find('}') else { continue };
+        for attr in t[1..close].split_whitespace() {
+            if let Some(v) = attr.strip_prefix("width=") {
+                *width = parse_length(v.trim_matches('"'));
+            }
+        }
+        *t = t[close + 1..].to_owned();
+    }
+    inlines.retain(|i| !matches!(i, Inline::Text(t) if t.is_empty()));
+    inlines
+}
+
+pub fn parse_length(v: &str) -> Option<Length> {
+    let v = v.trim();
+    let split = v
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(v.len());
+    let n: f32 = v[..split].parse().ok()?;
+    Some(match &v[split..] {
+        "" | "px" => Length::Px(n),
+        "%" => Length::Percent(n),
+        "em" => Length::Em(n),
+        "cm" => Length::Cm(n),
+        "mm" => Length::Mm(n),
+        "in" => Length::In(n),
+        _ => return None,
+    })
+}
+
+fn wiki_width(label: &str) -> Option<Length> {
+    let w = label.split('x').next()?;
+    if !w.is_empty() && w.chars().all(|c| c.is_ascii_digit()) {
+        w.parse().ok().map(Length::Px)
+    } else {
+        None
+    }
+}
+
+fn file_stem(path: &str) -> String {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.rsplit_once('.').map_or(name, |(s, _)| s).to_owned()
+}
+
+fn lookup_param<'v>(params: &'v BTreeMap<String, Value>, key: &str) -> Option<&'v Value> {
+    let mut parts = key.split('.');
+    let first = parts.next()?;
+    let mut v = params
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(first))
+        .map(|(_, v)| v)?;
+    for p in parts {
+        match v {
+            Value::Map(m) => {
+                v = m
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(p))
+                    .map(|(_, v)| v)?
+            }
+            _ => return None,
+        }
+    }
+    Some(v)
+}
+
+fn embed_link(sc: &Shortcode) -> Option<(String, String)> {
+    let id = sc.arg_or("id", 0).filter(|s| !s.is_empty())?;
+    let title = sc.arg("title").map(str::to_owned);
+    let (url, what) = match sc.name.as_str() {
+        "youtube" => (
+            format!("https://www.youtube.com/watch?v={id}"),
+            "Video on YouTube",
+        ),
+        "vimeo" => (format!("https://vimeo.com/{id}"), "Video on Vimeo"),
+        "instagram" => (
+            format!("https://www.instagram.com/p/{id}/"),
+            "Post on Instagram",
+        ),
+        "gist" => {
+            let file = sc
+                .positional
+                .get(2)
+                .or(sc.positional.get(1).filter(|_| sc.positional.len() == 2));
+            let (user, gist) = match sc.arg("user") {
+                Some(u) => (u.to_owned(), sc.arg("id").unwrap_or(id).to_owned()),
+                None => (
+                    id.to_owned(),
+                    sc.positional.get(1).cloned().unwrap_or_default(),
+                ),
+            };
+            let _ = file;
+            (format!("https://gist.github.com/{user}/{gist}"), "Gist")
+        }
+        _ => {
+            let user = sc.arg("user").unwrap_or("i");
+            let id = sc
+                .arg("id")
+                .or_else(|| sc.positional.last().map(String::as_str))
+                .unwrap_or(id);
+            (format!("https://x.com/{user}/status/{id}"), "Post on X")
+        }
+    };
+    let label = match title {
+        Some(t) => format!("{what}: {t}"),
+        None => format!("{what}: {url}"),
+    };
+    Some((url, label))
+}
+
+/// `linenos=table,hl_lines=2 4-5,linenostart=10`
+fn code_options(s: &str) -> CodeOptions {
+    let mut o = CodeOptions {
+        line_number_start: 1,
+        ..CodeOptions::default()
+    };
+    for part in s.split(',') {
+        let (k, v) = part.split_once('=').unwrap_or((part, ""));
+        match k.trim() {
+            "linenos" => o.line_numbers = !matches!(v.trim(), "false" | ""),
+            "linenostart" => o.line_number_start = v.trim().parse().unwrap_or(1),
+            "hl_lines" => {
+                for r in v.trim_matches(['"', '[', ']']).split([' ', ';']) {
+                    let (a, b) = r.split_once('-').unwrap_or((r, r));
+                    if let (Ok(a), Ok(b)) = (a.trim().parse(), b.trim().parse()) {
+                        o.highlight_lines.push((a, b));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    o
+}
+
+/// Markdown inside a shortcode argument (a figure caption): inline content only, no spans.
+pub fn inline_markdown(text: &str) -> Vec<Inline> {
+    if text.is_empty() {
+        return Vec::new();
+    }
+    let map = SegMap::default();
+    let params = BTreeMap::new();
+    let input = Input {
+        body: text,
+        original: text,
+        base: 0,
+        map: &map,
+        shortcodes: &[],
+        params: &params,
+        site_params: &params,
+        note_dir: PathBuf::new(),
+        in_bundle: false,
+    };
+    let out = convert(&input);
+    let mut inlines = Vec::new();
+    for b in out.blocks {
+        if let Block::Paragraph { content, .. } = b {
+            if !inlines.is_empty() {
+                inlines.push(Inline::SoftBreak);
+            }
+            inlines.extend(strip_spans(content));
+        }
+    }
+    inlines
+}
+
+fn strip_spans(inlines: Vec<Inline>) -> Vec<Inline> {
+    inlines
+        .into_iter()
+        .map(|i| match i {
+            Inline::Emph(c) => Inline::Emph(strip_spans(c)),
+            Inline::Strong(c) => Inline::Strong(strip_spans(c)),
+            Inline::Strike(c) => Inline::Strike(strip_spans(c)),
+            Inline::Highlight(c) => Inline::Highlight(strip_spans(c)),
+            Inline::Math { tex, .. } => Inline::Math { tex, span: None },
+            Inline::Html { html, .. } => Inline::Html { html, span: None },
+            Inline::Link(mut l) => {
+                l.span = None;
+                l.content = strip_spans(l.content);
+                Inline::Link(l)
+            }
+            other => other,
+        })
+        .collect()
+}

@@ -1,0 +1,579 @@
+//! Hugo shortcodes (`{{< >}}`, `{{% %}}`) and Obsidian `%%comments%%`, recognised before the
+//! Markdown parser sees the text, so that their quotes and asterisks survive.
+//!
+//! Each one is replaced by a placeholder of exactly the same byte length: `U+E000`, the
+//! shortcode's index in decimal, then `x` filler. Byte offsets of everything else stay
+//! exact, and the Markdown parser treats the placeholder as a plain word. The converter
+//! turns placeholders back into model nodes.
+
+use std::ops::Range;
+
+/// Starts a shortcode placeholder.
+pub const MARK: char = '\u{E000}';
+/// Starts a stretch of text to drop (comments); filled with `DROP_FILL`.
+pub const DROP: char = '\u{E002}';
+pub const DROP_FILL: char = '\u{7F}';
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Kind {
+    /// `{{< name args >}}` with no closing tag.
+    Single,
+    /// `{{< name >}}` … `{{< /name >}}`: the opening tag; the inner text stays Markdown.
+    Open,
+    /// The closing tag of a pair.
+    Close,
+    /// A pair whose inner text is raw (highlight): `inner` is that text.
+    Raw { inner: String },
+    /// `{{</* … */>}}`: prints as the shortcode's own text.
+    Literal(String),
+    /// Dropped from the book (`comment` shortcode, `%%…%%`, a stray closing tag).
+    Comment,
+}
+
+#[derive(Debug, Clone)]
+pub struct Shortcode {
+    pub range: Range<usize>,
+    pub name: String,
+    pub named: Vec<(String, String)>,
+    pub positional: Vec<String>,
+    pub kind: Kind,
+}
+
+impl Shortcode {
+    pub fn arg(&self, key: &str) -> Option<&str> {
+        self.named
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Named argument, else the positional one at `pos`.
+    pub fn arg_or(&self, key: &str, pos: usize) -> Option<&str> {
+        self.arg(key)
+            .or_else(|| self.positional.get(pos).map(String::as_str))
+    }
+}
+
+/// A problem found while scanning: byte range and message.
+#[derive(Debug, Clone)]
+pub struct ScanProblem {
+    pub range: Range<usize>,
+    pub code: &'static str,
+    pub message: String,
+    pub hint: String,
+}
+
+/// Scan `text` (skipping `code` ranges except for the escaped literal form), returning the
+/// shortcodes in order and the text with placeholders.
+pub fn scan(text: &str, code: &[Range<usize>]) -> (Vec<Shortcode>, String, Vec<ScanProblem>) {
+    let mut found: Vec<Shortcode> = Vec::new();
+    let mut problems = Vec::new();
+    let bytes = text.as_bytes();
+    let mut pos = 0;
+    while let Some(rel) = memchr2(b'{', b'%', &bytes[pos..]) {
+        let at = pos + rel;
+        let in_code = code.iter().any(|r| r.contains(&at));
+        if bytes[at] == b'%' {
+            if !in_code && bytes.get(at + 1) == Some(&b'%') {
+                if let Some(end) = text[at + 2..].find("%%") {
+                    let end = at + 2 + end + 2;
+                    found.push(Shortcode {
+                        range: at..end,
+                        name: "%%".into(),
+                        named: vec![],
+                        positional: vec![],
+                        kind: Kind::Comment,
+                    });
+                    pos = end;
+                    continue;
+                }
+            }
+            pos = at + 1;
+            continue;
+        }
+        let rest = &text[at..];
+        let delim = if rest.starts_with("{{<") {
+            '<'
+        } else if rest.starts_with("{{%") {
+            '%'
+        } else {
+            pos = at + 1;
+            continue;
+        };
+        let close = if delim == '<' { ">}}" } else { "%}}" };
+        let inner_start = at + 3;
+        // The escaped form prints literally, in code too.
+        let after = text[inner_start..].trim_start();
+        if after.starts_with("/*") {
+            let open_len = text.len() - inner_start - after.len() + 2;
+            let esc_close = format!("*/{close}");
+            let search_from = inner_start + open_len;
+            if let Some(e) = text[search_from..].find(&esc_close) {
+                let end = search_from + e + esc_close.len();
+                let inner = text[search_from..search_from + e].trim();
+                let open = if delim == '<' { "{{<" } else { "{{%" };
+                let literal = format!("{open} {inner} {close}");
+                found.push(Shortcode {
+                    range: at..end,
+                    name: String::new(),
+                    named: vec![],
+                    positional: vec![],
+                    kind: Kind::Literal(literal),
+                });
+                pos = end;
+                continue;
+            }
+        }
+        if in_code {
+            pos = at + 3;
+            continue;
+        }
+        match parse_tag(text, inner_start, close) {
+            Ok((end, name, named, positional, closing, self_closing)) => {
+                let kind = if closing {
+                    Kind::Close
+                } else if self_closing {
+                    Kind::Single
+                } else {
+                    Kind::Open
+                };
+                found.push(Shortcode {
+                    range: at..end,
+                    name,
+                    named,
+                    positional,
+                    kind,
+                });
+                pos = end;
+            }
+            Err(message) => {
+                let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+                problems.push(ScanProblem {
+                    range: at..line_end,
+                    code: "shortcode-unclosed",
+                    message,
+                    hint: format!("end the shortcode with `{close}` on the same paragraph, or write `{{{{</* … */>}}}}` to show it as text"),
+                });
+                // Drop the opening braces so they never leak into the book.
+                found.push(Shortcode {
+                    range: at..at + 3,
+                    name: String::new(),
+                    named: vec![],
+                    positional: vec![],
+                    kind: Kind::Comment,
+                });
+                pos = at + 3;
+            }
+        }
+    }
+    pair(&mut found, text, &mut problems);
+    let replaced = placeholders(text, &mut found, &mut problems);
+    (found, replaced, problems)
+}
+
+fn memchr2(a: u8, b: u8, hay: &[u8]) -> Option<usize> {
+    hay.iter().position(|&c| c == a || c == b)
+}
+
+type Tag = (
+    usize,
+    String,
+    Vec<(String, String)>,
+    Vec<String>,
+    bool,
+    bool,
+);
+
+/// Parse `name args… >}}` starting at `start`. Returns the end offset (after the closing
+/// delimiter), the name, named and positional arguments, whether it is a closing tag and
+/// whether it closes itself (`/>}}`).
+fn parse_tag(text: &str, start: usize, close: &str) -> Result<Tag, String> {
+    let mut i = start;
+    let b = text.as_bytes();
+    let skip_ws = |i: &mut usize| {
+        while *i < b.len() && (b[*i] == b' ' || b[*i] == b'\t' || b[*i] == b'\n') {
+            if b[*i] == b'\n' && b.get(*i + 1) == Some(&b'\n') {
+                return;
+            }
+            *i += 1;
+        }
+    };
+    skip_ws(&mut i);
+    let closing = b.get(i) == Some(&b'/');
+    if closing {
+        i += 1;
+        skip_ws(&mut i);
+    }
+    let name_start = i;
+    while i < b.len() && (b[i].is_ascii_alphanumeric() || matches!(b[i], b'-' | b'_' | b'/' | b'.'))
+    {
+        i += 1;
+    }
+    let name = text[name_start..i].to_owned();
+    if name.is_empty() {
+        return Err("a shortcode needs a name after `{{<`".into());
+    }
+    let mut named = Vec::new();
+    let mut positional = Vec::new();
+    loop {
+        skip_ws(&mut i);
+        if i >= b.len() || (b[i] == b'\n' && b.get(i + 1) == Some(&b'\n')) {
+            return Err(format!(
+                "the shortcode `{name}` is not closed with `{close}`"
+            ));
+        }
+        if text[i..].starts_with(close) {
+            return Ok((i + close.len(), name, named, positional, closing, false));
+        }
+        if text[i..].starts_with('/') && text[i + 1..].starts_with(close) {
+            return Ok((i + 1 + close.len(), name, named, positional, closing, true));
+        }
+        // key=value or a positional value
+        let tok_start = i;
+        while i < b.len() && (b[i].is_ascii_alphanumeric() || matches!(b[i], b'-' | b'_')) {
+            i += 1;
+        }
+        if i > tok_start && b.get(i) == Some(&b'=') {
+            let key = text[tok_start..i].to_owned();
+            i += 1;
+            let value = read_value(text, &mut i, close)?;
+            named.push((key, value));
+        } else {
+            i = tok_start;
+            let value = read_value(text, &mut i, close)?;
+            positional.push(value);
+        }
+    }
+}
+
+fn read_value(text: &str, i: &mut usize, close: &str) -> Result<String, String> {
+    let b = text.as_bytes();
+    match b.get(*i) {
+        Some(b'"') => {
+            let mut out = String::new();
+            let mut chars = text[*i + 1..].char_indices();
+            while let Some((j, c)) = chars.next() {
+                match c {
+                    '\\' => {
+                        if let Some((_, n)) = chars.next() {
+                            out.push(n);
+                        }
+                    }
+                    '"' => {
+                        *i += 1 + j + 1;
+                        return Ok(out);
+                    }
+                    _ => out.push(c),
+                }
+            }
+            Err("a quoted shortcode argument is never closed with `\"`".into())
+        }
+        Some(b'`') => match text[*i + 1..].find('`') {
+            Some(e) => {
+                let v = text[*i + 1..*i + 1 + e].to_owned();
+                *i += e + 2;
+                Ok(v)
+            }
+            None => Err("a raw shortcode argument is never closed with a backtick".into()),
+        },
+        _ => {
+            let start = *i;
+            while *i < b.len()
+                && !b[*i].is_ascii_whitespace()
+                && !text[*i..].starts_with(close)
+                && !(b[*i] == b'/' && text[*i + 1..].starts_with(close))
+            {
+                *i += text[*i..].chars().next().map_or(1, char::len_utf8);
+            }
+            Ok(text[start..*i].to_owned())
+        }
+    }
+}
+
+/// Raw-content pairs: their inner text is taken verbatim.
+fn is_raw_pair(name: &str) -> bool {
+    matches!(name, "highlight" | "comment" | "code")
+}
+
+/// Match closing tags to opening ones; merge raw pairs into one entry.
+fn pair(found: &mut Vec<Shortcode>, text: &str, problems: &mut Vec<ScanProblem>) {
+    let mut stack: Vec<usize> = Vec::new();
+    let mut close_of: Vec<Option<usize>> = vec![None; found.len()];
+    for i in 0..found.len() {
+        match found[i].kind {
+            Kind::Open => stack.push(i),
+            Kind::Close => {
+                let name = found[i].name.clone();
+                if let Some(depth) = stack.iter().rposition(|&o| found[o].name == name) {
+                    let o = stack[depth];
+                    stack.truncate(depth);
+                    close_of[o] = Some(i);
+                } else {
+                    problems.push(ScanProblem {
+                        range: found[i].range.clone(),
+                        code: "shortcode-stray-close",
+                        message: format!("closing `{name}` shortcode without an opening one"),
+                        hint: format!("remove it, or add `{{{{< {name} >}}}}` before it"),
+                    });
+                    found[i].kind = Kind::Comment;
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut merged: Vec<Shortcode> = Vec::with_capacity(found.len());
+    let mut skip_until = 0;
+    for (i, sc) in found.iter().enumerate() {
+        if sc.range.start < skip_until {
+            continue;
+        }
+        match (&sc.kind, close_of[i]) {
+            (Kind::Open, Some(c)) if is_raw_pair(&sc.name) => {
+                let inner = &text[sc.range.end..found[c].range.start];
+                let inner = inner.strip_prefix('\n').unwrap_or(inner);
+                let inner = inner.strip_suffix('\n').unwrap_or(inner);
+                let kind = if sc.name == "comment" {
+                    Kind::Comment
+                } else {
+                    Kind::Raw {
+                        inner: inner.to_owned(),
+                    }
+                };
+                let mut s = sc.clone();
+                s.range = sc.range.start..found[c].range.end;
+                s.kind = kind;
+                skip_until = s.range.end;
+                merged.push(s);
+            }
+            (Kind::Open, None) => {
+                let mut s = sc.clone();
+                s.kind = Kind::Single;
+                merged.push(s);
+            }
+            _ => merged.push(sc.clone()),
+        }
+    }
+    *found = merged;
+}
+
+fn placeholders(text: &str, found: &mut [Shortcode], problems: &mut Vec<ScanProblem>) -> String {
+    if found.is_empty() {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (i, sc) in found.iter_mut().enumerate() {
+        out.push_str(&text[last..sc.range.start]);
+        let len = sc.range.len();
+        let digits = i.to_string();
+        if sc.kind == Kind::Comment || len < MARK.len_utf8() + digits.len() {
+            if sc.kind != Kind::Comment {
+                problems.push(ScanProblem {
+                    range: sc.range.clone(),
+                    code: "shortcode-too-many",
+                    message: "too many shortcodes in one note; this one is left out".into(),
+                    hint: "split the note into several notes".into(),
+                });
+                sc.kind = Kind::Comment;
+            }
+            drop_text(&text[sc.range.clone()], &mut out);
+        } else {
+            out.push(MARK);
+            out.push_str(&digits);
+            for _ in 0..len - MARK.len_utf8() - digits.len() {
+                out.push('x');
+            }
+        }
+        last = sc.range.end;
+    }
+    out.push_str(&text[last..]);
+    debug_assert_eq!(out.len(), text.len());
+    out
+}
+
+/// Replace dropped text by the same number of bytes: `DROP` then `DROP_FILL` on each line,
+/// keeping line breaks so that a dropped multi-line comment does not join lines.
+fn drop_text(dropped: &str, out: &mut String) {
+    for (i, run) in dropped.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let mut n = run.len();
+        if n >= DROP.len_utf8() {
+            out.push(DROP);
+            n -= DROP.len_utf8();
+        }
+        out.extend(std::iter::repeat_n(DROP_FILL, n));
+    }
+}
+
+/// Byte ranges of code (fenced blocks and inline code spans), where `%%` and shortcodes
+/// are left alone. Line-based and approximate; indented code blocks are not detected.
+pub fn code_ranges(text: &str) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut fence: Option<(char, usize, usize)> = None; // (char, length, start offset)
+    let mut pos = 0;
+    for line in text.split_inclusive('\n') {
+        let t = line.trim_start_matches([' ', '\t', '>']).trim_start();
+        let fc = t.chars().next();
+        let run = |c: char| t.chars().take_while(|&x| x == c).count();
+        match fence {
+            Some((c, n, start)) => {
+                if fc == Some(c) && run(c) >= n && t[run(c)..].trim().is_empty() {
+                    out.push(start..pos + line.len());
+                    fence = None;
+                }
+            }
+            None => {
+                if let Some(c @ ('`' | '~')) = fc {
+                    if run(c) >= 3 {
+                        fence = Some((c, run(c), pos));
+                        pos += line.len();
+                        continue;
+                    }
+                }
+                inline_code(line, pos, &mut out);
+            }
+        }
+        pos += line.len();
+    }
+    if let Some((_, _, start)) = fence {
+        out.push(start..text.len());
+    }
+    out
+}
+
+fn inline_code(line: &str, base: usize, out: &mut Vec<Range<usize>>) {
+    let b = line.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'`' {
+            let n = b[i..].iter().take_while(|&&c| c == b'`').count();
+            let open_end = i + n;
+            let mut j = open_end;
+            let mut closed = None;
+            while j < b.len() {
+                if b[j] == b'`' {
+                    let m = b[j..].iter().take_while(|&&c| c == b'`').count();
+                    if m == n {
+                        closed = Some(j + m);
+                        break;
+                    }
+                    j += m;
+                } else {
+                    j += 1;
+                }
+            }
+            match closed {
+                Some(end) => {
+                    out.push(base + i..base + end);
+                    i = end;
+                }
+                None => i = open_end,
+            }
+        } else {
+            i += 1;
+        }
+    }
+}
+
+/// Text of the source with every shortcode placeholder put back as the shortcode's own
+/// text (used inside code, where shortcodes are shown, not run).
+pub fn restore(text: &str, shortcodes: &[Shortcode], original: &str) -> String {
+    if !text.contains(MARK) && !text.contains(DROP) {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(p) = rest.find(MARK) {
+        out.push_str(&rest[..p]);
+        let after = &rest[p + MARK.len_utf8()..];
+        let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
+        match digits.parse::<usize>().ok().and_then(|i| shortcodes.get(i)) {
+            Some(sc) => {
+                match &sc.kind {
+                    Kind::Literal(l) => out.push_str(l),
+                    _ => out.push_str(original.get(sc.range.clone()).unwrap_or("")),
+                }
+                let skip = sc.range.len().min(rest.len() - p);
+                rest = &rest[p + skip..];
+            }
+            None => {
+                out.push(MARK);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out.retain(|c| c != DROP && c != DROP_FILL);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan_all(text: &str) -> (Vec<Shortcode>, String, Vec<ScanProblem>) {
+        let code = code_ranges(text);
+        scan(text, &code)
+    }
+
+    #[test]
+    fn named_and_positional_arguments() {
+        let t = r#"{{< figure src="/a b.png" caption="Say \"hi\" *now*" width=50% >}}"#;
+        let (sc, out, p) = scan_all(t);
+        assert!(p.is_empty());
+        assert_eq!(out.len(), t.len());
+        assert!(out.starts_with('\u{E000}'));
+        assert_eq!(sc[0].name, "figure");
+        assert_eq!(sc[0].arg("src"), Some("/a b.png"));
+        assert_eq!(sc[0].arg("caption"), Some("Say \"hi\" *now*"));
+        assert_eq!(sc[0].arg("width"), Some("50%"));
+        let (sc, _, _) = scan_all("{{< youtube `dQw4` >}} {{% param \"x\" /%}}");
+        assert_eq!(sc[0].positional, ["dQw4"]);
+        assert_eq!((sc[1].name.as_str(), &sc[1].kind), ("param", &Kind::Single));
+    }
+
+    #[test]
+    fn pairs_raw_and_markdown() {
+        let t = "{{< highlight go \"linenos=table\" >}}\nx := \"{{< y >}}\"\n{{< /highlight >}}\n\n{{% details summary=\"S\" %}}\n*in*\n{{% /details %}}";
+        let (sc, out, p) = scan_all(t);
+        assert!(p.is_empty(), "{p:?}");
+        assert_eq!(out.len(), t.len());
+        assert_eq!(sc.len(), 3);
+        assert_eq!(
+            sc[0].kind,
+            Kind::Raw {
+                inner: "x := \"{{< y >}}\"".into()
+            }
+        );
+        assert_eq!(sc[1].kind, Kind::Open);
+        assert_eq!(sc[2].kind, Kind::Close);
+        assert!(out.contains("\n*in*\n"));
+    }
+
+    #[test]
+    fn escaped_literal_and_comments() {
+        let t = "a {{</* figure src=\"x\" */>}} b %%hidden\nstill%% c `%%code%%`";
+        let (sc, out, _) = scan_all(t);
+        assert_eq!(out.len(), t.len());
+        assert_eq!(sc[0].kind, Kind::Literal("{{< figure src=\"x\" >}}".into()));
+        assert_eq!(sc[1].kind, Kind::Comment);
+        assert_eq!(sc.len(), 2, "%% inside code is kept");
+        assert!(out.contains('\n'), "line breaks in comments are kept");
+        assert_eq!(
+            restore(&out, &sc, t),
+            "a {{< figure src=\"x\" >}} b \n c `%%code%%`"
+        );
+    }
+
+    #[test]
+    fn unclosed_and_stray() {
+        let (sc, out, p) = scan_all("text {{< figure src=\"x\"\n\nnext");
+        assert_eq!(p[0].code, "shortcode-unclosed");
+        assert!(!out.contains("{{<"));
+        assert_eq!(sc[0].kind, Kind::Comment);
+        let (_, _, p) = scan_all("{{< /details >}}");
+        assert_eq!(p[0].code, "shortcode-stray-close");
+    }
+}

@@ -1,0 +1,189 @@
+//! `notes2book.yaml`: book metadata, chapter order, folders and switches.
+//! Unknown keys are errors with a suggestion; a wrong type points at its line.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use notes2book_model::{Diagnostic, FileId, Span, Value};
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    pub fn into_vec(self) -> Vec<String> {
+        match self {
+            OneOrMany::One(s) => vec![s],
+            OneOrMany::Many(v) => v,
+        }
+    }
+}
+
+/// Every key of notes2book.yaml. Keep README's configuration reference in step.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub title: Option<String>,
+    pub subtitle: Option<String>,
+    pub authors: Option<OneOrMany>,
+    pub language: Option<String>,
+    pub identifier: Option<String>,
+    pub date: Option<String>,
+    pub description: Option<String>,
+    pub publisher: Option<String>,
+    pub rights: Option<String>,
+    /// The notes folder, relative to this file.
+    pub input: Option<PathBuf>,
+    /// Explicit chapter order: note paths relative to the notes folder.
+    pub chapters: Option<Vec<String>>,
+    /// More folders searched for `/images/...` references, relative to this file.
+    #[serde(default)]
+    pub static_dirs: Vec<PathBuf>,
+    #[serde(default)]
+    pub drafts: bool,
+    pub fix_mojibake: Option<bool>,
+    /// Values for the `param` shortcode.
+    #[serde(default)]
+    pub params: BTreeMap<String, serde_yaml::Value>,
+}
+
+pub const KEYS: &[&str] = &[
+    "title",
+    "subtitle",
+    "authors",
+    "language",
+    "identifier",
+    "date",
+    "description",
+    "publisher",
+    "rights",
+    "input",
+    "chapters",
+    "static_dirs",
+    "drafts",
+    "fix_mojibake",
+    "params",
+];
+
+/// A loaded config and where it came from.
+#[derive(Debug)]
+pub struct Loaded {
+    pub config: Config,
+    pub path: PathBuf,
+    pub file: FileId,
+    pub text: String,
+}
+
+impl Loaded {
+    /// The folder the config's relative paths are relative to.
+    pub fn dir(&self) -> &Path {
+        self.path.parent().unwrap_or(Path::new(""))
+    }
+
+    /// Span of the first occurrence of `needle` after `after` (a key), for diagnostics.
+    pub fn find(&self, needle: &str, after: &str) -> Option<Span> {
+        let from = self.text.find(after).unwrap_or(0);
+        let at = from + self.text[from..].find(needle)?;
+        Some(Span::new(self.file, at, at + needle.len()))
+    }
+}
+
+pub fn parse(text: &str, file: FileId) -> Result<Config, Diagnostic> {
+    if text.trim().is_empty() {
+        return Ok(Config::default());
+    }
+    serde_yaml::from_str::<Config>(text).map_err(|e| {
+        let offset = e.location().map_or(0, |l| l.index());
+        let full = e.to_string();
+        let msg = full.split(" at line ").next().unwrap_or(&full).to_owned();
+        let span = Span::new(file, offset.min(text.len()), offset.min(text.len()));
+        if let Some(name) = msg
+            .strip_prefix("unknown field `")
+            .and_then(|r| r.split('`').next())
+        {
+            let hint = match suggest(name) {
+                Some(s) => format!("did you mean `{s}`? The keys are: {}", KEYS.join(", ")),
+                None => format!("the keys are: {}", KEYS.join(", ")),
+            };
+            return Diagnostic::error(
+                "config-unknown-key",
+                format!("unknown key `{name}` in the config"),
+            )
+            .at(span)
+            .hint(hint);
+        }
+        Diagnostic::error("config-invalid", format!("invalid config: {msg}"))
+            .at(span)
+            .hint("see the configuration reference in README.md")
+    })
+}
+
+fn suggest(name: &str) -> Option<&'static str> {
+    KEYS.iter()
+        .map(|k| (strsim::damerau_levenshtein(name, k), *k))
+        .filter(|(d, k)| *d <= 2.max(k.len() / 3))
+        .min()
+        .map(|(_, k)| k)
+}
+
+pub fn yaml_to_value(v: &serde_yaml::Value) -> Value {
+    use serde_yaml::Value as Y;
+    match v {
+        Y::Null => Value::Null,
+        Y::Bool(b) => Value::Bool(*b),
+        Y::Number(n) => n
+            .as_i64()
+            .map_or(Value::Float(n.as_f64().unwrap_or(0.0)), Value::Int),
+        Y::String(s) => Value::String(s.clone()),
+        Y::Sequence(s) => Value::List(s.iter().map(yaml_to_value).collect()),
+        Y::Mapping(m) => Value::Map(
+            m.iter()
+                .filter_map(|(k, v)| k.as_str().map(|k| (k.to_owned(), yaml_to_value(v))))
+                .collect(),
+        ),
+        Y::Tagged(t) => yaml_to_value(&t.value),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_key_suggests() {
+        let Err(d) = parse("title: A\ntitel: B\n", FileId(0)) else {
+            panic!("accepted")
+        };
+        assert_eq!(d.code, "config-unknown-key");
+        assert!(
+            d.hint
+                .as_deref()
+                .is_some_and(|h| h.starts_with("did you mean `title`?"))
+        );
+        assert_eq!(d.span.map(|s| s.start), Some(9));
+    }
+
+    #[test]
+    fn wrong_type_points_at_line() {
+        let Err(d) = parse("title: A\ndrafts: [1]\n", FileId(0)) else {
+            panic!("accepted")
+        };
+        assert_eq!(d.code, "config-invalid");
+        assert!(d.span.is_some_and(|s| s.start >= 9));
+    }
+
+    #[test]
+    fn authors_one_or_many() {
+        let Ok(c) = parse("authors: Ann\n", FileId(0)) else {
+            panic!()
+        };
+        assert_eq!(
+            c.authors.map(OneOrMany::into_vec),
+            Some(vec!["Ann".to_owned()])
+        );
+    }
+}
