@@ -108,7 +108,7 @@ pub fn resolve(book: &mut Book, vfs: &dyn Vfs, opts: &ResolveOptions) -> Vec<Dia
                 find_in(vfs, opts, &opts.static_folders(), abs)
             }
         } else {
-            match find_in(vfs, opts, &[note_dir.clone()], &path) {
+            match find_in(vfs, opts, std::slice::from_ref(&note_dir), &path) {
                 Found::Missing(tried) if use_.syntax == ImageSyntax::WikiEmbed => {
                     let names = by_name.get_or_insert_with(|| index_names(vfs, &opts.input));
                     let file = Path::new(&path)
@@ -213,6 +213,10 @@ fn rel(p: &Path, opts: &ResolveOptions) -> PathBuf {
 fn find_in(vfs: &dyn Vfs, opts: &ResolveOptions, bases: &[PathBuf], path: &str) -> Found {
     let mut tried = Vec::new();
     for base in bases {
+        // Folders outside the book (a missing `static/` beside the notes) are not searched.
+        if !opts.allowed(base) {
+            continue;
+        }
         let Some(p) = normalize(&base.join(path)) else {
             return Found::Outside(base.join(path));
         };
@@ -225,10 +229,10 @@ fn find_in(vfs: &dyn Vfs, opts: &ResolveOptions, bases: &[PathBuf], path: &str) 
         if vfs.kind(&p) == Some(EntryKind::File) {
             return Found::File(p);
         }
-        if let Some(real) = vfs.case_insensitive_match(&p) {
-            if vfs.kind(&real) == Some(EntryKind::File) {
-                return Found::CaseOnly(real);
-            }
+        if let Some(real) = vfs.case_insensitive_match(&p)
+            && vfs.kind(&real) == Some(EntryKind::File)
+        {
+            return Found::CaseOnly(real);
         }
         tried.push(p);
     }

@@ -274,7 +274,7 @@ pub struct Link {
 }
 
 #[derive(Debug, Clone, Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", content = "value", rename_all = "snake_case")]
 pub enum Inline {
     Text(String),
     Emph(Vec<Inline>),

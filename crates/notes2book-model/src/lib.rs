@@ -12,11 +12,13 @@
 
 mod diag;
 mod doc;
+pub mod outline;
 mod source;
 mod text;
 pub mod vfs;
 
 pub use diag::{Diagnostic, Severity};
 pub use doc::*;
+pub use outline::outline;
 pub use source::{FileId, Location, SourceFile, Sources, Span};
 pub use text::{blocks_plain_text, plain_text, slugify};

@@ -51,7 +51,12 @@ pub fn split(text: &str, file: FileId) -> Result<Split, Diagnostic> {
             )));
         }
     }
-    if text.starts_with('{') {
+    // JSON front matter is an object: `{` then a quoted key (or `}`), never `{{`.
+    let json_like = text.strip_prefix('{').is_some_and(|r| {
+        let r = r.trim_start();
+        r.starts_with('"') || r.starts_with('}')
+    });
+    if json_like {
         let mut stream = serde_json::Deserializer::from_str(text).into_iter::<serde_json::Value>();
         return match stream.next() {
             Some(Ok(_)) => {
@@ -350,8 +355,8 @@ fn key_offset(raw: &str, key: &str) -> Option<usize> {
         let indent = line.len() - t.len();
         let t2 = t.trim_start_matches('"');
         let quoted = t.len() - t2.len();
-        if t2.starts_with(key) {
-            let rest = t2[key.len()..].trim_start_matches('"').trim_start();
+        if let Some(after) = t2.strip_prefix(key) {
+            let rest = after.trim_start_matches('"').trim_start();
             if rest.starts_with(':') || rest.starts_with('=') {
                 return Some(pos + indent + quoted);
             }

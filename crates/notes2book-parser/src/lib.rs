@@ -210,7 +210,7 @@ pub fn parse_book(vfs: &dyn Vfs, opts: &ParseOptions, mut sources: Sources) -> P
     let mut orderer = order::Orderer::new(&notes, opts.drafts);
     let summary_path = input.join("SUMMARY.md");
     let slots = if let Some(entries) = &opts.chapters {
-        orderer.from_config(entries)
+        orderer.by_config(entries)
     } else if vfs.kind(&summary_path) == Some(EntryKind::File) {
         match vfs
             .read(&summary_path, MAX_NOTE_BYTES)
@@ -219,18 +219,18 @@ pub fn parse_book(vfs: &dyn Vfs, opts: &ParseOptions, mut sources: Sources) -> P
             Ok(Ok(d)) => {
                 let file = sources.add(summary_path.clone(), d.text.clone());
                 let entries = summary::parse(&d.text, file, &mut orderer.diags);
-                orderer.from_summary(&entries)
+                orderer.by_summary(&entries)
             }
             _ => {
                 orderer.diags.push(
                     Diagnostic::error("summary-unreadable", "SUMMARY.md cannot be read")
                         .hint("check that it is a readable UTF-8 text file"),
                 );
-                orderer.from_tree(&tree)
+                orderer.by_tree(&tree)
             }
         }
     } else {
-        orderer.from_tree(&tree)
+        orderer.by_tree(&tree)
     };
     let left_out = std::mem::take(&mut orderer.left_out);
     diags.append(&mut orderer.diags);

@@ -219,15 +219,15 @@ impl Index {
     /// A note named the way an Obsidian wikilink or a Hugo `ref` names it.
     fn by_name(&self, name: &str, from_dir: &Path) -> Result<Option<ChapterId>, Vec<ChapterId>> {
         let name = name.trim();
-        if let Some(p) = normalize(&from_dir.join(name)) {
-            if let Some(c) = self.path_lookup(&p) {
-                return Ok(Some(c));
-            }
+        if let Some(p) = normalize(&from_dir.join(name))
+            && let Some(c) = self.path_lookup(&p)
+        {
+            return Ok(Some(c));
         }
-        if let Some(p) = clean_rel(name) {
-            if let Some(c) = self.path_lookup(&p) {
-                return Ok(Some(c));
-            }
+        if let Some(p) = clean_rel(name)
+            && let Some(c) = self.path_lookup(&p)
+        {
+            return Ok(Some(c));
         }
         let base = name.rsplit('/').next().unwrap_or(name);
         let base = base
@@ -458,8 +458,7 @@ fn section_of(blocks: &[Block], h: &str) -> Vec<Block> {
 /// Resolve every link in the book to a chapter and anchor.
 pub fn resolve_links(chapters: &mut [Chapter], ix: &Index, diags: &mut Vec<Diagnostic>) {
     let titles: Vec<String> = chapters.iter().map(|c| c.title.clone()).collect();
-    for i in 0..chapters.len() {
-        let ch = &mut chapters[i];
+    for ch in chapters.iter_mut() {
         let from = ch.id;
         let rel = ch.path.clone().unwrap_or_default();
         let mut resolve = |inline: &mut Inline| {
@@ -592,10 +591,10 @@ fn looks_like_file(p: &str) -> bool {
 }
 
 fn by_path_or_url(path: &str, from_dir: &Path, rel: &Path, ix: &Index) -> Option<ChapterId> {
-    if !path.starts_with('/') {
-        if let Some(c) = normalize(&from_dir.join(path)).and_then(|p| ix.path_lookup(&p)) {
-            return Some(c);
-        }
+    if !path.starts_with('/')
+        && let Some(c) = normalize(&from_dir.join(path)).and_then(|p| ix.path_lookup(&p))
+    {
+        return Some(c);
     }
     if let Some(c) = clean_rel(path).and_then(|p| ix.path_lookup(&p)) {
         return Some(c);

@@ -112,10 +112,11 @@ pub fn repair(text: &str, map: &SegMap) -> Option<(String, SegMap, Vec<Fix>)> {
 
 /// Lines inside a moved item move with it.
 fn drop_for_top(stack: &[Item], indent: usize, start: usize, shifts: &mut Vec<(usize, usize)>) {
-    if let Some(top) = stack.last() {
-        if top.shift > 0 && indent >= top.orig_content {
-            shifts.push((start, top.shift));
-        }
+    if let Some(top) = stack.last()
+        && top.shift > 0
+        && indent >= top.orig_content
+    {
+        shifts.push((start, top.shift));
     }
 }
 

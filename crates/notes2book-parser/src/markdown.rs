@@ -71,7 +71,7 @@ pub struct Output {
 }
 
 enum Marker {
-    Block(Block),
+    Block(Box<Block>),
     DetailsOpen {
         summary: String,
         open: bool,
@@ -347,10 +347,10 @@ impl<'a> Converter<'a> {
     }
 
     fn close_implicit_para(&mut self) {
-        if matches!(self.top(), Frame::Para { implicit: true, .. }) {
-            if let Frame::Para { inlines, start, .. } = self.pop_frame() {
-                self.finish_paragraph(inlines, start, start);
-            }
+        if matches!(self.top(), Frame::Para { implicit: true, .. })
+            && let Frame::Para { inlines, start, .. } = self.pop_frame()
+        {
+            self.finish_paragraph(inlines, start, start);
         }
     }
 
@@ -910,7 +910,7 @@ impl<'a> Converter<'a> {
 
     fn block_marker(&mut self, block: Block, at: usize) {
         if self.in_paragraph() {
-            self.markers.push(Marker::Block(block));
+            self.markers.push(Marker::Block(Box::new(block)));
             let text = format!("{BLOCK_MARK}{}", self.markers.len() - 1);
             self.push_inline(Inline::Text(text), at);
         } else {
@@ -949,14 +949,13 @@ impl<'a> Converter<'a> {
                 self.block_marker(block, at);
             }
             Kind::Close => {
-                if sc.name == "details" {
-                    if let Some(&m) = self.details_open.get(&idx) {
-                        if self.in_paragraph() {
-                            self.markers.push(Marker::DetailsClose { open: m });
-                            let text = format!("{BLOCK_MARK}{}", self.markers.len() - 1);
-                            self.push_inline(Inline::Text(text), at);
-                        }
-                    }
+                if sc.name == "details"
+                    && let Some(&m) = self.details_open.get(&idx)
+                    && self.in_paragraph()
+                {
+                    self.markers.push(Marker::DetailsClose { open: m });
+                    let text = format!("{BLOCK_MARK}{}", self.markers.len() - 1);
+                    self.push_inline(Inline::Text(text), at);
                 }
             }
             Kind::Single | Kind::Open => self.named_shortcode(idx, sc, span),
@@ -1337,7 +1336,7 @@ impl<'a> Converter<'a> {
             return;
         };
         match std::mem::replace(marker, Marker::DetailsClose { open: usize::MAX }) {
-            Marker::Block(b) => self.push_block(b),
+            Marker::Block(b) => self.push_block(*b),
             Marker::DetailsOpen {
                 summary,
                 open,
@@ -1425,11 +1424,12 @@ fn is_comment(html: &str) -> bool {
 }
 
 fn push_merged(inlines: &mut Vec<Inline>, inline: Inline) {
-    if let (Some(Inline::Text(prev)), Inline::Text(t)) = (inlines.last_mut(), &inline) {
-        if !prev.starts_with(BLOCK_MARK) && !t.starts_with(BLOCK_MARK) {
-            prev.push_str(t);
-            return;
-        }
+    if let (Some(Inline::Text(prev)), Inline::Text(t)) = (inlines.last_mut(), &inline)
+        && !prev.starts_with(BLOCK_MARK)
+        && !t.starts_with(BLOCK_MARK)
+    {
+        prev.push_str(t);
+        return;
     }
     inlines.push(inline);
 }

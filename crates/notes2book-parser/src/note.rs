@@ -59,11 +59,11 @@ pub fn parse(note: &Loaded, site_params: &BTreeMap<String, Value>) -> ParsedNote
     };
     // Front-matter spans were made against the note's own text: map them.
     for d in &mut diags {
-        if let Some(s) = d.span {
-            if s.file == note.file.0 {
-                let m = note.map.span(s.start as usize..s.end as usize);
-                d.span = Some(m);
-            }
+        if let Some(s) = d.span
+            && s.file == note.file.0
+        {
+            let m = note.map.span(s.start as usize..s.end as usize);
+            d.span = Some(m);
         }
     }
 

@@ -111,7 +111,7 @@ impl<'a> Orderer<'a> {
         }
     }
 
-    pub fn from_config(&mut self, entries: &[ChapterEntry]) -> Vec<Slot> {
+    pub fn by_config(&mut self, entries: &[ChapterEntry]) -> Vec<Slot> {
         let mut out = Vec::new();
         for e in entries {
             let key = crate::link::clean_rel(&e.path);
@@ -134,7 +134,7 @@ impl<'a> Orderer<'a> {
         out
     }
 
-    pub fn from_summary(&mut self, entries: &[summary::Entry]) -> Vec<Slot> {
+    pub fn by_summary(&mut self, entries: &[summary::Entry]) -> Vec<Slot> {
         let mut out = Vec::new();
         for e in entries {
             match e {
@@ -182,7 +182,7 @@ impl<'a> Orderer<'a> {
     }
 
     /// Hugo's order over the discovered tree.
-    pub fn from_tree(&mut self, root: &Dir) -> Vec<Slot> {
+    pub fn by_tree(&mut self, root: &Dir) -> Vec<Slot> {
         let mut out = Vec::new();
         if let Some(i) = root
             .index

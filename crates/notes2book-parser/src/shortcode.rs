@@ -74,19 +74,20 @@ pub fn scan(text: &str, code: &[Range<usize>]) -> (Vec<Shortcode>, String, Vec<S
         let at = pos + rel;
         let in_code = code.iter().any(|r| r.contains(&at));
         if bytes[at] == b'%' {
-            if !in_code && bytes.get(at + 1) == Some(&b'%') {
-                if let Some(end) = text[at + 2..].find("%%") {
-                    let end = at + 2 + end + 2;
-                    found.push(Shortcode {
-                        range: at..end,
-                        name: "%%".into(),
-                        named: vec![],
-                        positional: vec![],
-                        kind: Kind::Comment,
-                    });
-                    pos = end;
-                    continue;
-                }
+            if !in_code
+                && bytes.get(at + 1) == Some(&b'%')
+                && let Some(end) = text[at + 2..].find("%%")
+            {
+                let end = at + 2 + end + 2;
+                found.push(Shortcode {
+                    range: at..end,
+                    name: "%%".into(),
+                    named: vec![],
+                    positional: vec![],
+                    kind: Kind::Comment,
+                });
+                pos = end;
+                continue;
             }
             pos = at + 1;
             continue;
@@ -278,11 +279,13 @@ fn read_value(text: &str, i: &mut usize, close: &str) -> Result<String, String> 
         },
         _ => {
             let start = *i;
-            while *i < b.len()
-                && !b[*i].is_ascii_whitespace()
-                && !text[*i..].starts_with(close)
-                && !(b[*i] == b'/' && text[*i + 1..].starts_with(close))
-            {
+            let at_end = |i: usize| {
+                i >= b.len()
+                    || b[i].is_ascii_whitespace()
+                    || text[i..].starts_with(close)
+                    || (b[i] == b'/' && text[i + 1..].starts_with(close))
+            };
+            while !at_end(*i) {
                 *i += text[*i..].chars().next().map_or(1, char::len_utf8);
             }
             Ok(text[start..*i].to_owned())
@@ -425,12 +428,12 @@ pub fn code_ranges(text: &str) -> Vec<Range<usize>> {
                 }
             }
             None => {
-                if let Some(c @ ('`' | '~')) = fc {
-                    if run(c) >= 3 {
-                        fence = Some((c, run(c), pos));
-                        pos += line.len();
-                        continue;
-                    }
+                if let Some(c @ ('`' | '~')) = fc
+                    && run(c) >= 3
+                {
+                    fence = Some((c, run(c), pos));
+                    pos += line.len();
+                    continue;
                 }
                 inline_code(line, pos, &mut out);
             }

@@ -29,14 +29,13 @@ fn main() -> ExitCode {
         Command::Check(c) => (c, false),
         Command::Dump(c) => (c, true),
     };
-    if let Some(n) = common.jobs {
-        if let Err(e) = rayon::ThreadPoolBuilder::new()
+    if let Some(n) = common.jobs
+        && let Err(e) = rayon::ThreadPoolBuilder::new()
             .num_threads(n.max(1))
             .build_global()
-        {
-            let _ = writeln!(std::io::stderr(), "error: cannot start {n} threads: {e}");
-            return ExitCode::from(2);
-        }
+    {
+        let _ = writeln!(std::io::stderr(), "error: cannot start {n} threads: {e}");
+        return ExitCode::from(2);
     }
     run(common, dump)
 }
@@ -68,11 +67,11 @@ fn run(args: &Common, dump: bool) -> ExitCode {
         let written = serde_json::to_writer_pretty(&mut out, &parsed.book)
             .map_err(std::io::Error::other)
             .and_then(|()| writeln!(out));
-        if let Err(e) = written {
-            if e.kind() != std::io::ErrorKind::BrokenPipe {
-                let _ = writeln!(err, "error: cannot write the dump: {e}");
-                return ExitCode::from(3);
-            }
+        if let Err(e) = written
+            && e.kind() != std::io::ErrorKind::BrokenPipe
+        {
+            let _ = writeln!(err, "error: cannot write the dump: {e}");
+            return ExitCode::from(3);
         }
     }
     if counts.errors > 0 || (args.strict && counts.warnings > 0) {

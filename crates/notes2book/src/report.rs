@@ -40,28 +40,28 @@ pub fn render(out: &mut dyn Write, d: &Diagnostic, sources: &Sources) -> std::io
         Some(l) => writeln!(out, "{l}: {}[{}]: {}", d.severity, d.code, d.message)?,
         None => writeln!(out, "{}[{}]: {}", d.severity, d.code, d.message)?,
     }
-    if let (Some(l), Some(span)) = (&loc, d.span) {
-        if let Some(file) = sources.get(span.file_id()) {
-            let line = file.line(l.line);
-            if !line.is_empty() {
-                let shown: String = line.chars().take(160).collect();
-                let width = l.line.to_string().len();
-                writeln!(out, "{:width$} |", "")?;
-                writeln!(out, "{} | {}", l.line, shown.replace('\t', " "))?;
-                let lead = l.col.saturating_sub(1).min(shown.chars().count());
-                let caret_len = file
-                    .text
-                    .get(span.start as usize..span.end as usize)
-                    .map_or(1, |s| s.split('\n').next().unwrap_or("").chars().count())
-                    .clamp(1, 80);
-                writeln!(
-                    out,
-                    "{:width$} | {}{}",
-                    "",
-                    " ".repeat(lead),
-                    "^".repeat(caret_len)
-                )?;
-            }
+    if let (Some(l), Some(span)) = (&loc, d.span)
+        && let Some(file) = sources.get(span.file_id())
+    {
+        let line = file.line(l.line);
+        if !line.is_empty() {
+            let shown: String = line.chars().take(160).collect();
+            let width = l.line.to_string().len();
+            writeln!(out, "{:width$} |", "")?;
+            writeln!(out, "{} | {}", l.line, shown.replace('\t', " "))?;
+            let lead = l.col.saturating_sub(1).min(shown.chars().count());
+            let caret_len = file
+                .text
+                .get(span.start as usize..span.end as usize)
+                .map_or(1, |s| s.split('\n').next().unwrap_or("").chars().count())
+                .clamp(1, 80);
+            writeln!(
+                out,
+                "{:width$} | {}{}",
+                "",
+                " ".repeat(lead),
+                "^".repeat(caret_len)
+            )?;
         }
     }
     if let Some(h) = &d.hint {

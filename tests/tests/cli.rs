@@ -1,0 +1,312 @@
+//! End to end: fixture note folders run through the real `notes2book` binary; stdout (the
+//! model dump), stderr (diagnostics) and exit codes are asserted.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+/// The binary built by `cargo test` (next to this test's own executable), or
+/// `NOTES2BOOK_BIN`.
+fn bin() -> PathBuf {
+    if let Some(p) = std::env::var_os("NOTES2BOOK_BIN") {
+        return p.into();
+    }
+    let exe = std::env::current_exe().expect("test executable path");
+    let dir = exe.parent().and_then(Path::parent).expect("target dir");
+    let bin = dir.join(format!("notes2book{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.is_file(),
+        "{} not built: run `cargo test --workspace`",
+        bin.display()
+    );
+    bin
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("repo root")
+        .to_path_buf()
+}
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    Command::new(bin())
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run notes2book")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn json(o: &Output) -> Value {
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("dump is not JSON: {e}\n{}", stderr(o)))
+}
+
+fn titles(book: &Value) -> Vec<String> {
+    book["chapters"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|c| c["title"].as_str().unwrap_or("").to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Every value of `key` anywhere under `v`.
+fn all<'a>(v: &'a Value, key: &str, out: &mut Vec<&'a Value>) {
+    match v {
+        Value::Object(m) => {
+            if let Some(x) = m.get(key) {
+                out.push(x);
+            }
+            for x in m.values() {
+                all(x, key, out);
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| all(x, key, out)),
+        _ => {}
+    }
+}
+
+fn count_type(book: &Value, ty: &str) -> usize {
+    let mut types = Vec::new();
+    all(&book["chapters"], "type", &mut types);
+    types.iter().filter(|t| t.as_str() == Some(ty)).count()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read_dir") {
+        let e = e.expect("entry");
+        let dest = to.join(e.file_name());
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).expect("copy");
+        }
+    }
+}
+
+#[test]
+fn sample_book_dumps_in_order_with_the_missing_image_reported_once() {
+    let out = run(&repo(), &["dump", "content"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let book = json(&out);
+    assert_eq!(
+        titles(&book),
+        [
+            "Telling time by the Sun",
+            "Oscillators and quartz",
+            "Leap seconds",
+            "Synchronising clocks with NTP",
+            "Wall clocks and monotonic clocks",
+            "Time in distributed systems",
+            "Happened-before and Lamport clocks",
+            "Vector clocks",
+            "Time zones",
+        ]
+    );
+    assert_eq!(book["metadata"]["title"], "How Computers Keep Time");
+    // The draft is left out, and the run says so.
+    assert!(err.contains("gps-time.md is a draft"), "{err}");
+    assert_eq!(book["left_out"][0]["path"], "gps-time.md");
+    // The missing figure: one warning, with file:line:col.
+    assert_eq!(err.matches("image-missing").count(), 1, "{err}");
+    assert!(
+        err.contains("content/sundials/index.md:35:1: warning[image-missing]"),
+        "{err}"
+    );
+    assert!(err.contains("1 warning, 0 errors"), "{err}");
+    // Shortcodes and wikilinks are model nodes, not text.
+    let mut syntaxes = Vec::new();
+    all(&book["chapters"], "syntax", &mut syntaxes);
+    for want in ["shortcode", "wiki", "ref"] {
+        assert!(
+            syntaxes.iter().any(|s| s.as_str() == Some(want)),
+            "no {want} node"
+        );
+    }
+    assert!(count_type(&book, "details") >= 1);
+    assert!(count_type(&book, "callout") >= 2);
+    assert!(count_type(&book, "highlight") >= 1);
+    let mut texts = Vec::new();
+    all(&book["chapters"], "value", &mut texts);
+    let leaked: Vec<_> = texts
+        .iter()
+        .filter_map(|t| t.as_str())
+        .filter(|t| t.contains("{{<") || t.contains("[[") || t.contains("%%"))
+        .collect();
+    assert!(
+        leaked.is_empty(),
+        "shortcode or wiki syntax leaked into text: {leaked:?}"
+    );
+    // Every link between notes resolved.
+    let mut targets = Vec::new();
+    all(&book["chapters"], "target", &mut targets);
+    assert!(targets.len() >= 15);
+    assert!(
+        targets.iter().all(|t| t["to"] != "unresolved"),
+        "{targets:?}"
+    );
+}
+
+#[test]
+fn drafts_flag_brings_the_draft_back() {
+    let out = run(&repo(), &["dump", "content", "--drafts"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let book = json(&out);
+    assert!(titles(&book).iter().any(|t| t == "GPS time"));
+    assert_eq!(book["left_out"].as_array().map(Vec::len), Some(0));
+}
+
+#[test]
+fn strict_fails_on_the_missing_image() {
+    let out = run(&repo(), &["check", "content", "--strict"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+}
+
+#[test]
+fn windows_1252_and_mojibake_notes_are_repaired_and_reported() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let book = tmp.path().join("book");
+    copy_dir(&repo().join("content"), &book);
+    // One note saved as Windows-1252.
+    let zones = std::fs::read_to_string(book.join("time-zones.md")).expect("read");
+    let (cp1252, _, lossy) = encoding_rs::WINDOWS_1252.encode(&zones);
+    assert!(!lossy, "the note must be representable in Windows-1252");
+    std::fs::write(book.join("time-zones.md"), &cp1252).expect("write");
+    // One note whose accented words went through a UTF-8 → Latin-1 mix-up.
+    let garbled = |s: &str| s.bytes().map(char::from).collect::<String>();
+    let mojibake = format!(
+        "---\ntitle: Mojibake\nweight: 90\n---\nThe {} cluster in {} serves a {} {}.\n\nCorrect text: Zürich, naïve, 東京, Ελληνικά.\n",
+        garbled("Kübernetes"),
+        garbled("Zürich"),
+        garbled("café"),
+        garbled("—")
+    );
+    std::fs::write(book.join("mojibake.md"), mojibake).expect("write");
+    let out = run(tmp.path(), &["dump", "book"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("book/time-zones.md:") && err.contains("warning[not-utf8]"),
+        "{err}"
+    );
+    assert_eq!(
+        err.matches("warning[mojibake]").count(),
+        1,
+        "one line repaired: {err}"
+    );
+    assert!(err.contains("book/mojibake.md:5:"), "{err}");
+    let dump = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        dump.contains("The Kübernetes cluster in Zürich serves a café —."),
+        "repaired text missing"
+    );
+    assert!(
+        dump.contains("Correct text: Zürich, naïve, 東京, Ελληνικά."),
+        "correct text changed"
+    );
+    // The Windows-1252 note reads exactly as the UTF-8 original did.
+    let original = run(&repo(), &["dump", "content"]);
+    let orig_book = json(&original);
+    let new_book = json(&out);
+    let find = |b: &Value| {
+        b["chapters"].as_array().and_then(|a| {
+            a.iter()
+                .find(|c| c["title"] == "Time zones")
+                .map(|c| c["blocks"].clone())
+        })
+    };
+    let strip_spans = |v: Option<Value>| v.map(|v| v.to_string().split("\"span\"").count());
+    assert_eq!(strip_spans(find(&orig_book)), strip_spans(find(&new_book)));
+    let text_of = |v: Option<Value>| {
+        let v = v.unwrap_or(Value::Null);
+        let mut t = Vec::new();
+        all(&v, "value", &mut t);
+        t.iter()
+            .filter_map(|x| x.as_str().map(str::to_owned))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(text_of(find(&orig_book)), text_of(find(&new_book)));
+}
+
+#[test]
+fn broken_front_matter_is_an_error_but_the_other_notes_build() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let notes = tmp.path().join("notes");
+    std::fs::create_dir_all(&notes).expect("mkdir");
+    std::fs::write(notes.join("good.md"), "# Good\n\nFine.\n").expect("write");
+    std::fs::write(
+        notes.join("bad.md"),
+        "---\ntitle: Bad\ntags: [a, b\n---\nBody.\n",
+    )
+    .expect("write");
+    let out = run(tmp.path(), &["dump", "notes"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("notes/bad.md:4:1: error[front-matter-yaml]"),
+        "{err}"
+    );
+    let book = json(&out);
+    assert!(titles(&book).contains(&"Good".to_owned()));
+}
+
+#[test]
+fn config_unknown_key_suggests_the_right_one() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(tmp.path().join("content")).expect("mkdir");
+    std::fs::write(tmp.path().join("content/a.md"), "# A\n").expect("write");
+    std::fs::write(
+        tmp.path().join("notes2book.yaml"),
+        "title: T\nautors: [Ann]\n",
+    )
+    .expect("write");
+    let out = run(tmp.path(), &["check"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("notes2book.yaml:2:1: error[config-unknown-key]: unknown key `autors`"),
+        "{err}"
+    );
+    assert!(err.contains("did you mean `authors`?"), "{err}");
+}
+
+#[test]
+fn missing_input_is_a_usage_error() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = run(tmp.path(), &["check", "nowhere"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("the notes folder nowhere does not exist"));
+}
+
+#[test]
+fn config_chapters_order_and_missing_entry() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let c = tmp.path().join("content");
+    std::fs::create_dir_all(&c).expect("mkdir");
+    std::fs::write(c.join("a.md"), "# A\n").expect("write");
+    std::fs::write(c.join("b.md"), "# B\n").expect("write");
+    std::fs::write(
+        tmp.path().join("notes2book.yaml"),
+        "chapters:\n  - b.md\n  - a.md\n  - nope.md\n",
+    )
+    .expect("write");
+    let out = run(tmp.path(), &["dump"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("notes2book.yaml:4:5: error[chapter-missing]"),
+        "{err}"
+    );
+    assert_eq!(titles(&json(&out)), ["B", "A"]);
+}
