@@ -152,17 +152,14 @@ pub fn parse_book(vfs: &dyn Vfs, opts: &ParseOptions, mut sources: Sources) -> P
             }
             Ok(Err(problem)) => {
                 let file = sources.add(input.join(&f.rel), String::new());
-                let src = sources.get(file).cloned();
-                if let Some(src) = src {
-                    diags.push(problem.into_diagnostic(file, &src));
+                if let Some(src) = sources.get(file) {
+                    diags.push(problem.into_diagnostic(file, src));
                 }
             }
             Ok(Ok(d)) => {
                 let file = sources.add(input.join(&f.rel), d.text);
-                if let Some(src) = sources.get(file).cloned() {
-                    for p in d.problems {
-                        diags.push(p.into_diagnostic(file, &src));
-                    }
+                if let Some(src) = sources.get(file) {
+                    diags.extend(d.problems.into_iter().map(|p| p.into_diagnostic(file, src)));
                 }
                 loaded.push((f.clone(), file));
             }
@@ -173,34 +170,44 @@ pub fn parse_book(vfs: &dyn Vfs, opts: &ParseOptions, mut sources: Sources) -> P
     let root = input.to_path_buf();
     let mut notes_in: Vec<note::Loaded> = Vec::with_capacity(loaded.len());
     for (f, file) in loaded {
-        let text = sources
-            .get(file)
-            .map(|s| s.text.clone())
-            .unwrap_or_default();
-        let map = segmap::SegMap::identity(file, text.len());
-        let dir = input.join(f.rel.parent().unwrap_or(Path::new("")));
-        let mut ctx = include::Ctx {
-            vfs,
-            root: &root,
-            sources: &mut sources,
-            diags: &mut diags,
-        };
-        let mut stack = vec![input.join(&f.rel)];
-        let (text, map) =
-            include::expand(&text, &map, &dir, &mut stack, &mut ctx).unwrap_or((text, map));
+        let len = sources.get(file).map_or(0, |s| s.text.len());
+        let map = segmap::SegMap::identity(file, len);
+        let mut expanded = None;
+        if sources.get(file).is_some_and(|s| s.text.contains("{{#")) {
+            let text = sources
+                .get(file)
+                .map(|s| s.text.clone())
+                .unwrap_or_default();
+            let dir = input.join(f.rel.parent().unwrap_or(Path::new("")));
+            let mut ctx = include::Ctx {
+                vfs,
+                root: &root,
+                sources: &mut sources,
+                diags: &mut diags,
+            };
+            let mut stack = vec![input.join(&f.rel)];
+            expanded = include::expand(&text, &map, &dir, &mut stack, &mut ctx);
+        }
         notes_in.push(note::Loaded {
             file,
             rel: f.rel.clone(),
-            text,
+            expanded,
             map,
             bundle: f.bundle,
         });
     }
 
     // Parse every note in parallel, collected in path order.
+    let sources_ref = &sources;
     let mut notes: Vec<note::ParsedNote> = notes_in
         .par_iter()
-        .map(|n| note::parse(n, &opts.site_params))
+        .map(|n| {
+            let text = match &n.expanded {
+                Some((t, _)) => t.as_str(),
+                None => sources_ref.get(n.file).map_or("", |s| s.text.as_str()),
+            };
+            note::parse(n, text, &opts.site_params)
+        })
         .collect();
     for n in &mut notes {
         diags.append(&mut n.diags);

@@ -369,8 +369,8 @@ impl<'a> Converter<'a> {
     fn push_inline(&mut self, inline: Inline, at: usize) {
         let i = self.real_top();
         if self.stack[i].is_block_container() {
-            if let Frame::Item { .. } = self.stack[i] {
-            } else if matches!(inline, Inline::SoftBreak | Inline::HardBreak) {
+            // A line break with no paragraph around it means nothing.
+            if matches!(inline, Inline::SoftBreak | Inline::HardBreak) {
                 return;
             }
             self.stack.push(Frame::Para {
@@ -887,7 +887,7 @@ impl<'a> Converter<'a> {
                 offset += p + MARK.len_utf8();
                 continue;
             };
-            let len = sc.range.len().min(rest.len() - p);
+            let len = shortcode::placeholder_len(&rest[p..], sc.range.len());
             self.shortcode(idx, sc);
             rest = &rest[p + len..];
             offset += p + len;
@@ -1420,7 +1420,10 @@ impl<'a> Converter<'a> {
 
 fn is_comment(html: &str) -> bool {
     let t = html.trim();
-    t.starts_with("<!--") && t.ends_with("-->") && t[4..].find("-->") == Some(t.len() - 7)
+    t.len() >= 7
+        && t.starts_with("<!--")
+        && t.ends_with("-->")
+        && t[4..].find("-->") == Some(t.len() - 7)
 }
 
 fn push_merged(inlines: &mut Vec<Inline>, inline: Inline) {

@@ -18,7 +18,9 @@ pub struct Loaded {
     pub file: FileId,
     /// Path relative to the input folder.
     pub rel: PathBuf,
-    pub text: String,
+    /// The text with includes spliced in, and its map; `None` when the note has no
+    /// includes (its text is then the source file's, mapped by `map`).
+    pub expanded: Option<(String, SegMap)>,
     pub map: SegMap,
     pub bundle: bool,
 }
@@ -36,10 +38,10 @@ pub struct ParsedNote {
     pub span: Span,
 }
 
-pub fn parse(note: &Loaded, site_params: &BTreeMap<String, Value>) -> ParsedNote {
+pub fn parse(note: &Loaded, text: &str, site_params: &BTreeMap<String, Value>) -> ParsedNote {
     let mut diags = Vec::new();
-    let text = note.text.as_str();
-    let whole = note.map.span(0..text.len().min(1));
+    let map = note.expanded.as_ref().map_or(&note.map, |(_, m)| m);
+    let whole = map.span(0..text.len().min(1));
     let (front, body_start) = match frontmatter::split(text, note.file) {
         Ok(split) => {
             let front = match frontmatter::parse_values(text, &split, note.file) {
@@ -62,7 +64,7 @@ pub fn parse(note: &Loaded, site_params: &BTreeMap<String, Value>) -> ParsedNote
         if let Some(s) = d.span
             && s.file == note.file.0
         {
-            let m = note.map.span(s.start as usize..s.end as usize);
+            let m = map.span(s.start as usize..s.end as usize);
             d.span = Some(m);
         }
     }
@@ -71,7 +73,7 @@ pub fn parse(note: &Loaded, site_params: &BTreeMap<String, Value>) -> ParsedNote
     let body = &text[body_start..];
     let body_map = {
         let mut b = crate::segmap::Builder::with_capacity(body.len());
-        b.copy_mapped(text, body_start..text.len(), &note.map);
+        b.copy_mapped(text, body_start..text.len(), map);
         b.finish().1
     };
     if let Some((fixed, map, fixes)) = listfix::repair(body, &body_map) {

@@ -480,6 +480,20 @@ fn inline_code(line: &str, base: usize, out: &mut Vec<Range<usize>>) {
     }
 }
 
+/// Bytes taken by the placeholder at the start of `text`: the marker, then digits and
+/// filler, at most `len` (the shortcode's length). Always ends on a character boundary.
+pub fn placeholder_len(text: &str, len: usize) -> usize {
+    let tail = text
+        .as_bytes()
+        .iter()
+        .skip(MARK.len_utf8())
+        .take_while(|b| b.is_ascii_digit() || **b == b'x')
+        .count();
+    (MARK.len_utf8() + tail)
+        .min(len.max(MARK.len_utf8()))
+        .min(text.len())
+}
+
 /// Text of the source with every shortcode placeholder put back as the shortcode's own
 /// text (used inside code, where shortcodes are shown, not run).
 pub fn restore(text: &str, shortcodes: &[Shortcode], original: &str) -> String {
@@ -498,8 +512,7 @@ pub fn restore(text: &str, shortcodes: &[Shortcode], original: &str) -> String {
                     Kind::Literal(l) => out.push_str(l),
                     _ => out.push_str(original.get(sc.range.clone()).unwrap_or("")),
                 }
-                let skip = sc.range.len().min(rest.len() - p);
-                rest = &rest[p + skip..];
+                rest = &rest[p + placeholder_len(&rest[p..], sc.range.len())..];
             }
             None => {
                 out.push(MARK);
