@@ -1,13 +1,21 @@
-//! Assets: find and check every image the book refers to.
+//! Assets: find, check and prepare every image the book refers to.
 //!
-//! [`resolve`] applies the resolution rules to every [`ImageUse`] of a parsed book, fills in
-//! [`ImageUse::asset`] and [`Book::assets`] (one entry per distinct file) and returns
-//! diagnostics. It never reads outside the book's folders: a path that climbs out, an
-//! absolute path elsewhere or a symlink that leads out is an error, never a read.
+//! [`resolve`] applies the resolution rules to every [`ImageUse`](notes2book_model::ImageUse)
+//! of a parsed book, fills in its asset id and [`Book::assets`](notes2book_model::Book)
+//! (one entry per distinct file) and returns diagnostics. It never reads outside the book's
+//! folders: a path that climbs out, an absolute path elsewhere or a symlink that leads out
+//! is an error, never a read.
 //!
-//! Decoding, orienting, downscaling and re-encoding the images for each backend (in
-//! parallel) is the next step of this crate and not written yet.
+//! [`prepare`] then reads each distinct file once and, in parallel, decodes, orients,
+//! downscales and re-encodes it into one variant per backend ([`Assets`]). No backend opens
+//! an image file itself.
 
+mod jpeg;
+mod process;
 mod resolve;
+mod svg;
 
+pub use process::{
+    Assets, Encoded, ImageKind, ImageLimits, Prepared, ProcessOptions, prepare, prepare_one,
+};
 pub use resolve::{ResolveOptions, resolve};

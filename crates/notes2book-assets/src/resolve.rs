@@ -99,13 +99,12 @@ pub fn resolve(book: &mut Book, vfs: &dyn Vfs, opts: &ResolveOptions) -> Vec<Dia
         let path = decode(&src);
         let note_dir = opts.input.join(&use_.note_dir);
         let found = if let Some(abs) = path.strip_prefix('/') {
-            if Path::new(&path).is_absolute()
-                && vfs.kind(Path::new(&path)).is_some()
-                && !opts.allowed(Path::new(&path))
-            {
-                Found::Outside(PathBuf::from(&path))
-            } else {
-                find_in(vfs, opts, &opts.static_folders(), abs)
+            match find_in(vfs, opts, &opts.static_folders(), abs) {
+                // An absolute path to a real file elsewhere on the machine.
+                Found::Missing(_) if vfs.escapes(Path::new(&path)) => {
+                    Found::Outside(PathBuf::from(&path))
+                }
+                other => other,
             }
         } else {
             match find_in(vfs, opts, std::slice::from_ref(&note_dir), &path) {
@@ -356,5 +355,51 @@ mod tests {
         assert_eq!(codes, ["image-outside", "image-remote", "image-missing"]);
         assert_eq!(book.images[0].status, ImageStatus::Refused);
         assert!(book.assets.is_empty());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlinks_that_lead_out_are_refused_on_disk() {
+        use notes2book_model::vfs::DiskFs;
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let outside = tmp.path().join("outside");
+        let book = tmp.path().join("book");
+        let content = book.join("content");
+        std::fs::create_dir_all(&outside).expect("mkdir");
+        std::fs::create_dir_all(content.join("static")).expect("mkdir");
+        std::fs::write(outside.join("secret.png"), "x").expect("write");
+        std::fs::write(content.join("ok.png"), "x").expect("write");
+        std::os::unix::fs::symlink(outside.join("secret.png"), content.join("link.png"))
+            .expect("symlink");
+        std::os::unix::fs::symlink(&outside, content.join("static/images")).expect("symlink");
+        let root = std::fs::canonicalize(&book).expect("canon");
+        let input = root.join("content");
+        let fs = DiskFs::new(std::slice::from_ref(&root));
+        let mut book = Book {
+            images: vec![
+                use_of("link.png", "", ImageSyntax::Markdown),
+                use_of("/images/secret.png", "", ImageSyntax::Shortcode),
+                use_of("ok.png", "", ImageSyntax::Markdown),
+                use_of(
+                    &outside.join("secret.png").display().to_string(),
+                    "",
+                    ImageSyntax::Html,
+                ),
+            ],
+            ..Book::default()
+        };
+        let opts = ResolveOptions {
+            root: root.clone(),
+            input,
+            static_dirs: vec![],
+        };
+        let d = resolve(&mut book, &fs, &opts);
+        let codes: Vec<_> = d.iter().map(|d| d.code).collect();
+        assert_eq!(
+            codes,
+            ["image-outside", "image-outside", "image-outside"],
+            "{d:?}"
+        );
+        assert_eq!(book.images[2].status, ImageStatus::Found);
     }
 }

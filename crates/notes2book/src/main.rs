@@ -52,6 +52,14 @@ fn run(args: &Common, dump: bool) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let mut project = project;
+    if !dump {
+        // `check` does everything a build does except writing: images are prepared too.
+        let opts = notes2book_assets::ProcessOptions::default();
+        let (_assets, diags) =
+            notes2book_assets::prepare(&project.parsed.book, &project.vfs, &project.root, &opts);
+        project.parsed.diagnostics.extend(diags);
+    }
     let parsed = &project.parsed;
     for d in &parsed.diagnostics {
         if args.quiet && d.severity != notes2book_model::Severity::Error {

@@ -76,6 +76,9 @@ fn load_config(args: &Common, sources: &mut Sources) -> Result<Option<Loaded>, D
 
 pub struct Project {
     pub parsed: Parsed,
+    pub vfs: DiskFs,
+    /// The book's root (real path); asset paths in the model are relative to it.
+    pub root: PathBuf,
 }
 
 pub fn load(args: &Common) -> Result<Project, Fatal> {
@@ -158,12 +161,12 @@ pub fn load(args: &Common) -> Result<Project, Fatal> {
     };
     let mut parsed = notes2book_parser::parse_book(&vfs, &opts, sources);
     let resolve = ResolveOptions {
-        root,
+        root: root.clone(),
         input: abs(&input),
         static_dirs,
     };
     // The resolver works on real paths; note folders in the model are relative to the input.
     let diags = notes2book_assets::resolve(&mut parsed.book, &vfs, &resolve);
     parsed.diagnostics.extend(diags);
-    Ok(Project { parsed })
+    Ok(Project { parsed, vfs, root })
 }

@@ -1,0 +1,171 @@
+//! SVG: kept as SVG for the EPUB once checked (well-formed XML, no scripts, no event
+//! handlers, no external references); rasterised with resvg for the PDF. Text inside an SVG
+//! is not drawn in the PDF (no fonts are loaded into resvg yet): that is reported.
+
+use notes2book_model::{AssetId, Diagnostic};
+
+use crate::process::{Encoded, ImageKind, Outcome, Prepared, ProcessOptions};
+
+pub fn looks_like_svg(bytes: &[u8]) -> bool {
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(512)]);
+    let t = head.trim_start_matches('\u{feff}').trim_start();
+    (t.starts_with("<?xml") || t.starts_with("<svg") || t.starts_with("<!--"))
+        && head.contains("<svg")
+}
+
+fn invalid(name: &str, why: String) -> Diagnostic {
+    Diagnostic::error(
+        "svg-unsafe",
+        format!("{name} is not a safe, well-formed SVG: {why}"),
+    )
+    .hint("export the drawing again as plain SVG, or as PNG")
+}
+
+/// Check the SVG; returns whether it contains text, and its size.
+fn check(name: &str, text: &str) -> Result<(bool, f32, f32), Diagnostic> {
+    let opts = roxmltree::ParsingOptions {
+        allow_dtd: false,
+        ..Default::default()
+    };
+    let doc = roxmltree::Document::parse_with_options(text, opts)
+        .map_err(|e| invalid(name, e.to_string()))?;
+    let root = doc.root_element();
+    if root.tag_name().name() != "svg" {
+        return Err(invalid(
+            name,
+            format!("its root element is <{}>", root.tag_name().name()),
+        ));
+    }
+    let mut has_text = false;
+    for node in doc.descendants().filter(|n| n.is_element()) {
+        let tag = node.tag_name().name();
+        if tag.eq_ignore_ascii_case("script") {
+            return Err(invalid(name, "it contains a <script>".into()));
+        }
+        if tag == "text" {
+            has_text = true;
+        }
+        for a in node.attributes() {
+            let an = a.name();
+            if an.len() > 2 && an[..2].eq_ignore_ascii_case("on") {
+                return Err(invalid(
+                    name,
+                    format!("<{tag}> has the event handler `{an}`"),
+                ));
+            }
+            if an == "href" {
+                let v = a.value().trim();
+                if !(v.starts_with('#') || v.starts_with("data:")) {
+                    return Err(invalid(
+                        name,
+                        format!("<{tag}> refers to `{v}` outside the file"),
+                    ));
+                }
+            }
+        }
+        if tag == "style"
+            && node
+                .text()
+                .is_some_and(|t| t.contains("url(") && !t.contains("url(#"))
+        {
+            return Err(invalid(
+                name,
+                "its style sheet loads something from outside the file".into(),
+            ));
+        }
+    }
+    let num = |n: &str| {
+        root.attribute(n)
+            .and_then(|v| v.trim_end_matches("px").trim().parse::<f32>().ok())
+    };
+    let view = root.attribute("viewBox").map(|v| {
+        v.split([' ', ','])
+            .filter(|s| !s.is_empty())
+            .filter_map(|s| s.parse::<f32>().ok())
+            .collect::<Vec<_>>()
+    });
+    let (w, h) = match (num("width"), num("height"), view.as_deref()) {
+        (Some(w), Some(h), _) => (w, h),
+        (_, _, Some([_, _, w, h])) => (*w, *h),
+        _ => (800.0, 600.0),
+    };
+    Ok((has_text, w, h))
+}
+
+pub fn prepare(
+    id: AssetId,
+    name: &str,
+    asset_name: String,
+    bytes: &[u8],
+    opts: &ProcessOptions,
+) -> Outcome {
+    let text =
+        std::str::from_utf8(bytes).map_err(|_| invalid(name, "it is not UTF-8 text".into()))?;
+    let (has_text, w, h) = check(name, text)?;
+    let width = w.round().max(1.0) as u32;
+    let height = h.round().max(1.0) as u32;
+    let mut warnings = Vec::new();
+    let epub = opts.epub.then(|| Encoded {
+        bytes: bytes.to_vec(),
+        media_type: "image/svg+xml",
+        extension: "svg",
+        width,
+        height,
+        passthrough: true,
+    });
+    let pdf = if opts.pdf {
+        if has_text {
+            warnings.push(
+                Diagnostic::warning(
+                    "svg-text",
+                    format!(
+                        "{name} contains text, which the PDF does not draw yet (the EPUB shows it)"
+                    ),
+                )
+                .hint("convert the text to paths when exporting, or use a PNG"),
+            );
+        }
+        Some(rasterise(name, bytes, opts.pdf_max_px)?)
+    } else {
+        None
+    };
+    Ok((
+        Prepared {
+            id,
+            name: asset_name,
+            kind: ImageKind::Svg,
+            width,
+            height,
+            epub,
+            pdf,
+        },
+        warnings,
+    ))
+}
+
+fn rasterise(name: &str, bytes: &[u8], max_px: u32) -> Result<Encoded, Diagnostic> {
+    let tree = resvg::usvg::Tree::from_data(bytes, &resvg::usvg::Options::default())
+        .map_err(|e| invalid(name, e.to_string()))?;
+    let size = tree.size();
+    let scale = (max_px as f32 / size.width()).min(4.0);
+    let w = ((size.width() * scale).round() as u32).clamp(1, max_px.max(1));
+    let h = ((size.height() * scale).round() as u32).clamp(1, 20_000);
+    let mut pixmap = resvg::tiny_skia::Pixmap::new(w, h)
+        .ok_or_else(|| invalid(name, "its size cannot be drawn".into()))?;
+    resvg::render(
+        &tree,
+        resvg::tiny_skia::Transform::from_scale(scale, scale),
+        &mut pixmap.as_mut(),
+    );
+    let png = pixmap
+        .encode_png()
+        .map_err(|e| invalid(name, e.to_string()))?;
+    Ok(Encoded {
+        bytes: png,
+        media_type: "image/png",
+        extension: "png",
+        width: w,
+        height: h,
+        passthrough: false,
+    })
+}
