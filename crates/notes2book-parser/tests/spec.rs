@@ -1,7 +1,8 @@
 //! Spec-style parser tests: every `tests/spec/*.txt` file holds many small cases, each a set
 //! of note files (in memory) and the expected outline of the parsed book plus the expected
-//! diagnostics. Run with `UPDATE_SPECS=1` to write the actual results into the files
-//! (then review the diff); without it, any difference or missing expectation fails.
+//! diagnostics. Run with `UPDATE_SPECS=1` to write the actual results into all files, or
+//! `UPDATE_SPECS=name` (e.g. `markdown`) for one file, then review the diff; without it,
+//! any difference or missing expectation fails.
 //!
 //! Format:
 //! ```text
@@ -145,7 +146,7 @@ fn render(cases: &[(&Case, String, String)]) -> String {
 #[test]
 fn spec_files() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/spec");
-    let update = std::env::var_os("UPDATE_SPECS").is_some();
+    let update_spec = std::env::var("UPDATE_SPECS").ok();
     let mut entries: Vec<PathBuf> = std::fs::read_dir(&dir)
         .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
         .unwrap_or_default();
@@ -181,11 +182,12 @@ fn spec_files() {
             }
             results.push((case, outline, diags));
         }
-        if update {
+        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        if update_spec.as_deref().is_some_and(|u| u == "1" || u == stem) {
             let _ = std::fs::write(&path, render(&results));
         }
     }
-    if update {
+    if update_spec.is_some() {
         return;
     }
     assert!(
