@@ -303,9 +303,11 @@ pub enum Inline {
     },
     SoftBreak,
     HardBreak,
-    /// Raw inline HTML as written (backends sanitise and re-serialise it).
+    /// Raw inline HTML as written (backends sanitise and re-serialise it). `images` are
+    /// the `<img src>` in it, in order.
     Html {
         html: String,
+        images: Vec<ImageId>,
         span: Option<Span>,
     },
 }
@@ -387,8 +389,9 @@ pub enum Block {
         /// Canonical type: note, abstract, info, todo, tip, success, question, warning,
         /// failure, danger, bug, example, quote.
         kind: String,
-        /// The title as written, or `None` for the type's default title.
-        title: Option<Vec<Inline>>,
+        /// The title as written; without one, the type as written, capitalised
+        /// (`[!faq]` → "Faq"), as Obsidian shows it.
+        title: Vec<Inline>,
         /// `Some(true)` folded (`-`), `Some(false)` foldable but open (`+`).
         folded: Option<bool>,
         blocks: Vec<Block>,
@@ -439,9 +442,11 @@ pub enum Block {
         blocks: Vec<Block>,
         span: Option<Span>,
     },
-    /// Raw block HTML as written (backends sanitise and re-serialise it).
+    /// Raw block HTML as written (backends sanitise and re-serialise it). `images` are the
+    /// `<img src>` in it, in order.
     Html {
         html: String,
+        images: Vec<ImageId>,
         span: Option<Span>,
     },
     Rule {

@@ -98,9 +98,7 @@ fn blocks(out: &mut String, blocks_: &[Block], depth: usize) {
                 blocks: b,
                 ..
             } => {
-                let title = title
-                    .as_ref()
-                    .map_or("(default title)".into(), |t| inlines(t));
+                let title = inlines(title);
                 let fold = match folded {
                     Some(true) => " folded",
                     Some(false) => " foldable",
@@ -223,8 +221,9 @@ fn blocks(out: &mut String, blocks_: &[Block], depth: usize) {
                 let _ = writeln!(out, "{p}embed {target:?} ->{to}");
                 blocks(out, b, depth + 1);
             }
-            Block::Html { html, .. } => {
-                let _ = writeln!(out, "{p}html: {html:?}");
+            Block::Html { html, images, .. } => {
+                let imgs: String = images.iter().map(|i| format!(" img{}", i.0)).collect();
+                let _ = writeln!(out, "{p}html{imgs}: {html:?}");
             }
             Block::Rule { .. } => {
                 let _ = writeln!(out, "{p}rule");
@@ -308,8 +307,9 @@ pub fn inlines(list: &[Inline]) -> String {
             }
             Inline::SoftBreak => s.push('↵'),
             Inline::HardBreak => s.push('⏎'),
-            Inline::Html { html, .. } => {
-                let _ = write!(s, "html{html:?}");
+            Inline::Html { html, images, .. } => {
+                let imgs: String = images.iter().map(|i| format!(" img{}", i.0)).collect();
+                let _ = write!(s, "html{imgs}{html:?}");
             }
         }
     }

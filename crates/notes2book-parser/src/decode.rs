@@ -170,8 +170,8 @@ fn repair_mojibake(text: String, problems: &mut Vec<Problem>) -> String {
             out.push_str(line);
             continue;
         }
-        let fixed = plsfix::fix_text(body, Some(&config));
-        if fixed != body && !fixed.contains('\n') {
+        let fixed = repair_line(body, &config);
+        if fixed != body {
             let (col_byte, before, after) = first_difference(body, &fixed);
             problems.push(Problem {
                 code: "mojibake",
@@ -183,15 +183,73 @@ fn repair_mojibake(text: String, problems: &mut Vec<Problem>) -> String {
                        text, or set `fix_mojibake: false` to keep it as written"
                     .into(),
             });
-            out.push_str(&fixed);
-        } else {
-            out.push_str(body);
         }
+        out.push_str(&fixed);
         if line.ends_with('\n') {
             out.push('\n');
         }
     }
     out
+}
+
+/// Repair a line word by word (words split at ASCII spaces and tabs). A word is changed
+/// only when plsfix finds mojibake in it *and* the change is an exact round trip: the
+/// word's characters, as Windows-1252 (or Latin-1) bytes, are the UTF-8 of the repair.
+/// So correct text such as a lone `Ã` or `Â` before a space is never touched.
+fn repair_line(line: &str, config: &plsfix::TextFixerConfig) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut pos = 0;
+    for word in line.split([' ', '\t']) {
+        if pos > 0 {
+            // Put back the separator that split removed.
+            out.push(line.as_bytes().get(pos - 1).map_or(' ', |&b| b as char));
+        }
+        pos += word.len() + 1;
+        if !may_be_mojibake(word) {
+            out.push_str(word);
+            continue;
+        }
+        let fixed = plsfix::fix_text(word, Some(config));
+        if fixed != word && round_trip(word, &fixed) {
+            out.push_str(&fixed);
+        } else {
+            out.push_str(word);
+        }
+    }
+    out
+}
+
+/// True when `garbled`, encoded back to single bytes, decodes as UTF-8 to `repaired`
+/// (once, or twice for text that was garbled twice).
+fn round_trip(garbled: &str, repaired: &str) -> bool {
+    let mut current = garbled.to_owned();
+    for _ in 0..2 {
+        let Some(bytes) = to_single_bytes(&current) else {
+            return false;
+        };
+        let Ok(decoded) = String::from_utf8(bytes) else {
+            return false;
+        };
+        if decoded == repaired {
+            return true;
+        }
+        current = decoded;
+    }
+    false
+}
+
+fn to_single_bytes(s: &str) -> Option<Vec<u8>> {
+    s.chars()
+        .map(|c| {
+            let cp = c as u32;
+            if cp < 0x100 {
+                return Some(cp as u8);
+            }
+            let mut buf = [0u8; 4];
+            let (bytes, _, unmappable) = encoding_rs::WINDOWS_1252.encode(c.encode_utf8(&mut buf));
+            (!unmappable && bytes.len() == 1).then(|| bytes[0])
+        })
+        .collect()
 }
 
 /// Byte column (in the repaired line) and the differing words before and after.
@@ -253,6 +311,9 @@ mod tests {
         );
         let d = dec("â€œquotedâ€\u{9d}\n".as_bytes());
         assert_eq!(d.text, "“quoted”\n");
+        // Real mojibake beside a correct Â: only the mojibake changes.
+        let d = dec("3Â½ cups, Â stays\n".as_bytes());
+        assert_eq!(d.text, "3½ cups, Â stays\n");
     }
 
     #[test]
@@ -264,6 +325,7 @@ mod tests {
             "Ελληνικά κείμενα και русский текст",
             "£5 and €10 · ¼ ½ ¾ © ® ™",
             "INFORMAÇÃO, CORAÇÃO, Âge, à la carte, São Paulo, Ångström",
+            "The letter Ã is used in Portuguese, and Â in Romanian: Â Ã",
         ];
         for s in samples {
             let d = dec(s.as_bytes());

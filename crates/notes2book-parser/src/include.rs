@@ -49,9 +49,27 @@ pub fn expand(
             (8, true)
         } else if rest.starts_with("rustdoc_include ") {
             (16, true)
+        } else if rest.starts_with("playground ") {
+            (11, true)
         } else {
             (0, false)
         };
+        if rest.starts_with("title ") && !(at > 0 && text.as_bytes()[at - 1] == b'\\') {
+            // `{{#title …}}` sets a browser tab's title in mdBook: nothing to show in a book.
+            if let Some(close) = text[at..]
+                .find("}}")
+                .filter(|c| !text[at..at + c].contains('\n'))
+            {
+                b.copy_mapped(text, last..at, map);
+                last = at + close + 2;
+                // Swallow the line end too, so the line does not become an empty paragraph.
+                if text[last..].starts_with('\n') && (at == 0 || text.as_bytes()[at - 1] == b'\n') {
+                    last += 1;
+                }
+                changed = true;
+            }
+            continue;
+        }
         if !is_include {
             continue;
         }
@@ -136,12 +154,20 @@ pub fn expand(
         }
         let (sel_text, sel_map) = sel.finish();
         let sub_dir = path.parent().unwrap_or(dir).to_path_buf();
+        // mdBook shows a playground include as a Rust code block.
+        let fence = rest.starts_with("playground ");
+        if fence {
+            b.insert("```rust\n", map.map(at));
+        }
         stack.push(path);
         match expand(&sel_text, &sel_map, &sub_dir, stack, ctx) {
             Some((t, m)) => b.copy_mapped(&t, 0..t.len(), &m),
             None => b.copy_mapped(&sel_text, 0..sel_text.len(), &sel_map),
         }
         stack.pop();
+        if fence {
+            b.insert("\n```", map.map(at));
+        }
     }
     if !changed {
         return None;
@@ -162,7 +188,26 @@ fn is_anchor_line(line: &str) -> bool {
 }
 
 /// Copy the selected lines of `text` into `out`.
+/// Copy the selected lines of `text` into `out`, without the last line's line end (as
+/// mdBook joins them), so an include fills a code block exactly.
 fn select(text: &str, selector: &str, file: FileId, out: &mut Builder) -> Result<(), String> {
+    let result = select_ranges(text, selector);
+    let mut ranges = match &result {
+        Ok(r) => r.clone(),
+        Err(_) => Vec::new(),
+    };
+    if let Some(last) = ranges.last_mut()
+        && text[last.clone()].ends_with('\n')
+    {
+        last.end -= 1;
+    }
+    for r in ranges {
+        out.copy_direct(text, r, file);
+    }
+    result.map(|_| ())
+}
+
+fn select_ranges(text: &str, selector: &str) -> Result<Vec<std::ops::Range<usize>>, String> {
     let lines: Vec<(usize, &str)> = text
         .split_inclusive('\n')
         .scan(0, |pos, l| {
@@ -171,18 +216,17 @@ fn select(text: &str, selector: &str, file: FileId, out: &mut Builder) -> Result
             Some((start, l))
         })
         .collect();
-    let mut copy = |range: std::ops::Range<usize>| {
-        for &(start, line) in &lines[range] {
-            if !is_anchor_line(line) {
-                out.copy_direct(text, start..start + line.len(), file);
-            }
-        }
+    let pick = |range: std::ops::Range<usize>| -> Vec<std::ops::Range<usize>> {
+        lines[range]
+            .iter()
+            .filter(|(_, line)| !is_anchor_line(line))
+            .map(|&(start, line)| start..start + line.len())
+            .collect()
     };
     let n = lines.len();
     let num = |s: &str| s.trim().parse::<usize>().ok();
     if selector.is_empty() {
-        copy(0..n);
-        return Ok(());
+        return Ok(pick(0..n));
     }
     let parts: Vec<&str> = selector.split(':').collect();
     let all_numeric = parts
@@ -196,8 +240,7 @@ fn select(text: &str, selector: &str, file: FileId, out: &mut Builder) -> Result
         };
         let from = from.max(1).min(n + 1);
         let to = to.min(n).max(from - 1);
-        copy(from - 1..to);
-        return Ok(());
+        return Ok(pick(from - 1..to));
     }
     let name = selector.trim();
     let start = lines
@@ -208,8 +251,7 @@ fn select(text: &str, selector: &str, file: FileId, out: &mut Builder) -> Result
         .iter()
         .position(|(_, l)| anchor_name(l, "ANCHOR_END:") == Some(name))
         .map_or(n, |e| start + 1 + e);
-    copy(start + 1..end);
-    Ok(())
+    Ok(pick(start + 1..end))
 }
 
 fn anchor_name<'a>(line: &'a str, marker: &str) -> Option<&'a str> {
@@ -251,14 +293,16 @@ mod tests {
         );
         let (t, d, _) = run(&fs, "```\n{{#include code.rs}}\n```\n");
         assert!(d.is_empty());
-        assert_eq!(t, "```\nfn main() {}\nfn other() {}\n\n```\n");
+        assert_eq!(t, "```\nfn main() {}\nfn other() {}\n```\n");
         let (t, _, m) = run(&fs, "A {{#include code.rs:main}}B");
-        assert_eq!(t, "A fn main() {}\nB");
+        assert_eq!(t, "A fn main() {}B");
         assert_eq!(m.map(2), (FileId(1), 16));
         let (t, _, _) = run(&fs, "{{#rustdoc_include code.rs:4}}");
-        assert_eq!(t, "fn other() {}\n");
+        assert_eq!(t, "fn other() {}");
         let (t, _, _) = run(&fs, "{{#include code.rs::2}}");
-        assert_eq!(t, "fn main() {}\n");
+        assert_eq!(t, "fn main() {}");
+        let (t, _, _) = run(&fs, "{{#title Intro}}\n# Intro\n");
+        assert_eq!(t, "# Intro\n");
         let (t, _, _) = run(&fs, "\\{{#include code.rs}}");
         assert_eq!(t, "{{#include code.rs}}");
     }

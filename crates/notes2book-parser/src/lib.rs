@@ -255,10 +255,10 @@ pub fn parse_book(vfs: &dyn Vfs, opts: &ParseOptions, mut sources: Sources) -> P
         })
         .flatten();
 
-    let (mut chapters, images) = link::assemble(&slots, &mut notes, &mut diags);
+    let (mut chapters, images, title_ids) = link::assemble(&slots, &mut notes, &mut diags);
     let mut ix = link::Index::new(&chapters);
     link::resolve_embeds(&mut chapters, &ix, &mut diags);
-    link::assign_ids(&mut chapters, &mut ix);
+    link::assign_ids(&mut chapters, &mut ix, &title_ids);
     link::resolve_links(&mut chapters, &ix, &mut diags);
     link::check_footnotes(&mut chapters, &mut diags);
     let toc = link::toc(&chapters);

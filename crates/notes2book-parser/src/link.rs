@@ -47,13 +47,15 @@ pub fn assemble(
     slots: &[Slot],
     notes: &mut [ParsedNote],
     diags: &mut Vec<Diagnostic>,
-) -> (Vec<Chapter>, Vec<ImageUse>) {
+) -> (Vec<Chapter>, Vec<ImageUse>, Vec<Option<String>>) {
     let mut chapters = Vec::with_capacity(slots.len());
+    let mut title_ids = Vec::with_capacity(slots.len());
     let mut images: Vec<ImageUse> = Vec::new();
     let mut used = BTreeSet::new();
     for slot in slots {
         let id = ChapterId(chapters.len() as u32);
         let Some(i) = slot.note else {
+            title_ids.push(None);
             chapters.push(Chapter {
                 id,
                 kind: ChapterKind::Part,
@@ -88,15 +90,19 @@ pub fn assemble(
         let mut blocks = std::mem::take(&mut note.blocks);
         let mut footnotes = std::mem::take(&mut note.footnotes);
         if offset > 0 {
-            let mut shift = |inline: &mut Inline| {
-                if let Inline::Image { image, .. } = inline {
-                    *image = ImageId(image.0 + offset);
+            let mut shift = |inline: &mut Inline| match inline {
+                Inline::Image { image, .. } => *image = ImageId(image.0 + offset),
+                Inline::Html { images, .. } => {
+                    images.iter_mut().for_each(|i| *i = ImageId(i.0 + offset))
                 }
+                _ => {}
             };
-            let mut shift_fig = |b: &mut Block| {
-                if let Block::Figure(f) = b {
-                    f.image = ImageId(f.image.0 + offset);
+            let mut shift_fig = |b: &mut Block| match b {
+                Block::Figure(f) => f.image = ImageId(f.image.0 + offset),
+                Block::Html { images, .. } => {
+                    images.iter_mut().for_each(|i| *i = ImageId(i.0 + offset))
                 }
+                _ => {}
             };
             walk::inlines_mut(&mut blocks, &mut shift);
             walk::blocks_mut(&mut blocks, &mut shift_fig);
@@ -116,6 +122,7 @@ pub fn assemble(
             .clone()
             .or_else(|| slot.label.clone())
             .filter(|t| t != &title);
+        title_ids.push(note.title_id.clone());
         chapters.push(Chapter {
             id,
             kind: slot.kind,
@@ -130,7 +137,7 @@ pub fn assemble(
             span: Some(note.span),
         });
     }
-    (chapters, images)
+    (chapters, images, title_ids)
 }
 
 /// Lookup tables for resolving references to notes.
@@ -141,6 +148,9 @@ pub struct Index {
     by_url: BTreeMap<String, ChapterId>,
     /// Per chapter: the id an author would write (local) → the book-unique id.
     local_ids: Vec<BTreeMap<String, String>>,
+    paths: Vec<Option<PathBuf>>,
+    /// Chapter anchors, filled by `assign_ids`.
+    anchors: Vec<String>,
 }
 
 fn url_of(ch: &Chapter) -> Option<String> {
@@ -168,6 +178,8 @@ impl Index {
             by_title: BTreeMap::new(),
             by_url: BTreeMap::new(),
             local_ids: vec![BTreeMap::new(); chapters.len()],
+            paths: chapters.iter().map(|c| c.path.clone()).collect(),
+            anchors: Vec::new(),
         };
         for ch in chapters {
             if ch.kind == ChapterKind::Part {
@@ -262,8 +274,10 @@ impl Index {
     }
 }
 
-/// Give every chapter an anchor and every heading a book-unique id.
-pub fn assign_ids(chapters: &mut [Chapter], ix: &mut Index) {
+/// Give every chapter an anchor and every heading a book-unique id. Explicit ids
+/// (`{#id}`) are kept as written where they can be; automatic ones make way for them. The
+/// id of a note's title heading (removed from the body) leads to the chapter's start.
+pub fn assign_ids(chapters: &mut [Chapter], ix: &mut Index, title_ids: &[Option<String>]) {
     let mut used: BTreeSet<String> = BTreeSet::new();
     let unique = |base: &str, used: &mut BTreeSet<String>| {
         let mut id = base.to_owned();
@@ -282,32 +296,138 @@ pub fn assign_ids(chapters: &mut [Chapter], ix: &mut Index) {
         };
         ch.anchor = unique(&base, &mut used);
     }
+    ix.anchors = chapters.iter().map(|c| c.anchor.clone()).collect();
+    // Explicit ids first, so that an automatic id elsewhere cannot take their name.
+    let is_explicit = |id: &str, content: &[Inline]| id != slugify(&plain_text(content));
+    let mut explicit: BTreeSet<String> = BTreeSet::new();
     for ch in chapters.iter_mut() {
-        let mut local_seen: BTreeSet<String> = BTreeSet::new();
-        let locals = &mut ix.local_ids[ch.id.0 as usize];
         walk::blocks_mut(&mut ch.blocks, &mut |b| {
-            if let Block::Heading { id, in_toc, .. } = b {
+            if let Block::Heading {
+                id,
+                content,
+                in_toc: true,
+                ..
+            } = b
+                && is_explicit(id, content)
+                && !used.contains(id.as_str())
+            {
+                explicit.insert(id.clone());
+            }
+        });
+    }
+    // Headings of the notes themselves first, across the whole book, so that embedded
+    // copies (not in the TOC) take the suffixes.
+    for pass_in_toc in [true, false] {
+        for ch in chapters.iter_mut() {
+            let mut local_seen: BTreeSet<String> = BTreeSet::new();
+            let locals = &mut ix.local_ids[ch.id.0 as usize];
+            if pass_in_toc {
+                // A removed title heading keeps its id, leading to the chapter's start.
+                if let Some(t) = title_ids.get(ch.id.0 as usize).cloned().flatten() {
+                    local_seen.insert(t.clone());
+                    locals.insert(t, ch.anchor.clone());
+                }
+            }
+            walk::blocks_mut(&mut ch.blocks, &mut |b| {
+                let Block::Heading {
+                    id,
+                    in_toc,
+                    content,
+                    ..
+                } = b
+                else {
+                    return;
+                };
+                if *in_toc != pass_in_toc {
+                    return;
+                }
+                let mine = is_explicit(id, content);
                 let local = if *in_toc {
                     unique(id, &mut local_seen)
                 } else {
                     id.clone()
                 };
-                let global = unique(&local, &mut used);
+                let global = if *in_toc && mine && explicit.remove(&local) {
+                    used.insert(local.clone());
+                    local.clone()
+                } else {
+                    // Automatic ids make way for explicit ones still to come.
+                    let mut g = local.clone();
+                    let mut n = 1;
+                    while used.contains(&g) || explicit.contains(&g) {
+                        g = format!("{local}-{n}");
+                        n += 1;
+                    }
+                    used.insert(g.clone());
+                    g
+                };
                 if *in_toc {
                     locals.insert(local, global.clone());
                 }
                 *id = global;
+            });
+            if pass_in_toc {
+                // `#the-title` leads to the chapter's start unless a heading has that id.
+                locals
+                    .entry(slugify(&ch.title))
+                    .or_insert_with(|| ch.anchor.clone());
             }
-        });
+        }
     }
 }
 
-/// Replace `![[Note]]` embeds with the note's content.
+/// Most blocks one chapter may gain through embeds (against embed bombs).
+const MAX_EMBEDDED_BLOCKS: usize = 20_000;
+
+/// Replace `![[Note]]` embeds with the note's content. Each chapter is expanded on its own
+/// from the notes as written, so a cycle is cut where it closes, seen from that chapter.
 pub fn resolve_embeds(chapters: &mut [Chapter], ix: &Index, diags: &mut Vec<Diagnostic>) {
-    let mut done = vec![false; chapters.len()];
+    let has: Vec<bool> = chapters
+        .iter_mut()
+        .map(|c| has_embed(&mut c.blocks))
+        .collect();
+    if !has.iter().any(|&h| h) {
+        return;
+    }
+    let originals: Vec<(Vec<Block>, Vec<Footnote>)> = chapters
+        .iter()
+        .map(|c| (c.blocks.clone(), c.footnotes.clone()))
+        .collect();
+    let dirs: Vec<PathBuf> = chapters
+        .iter()
+        .map(|c| {
+            c.path
+                .as_ref()
+                .and_then(|p| p.parent())
+                .map(Path::to_path_buf)
+                .unwrap_or_default()
+        })
+        .collect();
+    let mut seen_problems: BTreeSet<(u32, u32, &'static str)> = BTreeSet::new();
+    let mut cycles: BTreeSet<Vec<usize>> = BTreeSet::new();
     for i in 0..chapters.len() {
-        let mut stack = Vec::new();
-        expand(i, chapters, ix, &mut done, &mut stack, diags);
+        if !has[i] {
+            continue;
+        }
+        let mut ctx = EmbedCtx {
+            originals: &originals,
+            dirs: &dirs,
+            ix,
+            budget: MAX_EMBEDDED_BLOCKS,
+            problems: Vec::new(),
+            cycles: &mut cycles,
+        };
+        let mut blocks = originals[i].0.clone();
+        let mut footnotes = originals[i].1.clone();
+        ctx.expand(&mut blocks, &mut footnotes, &mut vec![i]);
+        for d in ctx.problems {
+            let key = d.span.map_or((0, 0, d.code), |s| (s.file, s.start, d.code));
+            if seen_problems.insert(key) {
+                diags.push(d);
+            }
+        }
+        chapters[i].blocks = blocks;
+        chapters[i].footnotes = footnotes;
     }
 }
 
@@ -319,104 +439,153 @@ fn has_embed(blocks: &mut [Block]) -> bool {
     found
 }
 
-fn expand(
-    i: usize,
-    chapters: &mut [Chapter],
-    ix: &Index,
-    done: &mut [bool],
-    stack: &mut Vec<usize>,
-    diags: &mut Vec<Diagnostic>,
-) {
-    if done[i] {
-        return;
-    }
-    done[i] = true;
-    if !has_embed(&mut chapters[i].blocks) {
-        return;
-    }
-    stack.push(i);
-    let mut blocks = std::mem::take(&mut chapters[i].blocks);
-    let mut footnotes = std::mem::take(&mut chapters[i].footnotes);
-    let from_dir = chapters[i]
-        .path
-        .as_ref()
-        .and_then(|p| p.parent())
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
-    walk::blocks_mut(&mut blocks, &mut |b| {
-        let Block::Embed {
-            target,
-            chapter: chapter @ None,
-            blocks: inner,
-            span,
-        } = b
-        else {
+struct EmbedCtx<'a> {
+    /// Cycles already reported (their chapters, sorted): each is reported once.
+    cycles: &'a mut BTreeSet<Vec<usize>>,
+    originals: &'a [(Vec<Block>, Vec<Footnote>)],
+    dirs: &'a [PathBuf],
+    ix: &'a Index,
+    budget: usize,
+    problems: Vec<Diagnostic>,
+}
+
+impl EmbedCtx<'_> {
+    fn expand(
+        &mut self,
+        blocks: &mut [Block],
+        footnotes: &mut Vec<Footnote>,
+        stack: &mut Vec<usize>,
+    ) {
+        let host = *stack.last().unwrap_or(&0);
+        let mut todo: Vec<(String, Option<Span>)> = Vec::new();
+        walk::blocks_mut(blocks, &mut |b| {
+            if let Block::Embed {
+                target,
+                chapter: None,
+                span,
+                ..
+            } = b
+            {
+                todo.push((target.clone(), *span));
+            }
+        });
+        if todo.is_empty() {
             return;
-        };
+        }
+        let mut results: Vec<(Option<ChapterId>, Vec<Block>)> = Vec::with_capacity(todo.len());
+        for (target, span) in todo {
+            results.push(self.one(&target, span, host, footnotes, stack));
+        }
+        let mut results = results.into_iter();
+        walk::blocks_mut(blocks, &mut |b| {
+            if let Block::Embed {
+                chapter: chapter @ None,
+                blocks: inner,
+                ..
+            } = b
+                && let Some((c, content)) = results.next()
+            {
+                *chapter = c;
+                *inner = content;
+            }
+        });
+    }
+
+    fn one(
+        &mut self,
+        target: &str,
+        span: Option<Span>,
+        host: usize,
+        footnotes: &mut Vec<Footnote>,
+        stack: &mut Vec<usize>,
+    ) -> (Option<ChapterId>, Vec<Block>) {
         let (name, heading) = match target.split_once('#') {
             Some((n, h)) => (n, Some(h)),
-            None => (target.as_str(), None),
+            None => (target, None),
         };
         let found = if name.is_empty() {
-            Ok(Some(ChapterId(i as u32)))
+            Ok(Some(ChapterId(host as u32)))
         } else {
-            ix.by_name(name, &from_dir)
+            self.ix.by_name(name, &self.dirs[host])
         };
         let t = match found {
             Ok(Some(t)) => t,
             Ok(None) | Err(_) => {
-                diags.push(
+                self.problems.push(
                     Diagnostic::warning(
                         "embed-unresolved",
-                        format!("`![[{target}]]` names no note in the book; nothing is embedded"),
+                        format!(
+                            "`![[{target}]]` names no note in the book; its name is shown instead"
+                        ),
                     )
-                    .at_opt(*span)
+                    .at_opt(span)
                     .hint("use the note's file name or title"),
                 );
-                *chapter = Some(ChapterId(i as u32));
-                *inner = vec![Block::Paragraph {
-                    content: vec![Inline::Text(target.clone())],
-                    span: *span,
-                }];
-                return;
+                return (
+                    None,
+                    vec![Block::Paragraph {
+                        content: vec![Inline::Text(target.to_owned())],
+                        span,
+                    }],
+                );
             }
         };
         let ti = t.0 as usize;
-        if stack.contains(&ti) || stack.len() >= MAX_EMBED_DEPTH {
-            diags.push(
+        if stack.contains(&ti) || stack.len() > MAX_EMBED_DEPTH {
+            let mut members: Vec<usize> = match stack.iter().position(|&c| c == ti) {
+                Some(p) => stack[p..].to_vec(),
+                None => stack.clone(),
+            };
+            members.sort_unstable();
+            if !self.cycles.insert(members) {
+                return (Some(t), vec![link_paragraph(target, t, span)]);
+            }
+            self.problems.push(
                 Diagnostic::warning("embed-cycle", format!("`![[{target}]]` embeds a note that embeds this one (or nests deeper than {MAX_EMBED_DEPTH}); a link is shown instead"))
-                    .at_opt(*span)
+                    .at_opt(span)
                     .hint("remove one of the embeds in the cycle"),
             );
-            *chapter = Some(t);
-            *inner = vec![link_paragraph(target, t, *span)];
-            return;
+            return (Some(t), vec![link_paragraph(target, t, span)]);
         }
-        expand(ti, chapters, ix, done, stack, diags);
-        let src = &chapters[ti];
+        let (src_blocks, src_notes) = &self.originals[ti];
         let mut copy = match heading {
-            Some(h) => section_of(&src.blocks, h),
-            None => src.blocks.clone(),
+            Some(h) => section_of(src_blocks, h),
+            None => src_blocks.clone(),
         };
-        // The copy's footnotes join this chapter's, renumbered after them.
+        let size = count_blocks(&mut copy);
+        if size > self.budget {
+            self.problems.push(
+                Diagnostic::warning("embed-too-large", format!("`![[{target}]]` would make this chapter larger than {MAX_EMBEDDED_BLOCKS} embedded blocks; a link is shown instead"))
+                    .at_opt(span)
+                    .hint("embed fewer or smaller notes"),
+            );
+            return (Some(t), vec![link_paragraph(target, t, span)]);
+        }
+        self.budget -= size;
+        // The copy's footnotes join the host chapter's, renumbered after them.
         let offset = footnotes.len() as u32;
         walk::inlines_mut(&mut copy, &mut |inline| {
             if let Inline::FootnoteRef { number, .. } = inline {
                 *number += offset;
             }
         });
-        footnotes.extend(src.footnotes.iter().cloned());
+        footnotes.extend(src_notes.iter().cloned());
         walk::blocks_mut(&mut copy, &mut |b| {
             if let Block::Heading { in_toc, .. } = b {
                 *in_toc = false;
             }
         });
-        *chapter = Some(t);
-        *inner = copy;
-    });
-    chapters[i].blocks = blocks;
-    chapters[i].footnotes = footnotes;
-    stack.pop();
+        stack.push(ti);
+        self.expand(&mut copy, footnotes, stack);
+        stack.pop();
+        (Some(t), copy)
+    }
+}
+
+fn count_blocks(blocks: &mut [Block]) -> usize {
+    let mut n = 0;
+    walk::blocks_mut(blocks, &mut |_| n += 1);
+    n
 }
 
 fn link_paragraph(target: &str, t: ChapterId, span: Option<Span>) -> Block {
@@ -520,7 +689,16 @@ fn resolve_one(
             LinkSyntax::Wiki | LinkSyntax::Ref => match ix.by_name(path, from_dir) {
                 Ok(c) => c,
                 Err(list) => {
-                    let names: Vec<String> = list.iter().map(|c| format!("#{}", c.0)).collect();
+                    let names: Vec<String> = list
+                        .iter()
+                        .map(|c| {
+                            ix.paths
+                                .get(c.0 as usize)
+                                .cloned()
+                                .flatten()
+                                .map_or(format!("#{}", c.0), |p| p.display().to_string())
+                        })
+                        .collect();
                     return Err((
                         "link-ambiguous",
                         format!(
@@ -559,7 +737,9 @@ fn resolve_one(
         return Ok((chapter, None, None));
     };
     if let Some(id) = ix.anchor_in(chapter, anchor) {
-        return Ok((chapter, Some(id), None));
+        // The chapter's own anchor is its start: no anchor needed.
+        let at_start = ix.anchors.get(chapter.0 as usize).is_some_and(|a| a == &id);
+        return Ok((chapter, (!at_start).then_some(id), None));
     }
     if path.is_empty() {
         // A bare `#id` that lives in another note.

@@ -113,6 +113,7 @@ enum Frame {
     },
     Code {
         lang: Option<String>,
+        options: CodeOptions,
         text: String,
         start: usize,
     },
@@ -273,6 +274,9 @@ fn heading_level(l: HeadingLevel) -> u8 {
 
 /// True for destinations that leave the book (`https:`, `mailto:`, ...).
 pub fn is_external(dest: &str) -> bool {
+    if dest.starts_with("//") {
+        return true;
+    }
     let Some(colon) = dest.find(':') else {
         return false;
     };
@@ -426,9 +430,11 @@ impl<'a> Converter<'a> {
                     return;
                 }
                 let span = self.span(range.clone());
+                let images = self.html_images(&t, span);
                 self.push_inline(
                     Inline::Html {
                         html: t.to_string(),
+                        images,
                         span: Some(span),
                     },
                     range.start,
@@ -508,16 +514,24 @@ impl<'a> Converter<'a> {
             }
             Tag::CodeBlock(kind) => {
                 self.close_implicit_para();
-                let lang = match kind {
-                    CodeBlockKind::Fenced(info) => info
-                        .split([' ', ',', '{'])
-                        .next()
-                        .filter(|l| !l.is_empty())
-                        .map(str::to_owned),
-                    CodeBlockKind::Indented => None,
+                // ```` ```go {linenos=table,hl_lines=[2,"4-5"]} ````: Hugo's fence attributes.
+                let (lang, options) = match kind {
+                    CodeBlockKind::Fenced(info) => {
+                        let lang = info
+                            .split([' ', ',', '{'])
+                            .next()
+                            .filter(|l| !l.is_empty())
+                            .map(str::to_owned);
+                        let attrs = info
+                            .find('{')
+                            .map_or("", |i| info[i + 1..].trim_end().trim_end_matches('}'));
+                        (lang, code_options(attrs))
+                    }
+                    CodeBlockKind::Indented => (None, code_options("")),
                 };
                 Frame::Code {
                     lang,
+                    options,
                     text: String::new(),
                     start: s,
                 }
@@ -716,7 +730,7 @@ impl<'a> Converter<'a> {
                 let block = match kind {
                     Some(k) => Block::Callout {
                         kind: obsidian::gfm_kind(k).into(),
-                        title: None,
+                        title: vec![Inline::Text(obsidian::gfm_title(k).into())],
                         folded: None,
                         blocks,
                         span: Some(span),
@@ -725,14 +739,19 @@ impl<'a> Converter<'a> {
                 };
                 self.push_block(block);
             }
-            Frame::Code { lang, text, start } => {
+            Frame::Code {
+                lang,
+                options,
+                text,
+                start,
+            } => {
                 let span = self.span(start..range.end);
                 let code = shortcode::restore(&text, self.input.shortcodes, self.input.original);
                 let code = code.strip_suffix('\n').unwrap_or(&code).to_owned();
                 self.push_block(Block::CodeBlock {
                     lang,
                     code,
-                    options: CodeOptions::default(),
+                    options,
                     span: Some(span),
                 });
             }
@@ -742,8 +761,10 @@ impl<'a> Converter<'a> {
                 }
                 let span = self.span(start..range.end);
                 let html = shortcode::restore(&text, self.input.shortcodes, self.input.original);
+                let images = self.html_images(&html, span);
                 self.push_block(Block::Html {
                     html,
+                    images,
                     span: Some(span),
                 });
             }
@@ -827,7 +848,7 @@ impl<'a> Converter<'a> {
             Frame::Cell { inlines } => {
                 let i = self.real_top();
                 if let Frame::Table { row, .. } = &mut self.stack[i] {
-                    row.push(obsidian::highlights(trim_breaks(inlines)));
+                    row.push(autolink(obsidian::highlights(trim_breaks(inlines))));
                 }
             }
             Frame::Span { kind, inlines } => {
@@ -1013,7 +1034,19 @@ impl<'a> Converter<'a> {
             "details" => {
                 let summary = sc.arg_or("summary", 0).unwrap_or("Details").to_owned();
                 let open = sc.arg("open").is_some_and(|v| v == "true" || v == "open");
-                if sc.kind == Kind::Open && self.in_paragraph() {
+                if sc.kind == Kind::Single {
+                    // `{{< details summary="x" />}}`: a fold with nothing in it.
+                    let summary = inline_markdown(&summary);
+                    self.block_marker(
+                        Block::Details {
+                            summary,
+                            open,
+                            blocks: Vec::new(),
+                            span: Some(span),
+                        },
+                        at,
+                    );
+                } else if self.in_paragraph() {
                     self.markers.push(Marker::DetailsOpen {
                         summary,
                         open,
@@ -1109,6 +1142,14 @@ impl<'a> Converter<'a> {
         }
     }
 
+    /// Register the `<img src>` of raw HTML as images of the book, in order.
+    fn html_images(&mut self, html: &str, span: Span) -> Vec<ImageId> {
+        img_sources(html)
+            .into_iter()
+            .map(|src| self.add_image(&src, ImageSyntax::Html, span))
+            .collect()
+    }
+
     fn closing_of(&self, open_idx: usize) -> Option<usize> {
         let name = &self.input.shortcodes.get(open_idx)?.name;
         let mut depth = 0usize;
@@ -1181,8 +1222,25 @@ impl<'a> Converter<'a> {
             };
             (dest, syntax)
         };
+        let mut inlines = inlines;
+        let dest = if let LinkType::WikiLink { has_pothole } = link_type {
+            // `[[b\|Bee]]` in a table: the backslash only protects the pipe.
+            let dest = dest.strip_suffix('\\').unwrap_or(&dest).to_owned();
+            if !has_pothole {
+                inlines = vec![Inline::Text(obsidian::wiki_label(&dest))];
+            }
+            dest
+        } else {
+            dest
+        };
         let target = if syntax != LinkSyntax::Wiki && is_external(&dest) {
-            LinkTarget::External { url: dest.clone() }
+            // A protocol-relative address needs a scheme in a book.
+            let url = if dest.starts_with("//") {
+                format!("https:{dest}")
+            } else {
+                dest.clone()
+            };
+            LinkTarget::External { url }
         } else {
             LinkTarget::Unresolved
         };
@@ -1265,7 +1323,9 @@ impl<'a> Converter<'a> {
     }
 
     fn finish_paragraph(&mut self, inlines: Vec<Inline>, start: usize, end: usize) {
-        let inlines = obsidian::highlights(image_attributes(inlines));
+        let inlines = strip_block_id(collapse_breaks(autolink(obsidian::highlights(
+            image_attributes(inlines),
+        ))));
         let mut current: Vec<Inline> = Vec::new();
         let mut cur_start = start;
         for inline in inlines {
@@ -1414,7 +1474,208 @@ impl<'a> Converter<'a> {
                 )),
             );
         }
+        self.undefined_footnotes();
         self.out
+    }
+
+    /// pulldown-cmark leaves `[^x]` without a definition as text: say so, at the reference.
+    fn undefined_footnotes(&mut self) {
+        let mut labels: Vec<String> = Vec::new();
+        crate::walk::inlines_mut(&mut self.out.blocks, &mut |i| {
+            if let Inline::Text(t) = i {
+                let mut rest = t.as_str();
+                while let Some(p) = rest.find("[^") {
+                    let after = &rest[p + 2..];
+                    match after.find(']') {
+                        Some(e) if e > 0 && !after[..e].contains([' ', '[']) => {
+                            let label = after[..e].to_owned();
+                            if !labels.contains(&label) {
+                                labels.push(label);
+                            }
+                            rest = &after[e..];
+                        }
+                        _ => rest = after,
+                    }
+                }
+            }
+        });
+        for label in labels {
+            let needle = format!("[^{label}]");
+            let body = self.input.body;
+            let at = body
+                .match_indices(&needle)
+                .map(|(i, _)| i)
+                .find(|&i| !body[i + needle.len()..].starts_with(':'));
+            let span = at.map(|i| self.span(i..i + needle.len()));
+            self.out.diags.push(
+                Diagnostic::warning(
+                    "footnote-undefined",
+                    format!("footnote `[^{label}]` has no definition; it is shown as text"),
+                )
+                .at_opt(span)
+                .hint(format!(
+                    "add `[^{label}]: …` on a line of its own, usually at the end of the note"
+                )),
+            );
+        }
+    }
+}
+
+/// The `src` of every `<img>` tag in raw HTML (quoted or bare), entities not decoded
+/// beyond `&amp;`.
+pub fn img_sources(html: &str) -> Vec<String> {
+    let lower = html.to_ascii_lowercase();
+    let mut out = Vec::new();
+    let mut pos = 0;
+    while let Some(p) = lower[pos..].find("<img") {
+        let start = pos + p + 4;
+        let end = lower[start..].find('>').map_or(lower.len(), |e| start + e);
+        let tag = &html[start..end];
+        let tag_lower = &lower[start..end];
+        let mut search = 0;
+        while let Some(q) = tag_lower[search..].find("src") {
+            let at = search + q;
+            let before_ok = at == 0 || tag_lower.as_bytes()[at - 1].is_ascii_whitespace();
+            let rest = tag[at + 3..].trim_start();
+            if before_ok && rest.starts_with('=') {
+                let v = rest[1..].trim_start();
+                let value = match v.chars().next() {
+                    Some(q @ ('"' | '\'')) => v[1..].split(q).next().unwrap_or(""),
+                    _ => v
+                        .split(|c: char| c.is_whitespace() || c == '>')
+                        .next()
+                        .unwrap_or(""),
+                };
+                let value = value.trim_end_matches('/').replace("&amp;", "&");
+                if !value.is_empty() {
+                    out.push(value);
+                }
+                break;
+            }
+            search = at + 3;
+        }
+        pos = end;
+    }
+    out
+}
+
+/// Runs of line breaks (left where a dropped comment or shortcode stood) become one.
+fn collapse_breaks(inlines: Vec<Inline>) -> Vec<Inline> {
+    let mut out: Vec<Inline> = Vec::with_capacity(inlines.len());
+    for i in inlines {
+        let is_break = matches!(i, Inline::SoftBreak | Inline::HardBreak);
+        match out.last_mut() {
+            Some(last @ Inline::SoftBreak) if is_break => *last = i,
+            Some(Inline::HardBreak) if is_break => {}
+            _ => out.push(i),
+        }
+    }
+    out
+}
+
+/// Obsidian block ids (`text ^quote-1` at a paragraph's end) are anchors, not text.
+fn strip_block_id(mut inlines: Vec<Inline>) -> Vec<Inline> {
+    if let Some(Inline::Text(t)) = inlines.last_mut() {
+        let trimmed = t.trim_end();
+        if let Some(caret) = trimmed.rfind('^') {
+            let id = &trimmed[caret + 1..];
+            let before = &trimmed[..caret];
+            if !id.is_empty()
+                && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && (before.is_empty() || before.ends_with(char::is_whitespace))
+            {
+                *t = before.trim_end().to_owned();
+                if t.is_empty() {
+                    inlines.pop();
+                }
+            }
+        }
+    }
+    inlines
+}
+
+/// Bare `https://…`, `http://…` and `www.…` addresses become links, as in GFM and Hugo.
+fn autolink(inlines: Vec<Inline>) -> Vec<Inline> {
+    let mut out = Vec::with_capacity(inlines.len());
+    for inline in inlines {
+        match inline {
+            Inline::Text(t) if t.contains("://") || t.contains("www.") => split_urls(&t, &mut out),
+            Inline::Emph(c) => out.push(Inline::Emph(autolink(c))),
+            Inline::Strong(c) => out.push(Inline::Strong(autolink(c))),
+            Inline::Strike(c) => out.push(Inline::Strike(autolink(c))),
+            Inline::Highlight(c) => out.push(Inline::Highlight(autolink(c))),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn split_urls(t: &str, out: &mut Vec<Inline>) {
+    let mut rest = t;
+    loop {
+        let found = ["https://", "http://", "www."]
+            .iter()
+            .filter_map(|p| {
+                rest.match_indices(p)
+                    .find(|(i, _)| {
+                        *i == 0
+                            || rest[..*i].ends_with(|c: char| {
+                                c.is_whitespace() || c == '(' || c == '*' || c == '_' || c == '~'
+                            })
+                    })
+                    .map(|(i, _)| i)
+            })
+            .min();
+        let Some(start) = found else { break };
+        let tail = &rest[start..];
+        let mut end = tail
+            .find(|c: char| c.is_whitespace() || c == '<')
+            .unwrap_or(tail.len());
+        // Trailing punctuation is not part of the address; a `)` only when unbalanced.
+        loop {
+            let u = &tail[..end];
+            let Some(last) = u.chars().last() else { break };
+            let unbalanced = last == ')' && u.matches('(').count() < u.matches(')').count();
+            if matches!(
+                last,
+                '.' | ',' | ':' | ';' | '!' | '?' | '\'' | '"' | '*' | '_' | '~'
+            ) || unbalanced
+            {
+                end -= last.len_utf8();
+            } else {
+                break;
+            }
+        }
+        let url_text = &tail[..end];
+        let host_ok = url_text
+            .split("://")
+            .last()
+            .is_some_and(|h| h.contains('.') || h.starts_with("localhost"));
+        if end == 0 || !host_ok {
+            push_merged(out, Inline::Text(rest[..start + end.max(1)].to_owned()));
+            rest = &rest[start + end.max(1)..];
+            continue;
+        }
+        if start > 0 {
+            push_merged(out, Inline::Text(rest[..start].to_owned()));
+        }
+        let url = if url_text.starts_with("www.") {
+            format!("http://{url_text}")
+        } else {
+            url_text.to_owned()
+        };
+        out.push(Inline::Link(Link {
+            dest: url.clone(),
+            target: LinkTarget::External { url },
+            syntax: LinkSyntax::Autolink,
+            title: None,
+            content: vec![Inline::Text(url_text.to_owned())],
+            span: None,
+        }));
+        rest = &tail[end..];
+    }
+    if !rest.is_empty() {
+        push_merged(out, Inline::Text(rest.to_owned()));
     }
 }
 
@@ -1588,13 +1849,15 @@ fn code_options(s: &str) -> CodeOptions {
         line_number_start: 1,
         ..CodeOptions::default()
     };
-    for part in s.split(',') {
-        let (k, v) = part.split_once('=').unwrap_or((part, ""));
+    for part in split_attrs(s) {
+        let (k, v) = part.split_once('=').unwrap_or((&part, ""));
+        let v = v.trim().trim_matches('"');
         match k.trim() {
-            "linenos" => o.line_numbers = !matches!(v.trim(), "false" | ""),
-            "linenostart" => o.line_number_start = v.trim().parse().unwrap_or(1),
+            "linenos" => o.line_numbers = !matches!(v, "false" | ""),
+            "linenostart" => o.line_number_start = v.parse().unwrap_or(1),
             "hl_lines" => {
-                for r in v.trim_matches(['"', '[', ']']).split([' ', ';']) {
+                for r in v.trim_matches(['[', ']']).split([' ', ',', ';']) {
+                    let r = r.trim().trim_matches('"');
                     let (a, b) = r.split_once('-').unwrap_or((r, r));
                     if let (Ok(a), Ok(b)) = (a.trim().parse(), b.trim().parse()) {
                         o.highlight_lines.push((a, b));
@@ -1605,6 +1868,46 @@ fn code_options(s: &str) -> CodeOptions {
         }
     }
     o
+}
+
+/// Split `a=1,b=[2,"3-4"] c="x y"` at commas and spaces outside brackets and quotes. A
+/// space separates only when a `key=` follows, so `hl_lines=2 4-5` stays one value.
+fn split_attrs(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let (mut depth, mut quoted) = (0usize, false);
+    for (i, c) in s.char_indices() {
+        let key_follows = || {
+            let next = s[i + 1..].trim_start();
+            let word = next.split([',', ' ']).next().unwrap_or("");
+            word.contains('=')
+        };
+        match c {
+            '"' => quoted = !quoted,
+            '[' if !quoted => depth += 1,
+            ']' if !quoted => depth = depth.saturating_sub(1),
+            ',' if !quoted && depth == 0 => {
+                if !cur.trim().is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                }
+                cur.clear();
+                continue;
+            }
+            ' ' if !quoted && depth == 0 && key_follows() => {
+                if !cur.trim().is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                }
+                cur.clear();
+                continue;
+            }
+            _ => {}
+        }
+        cur.push(c);
+    }
+    if !cur.trim().is_empty() {
+        out.push(cur);
+    }
+    out
 }
 
 /// Markdown inside a shortcode argument (a figure caption): inline content only, no spans.
@@ -1647,7 +1950,11 @@ fn strip_spans(inlines: Vec<Inline>) -> Vec<Inline> {
             Inline::Strike(c) => Inline::Strike(strip_spans(c)),
             Inline::Highlight(c) => Inline::Highlight(strip_spans(c)),
             Inline::Math { tex, .. } => Inline::Math { tex, span: None },
-            Inline::Html { html, .. } => Inline::Html { html, span: None },
+            Inline::Html { html, images, .. } => Inline::Html {
+                html,
+                images,
+                span: None,
+            },
             Inline::Link(mut l) => {
                 l.span = None;
                 l.content = strip_spans(l.content);

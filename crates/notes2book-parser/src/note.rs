@@ -31,6 +31,8 @@ pub struct ParsedNote {
     pub front: FrontMatter,
     /// Title from front matter or the first H1 (removed from `blocks` then).
     pub title: Option<String>,
+    /// Id of the removed title heading, so that links to it lead to the chapter's start.
+    pub title_id: Option<String>,
     pub blocks: Vec<Block>,
     pub footnotes: Vec<Footnote>,
     pub images: Vec<ImageUse>,
@@ -55,10 +57,24 @@ pub fn parse(note: &Loaded, text: &str, site_params: &BTreeMap<String, Value>) -
         }
         Err(d) => {
             diags.push(d);
-            // Unterminated front matter: the note is still read, as if it had none.
-            (FrontMatter::default(), 0)
+            // Broken JSON front matter ends at its first line holding only `}`; broken YAML
+            // or TOML (never closed) leaves the note to be read as if it had none.
+            let body_start = if text.starts_with('{') {
+                let mut pos = 0;
+                text.split_inclusive('\n')
+                    .find_map(|l| {
+                        pos += l.len();
+                        (l.trim() == "}").then_some(pos)
+                    })
+                    .unwrap_or(0)
+            } else {
+                0
+            };
+            (FrontMatter::default(), body_start)
         }
     };
+    // Problems in front matter in the order of their lines.
+    diags.sort_by_key(|d| d.span.map(|s| s.start));
     // Front-matter spans were made against the note's own text: map them.
     for d in &mut diags {
         if let Some(s) = d.span
@@ -106,13 +122,15 @@ pub fn parse(note: &Loaded, text: &str, site_params: &BTreeMap<String, Value>) -
                 .hint(p.hint),
         );
     }
+    // `{{< param >}}` sees every front-matter key, the typed ones too, as in Hugo.
+    let page_params = page_params(&front);
     let input = Input {
         body: &replaced,
         original: body,
         base: 0,
         map,
         shortcodes: &shortcodes,
-        params: &front.params,
+        params: &page_params,
         site_params,
         note_dir: note.rel.parent().map(PathBuf::from).unwrap_or_default(),
         in_bundle: note.bundle,
@@ -121,30 +139,69 @@ pub fn parse(note: &Loaded, text: &str, site_params: &BTreeMap<String, Value>) -
     diags.append(&mut out.diags);
 
     let mut title = front.title.clone().filter(|t| !t.trim().is_empty());
+    let mut title_id = None;
     if let Some(Block::Heading {
-        level: 1, content, ..
+        level: 1,
+        content,
+        id,
+        ..
     }) = out.blocks.first()
     {
         let h1 = plain_text(content);
-        match &title {
-            None => {
-                title = Some(h1);
-                out.blocks.remove(0);
-            }
-            Some(t) if t.trim().eq_ignore_ascii_case(h1.trim()) => {
-                out.blocks.remove(0);
-            }
-            _ => {}
+        let same = title
+            .as_ref()
+            .is_some_and(|t| t.trim().eq_ignore_ascii_case(h1.trim()));
+        if title.is_none() || same {
+            title_id = Some(id.clone());
+            title = Some(title.unwrap_or(h1));
+            out.blocks.remove(0);
         }
     }
     ParsedNote {
         rel: note.rel.clone(),
         front,
         title,
+        title_id,
         blocks: out.blocks,
         footnotes: out.footnotes,
         images: out.images,
         diags,
         span: whole,
     }
+}
+
+fn page_params(front: &FrontMatter) -> BTreeMap<String, Value> {
+    let mut p = front.params.clone();
+    let mut put = |k: &str, v: Option<&String>| {
+        if let Some(v) = v {
+            p.entry(k.to_owned())
+                .or_insert_with(|| Value::String(v.clone()));
+        }
+    };
+    put("title", front.title.as_ref());
+    put("linkTitle", front.link_title.as_ref());
+    put("date", front.date.as_ref());
+    put("lastmod", front.lastmod.as_ref());
+    put("publishDate", front.publish_date.as_ref());
+    put("description", front.description.as_ref());
+    put("summary", front.summary.as_ref());
+    put("slug", front.slug.as_ref());
+    put("lang", front.lang.as_ref());
+    let list = |v: &[String]| Value::List(v.iter().cloned().map(Value::String).collect());
+    p.entry("weight".into()).or_insert(Value::Int(front.weight));
+    p.entry("draft".into()).or_insert(Value::Bool(front.draft));
+    if !front.authors.is_empty() {
+        p.entry("authors".into())
+            .or_insert_with(|| list(&front.authors));
+        p.entry("author".into())
+            .or_insert_with(|| Value::String(front.authors.join(", ")));
+    }
+    if !front.tags.is_empty() {
+        p.entry("tags".into()).or_insert_with(|| list(&front.tags));
+    }
+    if !front.categories.is_empty() {
+        p.entry("categories".into())
+            .or_insert_with(|| list(&front.categories));
+    }
+    p
 }

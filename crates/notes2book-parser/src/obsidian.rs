@@ -25,6 +25,35 @@ fn canonical(kind: &str) -> Option<&'static str> {
     })
 }
 
+/// How Obsidian labels a wikilink without an alias: `Note > Heading`, `Heading`.
+pub fn wiki_label(dest: &str) -> String {
+    let dest = dest.trim();
+    match dest.split_once('#') {
+        Some(("", h)) => h.trim_start_matches('^').trim().to_owned(),
+        Some((n, h)) => format!("{} > {}", n.trim(), h.trim_start_matches('^').trim()),
+        None => dest.to_owned(),
+    }
+}
+
+/// `faq` → `Faq`, `CAUTION` → `Caution`.
+pub fn type_title(written: &str) -> String {
+    let lower = written.to_lowercase();
+    let mut c = lower.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+pub fn gfm_title(k: BlockQuoteKind) -> &'static str {
+    match k {
+        BlockQuoteKind::Note => "Note",
+        BlockQuoteKind::Tip => "Tip",
+        BlockQuoteKind::Important => "Important",
+        BlockQuoteKind::Warning => "Warning",
+        BlockQuoteKind::Caution => "Caution",
+    }
+}
+
 pub fn gfm_kind(k: BlockQuoteKind) -> &'static str {
     match k {
         BlockQuoteKind::Note => "note",
@@ -66,18 +95,11 @@ pub fn callout(mut blocks: Vec<Block>, span: Span) -> Block {
     } else if let Some(Inline::Text(t)) = title.first_mut() {
         *t = first_rest;
     }
+    // Without a title, Obsidian shows the type as written, capitalised.
     let title = if title.is_empty() {
-        // An unknown type is shown as a note titled with the type's name.
-        kind.is_none().then(|| {
-            let mut c = written.chars();
-            let name: String = c
-                .next()
-                .map(|f| f.to_uppercase().chain(c).collect())
-                .unwrap_or_default();
-            vec![Inline::Text(name)]
-        })
+        vec![Inline::Text(type_title(&written))]
     } else {
-        Some(title)
+        title
     };
     Block::Callout {
         kind: kind.unwrap_or("note").to_owned(),

@@ -79,9 +79,12 @@ impl<'a> Orderer<'a> {
     }
 
     fn left_out_rest(&mut self, used: &[Slot], why: &str) {
-        let used: Vec<usize> = used.iter().filter_map(|s| s.note).collect();
+        let used: std::collections::BTreeSet<usize> = used.iter().filter_map(|s| s.note).collect();
+        let already: std::collections::BTreeSet<PathBuf> =
+            self.left_out.iter().map(|l| l.path.clone()).collect();
         for (i, n) in self.notes.iter().enumerate() {
             if !used.contains(&i)
+                && !already.contains(&n.rel)
                 && n.rel
                     .file_name()
                     .is_some_and(|f| f != "_index.md" || n.rel.parent() != Some(Path::new("")))
@@ -130,7 +133,7 @@ impl<'a> Orderer<'a> {
                 ),
             }
         }
-        self.left_out_rest(&out, "are not in the `chapters:` list");
+        self.left_out_rest(&out, "not in the `chapters:` list");
         out
     }
 
@@ -177,7 +180,7 @@ impl<'a> Orderer<'a> {
                 }
             }
         }
-        self.left_out_rest(&out, "are not in SUMMARY.md");
+        self.left_out_rest(&out, "not in SUMMARY.md");
         out
     }
 
@@ -226,7 +229,9 @@ impl<'a> Orderer<'a> {
             let w = d.index.as_deref().map_or(0, |p| self.weight_of(p));
             items.push((w, d.rel.clone(), Item::Dir(d)));
         }
-        items.sort_by(|a, b| (a.0 == 0, a.0, &a.1).cmp(&(b.0 == 0, b.0, &b.1)));
+        items.sort_by_cached_key(|(w, p, _)| {
+            (*w == 0, *w, crate::discover::natural_key(p), p.clone())
+        });
         for (_, _, item) in items {
             match item {
                 Item::Note(i) => {

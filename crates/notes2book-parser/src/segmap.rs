@@ -102,6 +102,20 @@ impl Builder {
         }
     }
 
+    /// Text with no source of its own (a fence put around an include); it maps to `at`.
+    pub fn insert(&mut self, text: &str, at: (FileId, usize)) {
+        if text.is_empty() {
+            return;
+        }
+        self.map.segs.push(Seg {
+            out: self.text.len(),
+            file: at.0,
+            src: at.1,
+            len: 0,
+        });
+        self.text.push_str(text);
+    }
+
     pub fn finish(self) -> (String, SegMap) {
         (self.text, self.map)
     }

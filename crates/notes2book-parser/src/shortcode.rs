@@ -149,21 +149,25 @@ pub fn scan(text: &str, code: &[Range<usize>]) -> (Vec<Shortcode>, String, Vec<S
             }
             Err(message) => {
                 let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+                // Drop the broken tag through its closing delimiter if the line has one,
+                // else to the end of the line, so that no brace or argument leaks.
+                let end = text[at..line_end]
+                    .find(close)
+                    .map_or(line_end, |i| at + i + close.len());
                 problems.push(ScanProblem {
-                    range: at..line_end,
+                    range: at..end,
                     code: "shortcode-unclosed",
                     message,
                     hint: format!("end the shortcode with `{close}` on the same paragraph, or write `{{{{</* … */>}}}}` to show it as text"),
                 });
-                // Drop the opening braces so they never leak into the book.
                 found.push(Shortcode {
-                    range: at..at + 3,
+                    range: at..end.max(at + 3),
                     name: String::new(),
                     named: vec![],
                     positional: vec![],
                     kind: Kind::Comment,
                 });
-                pos = at + 3;
+                pos = end.max(at + 3);
             }
         }
     }
@@ -346,6 +350,20 @@ fn pair(found: &mut Vec<Shortcode>, text: &str, problems: &mut Vec<ScanProblem>)
                 s.range = sc.range.start..found[c].range.end;
                 s.kind = kind;
                 skip_until = s.range.end;
+                merged.push(s);
+            }
+            (Kind::Open, None) if is_raw_pair(&sc.name) || sc.name == "details" => {
+                problems.push(ScanProblem {
+                    range: sc.range.clone(),
+                    code: "shortcode-unclosed",
+                    message: format!(
+                        "`{}` is opened here but never closed with `{{{{< /{} >}}}}`; what follows is shown without it",
+                        sc.name, sc.name
+                    ),
+                    hint: format!("close it with {{{{< /{} >}}}}, or write {{{{< {} … />}}}} if it has no content", sc.name, sc.name),
+                });
+                let mut s = sc.clone();
+                s.kind = Kind::Comment;
                 merged.push(s);
             }
             (Kind::Open, None) => {

@@ -36,7 +36,7 @@ pub fn inlines_mut(blocks: &mut [Block], f: &mut dyn FnMut(&mut Inline)) {
         Block::Paragraph { content, .. } | Block::Heading { content, .. } => {
             inline_list_mut(content, f)
         }
-        Block::Callout { title: Some(t), .. } => inline_list_mut(t, f),
+        Block::Callout { title: t, .. } => inline_list_mut(t, f),
         Block::Details { summary, .. } => inline_list_mut(summary, f),
         Block::Table { head, rows, .. } => {
             for cell in head.iter_mut().chain(rows.iter_mut().flatten()) {

@@ -182,8 +182,14 @@ fn spec_files() {
             }
             results.push((case, outline, diags));
         }
-        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-        if update_spec.as_deref().is_some_and(|u| u == "1" || u == stem) {
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if update_spec
+            .as_deref()
+            .is_some_and(|u| u == "1" || u == stem)
+        {
             let _ = std::fs::write(&path, render(&results));
         }
     }
