@@ -97,7 +97,12 @@ pub fn resolve(book: &mut Book, vfs: &dyn Vfs, opts: &ResolveOptions) -> Vec<Dia
             continue;
         }
         let path = decode(&src);
-        let note_dir = opts.input.join(&use_.note_dir);
+        // The cover is named in the config, relative to the book's root.
+        let note_dir = if use_.syntax == ImageSyntax::Cover {
+            opts.root.clone()
+        } else {
+            opts.input.join(&use_.note_dir)
+        };
         let found = if let Some(abs) = path.strip_prefix('/') {
             match find_in(vfs, opts, &opts.static_folders(), abs) {
                 // An absolute path to a real file elsewhere on the machine.

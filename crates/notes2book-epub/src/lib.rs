@@ -1,7 +1,60 @@
-//! EPUB 3 backend (not written yet; issue "EPUB backend").
+//! EPUB backend: the finished `Book` and its prepared `Assets` to the bytes of an EPUB 3
+//! (with an EPUB 2 NCX for older readers), built with epub-builder.
 //!
-//! It will take the finished `Book` and its prepared assets by reference and return the
-//! bytes of an EPUB 3 (with an EPUB 2 NCX) built with epub-builder: one XHTML file per
-//! chapter written from the model, footnotes as EPUB 3 popups, a default stylesheet for
-//! e-readers, fixed zip entry times for byte-identical output. Until then this crate has no
-//! API, so nothing can call it by mistake.
+//! [`write_epub`] renders every chapter to XHTML from the model (in parallel), splits
+//! chapters larger than `split_size` at level-2 headings, places footnotes as EPUB 3 pop-up
+//! asides in the file that first refers to them, adds a cover page or a generated title
+//! page, an inline contents page and landmarks, and packages it all. The zip is then
+//! rewritten so that the same input gives the same bytes: `mimetype` first and stored,
+//! entries sorted, fixed times, identifier and dates from the input.
+
+mod highlight;
+mod html;
+mod package;
+mod xhtml;
+
+use notes2book_model::Diagnostic;
+
+pub use package::write_epub;
+
+/// EPUB options (the `epub:` section of notes2book.yaml) with their defaults.
+#[derive(Debug, Clone)]
+pub struct EpubOptions {
+    /// Headings deeper than this are left out of the table of contents (default 2:
+    /// chapters and their `##` sections).
+    pub toc_depth: u8,
+    /// Largest XHTML file before a chapter is split at level-2 headings (default 250 KB;
+    /// older readers choke on larger files).
+    pub split_size: usize,
+    /// Extra CSS appended after the default stylesheet.
+    pub css: Option<String>,
+    /// `dcterms:modified`, seconds since 1970 (from `SOURCE_DATE_EPOCH`, else the newest
+    /// note date).
+    pub modified: i64,
+    /// Size from which a warning says the book is over the Send to Kindle limit.
+    pub warn_size: usize,
+}
+
+impl Default for EpubOptions {
+    fn default() -> Self {
+        EpubOptions {
+            toc_depth: 2,
+            split_size: 250_000,
+            css: None,
+            modified: 0,
+            warn_size: 50 * 1024 * 1024,
+        }
+    }
+}
+
+/// The EPUB and what building it had to say.
+#[derive(Debug)]
+pub struct Epub {
+    pub bytes: Vec<u8>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The default stylesheet (for tests and for people who want to start from it).
+pub fn default_css() -> String {
+    format!("{}\n{}", include_str!("style.css"), highlight::css())
+}

@@ -48,6 +48,8 @@ pub struct Metadata {
     pub subjects: Vec<String>,
     /// The newest `date`/`lastmod` among the notes (a fallback for the book's date).
     pub newest_note_date: Option<String>,
+    /// The cover image (`cover:` in the config), an entry of [`Book::images`].
+    pub cover: Option<ImageId>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

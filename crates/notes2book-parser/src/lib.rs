@@ -52,6 +52,8 @@ pub struct MetadataConfig {
     pub description: Option<String>,
     pub publisher: Option<String>,
     pub rights: Option<String>,
+    /// Cover image path, relative to the book's root, and where the config names it.
+    pub cover: Option<(String, Option<notes2book_model::Span>)>,
 }
 
 #[derive(Debug, Clone)]
@@ -277,6 +279,20 @@ pub fn parse_book(vfs: &dyn Vfs, opts: &ParseOptions, mut sources: Sources) -> P
             .hint("add .md files, or build with --drafts if every note is a draft"),
         );
     }
+    let mut images = images;
+    let mut metadata = metadata;
+    if let Some((src, span)) = &opts.metadata.cover {
+        images.push(notes2book_model::ImageUse {
+            src: src.clone(),
+            syntax: notes2book_model::ImageSyntax::Cover,
+            note_dir: PathBuf::new(),
+            in_bundle: false,
+            span: *span,
+            asset: None,
+            status: notes2book_model::ImageStatus::Unresolved,
+        });
+        metadata.cover = Some(notes2book_model::ImageId(images.len() as u32 - 1));
+    }
     let book = Book {
         metadata,
         chapters,
@@ -353,5 +369,6 @@ fn metadata(
         rights: cfg.rights.clone(),
         subjects,
         newest_note_date: newest,
+        cover: None,
     }
 }

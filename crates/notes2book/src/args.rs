@@ -6,24 +6,45 @@ use clap::{Args, Parser, Subcommand};
 
 const EXAMPLES: &str = "\
 Examples:
-  notes2book check                 check the notes in content/ (or `input:` of notes2book.yaml)
-  notes2book check ~/vault --strict
-  notes2book dump content/ > book.json
-  notes2book dump --drafts | jq '.chapters[].title'";
+  notes2book --epub                build book/<title>.epub from content/ (or `input:`)
+  notes2book ~/vault --epub -o out
+  notes2book check --strict        check every note and image, write nothing
+  notes2book dump content/ > book.json";
 
 #[derive(Debug, Parser)]
-#[command(name = "notes2book", version, about = "Turn a folder of Markdown notes (Hugo, Obsidian, mdBook) into a book", after_help = EXAMPLES)]
+#[command(
+    name = "notes2book",
+    version,
+    about = "Turn a folder of Markdown notes (Hugo, Obsidian, mdBook) into a book",
+    after_help = EXAMPLES,
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub build: Build,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Read and check every note; report all problems; write nothing.
+    /// Read and check every note and image; report all problems; write nothing.
     Check(Common),
     /// Print the book's document model as JSON on stdout.
     Dump(Common),
+}
+
+/// Building the book (the default command).
+#[derive(Debug, Args)]
+pub struct Build {
+    #[command(flatten)]
+    pub common: Common,
+    /// Write the EPUB (book/<name>.epub)
+    #[arg(long)]
+    pub epub: bool,
+    /// Output folder [default: book]
+    #[arg(short, long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -36,7 +57,7 @@ pub struct Common {
     /// Include notes marked `draft: true`
     #[arg(long)]
     pub drafts: bool,
-    /// Treat warnings as errors (exit code 1)
+    /// Treat warnings as errors (exit code 1, nothing written)
     #[arg(long)]
     pub strict: bool,
     /// Worker threads [default: all cores]

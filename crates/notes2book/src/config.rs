@@ -36,6 +36,8 @@ pub struct Config {
     pub description: Option<String>,
     pub publisher: Option<String>,
     pub rights: Option<String>,
+    /// Cover image, relative to this file.
+    pub cover: Option<String>,
     /// The notes folder, relative to this file.
     pub input: Option<PathBuf>,
     /// Explicit chapter order: note paths relative to the notes folder.
@@ -49,6 +51,24 @@ pub struct Config {
     /// Values for the `param` shortcode.
     #[serde(default)]
     pub params: BTreeMap<String, serde_yaml::Value>,
+    /// File name of the outputs, without extension [default: the title as a slug].
+    pub output_name: Option<String>,
+    #[serde(default)]
+    pub epub: EpubConfig,
+}
+
+/// The `epub:` section.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EpubConfig {
+    /// A stylesheet added after the default one (path relative to the config file).
+    pub css: Option<PathBuf>,
+    /// Heading depth of the table of contents [default: 2].
+    pub toc_depth: Option<u8>,
+    /// Longest side of images, in pixels [default: 1600].
+    pub max_image_px: Option<u32>,
+    /// Largest XHTML file before a chapter is split, in bytes [default: 250000].
+    pub split_size: Option<usize>,
 }
 
 pub const KEYS: &[&str] = &[
@@ -61,12 +81,15 @@ pub const KEYS: &[&str] = &[
     "description",
     "publisher",
     "rights",
+    "cover",
     "input",
     "chapters",
     "static_dirs",
     "drafts",
     "fix_mojibake",
     "params",
+    "output_name",
+    "epub",
 ];
 
 /// A loaded config and where it came from.
@@ -105,9 +128,18 @@ pub fn parse(text: &str, file: FileId) -> Result<Config, Diagnostic> {
             .strip_prefix("unknown field `")
             .and_then(|r| r.split('`').next())
         {
-            let hint = match suggest(name) {
-                Some(s) => format!("did you mean `{s}`? The keys are: {}", KEYS.join(", ")),
-                None => format!("the keys are: {}", KEYS.join(", ")),
+            // The keys allowed where the unknown one stands (top level or a section).
+            let expected: Vec<&str> = msg
+                .split("expected one of ")
+                .nth(1)
+                .map(|l| l.split(", ").map(|k| k.trim_matches('`')).collect())
+                .unwrap_or_else(|| KEYS.to_vec());
+            let hint = match suggest(name, &expected) {
+                Some(s) => format!(
+                    "did you mean `{s}`? The keys here are: {}",
+                    expected.join(", ")
+                ),
+                None => format!("the keys here are: {}", expected.join(", ")),
             };
             return Diagnostic::error(
                 "config-unknown-key",
@@ -122,8 +154,8 @@ pub fn parse(text: &str, file: FileId) -> Result<Config, Diagnostic> {
     })
 }
 
-fn suggest(name: &str) -> Option<&'static str> {
-    KEYS.iter()
+fn suggest<'k>(name: &str, keys: &[&'k str]) -> Option<&'k str> {
+    keys.iter()
         .map(|k| (strsim::damerau_levenshtein(name, k), *k))
         .filter(|(d, k)| *d <= 2.max(k.len() / 3))
         .min()
@@ -174,6 +206,19 @@ mod tests {
         };
         assert_eq!(d.code, "config-invalid");
         assert!(d.span.is_some_and(|s| s.start >= 9));
+    }
+
+    #[test]
+    fn unknown_key_in_a_section_suggests_from_that_section() {
+        let Err(d) = parse("epub:\n  tocdepth: 3\n", FileId(0)) else {
+            panic!("accepted")
+        };
+        assert!(
+            d.hint
+                .as_deref()
+                .is_some_and(|h| h.starts_with("did you mean `toc_depth`?")),
+            "{d:?}"
+        );
     }
 
     #[test]

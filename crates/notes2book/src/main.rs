@@ -5,16 +5,19 @@
 //! bad config or missing input; 3 an output could not be written.
 
 mod args;
+mod build;
 mod config;
 mod project;
 mod report;
 
 use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
 
 use args::{Cli, Command, Common};
+use notes2book_model::Severity;
 use report::Counts;
 
 fn main() -> ExitCode {
@@ -25,9 +28,9 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
-    let (common, dump) = match &cli.command {
-        Command::Check(c) => (c, false),
-        Command::Dump(c) => (c, true),
+    let common = match &cli.command {
+        Some(Command::Check(c) | Command::Dump(c)) => c,
+        None => &cli.build.common,
     };
     if let Some(n) = common.jobs
         && let Err(e) = rayon::ThreadPoolBuilder::new()
@@ -37,13 +40,41 @@ fn main() -> ExitCode {
         let _ = writeln!(std::io::stderr(), "error: cannot start {n} threads: {e}");
         return ExitCode::from(2);
     }
-    run(common, dump)
+    match &cli.command {
+        Some(Command::Check(c)) => run(c, Mode::Check),
+        Some(Command::Dump(c)) => run(c, Mode::Dump),
+        None => {
+            if !cli.build.epub {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "error: say what to build: --epub (the PDF backend is not written yet)\n\nTry `notes2book --help`."
+                );
+                return ExitCode::from(2);
+            }
+            let out = cli
+                .build
+                .out_dir
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("book"));
+            run(&cli.build.common, Mode::Build { out })
+        }
+    }
 }
 
-fn run(args: &Common, dump: bool) -> ExitCode {
+enum Mode {
+    Check,
+    Dump,
+    Build { out: PathBuf },
+}
+
+fn run(args: &Common, mode: Mode) -> ExitCode {
     let stderr = std::io::stderr();
     let mut err = stderr.lock();
-    let project = match project::load(args) {
+    let out_dir = match &mode {
+        Mode::Build { out } => Some(out.as_path()),
+        _ => None,
+    };
+    let mut project = match project::load(args, out_dir) {
         Ok(p) => p,
         Err(f) => {
             for d in &f.diagnostics {
@@ -52,24 +83,43 @@ fn run(args: &Common, dump: bool) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut project = project;
-    if !dump {
-        // `check` does everything a build does except writing: images are prepared too.
-        let opts = notes2book_assets::ProcessOptions::default();
-        let (_assets, diags) =
-            notes2book_assets::prepare(&project.parsed.book, &project.vfs, &project.root, &opts);
-        project.parsed.diagnostics.extend(diags);
+    let mut outcome = None;
+    match &mode {
+        Mode::Check => {
+            // `check` does everything a build does except writing: images are prepared too.
+            let opts = notes2book_assets::ProcessOptions::default();
+            let (_assets, diags) = notes2book_assets::prepare(
+                &project.parsed.book,
+                &project.vfs,
+                &project.root,
+                &opts,
+            );
+            project.parsed.diagnostics.extend(diags);
+        }
+        Mode::Dump => {}
+        Mode::Build { out } => {
+            if out.is_file() {
+                let d = notes2book_model::Diagnostic::error(
+                    "out-dir-is-file",
+                    format!("the output folder {} is a file", out.display()),
+                )
+                .hint("pass another folder with -o DIR");
+                let _ = report::render(&mut err, &d, &project.parsed.sources);
+                return ExitCode::from(3);
+            }
+            outcome = Some(build::build_epub(&mut project, out, args.strict));
+        }
     }
     let parsed = &project.parsed;
     for d in &parsed.diagnostics {
-        if args.quiet && d.severity != notes2book_model::Severity::Error {
+        if args.quiet && d.severity != Severity::Error {
             continue;
         }
         let _ = report::render(&mut err, d, &parsed.sources);
     }
     let counts = Counts::of(&parsed.diagnostics);
     let _ = report::summary(&mut err, counts);
-    if dump {
+    if let Mode::Dump = mode {
         let stdout = std::io::stdout();
         let mut out = stdout.lock();
         let written = serde_json::to_writer_pretty(&mut out, &parsed.book)
@@ -81,6 +131,30 @@ fn run(args: &Common, dump: bool) -> ExitCode {
             let _ = writeln!(err, "error: cannot write the dump: {e}");
             return ExitCode::from(3);
         }
+    }
+    match outcome {
+        Some(build::Outcome::WriteFailed(d)) => {
+            let _ = report::render(&mut err, &d, &parsed.sources);
+            return ExitCode::from(3);
+        }
+        Some(build::Outcome::Written(paths)) if !args.quiet => {
+            for p in paths {
+                let _ = writeln!(err, "wrote {}", p.display());
+            }
+        }
+        Some(build::Outcome::Refused) => {
+            let _ = writeln!(
+                err,
+                "nothing written: fix the errors above{}",
+                if args.strict {
+                    " (--strict counts warnings)"
+                } else {
+                    ""
+                }
+            );
+            return ExitCode::from(1);
+        }
+        _ => {}
     }
     if counts.errors > 0 || (args.strict && counts.warnings > 0) {
         ExitCode::from(1)

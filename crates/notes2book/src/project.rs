@@ -79,9 +79,13 @@ pub struct Project {
     pub vfs: DiskFs,
     /// The book's root (real path); asset paths in the model are relative to it.
     pub root: PathBuf,
+    pub config: config::Config,
+    /// Folder of the config file (relative paths in it are relative to this).
+    pub config_dir: PathBuf,
 }
 
-pub fn load(args: &Common) -> Result<Project, Fatal> {
+/// `exclude`: folders under the input that are not notes (the output folder).
+pub fn load(args: &Common, out_dir: Option<&Path>) -> Result<Project, Fatal> {
     let mut sources = Sources::default();
     let loaded = match load_config(args, &mut sources) {
         Ok(l) => l,
@@ -124,6 +128,11 @@ pub fn load(args: &Common) -> Result<Project, Fatal> {
     allowed.extend(static_dirs.iter().cloned());
     let vfs = DiskFs::new(&allowed);
 
+    let mut exclude = vec![input.join("book")];
+    if let Some(o) = out_dir {
+        exclude.push(abs(o));
+        exclude.push(o.to_path_buf());
+    }
     let chapters = cfg.chapters.as_ref().map(|list| {
         list.iter()
             .map(|c| ChapterEntry {
@@ -151,13 +160,17 @@ pub fn load(args: &Common) -> Result<Project, Fatal> {
             description: cfg.description.clone(),
             publisher: cfg.publisher.clone(),
             rights: cfg.rights.clone(),
+            cover: cfg.cover.clone().map(|c| {
+                let span = loaded.as_ref().and_then(|l| l.find(&c, "cover:"));
+                (c, span)
+            }),
         },
         site_params: cfg
             .params
             .iter()
             .map(|(k, v)| (k.clone(), config::yaml_to_value(v)))
             .collect(),
-        exclude: vec![input.join("book")],
+        exclude: exclude.clone(),
     };
     let mut parsed = notes2book_parser::parse_book(&vfs, &opts, sources);
     let resolve = ResolveOptions {
@@ -168,5 +181,12 @@ pub fn load(args: &Common) -> Result<Project, Fatal> {
     // The resolver works on real paths; note folders in the model are relative to the input.
     let diags = notes2book_assets::resolve(&mut parsed.book, &vfs, &resolve);
     parsed.diagnostics.extend(diags);
-    Ok(Project { parsed, vfs, root })
+    let config_dir = cfg_dir.unwrap_or_default();
+    Ok(Project {
+        parsed,
+        vfs,
+        root,
+        config: cfg,
+        config_dir,
+    })
 }

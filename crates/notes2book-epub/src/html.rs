@@ -1,0 +1,354 @@
+//! Raw HTML from notes, parsed with a real HTML parser (html5ever through scraper) and
+//! written back as well-formed XHTML that EPUBCheck accepts.
+//!
+//! - `script`, `style`, `iframe`, `object`, `embed` and the like are removed with a warning,
+//!   as are event-handler attributes and `javascript:` links.
+//! - Elements EPUB does not allow are mapped (`center` → `div`, `font` → `span`, `tt` →
+//!   `code`, `strike` → `s`) or unwrapped (their content is kept).
+//! - Only known attributes are kept (presentational ones such as `align` or `style` go, so
+//!   the reader's settings win). Links that leave the book keep their address; links into
+//!   the notes folder are not followed from raw HTML and become plain text.
+//! - `<img>` takes the prepared image in order (or a placeholder if it is missing).
+
+use scraper::{Html, Node};
+
+use crate::xhtml::{escape, escape_attr};
+
+/// Deepest HTML nesting written as structure; deeper content is kept as text.
+const MAX_DEPTH: usize = 64;
+
+/// Where `<img>` number `i` of this fragment goes: its EPUB path and size, or `None`.
+pub trait ImageSource {
+    fn image(&mut self, index: usize) -> ImgOut;
+}
+
+pub enum ImgOut {
+    Found {
+        src: String,
+        width: u32,
+        height: u32,
+    },
+    /// Missing or refused: a placeholder with the alt text.
+    Missing,
+    /// On the web: a link with the alt text.
+    Remote(String),
+}
+
+/// The sanitised XHTML and what was removed (for warnings).
+pub struct Clean {
+    pub xhtml: String,
+    pub removed: Vec<String>,
+}
+
+const DANGEROUS: &[&str] = &[
+    "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "link", "meta",
+    "base", "noscript", "template", "svg", "math", "audio", "video", "canvas",
+];
+const DROPPED_QUIETLY: &[&str] = &[
+    "form", "input", "button", "select", "textarea", "option", "head", "title",
+];
+
+fn map_name(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "a" => "a",
+        "abbr" | "acronym" => "abbr",
+        "b" => "b",
+        "big" | "font" | "span" | "label" => "span",
+        "blockquote" => "blockquote",
+        "br" => "br",
+        "caption" => "caption",
+        "center" | "div" => "div",
+        "cite" => "cite",
+        "code" | "tt" => "code",
+        "col" => "col",
+        "colgroup" => "colgroup",
+        "dd" => "dd",
+        "del" => "del",
+        "dfn" => "dfn",
+        "dl" => "dl",
+        "dt" => "dt",
+        "em" => "em",
+        "figcaption" => "figcaption",
+        "figure" => "figure",
+        "h1" => "h2",
+        "h2" => "h2",
+        "h3" => "h3",
+        "h4" => "h4",
+        "h5" => "h5",
+        "h6" => "h6",
+        "hr" => "hr",
+        "i" => "i",
+        "img" => "img",
+        "ins" => "ins",
+        "kbd" => "kbd",
+        "li" => "li",
+        "mark" => "mark",
+        "ol" => "ol",
+        "p" => "p",
+        "pre" => "pre",
+        "q" => "q",
+        "rp" => "rp",
+        "rt" => "rt",
+        "ruby" => "ruby",
+        "s" | "strike" => "s",
+        "samp" => "samp",
+        "section" | "article" | "header" | "footer" | "main" | "aside" | "nav" => "div",
+        "small" => "small",
+        "strong" => "strong",
+        "sub" => "sub",
+        "sup" => "sup",
+        "table" => "table",
+        "tbody" => "tbody",
+        "td" => "td",
+        "tfoot" => "tfoot",
+        "th" => "th",
+        "thead" => "thead",
+        "time" => "time",
+        "tr" => "tr",
+        "u" => "u",
+        "ul" => "ul",
+        "var" => "var",
+        "wbr" => "wbr",
+        "details" => "div",
+        "summary" => "p",
+        _ => return None,
+    })
+}
+
+fn is_void(name: &str) -> bool {
+    matches!(name, "br" | "hr" | "img" | "wbr" | "col")
+}
+
+fn attr_allowed(el: &str, attr: &str) -> bool {
+    matches!(attr, "title" | "lang" | "dir")
+        || match el {
+            "a" => attr == "href",
+            "img" => matches!(attr, "alt" | "width" | "height"),
+            "td" | "th" => matches!(attr, "colspan" | "rowspan"),
+            "ol" => matches!(attr, "start" | "reversed"),
+            "li" => attr == "value",
+            "time" => attr == "datetime",
+            "col" | "colgroup" => attr == "span",
+            _ => false,
+        }
+}
+
+fn is_external(href: &str) -> bool {
+    let l = href.trim().to_ascii_lowercase();
+    ["http://", "https://", "mailto:", "ftp://", "tel:"]
+        .iter()
+        .any(|p| l.starts_with(p))
+}
+
+fn numeric(v: &str) -> bool {
+    !v.is_empty() && v.len() < 7 && v.chars().all(|c| c.is_ascii_digit())
+}
+
+/// Sanitise an HTML fragment into XHTML.
+pub fn sanitize(fragment: &str, images: &mut dyn ImageSource) -> Clean {
+    let doc = Html::parse_fragment(fragment);
+    let mut out = Clean {
+        xhtml: String::with_capacity(fragment.len()),
+        removed: Vec::new(),
+    };
+    let mut img_index = 0;
+    let root = doc.root_element();
+    for child in root.children() {
+        write_node(child, 0, &mut out, images, &mut img_index);
+    }
+    out
+}
+
+fn write_node(
+    node: ego_tree::NodeRef<'_, Node>,
+    depth: usize,
+    out: &mut Clean,
+    images: &mut dyn ImageSource,
+    img_index: &mut usize,
+) {
+    match node.value() {
+        Node::Text(t) => out.xhtml.push_str(&escape(t)),
+        Node::Element(el) => {
+            let name = el.name().to_ascii_lowercase();
+            if DANGEROUS.contains(&name.as_str()) {
+                out.removed.push(format!("<{name}>"));
+                return;
+            }
+            if DROPPED_QUIETLY.contains(&name.as_str()) {
+                return;
+            }
+            for (a, v) in el.attrs() {
+                let a = a.to_ascii_lowercase();
+                if a.starts_with("on") {
+                    out.removed.push(format!("the `{a}` attribute of <{name}>"));
+                } else if (a == "href" || a == "src")
+                    && v.trim().to_ascii_lowercase().starts_with("javascript:")
+                {
+                    out.removed
+                        .push(format!("a `javascript:` link in <{name}>"));
+                }
+            }
+            let mapped = if depth >= MAX_DEPTH {
+                None
+            } else {
+                map_name(&name)
+            };
+            if name == "img" {
+                write_img(el, out, images, img_index);
+                return;
+            }
+            let Some(tag) = mapped else {
+                // Unknown element: keep its content.
+                for c in node.children() {
+                    write_node(c, depth + 1, out, images, img_index);
+                }
+                return;
+            };
+            // An `<a>` that stays inside the notes folder cannot be followed from raw HTML.
+            let href = el.attr("href").map(str::trim);
+            let tag = if tag == "a" && !href.is_some_and(is_external) {
+                "span"
+            } else {
+                tag
+            };
+            out.xhtml.push('<');
+            out.xhtml.push_str(tag);
+            let mut attrs: Vec<(String, String)> = el
+                .attrs()
+                .map(|(a, v)| (a.to_ascii_lowercase(), v.to_owned()))
+                .filter(|(a, v)| {
+                    attr_allowed(tag, a)
+                        && (a != "href" || is_external(v))
+                        && (!matches!(
+                            a.as_str(),
+                            "width" | "height" | "colspan" | "rowspan" | "start" | "value" | "span"
+                        ) || numeric(v.trim()))
+                })
+                .collect();
+            attrs.sort();
+            attrs.dedup_by(|a, b| a.0 == b.0);
+            for (a, v) in attrs {
+                if a == "reversed" {
+                    out.xhtml.push_str(" reversed=\"reversed\"");
+                } else {
+                    out.xhtml.push_str(&format!(" {a}=\"{}\"", escape_attr(&v)));
+                }
+            }
+            if is_void(tag) {
+                out.xhtml.push_str("/>");
+                return;
+            }
+            out.xhtml.push('>');
+            for c in node.children() {
+                write_node(c, depth + 1, out, images, img_index);
+            }
+            out.xhtml.push_str("</");
+            out.xhtml.push_str(tag);
+            out.xhtml.push('>');
+        }
+        // Comments, doctypes and processing instructions are dropped.
+        _ => {}
+    }
+}
+
+fn write_img(
+    el: &scraper::node::Element,
+    out: &mut Clean,
+    images: &mut dyn ImageSource,
+    img_index: &mut usize,
+) {
+    let has_src = el.attr("src").is_some_and(|s| !s.trim().is_empty());
+    if !has_src {
+        return;
+    }
+    let i = *img_index;
+    *img_index += 1;
+    let alt = el.attr("alt").unwrap_or("").to_owned();
+    match images.image(i) {
+        ImgOut::Found { src, width, height } => {
+            out.xhtml.push_str(&format!(
+                "<img src=\"{}\" alt=\"{}\" width=\"{width}\" height=\"{height}\"/>",
+                escape_attr(&src),
+                escape_attr(&alt)
+            ));
+        }
+        ImgOut::Missing => {
+            let label = if alt.is_empty() {
+                "image"
+            } else {
+                alt.as_str()
+            };
+            out.xhtml.push_str(&format!(
+                "<span class=\"missing-image\">[{}]</span>",
+                escape(label)
+            ));
+        }
+        ImgOut::Remote(url) => {
+            let label = if alt.is_empty() {
+                url.as_str()
+            } else {
+                alt.as_str()
+            };
+            out.xhtml.push_str(&format!(
+                "<a href=\"{}\">{}</a>",
+                escape_attr(&url),
+                escape(label)
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct NoImages;
+    impl ImageSource for NoImages {
+        fn image(&mut self, _: usize) -> ImgOut {
+            ImgOut::Found {
+                src: "images/x.png".into(),
+                width: 10,
+                height: 5,
+            }
+        }
+    }
+
+    fn clean(s: &str) -> Clean {
+        sanitize(s, &mut NoImages)
+    }
+
+    #[test]
+    fn unclosed_tags_become_well_formed() {
+        let c = clean("<p>one<br>two<img src=\"a.png\" alt=\"A\"><b>bold");
+        assert_eq!(
+            c.xhtml,
+            "<p>one<br/>two<img src=\"images/x.png\" alt=\"A\" width=\"10\" height=\"5\"/><b>bold</b></p>"
+        );
+        assert!(c.removed.is_empty());
+    }
+
+    #[test]
+    fn dangerous_content_is_removed_and_reported() {
+        let c = clean(
+            "<div onclick=\"x()\">hi<script>alert(1)</script><iframe src=\"https://e.x\"></iframe><a href=\"javascript:evil()\">j</a><style>p{}</style></div>",
+        );
+        assert_eq!(c.xhtml, "<div>hi<span>j</span></div>");
+        assert_eq!(c.removed.len(), 5, "{:?}", c.removed);
+    }
+
+    #[test]
+    fn presentational_markup_is_mapped() {
+        let c = clean(
+            "<center><font color=red>Big</font></center><table align=center><tr><td colspan=2 width=50%>x</td></tr></table><a href=\"other.md\">local</a> <a href=\"https://e.org/?a=1&b=2\">web</a>",
+        );
+        assert_eq!(
+            c.xhtml,
+            "<div><span>Big</span></div><table><tbody><tr><td colspan=\"2\">x</td></tr></tbody></table><span>local</span> <a href=\"https://e.org/?a=1&amp;b=2\">web</a>"
+        );
+    }
+
+    #[test]
+    fn comments_never_leak() {
+        assert_eq!(clean("a<!-- x -- y -->b").xhtml, "ab");
+    }
+}

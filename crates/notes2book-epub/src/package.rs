@@ -1,0 +1,598 @@
+//! Files, links, pages and the package: from a rendered book to deterministic EPUB bytes.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{Cursor, Read, Write};
+use std::ops::Range;
+
+use epub_builder::{EpubBuilder, EpubContent, EpubVersion, ReferenceType, TocElement, ZipLibrary};
+use notes2book_assets::Assets;
+use notes2book_model::{
+    Block, Book, Chapter, ChapterId, ChapterKind, Diagnostic, Inline, TocEntry,
+};
+use rayon::prelude::*;
+
+use crate::xhtml::{LinkMap, Writer, escape, escape_attr};
+use crate::{Epub, EpubOptions};
+
+/// One XHTML file of a chapter: its name and the chapter's top-level blocks it holds.
+#[derive(Debug, Clone)]
+struct File {
+    name: String,
+    blocks: Range<usize>,
+}
+
+fn fail(e: impl std::fmt::Display) -> Diagnostic {
+    Diagnostic::error(
+        "epub-write",
+        format!("the EPUB could not be assembled: {e}"),
+    )
+    .hint("this is a bug in notes2book; please report it with the notes that caused it")
+}
+
+/// Build the EPUB.
+pub fn write_epub(book: &Book, assets: &Assets, opts: &EpubOptions) -> Result<Epub, Diagnostic> {
+    let plans: Vec<Vec<File>> = book
+        .chapters
+        .par_iter()
+        .map(|c| plan(book, assets, c, opts.split_size))
+        .collect();
+    let links = link_map(book, &plans);
+
+    // Render every file of every chapter, in parallel, collected in order.
+    let jobs: Vec<(ChapterId, usize)> = plans
+        .iter()
+        .enumerate()
+        .flat_map(|(c, files)| (0..files.len()).map(move |f| (ChapterId(c as u32), f)))
+        .collect();
+    let rendered: Vec<(String, Vec<Diagnostic>)> = jobs
+        .par_iter()
+        .map(|&(c, f)| render_file(book, assets, &links, &plans, c, f))
+        .collect();
+    let mut diagnostics = Vec::new();
+    let mut pages: Vec<(ChapterId, usize, String)> = Vec::with_capacity(rendered.len());
+    for ((c, f), (xhtml, d)) in jobs.into_iter().zip(rendered) {
+        diagnostics.extend(d);
+        pages.push((c, f, xhtml));
+    }
+    // The same problem in raw HTML is reported once even if an embed repeats it.
+    let mut seen = BTreeSet::new();
+    diagnostics.retain(|d| seen.insert((d.code, d.message.clone(), d.span)));
+
+    let bytes = package(book, assets, opts, &plans, &pages).map_err(fail)?;
+    let bytes = deterministic_zip(&bytes, book, opts).map_err(fail)?;
+    if bytes.len() > opts.warn_size {
+        diagnostics.push(size_warning(book, assets, bytes.len()));
+    }
+    Ok(Epub { bytes, diagnostics })
+}
+
+fn size_warning(book: &Book, assets: &Assets, size: usize) -> Diagnostic {
+    let mut largest: Vec<(usize, String)> = book
+        .assets
+        .iter()
+        .filter_map(|a| {
+            let p = assets.get(a.id)?;
+            Some((p.epub.as_ref()?.bytes.len(), a.path.display().to_string()))
+        })
+        .collect();
+    largest.sort_by(|a, b| b.cmp(a));
+    let names: Vec<String> = largest
+        .iter()
+        .take(5)
+        .map(|(n, p)| format!("{p} ({:.1} MB)", *n as f64 / 1e6))
+        .collect();
+    Diagnostic::warning(
+        "epub-too-large",
+        format!(
+            "the EPUB is {:.1} MB, over the 50 MB that Send to Kindle accepts; largest images: {}",
+            size as f64 / 1e6,
+            names.join(", ")
+        ),
+    )
+    .hint("lower epub.max_image_px, or leave out some images")
+}
+
+/// Split a chapter into files of at most `split` bytes, at level-2 headings.
+fn plan(book: &Book, assets: &Assets, ch: &Chapter, split: usize) -> Vec<File> {
+    let base = ch.anchor.clone();
+    let empty = LinkMap::default();
+    let mut w = Writer::new(book, assets, ch.id, &empty, "");
+    let mut sizes = Vec::with_capacity(ch.blocks.len());
+    for b in &ch.blocks {
+        let before = w.out.len();
+        w.blocks(std::slice::from_ref(b));
+        sizes.push(w.out.len() - before);
+    }
+    let mut files = vec![File {
+        name: format!("{base}.xhtml"),
+        blocks: 0..0,
+    }];
+    let mut size = 2_000;
+    let top = top_level(&ch.blocks);
+    for (i, (b, s)) in ch.blocks.iter().zip(sizes).enumerate() {
+        let splittable = matches!(b, Block::Heading { level, .. } if *level <= top);
+        if size + s > split && splittable && i > files.last().map_or(0, |f| f.blocks.start) {
+            let n = files.len() + 1;
+            files.push(File {
+                name: format!("{base}-{n}.xhtml"),
+                blocks: i..i,
+            });
+            size = 2_000;
+        }
+        size += s;
+        if let Some(f) = files.last_mut() {
+            f.blocks.end = i + 1;
+        }
+    }
+    files
+}
+
+/// The highest heading level used in the chapter (the one written as `<h2>`).
+fn top_level(blocks: &[Block]) -> u8 {
+    blocks
+        .iter()
+        .filter_map(|b| {
+            if let Block::Heading { level, .. } = b {
+                Some(*level)
+            } else {
+                None
+            }
+        })
+        .min()
+        .unwrap_or(2)
+}
+
+fn link_map(book: &Book, plans: &[Vec<File>]) -> LinkMap {
+    let mut map = LinkMap::default();
+    for (ch, files) in book.chapters.iter().zip(plans) {
+        let first = files.first().map(|f| f.name.clone()).unwrap_or_default();
+        map.chapter_file.push(first.clone());
+        map.anchor_file.insert(ch.anchor.clone(), first);
+        let mut notes: BTreeMap<u32, String> = BTreeMap::new();
+        for f in files {
+            let blocks = &ch.blocks[f.blocks.clone()];
+            let mut ids = Vec::new();
+            heading_ids(blocks, &mut ids);
+            for id in ids {
+                map.anchor_file.insert(id, f.name.clone());
+            }
+            let mut refs = Vec::new();
+            footnote_refs_blocks(blocks, &mut refs);
+            for n in refs {
+                notes.entry(n).or_insert_with(|| f.name.clone());
+            }
+        }
+        // Footnotes referred to only from other footnotes go with the chapter's last file.
+        let last = files.last().map(|f| f.name.clone()).unwrap_or_default();
+        for n in 1..=ch.footnotes.len() as u32 {
+            notes.entry(n).or_insert_with(|| last.clone());
+        }
+        map.footnote_file.push(notes);
+    }
+    map
+}
+
+fn heading_ids(blocks: &[Block], out: &mut Vec<String>) {
+    for b in blocks {
+        match b {
+            Block::Heading { id, .. } => out.push(id.clone()),
+            Block::BlockQuote { blocks, .. }
+            | Block::Callout { blocks, .. }
+            | Block::Details { blocks, .. }
+            | Block::Embed { blocks, .. } => heading_ids(blocks, out),
+            Block::List { items, .. } => items.iter().for_each(|i| heading_ids(&i.blocks, out)),
+            Block::DefinitionList { items, .. } => items
+                .iter()
+                .flat_map(|i| &i.definitions)
+                .for_each(|d| heading_ids(d, out)),
+            _ => {}
+        }
+    }
+}
+
+fn footnote_refs_blocks(blocks: &[Block], out: &mut Vec<u32>) {
+    for b in blocks {
+        match b {
+            Block::Paragraph { content, .. } | Block::Heading { content, .. } => {
+                footnote_refs(content, out)
+            }
+            Block::Callout { title, blocks, .. } => {
+                footnote_refs(title, out);
+                footnote_refs_blocks(blocks, out);
+            }
+            Block::BlockQuote { blocks, .. }
+            | Block::Details { blocks, .. }
+            | Block::Embed { blocks, .. } => footnote_refs_blocks(blocks, out),
+            Block::List { items, .. } => items
+                .iter()
+                .for_each(|i| footnote_refs_blocks(&i.blocks, out)),
+            Block::DefinitionList { items, .. } => items.iter().for_each(|i| {
+                footnote_refs(&i.term, out);
+                i.definitions
+                    .iter()
+                    .for_each(|d| footnote_refs_blocks(d, out));
+            }),
+            Block::Table { head, rows, .. } => head
+                .iter()
+                .chain(rows.iter().flatten())
+                .for_each(|c| footnote_refs(c, out)),
+            Block::Figure(f) => footnote_refs(&f.caption, out),
+            _ => {}
+        }
+    }
+}
+
+fn footnote_refs(inlines: &[Inline], out: &mut Vec<u32>) {
+    for i in inlines {
+        match i {
+            Inline::FootnoteRef { number, .. } => out.push(*number),
+            Inline::Emph(c) | Inline::Strong(c) | Inline::Strike(c) | Inline::Highlight(c) => {
+                footnote_refs(c, out)
+            }
+            Inline::Link(l) => footnote_refs(&l.content, out),
+            _ => {}
+        }
+    }
+}
+
+fn page(lang: &str, title: &str, body: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" xmlns:epub=\"http://www.idpf.org/2007/ops\" lang=\"{l}\" xml:lang=\"{l}\">\n<head>\n<meta charset=\"utf-8\"/>\n<title>{t}</title>\n<link rel=\"stylesheet\" type=\"text/css\" href=\"stylesheet.css\"/>\n</head>\n<body>\n{body}</body>\n</html>\n",
+        l = escape_attr(lang),
+        t = escape(title),
+    )
+}
+
+fn render_file(
+    book: &Book,
+    assets: &Assets,
+    links: &LinkMap,
+    plans: &[Vec<File>],
+    c: ChapterId,
+    f: usize,
+) -> (String, Vec<Diagnostic>) {
+    let Some(ch) = book.chapter(c) else {
+        return (String::new(), Vec::new());
+    };
+    let Some(file) = plans.get(c.0 as usize).and_then(|p| p.get(f)) else {
+        return (String::new(), Vec::new());
+    };
+    let mut w = Writer::new(book, assets, c, links, &file.name);
+    let (epub_type, class) = match ch.kind {
+        ChapterKind::Note => ("chapter", "chapter"),
+        ChapterKind::Section => ("part", "section-opening"),
+        ChapterKind::Part => ("part", "part-page"),
+    };
+    w.out.push_str(&format!(
+        "<section epub:type=\"{epub_type}\" class=\"{class}\">\n"
+    ));
+    if f == 0 {
+        w.out.push_str(&format!(
+            "<h1 class=\"chapter-title\" id=\"{}\">{}</h1>\n",
+            escape_attr(&ch.anchor),
+            escape(&ch.title)
+        ));
+    }
+    w.blocks(&ch.blocks[file.blocks.clone()]);
+    let here: Vec<u32> = links
+        .footnote_file
+        .get(c.0 as usize)
+        .map(|m| {
+            m.iter()
+                .filter(|(_, name)| **name == file.name)
+                .map(|(n, _)| *n)
+                .collect()
+        })
+        .unwrap_or_default();
+    w.footnotes(&here);
+    w.out.push_str("</section>\n");
+    let lang = ch.front.lang.as_deref().unwrap_or(&book.metadata.language);
+    (page(lang, &ch.title, &w.out), std::mem::take(&mut w.diags))
+}
+
+fn title_page(book: &Book) -> String {
+    let m = &book.metadata;
+    let mut body = String::from("<section epub:type=\"titlepage\" class=\"title-page\">\n");
+    body.push_str(&format!("<h1 class=\"title\">{}</h1>\n", escape(&m.title)));
+    if let Some(s) = &m.subtitle {
+        body.push_str(&format!("<p class=\"subtitle\">{}</p>\n", escape(s)));
+    }
+    if !m.authors.is_empty() {
+        body.push_str(&format!(
+            "<p class=\"authors\">{}</p>\n",
+            escape(&m.authors.join(", "))
+        ));
+    }
+    if let Some(d) = m.date.as_ref().or(m.newest_note_date.as_ref()) {
+        let day = d.get(..10).unwrap_or(d);
+        body.push_str(&format!("<p class=\"date\">{}</p>\n", escape(day)));
+    }
+    if let Some(p) = &m.publisher {
+        body.push_str(&format!("<p class=\"publisher\">{}</p>\n", escape(p)));
+    }
+    body.push_str("</section>\n");
+    page(&m.language, &m.title, &body)
+}
+
+fn cover_page(book: &Book, src: &str, w: u32, h: u32) -> String {
+    let body = format!(
+        "<section epub:type=\"cover\" class=\"cover-page\">\n<img src=\"{}\" alt=\"{}\" width=\"{w}\" height=\"{h}\"/>\n</section>\n",
+        escape_attr(src),
+        escape_attr(&book.metadata.title)
+    );
+    page(&book.metadata.language, &book.metadata.title, &body)
+}
+
+/// Heading entries of the TOC per chapter (flattened), within the depth.
+fn toc_children(book: &Book, depth: u8) -> BTreeMap<ChapterId, Vec<TocEntry>> {
+    fn walk(entries: &[TocEntry], depth: u8, out: &mut BTreeMap<ChapterId, Vec<TocEntry>>) {
+        for e in entries {
+            if e.anchor.is_some() && e.level <= depth {
+                out.entry(e.chapter).or_default().push(TocEntry {
+                    children: Vec::new(),
+                    ..e.clone()
+                });
+            }
+            walk(&e.children, depth, out);
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(&book.toc, depth, &mut out);
+    out
+}
+
+fn chrono_time(secs: i64) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp(secs.max(0), 0).unwrap_or_default()
+}
+
+/// Seconds since 1970 of a `YYYY-MM-DD` or RFC 3339 date.
+fn date_secs(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if let Ok(ts) = s.parse::<jiff::Timestamp>() {
+        return Some(ts.as_second());
+    }
+    let d = s.get(..10)?.parse::<jiff::civil::Date>().ok()?;
+    jiff::tz::Offset::UTC
+        .to_timestamp(d.to_datetime(jiff::civil::Time::midnight()))
+        .ok()
+        .map(|t| t.as_second())
+}
+
+fn package(
+    book: &Book,
+    assets: &Assets,
+    opts: &EpubOptions,
+    plans: &[Vec<File>],
+    pages: &[(ChapterId, usize, String)],
+) -> Result<Vec<u8>, epub_builder::Error> {
+    let m = &book.metadata;
+    let mut b = EpubBuilder::new(ZipLibrary::new()?)?;
+    b.epub_version(EpubVersion::V30);
+    b.set_title(m.title.clone());
+    b.set_lang(m.language.clone());
+    b.set_authors(m.authors.clone());
+    b.set_generator(format!("notes2book {}", env!("CARGO_PKG_VERSION")));
+    b.set_toc_name("Contents");
+    if let Some(d) = &m.description {
+        b.add_description(d.clone());
+    }
+    b.set_subjects(m.subjects.clone());
+    if let Some(r) = &m.rights {
+        b.set_license(r.clone());
+    }
+    b.set_uuid(book_uuid(book));
+    b.set_modified_date(chrono_time(opts.modified));
+    if let Some(secs) = m
+        .date
+        .as_deref()
+        .or(m.newest_note_date.as_deref())
+        .and_then(date_secs)
+    {
+        b.set_publication_date(chrono_time(secs));
+    }
+    let mut css = crate::default_css();
+    if let Some(extra) = &opts.css {
+        css.push_str("\n/* epub.css */\n");
+        css.push_str(extra);
+    }
+    b.stylesheet(css.as_bytes())?;
+
+    // Images, once each, by content-hash name.
+    let mut written = BTreeSet::new();
+    let cover = m
+        .cover
+        .and_then(|id| book.images.get(id.0 as usize))
+        .and_then(|u| u.asset)
+        .and_then(|a| assets.get(a));
+    for a in &book.assets {
+        let Some(p) = assets.get(a.id) else { continue };
+        let Some(e) = &p.epub else { continue };
+        let path = format!("images/{}.{}", p.name, e.extension);
+        if !written.insert(path.clone()) {
+            continue;
+        }
+        if cover.is_some_and(|c| c.id == p.id) {
+            b.add_cover_image(&path, e.bytes.as_slice(), e.media_type)?;
+        } else {
+            b.add_resource(&path, e.bytes.as_slice(), e.media_type)?;
+        }
+    }
+
+    // Front matter: cover page (if any), title page, contents.
+    match cover.and_then(|c| c.epub.as_ref().map(|e| (c, e))) {
+        Some((c, e)) => {
+            let xhtml = cover_page(
+                book,
+                &format!("images/{}.{}", c.name, e.extension),
+                e.width,
+                e.height,
+            );
+            b.add_content(
+                EpubContent::new("cover.xhtml", xhtml.as_bytes())
+                    .title("Cover")
+                    .reftype(ReferenceType::Cover),
+            )?;
+        }
+        None => {
+            let xhtml = title_page(book);
+            b.add_content(
+                EpubContent::new("title.xhtml", xhtml.as_bytes())
+                    .title(m.title.clone())
+                    .reftype(ReferenceType::TitlePage),
+            )?;
+        }
+    }
+    b.inline_toc();
+
+    let children = toc_children(book, opts.toc_depth);
+    let mut first_text = true;
+    for (c, f, xhtml) in pages {
+        let Some(ch) = book.chapter(*c) else { continue };
+        let Some(file) = plans.get(c.0 as usize).and_then(|p| p.get(*f)) else {
+            continue;
+        };
+        let mut content = EpubContent::new(file.name.clone(), xhtml.as_bytes());
+        if *f == 0 && i32::from(ch.depth) < i32::from(opts.toc_depth.max(1)) {
+            let title = ch.toc_title.clone().unwrap_or_else(|| ch.title.clone());
+            content = content.title(title).level(i32::from(ch.depth) + 1);
+            for e in children.get(c).map(Vec::as_slice).unwrap_or_default() {
+                let Some(anchor) = &e.anchor else { continue };
+                let file = chapter_file_of(book, plans, *c, anchor);
+                content = content.child(
+                    TocElement::new(format!("{file}#{anchor}"), e.title.clone())
+                        .level(i32::from(e.level)),
+                );
+            }
+        } else if *f == 0 {
+            // Deeper than the TOC shows: still in reading order, just not listed.
+        }
+        if first_text && *f == 0 {
+            let title = ch.toc_title.clone().unwrap_or_else(|| ch.title.clone());
+            content = content.title(title).reftype(ReferenceType::Text);
+            first_text = false;
+        }
+        b.add_content(content)?;
+    }
+    let mut out = Vec::new();
+    b.generate(&mut out)?;
+    Ok(out)
+}
+
+fn chapter_file_of(book: &Book, plans: &[Vec<File>], c: ChapterId, anchor: &str) -> String {
+    let (Some(ch), Some(files)) = (book.chapter(c), plans.get(c.0 as usize)) else {
+        return String::new();
+    };
+    for f in files {
+        let mut ids = Vec::new();
+        heading_ids(&ch.blocks[f.blocks.clone()], &mut ids);
+        if ids.iter().any(|i| i == anchor) {
+            return f.name.clone();
+        }
+    }
+    files.first().map(|f| f.name.clone()).unwrap_or_default()
+}
+
+/// A stable identifier: UUID v5 from the title and authors.
+fn book_uuid(book: &Book) -> uuid::Uuid {
+    let name = format!(
+        "notes2book:{}:{}",
+        book.metadata.title,
+        book.metadata.authors.join(";")
+    );
+    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, name.as_bytes())
+}
+
+/// Rewrite the zip: `mimetype` first and stored, then the entries in name order with fixed
+/// times; the OPF gets the configured identifier, the subtitle and the publisher.
+fn deterministic_zip(
+    bytes: &[u8],
+    book: &Book,
+    opts: &EpubOptions,
+) -> Result<Vec<u8>, Box<dyn std::error::Error>> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes))?;
+    let mut entries: Vec<(String, Vec<u8>)> = Vec::with_capacity(archive.len());
+    for i in 0..archive.len() {
+        let mut f = archive.by_index(i)?;
+        if f.is_dir() {
+            continue;
+        }
+        let mut data = Vec::with_capacity(f.size() as usize);
+        f.read_to_end(&mut data)?;
+        let name = f.name().to_owned();
+        if name == "OEBPS/content.opf" {
+            data = patch_opf(&String::from_utf8_lossy(&data), book).into_bytes();
+        }
+        entries.push((name, data));
+    }
+    entries.sort_by(|a, b| (a.0 != "mimetype", &a.0).cmp(&(b.0 != "mimetype", &b.0)));
+    let time = zip_time(opts.modified);
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::with_capacity(bytes.len())));
+    for (name, data) in entries {
+        let method = if name == "mimetype" {
+            zip::CompressionMethod::Stored
+        } else {
+            zip::CompressionMethod::Deflated
+        };
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(method)
+            .last_modified_time(time)
+            .unix_permissions(0o644);
+        out.start_file(name, options)?;
+        out.write_all(&data)?;
+    }
+    Ok(out.finish()?.into_inner())
+}
+
+fn zip_time(secs: i64) -> zip::DateTime {
+    let t = chrono_time(secs);
+    use chrono::{Datelike, Timelike};
+    zip::DateTime::from_date_and_time(
+        t.year().clamp(1980, 2107) as u16,
+        t.month() as u8,
+        t.day() as u8,
+        t.hour() as u8,
+        t.minute() as u8,
+        t.second() as u8,
+    )
+    .unwrap_or_default()
+}
+
+fn patch_opf(opf: &str, book: &Book) -> String {
+    let m = &book.metadata;
+    let mut opf = opf.to_owned();
+    if let Some(id) = m.identifier.as_deref().filter(|i| !i.trim().is_empty())
+        && let (Some(a), Some(b)) = (
+            opf.find("<dc:identifier id=\"epub-id-1\">"),
+            opf.find("</dc:identifier>"),
+        )
+    {
+        let start = a + "<dc:identifier id=\"epub-id-1\">".len();
+        if start <= b {
+            opf.replace_range(start..b, &escape(id.trim()));
+        }
+    }
+    let mut extra = String::new();
+    if let Some(s) = &m.subtitle {
+        extra.push_str(&format!(
+            "\n    <dc:title id=\"subtitle\">{}</dc:title>\n    <meta refines=\"#subtitle\" property=\"title-type\">subtitle</meta>",
+            escape(s)
+        ));
+    }
+    if let Some(p) = &m.publisher {
+        extra.push_str(&format!("\n    <dc:publisher>{}</dc:publisher>", escape(p)));
+    }
+    if !extra.is_empty()
+        && let Some(end) = opf.find("</dc:title>")
+    {
+        let at = end + "</dc:title>".len();
+        opf.insert_str(at, &extra);
+        opf = opf.replacen("<dc:title>", "<dc:title id=\"title\">", 1);
+        if m.subtitle.is_some() {
+            let main = "\n    <meta refines=\"#title\" property=\"title-type\">main</meta>";
+            if let Some(end) = opf.find("</dc:title>") {
+                opf.insert_str(end + "</dc:title>".len(), main);
+            }
+        }
+    }
+    opf
+}

@@ -1,0 +1,654 @@
+//! The model written as XHTML: everything escaped, every element closed, ids from the model
+//! (already valid and unique), links to the file that holds their target.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use notes2book_assets::Assets;
+use notes2book_model::{
+    Align, Block, Book, ChapterId, Diagnostic, Figure, ImageId, ImageStatus, Inline, Length, Link,
+    LinkTarget, ListItem,
+};
+
+use crate::highlight;
+use crate::html::{self, ImageSource, ImgOut};
+
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            // Characters XML 1.0 does not allow.
+            '\u{0}'..='\u{8}'
+            | '\u{B}'
+            | '\u{C}'
+            | '\u{E}'..='\u{1F}'
+            | '\u{FFFE}'
+            | '\u{FFFF}' => {}
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+pub fn escape_attr(s: &str) -> String {
+    escape(s).replace('"', "&quot;")
+}
+
+/// Which file holds each anchor, and each chapter's first file.
+#[derive(Debug, Default, Clone)]
+pub struct LinkMap {
+    pub anchor_file: BTreeMap<String, String>,
+    pub chapter_file: Vec<String>,
+    /// Footnote number → file it is placed in, per chapter.
+    pub footnote_file: Vec<BTreeMap<u32, String>>,
+}
+
+/// Writes the blocks of one chapter (or part of one) into `out`.
+pub struct Writer<'a> {
+    pub book: &'a Book,
+    pub assets: &'a Assets,
+    pub chapter: ChapterId,
+    pub links: &'a LinkMap,
+    pub file: &'a str,
+    /// HTML heading level = note level + shift (the note's top level becomes h2).
+    pub heading_shift: i32,
+    pub out: String,
+    pub diags: Vec<Diagnostic>,
+    noterefs: BTreeMap<u32, u32>,
+}
+
+impl<'a> Writer<'a> {
+    pub fn new(
+        book: &'a Book,
+        assets: &'a Assets,
+        chapter: ChapterId,
+        links: &'a LinkMap,
+        file: &'a str,
+    ) -> Self {
+        let shift = book
+            .chapter(chapter)
+            .map(|c| {
+                let mut min = 6;
+                min_heading(&c.blocks, &mut min);
+                2 - min as i32
+            })
+            .unwrap_or(1);
+        Writer {
+            book,
+            assets,
+            chapter,
+            links,
+            file,
+            heading_shift: shift,
+            out: String::new(),
+            diags: Vec::new(),
+            noterefs: BTreeMap::new(),
+        }
+    }
+
+    fn href(&self, chapter: ChapterId, anchor: Option<&str>) -> String {
+        let chapter_file = self
+            .links
+            .chapter_file
+            .get(chapter.0 as usize)
+            .cloned()
+            .unwrap_or_default();
+        match anchor {
+            Some(a) => {
+                let file = self
+                    .links
+                    .anchor_file
+                    .get(a)
+                    .cloned()
+                    .unwrap_or(chapter_file);
+                if file == self.file {
+                    format!("#{a}")
+                } else {
+                    format!("{file}#{a}")
+                }
+            }
+            None => chapter_file,
+        }
+    }
+
+    pub fn blocks(&mut self, blocks: &[Block]) {
+        for b in blocks {
+            self.block(b);
+        }
+    }
+
+    fn block(&mut self, b: &Block) {
+        match b {
+            Block::Paragraph { content, .. } => {
+                self.out.push_str("<p>");
+                self.inlines(content);
+                self.out.push_str("</p>\n");
+            }
+            Block::Heading {
+                level, id, content, ..
+            } => {
+                let l = (i32::from(*level) + self.heading_shift).clamp(2, 6);
+                let _ = write!(self.out, "<h{l} id=\"{}\">", escape_attr(id));
+                self.inlines(content);
+                let _ = writeln!(self.out, "</h{l}>");
+            }
+            Block::BlockQuote { blocks, .. } => {
+                self.out.push_str("<blockquote>\n");
+                self.blocks(blocks);
+                self.out.push_str("</blockquote>\n");
+            }
+            Block::Callout {
+                kind,
+                title,
+                blocks,
+                ..
+            } => {
+                let _ = write!(
+                    self.out,
+                    "<div class=\"callout callout-{}\">\n<p class=\"callout-title\">",
+                    class_safe(kind)
+                );
+                self.inlines(title);
+                self.out.push_str("</p>\n");
+                self.blocks(blocks);
+                self.out.push_str("</div>\n");
+            }
+            Block::List {
+                start,
+                tight,
+                items,
+                ..
+            } => self.list(*start, *tight, items),
+            Block::DefinitionList { items, .. } => {
+                self.out.push_str("<dl>\n");
+                for item in items {
+                    self.out.push_str("<dt>");
+                    self.inlines(&item.term);
+                    self.out.push_str("</dt>\n");
+                    for d in &item.definitions {
+                        self.out.push_str("<dd>");
+                        self.item_blocks(d, d.len() == 1);
+                        self.out.push_str("</dd>\n");
+                    }
+                }
+                self.out.push_str("</dl>\n");
+            }
+            Block::CodeBlock {
+                lang,
+                code,
+                options,
+                ..
+            } => {
+                let lang_class = lang
+                    .as_deref()
+                    .map(|l| format!(" lang-{}", class_safe(l)))
+                    .unwrap_or_default();
+                let _ = write!(self.out, "<pre class=\"code{lang_class}\"><code>");
+                self.out
+                    .push_str(&highlight::highlight(code, lang.as_deref(), options));
+                self.out.push_str("</code></pre>\n");
+            }
+            Block::Table {
+                align, head, rows, ..
+            } => {
+                self.out.push_str("<table>\n");
+                if !head.is_empty() {
+                    self.out.push_str("<thead><tr>");
+                    for (i, cell) in head.iter().enumerate() {
+                        self.cell("th", align.get(i), cell);
+                    }
+                    self.out.push_str("</tr></thead>\n");
+                }
+                self.out.push_str("<tbody>\n");
+                for row in rows {
+                    self.out.push_str("<tr>");
+                    for (i, cell) in row.iter().enumerate() {
+                        self.cell("td", align.get(i), cell);
+                    }
+                    self.out.push_str("</tr>\n");
+                }
+                self.out.push_str("</tbody>\n</table>\n");
+            }
+            Block::Figure(f) => self.figure(f),
+            Block::Math { tex, .. } => {
+                let _ = writeln!(
+                    self.out,
+                    "<div class=\"math-display\"><code class=\"math\">{}</code></div>",
+                    escape(tex)
+                );
+            }
+            Block::Details {
+                summary, blocks, ..
+            } => {
+                self.out
+                    .push_str("<div class=\"details\">\n<p class=\"details-summary\">");
+                self.inlines(summary);
+                self.out.push_str("</p>\n");
+                self.blocks(blocks);
+                self.out.push_str("</div>\n");
+            }
+            Block::Embed { blocks, .. } => {
+                self.out.push_str("<div class=\"embed\">\n");
+                self.blocks(blocks);
+                self.out.push_str("</div>\n");
+            }
+            Block::Html {
+                html: raw,
+                images,
+                span,
+            } => {
+                let mut src = Images {
+                    w: self,
+                    ids: images,
+                };
+                let clean = html::sanitize(raw, &mut src);
+                self.report_removed(&clean.removed, *span);
+                self.out.push_str(&clean.xhtml);
+                self.out.push('\n');
+            }
+            Block::Rule { .. } => self.out.push_str("<hr/>\n"),
+        }
+    }
+
+    fn report_removed(&mut self, removed: &[String], span: Option<notes2book_model::Span>) {
+        if removed.is_empty() {
+            return;
+        }
+        self.diags.push(
+            Diagnostic::warning(
+                "html-removed",
+                format!(
+                    "raw HTML: removed {} (e-readers do not run or load them)",
+                    removed.join(", ")
+                ),
+            )
+            .at_opt(span)
+            .hint("write the content as Markdown, or link to it"),
+        );
+    }
+
+    fn cell(&mut self, tag: &str, align: Option<&Align>, cell: &[Inline]) {
+        let style = match align {
+            Some(Align::Left) => " style=\"text-align: left\"",
+            Some(Align::Center) => " style=\"text-align: center\"",
+            Some(Align::Right) => " style=\"text-align: right\"",
+            _ => "",
+        };
+        let _ = write!(self.out, "<{tag}{style}>");
+        self.inlines(cell);
+        let _ = write!(self.out, "</{tag}>");
+    }
+
+    fn list(&mut self, start: Option<u64>, tight: bool, items: &[ListItem]) {
+        let tag = if start.is_some() { "ol" } else { "ul" };
+        match start {
+            Some(n) if n != 1 => {
+                let _ = writeln!(self.out, "<ol start=\"{n}\">");
+            }
+            _ => {
+                let _ = writeln!(self.out, "<{tag}>");
+            }
+        }
+        for item in items {
+            match item.task {
+                Some(done) => {
+                    let _ = write!(
+                        self.out,
+                        "<li class=\"task\"><span class=\"task-box\">{}</span> ",
+                        if done { "☑" } else { "☐" }
+                    );
+                }
+                None => self.out.push_str("<li>"),
+            }
+            self.item_blocks(&item.blocks, tight);
+            self.out.push_str("</li>\n");
+        }
+        let _ = writeln!(self.out, "</{tag}>");
+    }
+
+    /// In tight lists a paragraph is written without its `<p>`.
+    fn item_blocks(&mut self, blocks: &[Block], tight: bool) {
+        for (i, b) in blocks.iter().enumerate() {
+            match b {
+                Block::Paragraph { content, .. } if tight => {
+                    if i > 0 {
+                        self.out.push_str("<br/>");
+                    }
+                    self.inlines(content);
+                }
+                other => self.block(other),
+            }
+        }
+    }
+
+    fn figure(&mut self, f: &Figure) {
+        let img = self.image_html(f.image, &f.alt, f.width, true);
+        self.out.push_str("<figure class=\"figure\">\n");
+        match &f.link {
+            Some(Link {
+                target: LinkTarget::External { url },
+                ..
+            }) => {
+                let _ = write!(self.out, "<a href=\"{}\">{img}</a>", escape_attr(url));
+            }
+            Some(Link {
+                target: LinkTarget::Internal { chapter, anchor },
+                ..
+            }) => {
+                let href = self.href(*chapter, anchor.as_deref());
+                let _ = write!(self.out, "<a href=\"{}\">{img}</a>", escape_attr(&href));
+            }
+            _ => self.out.push_str(&img),
+        }
+        let has_caption = !f.caption.is_empty() || f.attribution.is_some() || f.title.is_some();
+        if has_caption {
+            self.out.push_str("\n<figcaption>");
+            if let Some(t) = &f.title {
+                let _ = write!(
+                    self.out,
+                    "<span class=\"figure-title\">{}</span> ",
+                    escape(t)
+                );
+            }
+            self.inlines(&f.caption);
+            if let Some(a) = &f.attribution {
+                self.out.push_str(" <span class=\"attribution\">");
+                match f
+                    .attribution_link
+                    .as_deref()
+                    .filter(|l| l.starts_with("http://") || l.starts_with("https://"))
+                {
+                    Some(l) => {
+                        let _ =
+                            write!(self.out, "<a href=\"{}\">{}</a>", escape_attr(l), escape(a));
+                    }
+                    None => self.out.push_str(&escape(a)),
+                }
+                self.out.push_str("</span>");
+            }
+            self.out.push_str("</figcaption>");
+        }
+        self.out.push_str("\n</figure>\n");
+    }
+
+    /// An `<img>` for a prepared image, or a placeholder for a missing one, or a link for a
+    /// remote one.
+    fn image_html(&mut self, id: ImageId, alt: &str, width: Option<Length>, block: bool) -> String {
+        let Some(use_) = self.book.images.get(id.0 as usize) else {
+            return String::new();
+        };
+        let prepared = use_
+            .asset
+            .and_then(|a| self.assets.get(a))
+            .and_then(|p| p.epub.as_ref().map(|e| (p, e)));
+        match (use_.status, prepared) {
+            (ImageStatus::Found, Some((p, e))) => {
+                let style = match width {
+                    Some(Length::Percent(v)) => {
+                        format!(" style=\"width: {}%\"", v.clamp(1.0, 100.0))
+                    }
+                    Some(Length::Px(v)) => {
+                        format!(" style=\"width: {}px; max-width: 100%\"", v.max(1.0))
+                    }
+                    Some(Length::Em(v)) => format!(" style=\"width: {v}em; max-width: 100%\""),
+                    _ => String::new(),
+                };
+                format!(
+                    "<img src=\"images/{}.{}\" alt=\"{}\" width=\"{}\" height=\"{}\"{style}/>",
+                    p.name,
+                    e.extension,
+                    escape_attr(alt),
+                    e.width,
+                    e.height
+                )
+            }
+            (ImageStatus::Remote, _) => {
+                let label = if alt.is_empty() {
+                    use_.src.as_str()
+                } else {
+                    alt
+                };
+                format!(
+                    "<a class=\"remote-image\" href=\"{}\">{}</a>",
+                    escape_attr(&use_.src),
+                    escape(label)
+                )
+            }
+            _ => {
+                let what = if alt.is_empty() {
+                    use_.src.as_str()
+                } else {
+                    alt
+                };
+                if block {
+                    format!(
+                        "<div class=\"missing-image\"><p>Image not available: {}</p></div>",
+                        escape(what)
+                    )
+                } else {
+                    format!("<span class=\"missing-image\">[{}]</span>", escape(what))
+                }
+            }
+        }
+    }
+
+    pub fn inlines(&mut self, list: &[Inline]) {
+        if list.iter().any(|i| matches!(i, Inline::Html { .. })) {
+            self.inlines_with_html(list);
+            return;
+        }
+        for i in list {
+            self.inline(i);
+        }
+    }
+
+    /// Inline HTML comes in pieces (`<kbd>`, text, `</kbd>`): the run is parsed as one
+    /// fragment, with our own markup held in placeholders so the sanitiser leaves it alone.
+    fn inlines_with_html(&mut self, list: &[Inline]) {
+        let mut fragment = String::new();
+        let mut ours: Vec<String> = Vec::new();
+        let mut images: Vec<ImageId> = Vec::new();
+        let mut span = None;
+        for i in list {
+            match i {
+                Inline::Html {
+                    html,
+                    images: imgs,
+                    span: s,
+                } => {
+                    fragment.push_str(html);
+                    images.extend(imgs.iter().copied());
+                    span = span.or(*s);
+                }
+                other => {
+                    let saved = std::mem::take(&mut self.out);
+                    self.inline(other);
+                    let rendered = std::mem::replace(&mut self.out, saved);
+                    let _ = write!(fragment, "\u{E010}{}\u{E011}", ours.len());
+                    ours.push(rendered);
+                }
+            }
+        }
+        let mut src = Images {
+            w: self,
+            ids: &images,
+        };
+        let clean = html::sanitize(&fragment, &mut src);
+        self.report_removed(&clean.removed, span);
+        let mut rest = clean.xhtml.as_str();
+        while let Some(p) = rest.find('\u{E010}') {
+            self.out.push_str(&rest[..p]);
+            let after = &rest[p + '\u{E010}'.len_utf8()..];
+            let end = after.find('\u{E011}').unwrap_or(after.len());
+            if let Some(piece) = after[..end].parse::<usize>().ok().and_then(|n| ours.get(n)) {
+                self.out.push_str(piece);
+            }
+            rest = after.get(end + '\u{E011}'.len_utf8()..).unwrap_or("");
+        }
+        self.out.push_str(rest);
+    }
+
+    fn inline(&mut self, i: &Inline) {
+        match i {
+            Inline::Text(t) => self.out.push_str(&escape(t)),
+            Inline::Emph(c) => self.wrap("em", c),
+            Inline::Strong(c) => self.wrap("strong", c),
+            Inline::Strike(c) => self.wrap("del", c),
+            Inline::Highlight(c) => self.wrap("mark", c),
+            Inline::Code(c) => {
+                let _ = write!(self.out, "<code>{}</code>", escape(c));
+            }
+            Inline::Link(l) => match &l.target {
+                LinkTarget::External { url } => {
+                    let _ = write!(self.out, "<a href=\"{}\">", escape_attr(url));
+                    self.inlines(&l.content);
+                    self.out.push_str("</a>");
+                }
+                LinkTarget::Internal { chapter, anchor } => {
+                    let href = self.href(*chapter, anchor.as_deref());
+                    let _ = write!(self.out, "<a href=\"{}\">", escape_attr(&href));
+                    self.inlines(&l.content);
+                    self.out.push_str("</a>");
+                }
+                LinkTarget::Unresolved => self.inlines(&l.content),
+            },
+            Inline::Image {
+                image, alt, width, ..
+            } => {
+                let html = self.image_html(*image, alt, *width, false);
+                self.out.push_str(&html);
+            }
+            Inline::FootnoteRef { number, .. } => {
+                let n = *number;
+                let count = self.noterefs.entry(n).or_insert(0);
+                *count += 1;
+                let id = if *count == 1 {
+                    format!("fnref-{n}")
+                } else {
+                    format!("fnref-{n}-{count}")
+                };
+                let file = self
+                    .links
+                    .footnote_file
+                    .get(self.chapter.0 as usize)
+                    .and_then(|m| m.get(&n))
+                    .map(String::as_str)
+                    .unwrap_or(self.file);
+                let href = if file == self.file {
+                    format!("#fn-{n}")
+                } else {
+                    format!("{file}#fn-{n}")
+                };
+                let _ = write!(
+                    self.out,
+                    "<sup><a epub:type=\"noteref\" class=\"noteref\" href=\"{href}\" id=\"{id}\">{n}</a></sup>"
+                );
+            }
+            Inline::Math { tex, .. } => {
+                let _ = write!(self.out, "<code class=\"math\">{}</code>", escape(tex));
+            }
+            Inline::SoftBreak => self.out.push('\n'),
+            Inline::HardBreak => self.out.push_str("<br/>\n"),
+            Inline::Html { .. } => {}
+        }
+    }
+
+    fn wrap(&mut self, tag: &str, c: &[Inline]) {
+        let _ = write!(self.out, "<{tag}>");
+        self.inlines(c);
+        let _ = write!(self.out, "</{tag}>");
+    }
+
+    /// The footnotes placed in this file, as EPUB 3 pop-up asides (back-link first).
+    pub fn footnotes(&mut self, numbers: &[u32]) {
+        let Some(ch) = self.book.chapter(self.chapter) else {
+            return;
+        };
+        if numbers.is_empty() {
+            return;
+        }
+        self.out
+            .push_str("<section class=\"footnotes\" epub:type=\"footnotes\">\n");
+        for &n in numbers {
+            let Some(f) = ch.footnotes.get(n as usize - 1) else {
+                continue;
+            };
+            let _ = writeln!(
+                self.out,
+                "<aside epub:type=\"footnote\" class=\"footnote\" id=\"fn-{n}\">"
+            );
+            let back = format!("<a class=\"footnote-back\" href=\"#fnref-{n}\">{n}.</a> ");
+            match f.blocks.split_first() {
+                Some((Block::Paragraph { content, .. }, rest)) => {
+                    self.out.push_str("<p>");
+                    self.out.push_str(&back);
+                    self.inlines(content);
+                    self.out.push_str("</p>\n");
+                    self.blocks(rest);
+                }
+                _ => {
+                    let _ = writeln!(self.out, "<p>{back}</p>");
+                    self.blocks(&f.blocks);
+                }
+            }
+            self.out.push_str("</aside>\n");
+        }
+        self.out.push_str("</section>\n");
+    }
+}
+
+/// Source of `<img>` for raw HTML: the image ids of the fragment, in order.
+struct Images<'w, 'a> {
+    w: &'w mut Writer<'a>,
+    ids: &'w [ImageId],
+}
+
+impl ImageSource for Images<'_, '_> {
+    fn image(&mut self, index: usize) -> ImgOut {
+        let Some(&id) = self.ids.get(index) else {
+            return ImgOut::Missing;
+        };
+        let book = self.w.book;
+        let Some(use_) = book.images.get(id.0 as usize) else {
+            return ImgOut::Missing;
+        };
+        if use_.status == ImageStatus::Remote {
+            return ImgOut::Remote(use_.src.clone());
+        }
+        match use_
+            .asset
+            .and_then(|a| self.w.assets.get(a))
+            .and_then(|p| p.epub.as_ref().map(|e| (p, e)))
+        {
+            Some((p, e)) => ImgOut::Found {
+                src: format!("images/{}.{}", p.name, e.extension),
+                width: e.width,
+                height: e.height,
+            },
+            None => ImgOut::Missing,
+        }
+    }
+}
+
+fn min_heading(blocks: &[Block], min: &mut u8) {
+    for b in blocks {
+        match b {
+            Block::Heading { level, .. } => *min = (*min).min(*level),
+            Block::BlockQuote { blocks, .. }
+            | Block::Callout { blocks, .. }
+            | Block::Details { blocks, .. } => min_heading(blocks, min),
+            _ => {}
+        }
+    }
+}
+
+/// Letters, digits and `-` only: safe in a class name.
+pub fn class_safe(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect::<String>()
+        .to_ascii_lowercase()
+}
