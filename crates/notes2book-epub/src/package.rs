@@ -162,10 +162,25 @@ fn link_map(book: &Book, plans: &[Vec<File>]) -> LinkMap {
                 notes.entry(n).or_insert_with(|| f.name.clone());
             }
         }
-        // Footnotes referred to only from other footnotes go with the chapter's last file.
-        let last = files.last().map(|f| f.name.clone()).unwrap_or_default();
-        for n in 1..=ch.footnotes.len() as u32 {
-            notes.entry(n).or_insert_with(|| last.clone());
+        // Footnotes referred to only from other footnotes go with the file of the first of
+        // those; a footnote nothing refers to is not placed at all (its back-link would
+        // lead nowhere).
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for (i, f) in ch.footnotes.iter().enumerate() {
+                let Some(file) = notes.get(&(i as u32 + 1)).cloned() else {
+                    continue;
+                };
+                let mut refs = Vec::new();
+                footnote_refs_blocks(&f.blocks, &mut refs);
+                for n in refs {
+                    if let std::collections::btree_map::Entry::Vacant(e) = notes.entry(n) {
+                        e.insert(file.clone());
+                        changed = true;
+                    }
+                }
+            }
         }
         map.footnote_file.push(notes);
     }

@@ -426,7 +426,7 @@ impl<'a> Writer<'a> {
                 if block {
                     format!(
                         "<div class=\"missing-image\"><p>Image not available: {}</p></div>",
-                        escape(what)
+                        escape(&use_.src)
                     )
                 } else {
                     format!("<span class=\"missing-image\">[{}]</span>", escape(what))

@@ -562,14 +562,50 @@ impl EmbedCtx<'_> {
             return (Some(t), vec![link_paragraph(target, t, span)]);
         }
         self.budget -= size;
-        // The copy's footnotes join the host chapter's, renumbered after them.
-        let offset = footnotes.len() as u32;
+        // The footnotes the copy refers to (directly or through each other) join the host
+        // chapter's, renumbered after them; the others stay behind.
+        let mut wanted: Vec<u32> = Vec::new();
+        let collect = |blocks: &mut [Block], wanted: &mut Vec<u32>| {
+            walk::inlines_mut(blocks, &mut |inline| {
+                if let Inline::FootnoteRef { number, .. } = inline
+                    && !wanted.contains(number)
+                {
+                    wanted.push(*number);
+                }
+            });
+        };
+        collect(&mut copy, &mut wanted);
+        let mut i = 0;
+        while i < wanted.len() {
+            if let Some(f) = src_notes.get(wanted[i] as usize - 1) {
+                let mut blocks = f.blocks.clone();
+                collect(&mut blocks, &mut wanted);
+            }
+            i += 1;
+        }
+        let base = footnotes.len() as u32;
+        let renumber = |number: &mut u32| {
+            if let Some(p) = wanted.iter().position(|w| w == number) {
+                *number = base + p as u32 + 1;
+            }
+        };
         walk::inlines_mut(&mut copy, &mut |inline| {
             if let Inline::FootnoteRef { number, .. } = inline {
-                *number += offset;
+                renumber(number);
             }
         });
-        footnotes.extend(src_notes.iter().cloned());
+        for &n in &wanted {
+            let Some(f) = src_notes.get(n as usize - 1) else {
+                continue;
+            };
+            let mut f = f.clone();
+            walk::inlines_mut(&mut f.blocks, &mut |inline| {
+                if let Inline::FootnoteRef { number, .. } = inline {
+                    renumber(number);
+                }
+            });
+            footnotes.push(f);
+        }
         walk::blocks_mut(&mut copy, &mut |b| {
             if let Block::Heading { in_toc, .. } = b {
                 *in_toc = false;
