@@ -22,6 +22,7 @@ cover: cover.png
 input: notes
 epub:
   toc_depth: 2
+  embed_fonts: true
 "#;
 
 const BASICS: &str = r#"---

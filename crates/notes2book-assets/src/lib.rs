@@ -8,13 +8,15 @@
 //!
 //! [`prepare`] then reads each distinct file once and, in parallel, decodes, orients,
 //! downscales and re-encodes it into one variant per backend ([`Assets`]). No backend opens
-//! an image file itself.
+//! an image file itself. The bundled fonts ([`BUNDLED_FONTS`]) are assets too.
 
+mod fonts;
 mod jpeg;
 mod process;
 mod resolve;
 mod svg;
 
+pub use fonts::{BUNDLED_FONTS, BundledFont};
 pub use process::{
     Assets, Encoded, ImageKind, ImageLimits, Prepared, ProcessOptions, prepare, prepare_one,
 };

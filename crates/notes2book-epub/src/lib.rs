@@ -33,6 +33,9 @@ pub struct EpubOptions {
     pub modified: i64,
     /// Size from which a warning says the book is over the Send to Kindle limit.
     pub warn_size: usize,
+    /// Embed the bundled fonts (Charis SIL for text, JetBrains Mono for code) and use them
+    /// (default false: the reader's own font settings win).
+    pub embed_fonts: bool,
 }
 
 impl Default for EpubOptions {
@@ -43,6 +46,7 @@ impl Default for EpubOptions {
             css: None,
             modified: 0,
             warn_size: 50 * 1024 * 1024,
+            embed_fonts: false,
         }
     }
 }

@@ -406,6 +406,12 @@ fn package(
         b.set_publication_date(chrono_time(secs));
     }
     let mut css = crate::default_css();
+    if opts.embed_fonts {
+        for f in notes2book_assets::BUNDLED_FONTS {
+            b.add_resource(format!("fonts/{}", f.file_name), f.bytes, "font/ttf")?;
+        }
+        css.push_str(&font_css());
+    }
     if let Some(extra) = &opts.css {
         css.push_str("\n/* epub.css */\n");
         css.push_str(extra);
@@ -491,6 +497,22 @@ fn package(
     let mut out = Vec::new();
     b.generate(&mut out)?;
     Ok(out)
+}
+
+/// `@font-face` rules for the bundled fonts (paths relative to the stylesheet).
+fn font_css() -> String {
+    let mut css = String::from("\n/* epub.embed_fonts */\n");
+    for f in notes2book_assets::BUNDLED_FONTS {
+        css.push_str(&format!(
+            "@font-face {{ font-family: \"{}\"; font-style: {}; font-weight: {}; src: url(\"fonts/{}\"); }}\n",
+            f.family,
+            if f.italic { "italic" } else { "normal" },
+            if f.bold { "bold" } else { "normal" },
+            f.file_name
+        ));
+    }
+    css.push_str("body { font-family: \"Charis SIL\", serif; }\ncode, pre, kbd, samp { font-family: \"JetBrains Mono\", monospace; }\n");
+    css
 }
 
 fn chapter_file_of(book: &Book, plans: &[Vec<File>], c: ChapterId, anchor: &str) -> String {

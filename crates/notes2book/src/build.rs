@@ -106,6 +106,7 @@ pub fn build_epub(project: &mut Project, out_dir: &Path, strict: bool) -> Outcom
     project.parsed.diagnostics.extend(diags);
     let mut epub_opts = notes2book_epub::EpubOptions {
         modified: modified_time(project),
+        embed_fonts: cfg.embed_fonts,
         ..Default::default()
     };
     if let Some(d) = cfg.toc_depth {

@@ -69,6 +69,9 @@ pub struct EpubConfig {
     pub max_image_px: Option<u32>,
     /// Largest XHTML file before a chapter is split, in bytes [default: 250000].
     pub split_size: Option<usize>,
+    /// Embed the bundled fonts [default: false, the reader's fonts win].
+    #[serde(default)]
+    pub embed_fonts: bool,
 }
 
 pub const KEYS: &[&str] = &[
