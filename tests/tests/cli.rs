@@ -1,46 +1,14 @@
 //! End to end: fixture note folders run through the real `notes2book` binary; stdout (the
 //! model dump), stderr (diagnostics) and exit codes are asserted.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
 
+use notes2book_tests::{repo, run_env, stderr};
 use serde_json::Value;
 
-/// The binary built by `cargo test` (next to this test's own executable), or
-/// `NOTES2BOOK_BIN`.
-fn bin() -> PathBuf {
-    if let Some(p) = std::env::var_os("NOTES2BOOK_BIN") {
-        return p.into();
-    }
-    let exe = std::env::current_exe().expect("test executable path");
-    let dir = exe.parent().and_then(Path::parent).expect("target dir");
-    let bin = dir.join(format!("notes2book{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        bin.is_file(),
-        "{} not built: run `cargo test --workspace`",
-        bin.display()
-    );
-    bin
-}
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("repo root")
-        .to_path_buf()
-}
-
 fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(bin())
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run notes2book")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
+    run_env(dir, args, &[])
 }
 
 fn json(o: &Output) -> Value {
