@@ -278,3 +278,39 @@ fn config_chapters_order_and_missing_entry() {
     );
     assert_eq!(titles(&json(&out)), ["B", "A"]);
 }
+
+#[test]
+fn init_starts_a_book_that_builds_and_never_overwrites() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = run(tmp.path(), &["init", "mybook"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let dir = tmp.path().join("mybook");
+    assert!(dir.join("notes2book.yaml").is_file() && dir.join("content/welcome.md").is_file());
+    let out = run(&dir, &["--epub", "--strict"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(dir.join("book/my-notes.epub").is_file());
+    notes2book_tests::assert_epubcheck_clean(&dir.join("book/my-notes.epub"));
+    let before = std::fs::read(dir.join("notes2book.yaml")).expect("read");
+    let out = run(tmp.path(), &["init", "mybook"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("already exists; init never overwrites anything"));
+    assert_eq!(
+        std::fs::read(dir.join("notes2book.yaml")).expect("read"),
+        before
+    );
+}
+
+#[test]
+fn completions_man_page_and_timings() {
+    let out = run(&repo(), &["completions", "bash"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("_notes2book()"));
+    let out = run(&repo(), &["man"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains(".TH notes2book 1"));
+    let out = run(&repo(), &["check", "-v"]);
+    let err = stderr(&out);
+    assert!(
+        err.contains("9 chapters") && err.contains("ms  in all"),
+        "{err}"
+    );
+}

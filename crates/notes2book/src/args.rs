@@ -9,7 +9,8 @@ Examples:
   notes2book --epub                build book/<title>.epub from content/ (or `input:`)
   notes2book ~/vault --epub -o out
   notes2book check --strict        check every note and image, write nothing
-  notes2book dump content/ > book.json";
+  notes2book dump content/ > book.json
+  notes2book init my-book          start a new book (config and a first note)";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -32,6 +33,16 @@ pub enum Command {
     Check(Common),
     /// Print the book's document model as JSON on stdout.
     Dump(Common),
+    /// Start a book: a commented notes2book.yaml and a first note (never overwrites).
+    Init {
+        /// Folder to start the book in
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Print shell completions (bash, zsh, fish, powershell, elvish) on stdout.
+    Completions { shell: clap_complete::Shell },
+    /// Print the manual page (roff) on stdout.
+    Man,
 }
 
 /// Building the book (the default command).
@@ -64,6 +75,9 @@ pub struct Common {
     #[arg(short, long, value_name = "N")]
     pub jobs: Option<usize>,
     /// Print errors only
-    #[arg(short, long)]
+    #[arg(short, long, conflicts_with = "verbose")]
     pub quiet: bool,
+    /// Also print how long each phase took
+    #[arg(short, long)]
+    pub verbose: bool,
 }

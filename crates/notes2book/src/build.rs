@@ -93,7 +93,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
-pub fn build_epub(project: &mut Project, out_dir: &Path, strict: bool) -> Outcome {
+pub fn build_epub(
+    project: &mut Project,
+    out_dir: &Path,
+    strict: bool,
+    timings: &mut Vec<(&'static str, std::time::Duration)>,
+) -> Outcome {
+    let t = std::time::Instant::now();
     let cfg = project.config.epub.clone();
     let opts = notes2book_assets::ProcessOptions {
         epub: true,
@@ -104,6 +110,8 @@ pub fn build_epub(project: &mut Project, out_dir: &Path, strict: bool) -> Outcom
     let (assets, diags) =
         notes2book_assets::prepare(&project.parsed.book, &project.vfs, &project.root, &opts);
     project.parsed.diagnostics.extend(diags);
+    timings.push(("prepare images", t.elapsed()));
+    let t = std::time::Instant::now();
     let mut epub_opts = notes2book_epub::EpubOptions {
         modified: modified_time(project),
         embed_fonts: cfg.embed_fonts,
@@ -139,11 +147,15 @@ pub fn build_epub(project: &mut Project, out_dir: &Path, strict: bool) -> Outcom
         }
     };
     project.parsed.diagnostics.extend(epub.diagnostics);
+    timings.push(("render and package the EPUB", t.elapsed()));
     if blocked(project, strict) {
         return Outcome::Refused;
     }
     let path = out_dir.join(format!("{}.epub", output_name(project)));
-    match write_atomic(&path, &epub.bytes) {
+    let t = std::time::Instant::now();
+    let written = write_atomic(&path, &epub.bytes);
+    timings.push(("save the EPUB", t.elapsed()));
+    match written {
         Ok(()) => Outcome::Written(vec![path]),
         Err(e) => Outcome::WriteFailed(
             Diagnostic::error(

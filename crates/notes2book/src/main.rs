@@ -7,6 +7,7 @@
 mod args;
 mod build;
 mod config;
+mod init;
 mod project;
 mod report;
 
@@ -30,6 +31,22 @@ fn main() -> ExitCode {
     };
     let common = match &cli.command {
         Some(Command::Check(c) | Command::Dump(c)) => c,
+        Some(Command::Init { dir }) => return init_command(dir),
+        Some(Command::Completions { shell }) => {
+            use clap::CommandFactory;
+            // Into a buffer first: the generator panics on a closed pipe.
+            let mut buf = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "notes2book", &mut buf);
+            return print_stdout(&buf);
+        }
+        Some(Command::Man) => {
+            use clap::CommandFactory;
+            let mut buf = Vec::new();
+            return match clap_mangen::Man::new(Cli::command()).render(&mut buf) {
+                Ok(()) => print_stdout(&buf),
+                Err(_) => ExitCode::from(3),
+            };
+        }
         None => &cli.build.common,
     };
     if let Some(n) = common.jobs
@@ -43,6 +60,9 @@ fn main() -> ExitCode {
     match &cli.command {
         Some(Command::Check(c)) => run(c, Mode::Check),
         Some(Command::Dump(c)) => run(c, Mode::Dump),
+        Some(Command::Init { .. } | Command::Completions { .. } | Command::Man) => {
+            ExitCode::SUCCESS
+        }
         None => {
             if !cli.build.epub {
                 let _ = writeln!(
@@ -61,6 +81,32 @@ fn main() -> ExitCode {
     }
 }
 
+/// Write to stdout; a reader that stopped early (`| head`) is not an error.
+fn print_stdout(bytes: &[u8]) -> ExitCode {
+    match std::io::stdout().lock().write_all(bytes) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(_) => ExitCode::from(3),
+    }
+}
+
+fn init_command(dir: &std::path::Path) -> ExitCode {
+    let mut err = std::io::stderr();
+    match init::init(dir) {
+        Ok(files) => {
+            for f in files {
+                let _ = writeln!(err, "created {f}");
+            }
+            let _ = writeln!(err, "next: cd {} && notes2book --epub", dir.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
 enum Mode {
     Check,
     Dump,
@@ -74,6 +120,8 @@ fn run(args: &Common, mode: Mode) -> ExitCode {
         Mode::Build { out } => Some(out.as_path()),
         _ => None,
     };
+    let started = std::time::Instant::now();
+    let mut timings: Vec<(&'static str, std::time::Duration)> = Vec::new();
     let mut project = match project::load(args, out_dir) {
         Ok(p) => p,
         Err(f) => {
@@ -83,11 +131,16 @@ fn run(args: &Common, mode: Mode) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    timings.push((
+        "read, parse and link the notes, resolve images",
+        started.elapsed(),
+    ));
     let mut outcome = None;
     match &mode {
         Mode::Check => {
             // `check` does everything a build does except writing: images are prepared too.
             let opts = notes2book_assets::ProcessOptions::default();
+            let t = std::time::Instant::now();
             let (_assets, diags) = notes2book_assets::prepare(
                 &project.parsed.book,
                 &project.vfs,
@@ -95,6 +148,7 @@ fn run(args: &Common, mode: Mode) -> ExitCode {
                 &opts,
             );
             project.parsed.diagnostics.extend(diags);
+            timings.push(("prepare images", t.elapsed()));
         }
         Mode::Dump => {}
         Mode::Build { out } => {
@@ -107,7 +161,12 @@ fn run(args: &Common, mode: Mode) -> ExitCode {
                 let _ = report::render(&mut err, &d, &project.parsed.sources);
                 return ExitCode::from(3);
             }
-            outcome = Some(build::build_epub(&mut project, out, args.strict));
+            outcome = Some(build::build_epub(
+                &mut project,
+                out,
+                args.strict,
+                &mut timings,
+            ));
         }
     }
     let parsed = &project.parsed;
@@ -119,6 +178,24 @@ fn run(args: &Common, mode: Mode) -> ExitCode {
     }
     let counts = Counts::of(&parsed.diagnostics);
     let _ = report::summary(&mut err, counts);
+    if args.verbose {
+        let _ = writeln!(
+            err,
+            "{} chapters, {} images ({} files), {} diagnostics",
+            parsed.book.chapters.len(),
+            parsed.book.images.len(),
+            parsed.book.assets.len(),
+            parsed.diagnostics.len()
+        );
+        for (what, d) in &timings {
+            let _ = writeln!(err, "{:>9.1} ms  {what}", d.as_secs_f64() * 1000.0);
+        }
+        let _ = writeln!(
+            err,
+            "{:>9.1} ms  in all",
+            started.elapsed().as_secs_f64() * 1000.0
+        );
+    }
     if let Mode::Dump = mode {
         let stdout = std::io::stdout();
         let mut out = stdout.lock();
