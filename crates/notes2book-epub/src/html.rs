@@ -144,8 +144,43 @@ fn numeric(v: &str) -> bool {
     !v.is_empty() && v.len() < 7 && v.chars().all(|c| c.is_ascii_digit())
 }
 
-/// Sanitise an HTML fragment into XHTML.
-pub fn sanitize(fragment: &str, images: &mut dyn ImageSource) -> Clean {
+/// Block elements: inside a paragraph (`inline`) they are unwrapped, keeping their content.
+fn is_block(name: &str) -> bool {
+    matches!(
+        name,
+        "p" | "div"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "ul"
+            | "ol"
+            | "li"
+            | "dl"
+            | "dt"
+            | "dd"
+            | "table"
+            | "thead"
+            | "tbody"
+            | "tfoot"
+            | "tr"
+            | "td"
+            | "th"
+            | "caption"
+            | "col"
+            | "colgroup"
+            | "blockquote"
+            | "pre"
+            | "figure"
+            | "figcaption"
+            | "hr"
+    )
+}
+
+/// Sanitise an HTML fragment into XHTML. `inline`: the fragment stands inside a paragraph,
+/// so block elements are unwrapped.
+pub fn sanitize(fragment: &str, images: &mut dyn ImageSource, inline: bool) -> Clean {
     let doc = Html::parse_fragment(fragment);
     let mut out = Clean {
         xhtml: String::with_capacity(fragment.len()),
@@ -153,19 +188,24 @@ pub fn sanitize(fragment: &str, images: &mut dyn ImageSource) -> Clean {
     };
     let mut img_index = 0;
     let root = doc.root_element();
+    let mut ctx = Ctx {
+        images,
+        img_index: &mut img_index,
+        inline,
+    };
     for child in root.children() {
-        write_node(child, 0, &mut out, images, &mut img_index);
+        write_node(child, 0, &mut out, &mut ctx);
     }
     out
 }
 
-fn write_node(
-    node: ego_tree::NodeRef<'_, Node>,
-    depth: usize,
-    out: &mut Clean,
-    images: &mut dyn ImageSource,
-    img_index: &mut usize,
-) {
+struct Ctx<'a> {
+    images: &'a mut dyn ImageSource,
+    img_index: &'a mut usize,
+    inline: bool,
+}
+
+fn write_node(node: ego_tree::NodeRef<'_, Node>, depth: usize, out: &mut Clean, ctx: &mut Ctx<'_>) {
     match node.value() {
         Node::Text(t) => out.xhtml.push_str(&escape(t)),
         Node::Element(el) => {
@@ -193,14 +233,18 @@ fn write_node(
             } else {
                 map_name(&name)
             };
+            let mapped = mapped.filter(|t| !(ctx.inline && is_block(t)));
             if name == "img" {
-                write_img(el, out, images, img_index);
+                write_img(el, out, ctx.images, ctx.img_index);
+                return;
+            }
+            if ctx.inline && name == "hr" {
                 return;
             }
             let Some(tag) = mapped else {
                 // Unknown element: keep its content.
                 for c in node.children() {
-                    write_node(c, depth + 1, out, images, img_index);
+                    write_node(c, depth + 1, out, ctx);
                 }
                 return;
             };
@@ -231,6 +275,11 @@ fn write_node(
                 if a == "reversed" {
                     out.xhtml.push_str(" reversed=\"reversed\"");
                 } else {
+                    let v = if a == "href" {
+                        crate::xhtml::encode_url(&v)
+                    } else {
+                        v
+                    };
                     out.xhtml.push_str(&format!(" {a}=\"{}\"", escape_attr(&v)));
                 }
             }
@@ -240,7 +289,7 @@ fn write_node(
             }
             out.xhtml.push('>');
             for c in node.children() {
-                write_node(c, depth + 1, out, images, img_index);
+                write_node(c, depth + 1, out, ctx);
             }
             out.xhtml.push_str("</");
             out.xhtml.push_str(tag);
@@ -314,7 +363,17 @@ mod tests {
     }
 
     fn clean(s: &str) -> Clean {
-        sanitize(s, &mut NoImages)
+        sanitize(s, &mut NoImages, false)
+    }
+
+    #[test]
+    fn inside_a_paragraph_blocks_are_unwrapped() {
+        let c = sanitize(
+            "Text and a stray </p> closer <div>in div</div>",
+            &mut NoImages,
+            true,
+        );
+        assert_eq!(c.xhtml, "Text and a stray  closer in div");
     }
 
     #[test]

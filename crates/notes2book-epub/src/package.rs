@@ -107,6 +107,8 @@ fn plan(book: &Book, assets: &Assets, ch: &Chapter, split: usize) -> Vec<File> {
         name: format!("{base}.xhtml"),
         blocks: 0..0,
     }];
+    // Leave room for the page around the blocks, footnotes and longer final links.
+    let split = split - split / 20;
     let mut size = 2_000;
     let top = top_level(&ch.blocks);
     for (i, (b, s)) in ch.blocks.iter().zip(sizes).enumerate() {
@@ -338,21 +340,31 @@ fn cover_page(book: &Book, src: &str, w: u32, h: u32) -> String {
     page(&book.metadata.language, &book.metadata.title, &body)
 }
 
-/// Heading entries of the TOC per chapter (flattened), within the depth.
+/// Heading entries of the TOC per chapter (flattened): headings less than `depth` levels
+/// below their chapter (depth 2: a chapter and its `##` sections). Chapters themselves
+/// are always listed.
 fn toc_children(book: &Book, depth: u8) -> BTreeMap<ChapterId, Vec<TocEntry>> {
-    fn walk(entries: &[TocEntry], depth: u8, out: &mut BTreeMap<ChapterId, Vec<TocEntry>>) {
+    fn walk(
+        book: &Book,
+        entries: &[TocEntry],
+        depth: u8,
+        out: &mut BTreeMap<ChapterId, Vec<TocEntry>>,
+    ) {
         for e in entries {
-            if e.anchor.is_some() && e.level <= depth {
+            let chapter_level = book
+                .chapter(e.chapter)
+                .map_or(1, |c| c.depth.saturating_add(1));
+            if e.anchor.is_some() && e.level.saturating_sub(chapter_level) < depth {
                 out.entry(e.chapter).or_default().push(TocEntry {
                     children: Vec::new(),
                     ..e.clone()
                 });
             }
-            walk(&e.children, depth, out);
+            walk(book, &e.children, depth, out);
         }
     }
     let mut out = BTreeMap::new();
-    walk(&book.toc, depth, &mut out);
+    walk(book, &book.toc, depth, &mut out);
     out
 }
 
@@ -473,7 +485,7 @@ fn package(
             continue;
         };
         let mut content = EpubContent::new(file.name.clone(), xhtml.as_bytes());
-        if *f == 0 && i32::from(ch.depth) < i32::from(opts.toc_depth.max(1)) {
+        if *f == 0 {
             let title = ch.toc_title.clone().unwrap_or_else(|| ch.title.clone());
             content = content.title(title).level(i32::from(ch.depth) + 1);
             for e in children.get(c).map(Vec::as_slice).unwrap_or_default() {
@@ -484,8 +496,6 @@ fn package(
                         .level(i32::from(e.level)),
                 );
             }
-        } else if *f == 0 {
-            // Deeper than the TOC shows: still in reading order, just not listed.
         }
         if first_text && *f == 0 {
             let title = ch.toc_title.clone().unwrap_or_else(|| ch.title.clone());

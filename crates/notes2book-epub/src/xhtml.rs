@@ -33,6 +33,28 @@ pub fn escape(s: &str) -> String {
     out
 }
 
+/// A link address as a valid URL: spaces and the characters URLs may not hold are
+/// percent-encoded (letters beyond ASCII stay, as IRIs allow).
+pub fn encode_url(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.trim().chars() {
+        if c.is_ascii_control()
+            || matches!(
+                c,
+                ' ' | '"' | '<' | '>' | '\\' | '^' | '`' | '{' | '|' | '}'
+            )
+        {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 pub fn escape_attr(s: &str) -> String {
     escape(s).replace('"', "&quot;")
 }
@@ -244,7 +266,7 @@ impl<'a> Writer<'a> {
                     w: self,
                     ids: images,
                 };
-                let clean = html::sanitize(raw, &mut src);
+                let clean = html::sanitize(raw, &mut src, false);
                 self.report_removed(&clean.removed, *span);
                 self.out.push_str(&clean.xhtml);
                 self.out.push('\n');
@@ -476,7 +498,7 @@ impl<'a> Writer<'a> {
             w: self,
             ids: &images,
         };
-        let clean = html::sanitize(&fragment, &mut src);
+        let clean = html::sanitize(&fragment, &mut src, true);
         self.report_removed(&clean.removed, span);
         let mut rest = clean.xhtml.as_str();
         while let Some(p) = rest.find('\u{E010}') {
@@ -503,7 +525,7 @@ impl<'a> Writer<'a> {
             }
             Inline::Link(l) => match &l.target {
                 LinkTarget::External { url } => {
-                    let _ = write!(self.out, "<a href=\"{}\">", escape_attr(url));
+                    let _ = write!(self.out, "<a href=\"{}\">", escape_attr(&encode_url(url)));
                     self.inlines(&l.content);
                     self.out.push_str("</a>");
                 }

@@ -247,7 +247,14 @@ pub fn parse_book(vfs: &dyn Vfs, opts: &ParseOptions, mut sources: Sources) -> P
         .index
         .as_ref()
         .and_then(|p| notes.iter().position(|n| &n.rel == p));
-    let home_front = home.map(|i| notes[i].front.clone());
+    let mut home_front = home.map(|i| notes[i].front.clone());
+    // An mdBook book keeps its title, authors, language and description in book.toml
+    // beside the src folder.
+    if vfs.kind(&summary_path) == Some(EntryKind::File) && home_front.is_none() {
+        home_front = input
+            .parent()
+            .and_then(|p| mdbook_front(vfs, &p.join("book.toml")));
+    }
     let single_front = (slots.iter().filter(|s| s.note.is_some()).count() == 1)
         .then(|| {
             slots
@@ -306,6 +313,29 @@ pub fn parse_book(vfs: &dyn Vfs, opts: &ParseOptions, mut sources: Sources) -> P
         sources,
         diagnostics: diags,
     }
+}
+
+/// The `[book]` table of an mdBook `book.toml`, as front matter.
+fn mdbook_front(vfs: &dyn Vfs, path: &Path) -> Option<notes2book_model::FrontMatter> {
+    let bytes = vfs.read(path, 1024 * 1024).ok()?;
+    let table: toml::Table = toml::from_str(std::str::from_utf8(&bytes).ok()?).ok()?;
+    let book = table.get("book")?.as_table()?;
+    let text = |k: &str| book.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+    Some(notes2book_model::FrontMatter {
+        title: text("title"),
+        description: text("description"),
+        lang: text("language"),
+        authors: book
+            .get("authors")
+            .and_then(|a| a.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        ..Default::default()
+    })
 }
 
 fn metadata(

@@ -680,9 +680,9 @@ impl<'a> Converter<'a> {
             }
             return;
         }
-        if !matches!(tag, TagEnd::Paragraph) {
-            self.close_implicit_para();
-        }
+        // An implicit paragraph never has an end event of its own: it ends with whatever
+        // ends next (also a paragraph that was flattened past the nesting limit).
+        self.close_implicit_para();
         // A `details` shortcode left open inside a container ends with it.
         while matches!(self.top(), Frame::Details { .. })
             && !matches!(
@@ -1441,11 +1441,18 @@ impl<'a> Converter<'a> {
 
     fn finish(mut self) -> Output {
         self.close_implicit_para();
+        // Whatever is still open is closed as its end event would close it, so that
+        // nothing written in it is lost.
         while self.stack.len() > 1 {
             if matches!(self.top(), Frame::Details { .. }) {
                 self.close_details(None);
-            } else {
-                let _ = self.pop_frame();
+                continue;
+            }
+            match synthetic_end(self.top()) {
+                Some(tag) => self.end(tag, 0..0),
+                None => {
+                    let _ = self.pop_frame();
+                }
             }
         }
         if let Some(Frame::Root { blocks }) = self.stack.pop() {
@@ -1519,6 +1526,48 @@ impl<'a> Converter<'a> {
             );
         }
     }
+}
+
+/// The end event that closes a frame, for frames left open at the end of the input.
+fn synthetic_end(f: &Frame) -> Option<TagEnd> {
+    Some(match f {
+        Frame::Root { .. } | Frame::Details { .. } => return None,
+        Frame::Skip => TagEnd::BlockQuote(None),
+        Frame::Para { .. } => TagEnd::Paragraph,
+        Frame::Heading { level, .. } => TagEnd::Heading(match level {
+            1 => HeadingLevel::H1,
+            2 => HeadingLevel::H2,
+            3 => HeadingLevel::H3,
+            4 => HeadingLevel::H4,
+            5 => HeadingLevel::H5,
+            _ => HeadingLevel::H6,
+        }),
+        Frame::Quote { kind, .. } => TagEnd::BlockQuote(*kind),
+        Frame::Code { .. } => TagEnd::CodeBlock,
+        Frame::Html { .. } => TagEnd::HtmlBlock,
+        Frame::List { first, .. } => TagEnd::List(first.is_some()),
+        Frame::Item { .. } => TagEnd::Item,
+        Frame::FootDef { .. } => TagEnd::FootnoteDefinition,
+        Frame::DefList { .. } => TagEnd::DefinitionList,
+        Frame::DefTitle { .. } => TagEnd::DefinitionListTitle,
+        Frame::DefDef { .. } => TagEnd::DefinitionListDefinition,
+        Frame::Table { .. } => TagEnd::Table,
+        Frame::Cell { .. } => TagEnd::TableCell,
+        Frame::Span {
+            kind: SpanKind::Emph,
+            ..
+        } => TagEnd::Emphasis,
+        Frame::Span {
+            kind: SpanKind::Strong,
+            ..
+        } => TagEnd::Strong,
+        Frame::Span {
+            kind: SpanKind::Strike,
+            ..
+        } => TagEnd::Strikethrough,
+        Frame::Link { .. } => TagEnd::Link,
+        Frame::Image { .. } => TagEnd::Image,
+    })
 }
 
 /// The `src` of every `<img>` tag in raw HTML (quoted or bare), entities not decoded

@@ -60,7 +60,12 @@ pub fn parse(text: &str, file: FileId, diags: &mut Vec<Diagnostic>) -> Vec<Entry
                         );
                         continue;
                     }
-                    let depth = list_depth.saturating_sub(1) + u8::from(in_part);
+                    // Prefix and suffix chapters (outside the list) stand at the top level.
+                    let depth = if list_depth == 0 {
+                        0
+                    } else {
+                        list_depth - 1 + u8::from(in_part)
+                    };
                     out.push(Entry::Chapter {
                         label: label.trim().to_owned(),
                         path,
@@ -107,7 +112,7 @@ mod tests {
                 "part Guide",
                 "1 Install guide/install.md",
                 "2 Deep guide/deep.md",
-                "1 Thanks thanks.md"
+                "0 Thanks thanks.md"
             ]
         );
         assert_eq!(d.len(), 1);
