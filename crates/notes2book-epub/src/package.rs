@@ -31,10 +31,19 @@ fn fail(e: impl std::fmt::Display) -> Diagnostic {
 
 /// Build the EPUB.
 pub fn write_epub(book: &Book, assets: &Assets, opts: &EpubOptions) -> Result<Epub, Diagnostic> {
+    // Sizes are measured with links as long as the final ones (to each chapter's first file).
+    let draft = LinkMap {
+        chapter_file: book
+            .chapters
+            .iter()
+            .map(|c| format!("{}.xhtml", c.anchor))
+            .collect(),
+        ..LinkMap::default()
+    };
     let plans: Vec<Vec<File>> = book
         .chapters
         .par_iter()
-        .map(|c| plan(book, assets, c, opts.split_size))
+        .map(|c| plan(book, assets, c, opts.split_size, &draft))
         .collect();
     let links = link_map(book, &plans);
 
@@ -93,10 +102,9 @@ fn size_warning(book: &Book, assets: &Assets, size: usize) -> Diagnostic {
 }
 
 /// Split a chapter into files of at most `split` bytes, at level-2 headings.
-fn plan(book: &Book, assets: &Assets, ch: &Chapter, split: usize) -> Vec<File> {
+fn plan(book: &Book, assets: &Assets, ch: &Chapter, split: usize, draft: &LinkMap) -> Vec<File> {
     let base = ch.anchor.clone();
-    let empty = LinkMap::default();
-    let mut w = Writer::new(book, assets, ch.id, &empty, "");
+    let mut w = Writer::new(book, assets, ch.id, draft, "");
     let mut sizes = Vec::with_capacity(ch.blocks.len());
     for b in &ch.blocks {
         let before = w.out.len();
