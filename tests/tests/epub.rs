@@ -224,7 +224,11 @@ fn kitchen_sink_is_valid_and_matches_its_snapshots() {
     assert!(long_files >= 2, "the 250 KB+ note is split: {names:?}");
 
     for (name, data, _) in &entries {
-        assert!(!name.ends_with(".xhtml") || data.len() <= 250_000, "{name} is {} bytes", data.len());
+        assert!(
+            !name.ends_with(".xhtml") || data.len() <= 250_000,
+            "{name} is {} bytes",
+            data.len()
+        );
     }
     let all_xhtml: String = entries
         .iter()
