@@ -651,3 +651,63 @@ fn patch_opf(opf: &str, book: &Book) -> String {
     }
     opf
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use notes2book_model::{Block, Chapter, ChapterKind, Inline};
+
+    fn book() -> Book {
+        let mut book = Book::default();
+        book.metadata.title = "T".into();
+        book.metadata.language = "en".into();
+        book.chapters.push(Chapter {
+            id: ChapterId(0),
+            kind: ChapterKind::Note,
+            depth: 0,
+            path: Some("a.md".into()),
+            anchor: "ch-a".into(),
+            title: "A".into(),
+            toc_title: None,
+            front: Default::default(),
+            blocks: vec![Block::Paragraph {
+                content: vec![Inline::Text("text".into())],
+                span: None,
+            }],
+            footnotes: Vec::new(),
+            span: None,
+        });
+        book
+    }
+
+    #[test]
+    fn an_epub_over_the_kindle_limit_is_reported() {
+        let opts = EpubOptions {
+            warn_size: 100,
+            ..Default::default()
+        };
+        let Ok(epub) = write_epub(&book(), &Assets::default(), &opts) else {
+            panic!("not written")
+        };
+        assert!(epub.diagnostics.iter().any(|d| d.code == "epub-too-large"));
+        let Ok(epub) = write_epub(&book(), &Assets::default(), &EpubOptions::default()) else {
+            panic!()
+        };
+        assert!(epub.diagnostics.is_empty());
+    }
+
+    #[test]
+    fn the_same_book_gives_the_same_bytes() {
+        let opts = EpubOptions {
+            modified: 1_700_000_000,
+            ..Default::default()
+        };
+        let a = write_epub(&book(), &Assets::default(), &opts)
+            .map(|e| e.bytes)
+            .ok();
+        let b = write_epub(&book(), &Assets::default(), &opts)
+            .map(|e| e.bytes)
+            .ok();
+        assert!(a.is_some() && a == b);
+    }
+}
