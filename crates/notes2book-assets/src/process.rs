@@ -367,15 +367,20 @@ fn has_transparency(img: &DynamicImage) -> bool {
     img.to_rgba8().pixels().any(|p| p[3] < 255)
 }
 
-/// At most 256 distinct colours in a sample of the pixels: a diagram, not a photo.
+/// Few distinct colours on a grid of about 200 × 200 sample points: a diagram, not a photo.
+/// Anti-aliased line art has some hundreds of shades at its edges; a photo has thousands.
 fn few_colours(img: &DynamicImage) -> bool {
     let rgb = img.to_rgb8();
-    let step = ((rgb.width() as usize * rgb.height() as usize) / 40_000).max(1);
+    let (w, h) = rgb.dimensions();
+    let (sx, sy) = ((w / 200).max(1), (h / 200).max(1));
     let mut seen = std::collections::BTreeSet::new();
-    for p in rgb.pixels().step_by(step) {
-        seen.insert([p[0], p[1], p[2]]);
-        if seen.len() > 256 {
-            return false;
+    for y in (0..h).step_by(sy as usize) {
+        for x in (0..w).step_by(sx as usize) {
+            let p = rgb.get_pixel(x, y);
+            seen.insert([p[0], p[1], p[2]]);
+            if seen.len() > 1024 {
+                return false;
+            }
         }
     }
     true

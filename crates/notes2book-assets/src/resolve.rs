@@ -76,6 +76,7 @@ pub fn resolve(book: &mut Book, vfs: &dyn Vfs, opts: &ResolveOptions) -> Vec<Dia
     let mut diags = Vec::new();
     let mut by_name: Option<BTreeMap<String, Vec<PathBuf>>> = None;
     let mut assets: BTreeMap<PathBuf, AssetId> = BTreeMap::new();
+    let mut listings: Listings = BTreeMap::new();
     for use_ in &mut book.images {
         let src = use_.src.trim().to_owned();
         if src.is_empty() {
@@ -148,7 +149,7 @@ pub fn resolve(book: &mut Book, vfs: &dyn Vfs, opts: &ResolveOptions) -> Vec<Dia
         };
         let found = match found {
             // On a case-insensitive file system the exact lookup succeeds: check the name.
-            Found::File(p) => match case_check(vfs, &p) {
+            Found::File(p) => match case_check(vfs, &p, &mut listings) {
                 Some(real) => Found::CaseOnly(real),
                 None => Found::File(p),
             },
@@ -244,17 +245,26 @@ fn find_in(vfs: &dyn Vfs, opts: &ResolveOptions, bases: &[PathBuf], path: &str) 
 }
 
 /// `Some(real)` when `p` names an existing file only case-insensitively.
-fn case_check(vfs: &dyn Vfs, p: &Path) -> Option<PathBuf> {
+fn case_check(vfs: &dyn Vfs, p: &Path, listings: &mut Listings) -> Option<PathBuf> {
     let name = p.file_name()?.to_str()?;
-    let listed = vfs.list(p.parent()?).ok()?;
-    if listed.iter().any(|e| e.name == name) {
+    let parent = p.parent()?;
+    // Each folder is listed once per run: books keep hundreds of images in one folder.
+    let names = listings.entry(parent.to_path_buf()).or_insert_with(|| {
+        vfs.list(parent)
+            .map(|l| l.into_iter().map(|e| e.name).collect())
+            .unwrap_or_default()
+    });
+    if names.iter().any(|n| n == name) {
         return None;
     }
-    listed
-        .into_iter()
-        .find(|e| e.name.eq_ignore_ascii_case(name))
-        .map(|e| p.with_file_name(e.name))
+    names
+        .iter()
+        .find(|n| n.eq_ignore_ascii_case(name))
+        .map(|n| p.with_file_name(n))
 }
+
+/// File names of the folders listed so far.
+type Listings = BTreeMap<PathBuf, Vec<String>>;
 
 /// Every file under the notes folder by lower-case file name (for `![[x.png]]`).
 fn index_names(vfs: &dyn Vfs, input: &Path) -> BTreeMap<String, Vec<PathBuf>> {
