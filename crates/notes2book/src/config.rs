@@ -127,7 +127,12 @@ pub fn parse(text: &str, file: FileId) -> Result<Config, Diagnostic> {
         let full = e.to_string();
         let msg = full.split(" at line ").next().unwrap_or(&full).to_owned();
         let span = Span::new(file, offset.min(text.len()), offset.min(text.len()));
-        if let Some(name) = msg
+        // In a section the message starts with its path: `epub: unknown field ...`.
+        let (section, rest) = match msg.find("unknown field `") {
+            Some(i) => (msg[..i].trim_end_matches([':', ' ']).to_owned(), &msg[i..]),
+            None => (String::new(), msg.as_str()),
+        };
+        if let Some(name) = rest
             .strip_prefix("unknown field `")
             .and_then(|r| r.split('`').next())
         {
@@ -146,7 +151,11 @@ pub fn parse(text: &str, file: FileId) -> Result<Config, Diagnostic> {
             };
             return Diagnostic::error(
                 "config-unknown-key",
-                format!("unknown key `{name}` in the config"),
+                if section.is_empty() {
+                    format!("unknown key `{name}` in the config")
+                } else {
+                    format!("unknown key `{name}` in `{section}:`")
+                },
             )
             .at(span)
             .hint(hint);
