@@ -41,6 +41,8 @@
 //! `--fingerprint` prints what `OUT/.gen-corpus` would hold and writes nothing, so
 //! a script can reuse a cached corpus when the two match (see `bench/`).
 
+// Heading ids exactly as the parser makes them, so generated links always resolve.
+use notes2book_model::slugify;
 use std::fmt::{self, Write as _};
 use std::fs;
 use std::io::{self, Write as _};
@@ -553,31 +555,6 @@ struct NotePlan {
 struct Plan {
     sections: Vec<Section>,
     notes: Vec<NotePlan>,
-}
-
-/// The heading id notes2book gives a heading: alphanumerics lower-cased, spaces,
-/// `-` and `_` become one `-`, everything else is dropped.
-fn slugify(text: &str) -> String {
-    let mut out = String::new();
-    let mut pending_dash = false;
-    for c in text.chars() {
-        if c.is_alphanumeric() {
-            if pending_dash && !out.is_empty() {
-                out.push('-');
-            }
-            pending_dash = false;
-            out.extend(c.to_lowercase());
-        } else if c == '-' || c == '_' || c.is_whitespace() {
-            pending_dash = true;
-        }
-    }
-    if out.is_empty() {
-        out.push_str("section");
-    }
-    if !out.starts_with(|c: char| c.is_alphabetic()) {
-        out.insert_str(0, "h-");
-    }
-    out
 }
 
 fn capitalise(s: &str) -> String {
