@@ -314,3 +314,16 @@ fn completions_man_page_and_timings() {
         "{err}"
     );
 }
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal() {
+    let plain = stderr(&run(&repo(), &["check"]));
+    assert!(!plain.contains('\u{1b}'), "no colour in a pipe");
+    let coloured = stderr(&run(&repo(), &["check", "--color", "always"]));
+    assert!(
+        coloured.contains("\u{1b}[1;33mwarning\u{1b}[0m[image-missing]"),
+        "{coloured}"
+    );
+    let never = stderr(&run(&repo(), &["check", "--color", "never"]));
+    assert_eq!(never, plain);
+}

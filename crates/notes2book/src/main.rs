@@ -49,6 +49,15 @@ fn main() -> ExitCode {
         }
         None => &cli.build.common,
     };
+    report::set_color(match common.color {
+        args::Color::Always => true,
+        args::Color::Never => false,
+        args::Color::Auto => {
+            use std::io::IsTerminal;
+            std::io::stderr().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    });
     if let Some(n) = common.jobs
         && let Err(e) = rayon::ThreadPoolBuilder::new()
             .num_threads(n.max(1))

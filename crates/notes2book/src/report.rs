@@ -2,6 +2,7 @@
 //! line with a caret under the spot, the hint, and a closing count.
 
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use notes2book_model::{Diagnostic, Severity, Sources};
 
@@ -34,11 +35,31 @@ fn plural(n: usize, word: &str) -> String {
     }
 }
 
+static COLOR: AtomicBool = AtomicBool::new(false);
+
+/// Colour the severities (set once by `main` from `--color` and the terminal).
+pub fn set_color(on: bool) {
+    COLOR.store(on, Ordering::Relaxed);
+}
+
+fn severity(s: Severity) -> String {
+    if !COLOR.load(Ordering::Relaxed) {
+        return s.to_string();
+    }
+    let code = match s {
+        Severity::Error => "1;31",
+        Severity::Warning => "1;33",
+        Severity::Note => "1;36",
+    };
+    format!("\x1b[{code}m{s}\x1b[0m")
+}
+
 pub fn render(out: &mut dyn Write, d: &Diagnostic, sources: &Sources) -> std::io::Result<()> {
     let loc = d.span.and_then(|s| sources.locate(s));
+    let sev = severity(d.severity);
     match &loc {
-        Some(l) => writeln!(out, "{l}: {}[{}]: {}", d.severity, d.code, d.message)?,
-        None => writeln!(out, "{}[{}]: {}", d.severity, d.code, d.message)?,
+        Some(l) => writeln!(out, "{l}: {sev}[{}]: {}", d.code, d.message)?,
+        None => writeln!(out, "{sev}[{}]: {}", d.code, d.message)?,
     }
     if let (Some(l), Some(span)) = (&loc, d.span)
         && let Some(file) = sources.get(span.file_id())
