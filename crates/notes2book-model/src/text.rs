@@ -45,10 +45,9 @@ pub fn blocks_plain_text(blocks: &[Block]) -> String {
     out
 }
 
-/// A heading id in the style of GitHub and Hugo: lower case, words joined by `-`,
-/// punctuation dropped. Letters outside ASCII are kept (they are valid in XML ids);
-/// the result always starts with a letter so it is a valid XML id.
-pub fn slugify(text: &str) -> String {
+/// Words of `text`, lower case, joined by `-`: letters and digits kept (beyond ASCII too),
+/// `-`, `_` and white space separate words, other punctuation is dropped.
+pub fn slug_words(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut pending_dash = false;
     for c in text.chars() {
@@ -62,6 +61,13 @@ pub fn slugify(text: &str) -> String {
             pending_dash = true;
         }
     }
+    out
+}
+
+/// A heading id in the style of GitHub and Hugo: [`slug_words`], made a valid XML id (it
+/// always starts with a letter).
+pub fn slugify(text: &str) -> String {
+    let mut out = slug_words(text);
     if out.is_empty() {
         out.push_str("section");
     }

@@ -46,25 +46,8 @@ pub fn output_name(project: &Project) -> String {
     {
         return n.replace(['/', '\\'], "-");
     }
-    let slug: String = deunicode_slug(&project.parsed.book.metadata.title);
+    let slug = notes2book_model::slug_words(&project.parsed.book.metadata.title);
     if slug.is_empty() { "book".into() } else { slug }
-}
-
-fn deunicode_slug(title: &str) -> String {
-    let mut out = String::new();
-    let mut dash = false;
-    for c in title.chars() {
-        if c.is_alphanumeric() {
-            if dash && !out.is_empty() {
-                out.push('-');
-            }
-            dash = false;
-            out.extend(c.to_lowercase());
-        } else {
-            dash = true;
-        }
-    }
-    out
 }
 
 /// Write `bytes` to `path` through a temporary file in the same folder, then rename: a
