@@ -166,3 +166,55 @@ pub fn assert_epubcheck_clean(path: &Path) {
         );
     }
 }
+
+/// splitmix64: a small deterministic random number generator for generated test
+/// corpora (the same seed gives the same notes, on every machine).
+#[derive(Debug, Clone)]
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// A generator for one stream, derived from the seed and a few labels.
+    pub fn stream(seed: u64, labels: &[u64]) -> Rng {
+        let mut r = Rng(seed ^ 0x6e6f_7465_7332_626b);
+        for &l in labels {
+            r.0 ^= l.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            r.next_u64();
+        }
+        r
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..n` (n > 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        ((u128::from(self.next_u64()) * n as u128) >> 64) as usize
+    }
+
+    /// A number in `lo..=hi`.
+    pub fn range(&mut self, lo: usize, hi: usize) -> usize {
+        lo + self.below(hi - lo + 1)
+    }
+
+    /// A number in `0.0..1.0`.
+    pub fn f32(&mut self) -> f32 {
+        (self.next_u64() >> 40) as f32 / (1u64 << 24) as f32
+    }
+
+    pub fn frange(&mut self, lo: f32, hi: f32) -> f32 {
+        lo + (hi - lo) * self.f32()
+    }
+
+    pub fn chance(&mut self, p: f32) -> bool {
+        self.f32() < p
+    }
+
+    pub fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len())]
+    }
+}

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use notes2book_tests::{bin, java, note, validator};
+use notes2book_tests::{Rng, bin, java, note, validator};
 
 // ---------------------------------------------------------------------------------------
 // Running the binary and EPUBCheck
@@ -486,26 +486,13 @@ fn jpeg(path: &Path, w: u32, h: u32, seed: u32) {
         .unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
 }
 
-/// splitmix64: deterministic, no dependency.
-struct Rng(u64);
+/// Sentences from the test vocabulary.
+trait Prose {
+    fn words(&mut self, n: usize) -> String;
+    fn paragraph(&mut self, sentences: usize) -> String;
+}
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
-        xs[self.below(xs.len())]
-    }
-
+impl Prose for Rng {
     /// A sentence-like run of `n` words.
     fn words(&mut self, n: usize) -> String {
         let mut s = String::new();

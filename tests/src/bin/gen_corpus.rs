@@ -43,6 +43,7 @@
 
 // Heading ids exactly as the parser makes them, so generated links always resolve.
 use notes2book_model::slugify;
+use notes2book_tests::Rng;
 use std::fmt::{self, Write as _};
 use std::fs;
 use std::io::{self, Write as _};
@@ -337,55 +338,7 @@ fn prepare_out(opts: &Options) -> Result<(), GenError> {
 // ---------------------------------------------------------------------------
 // A small deterministic random number generator (splitmix64)
 
-#[derive(Debug, Clone)]
-struct Rng(u64);
-
-impl Rng {
-    /// A generator for one stream, derived from the seed and a few labels.
-    fn stream(seed: u64, labels: &[u64]) -> Rng {
-        let mut r = Rng(seed ^ 0x6e6f_7465_7332_626b);
-        for &l in labels {
-            r.0 ^= l.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-            r.next_u64();
-        }
-        r
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A number in `0..n` (n > 0).
-    fn below(&mut self, n: usize) -> usize {
-        ((u128::from(self.next_u64()) * n as u128) >> 64) as usize
-    }
-
-    /// A number in `lo..=hi`.
-    fn range(&mut self, lo: usize, hi: usize) -> usize {
-        lo + self.below(hi - lo + 1)
-    }
-
-    /// A number in `0.0..1.0`.
-    fn f32(&mut self) -> f32 {
-        (self.next_u64() >> 40) as f32 / (1u64 << 24) as f32
-    }
-
-    fn frange(&mut self, lo: f32, hi: f32) -> f32 {
-        lo + (hi - lo) * self.f32()
-    }
-
-    fn chance(&mut self, p: f32) -> bool {
-        self.f32() < p
-    }
-
-    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len())]
-    }
-}
+// (`Rng` is the test crate's, shared with the collections test.)
 
 // ---------------------------------------------------------------------------
 // Vocabulary
