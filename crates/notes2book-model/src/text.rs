@@ -1,6 +1,6 @@
 //! Small text helpers shared by the parser and the backends.
 
-use crate::{Block, Inline};
+use crate::Inline;
 
 /// The visible text of inlines, without markup: what a TOC entry or an `alt` shows.
 pub fn plain_text(inlines: &[Inline]) -> String {
@@ -29,20 +29,6 @@ fn push_plain(inlines: &[Inline], out: &mut String) {
             Inline::FootnoteRef { .. } | Inline::Html { .. } => {}
         }
     }
-}
-
-/// The plain text of a block list (used for embeds' and callouts' fallbacks).
-pub fn blocks_plain_text(blocks: &[Block]) -> String {
-    let mut out = String::new();
-    for b in blocks {
-        if let Block::Paragraph { content, .. } = b {
-            if !out.is_empty() {
-                out.push(' ');
-            }
-            push_plain(content, &mut out);
-        }
-    }
-    out
 }
 
 /// Words of `text`, lower case, joined by `-`: letters and digits kept (beyond ASCII too),

@@ -269,7 +269,6 @@ pub fn parse_book(vfs: &dyn Vfs, opts: &ParseOptions, mut sources: Sources) -> P
     link::resolve_embeds(&mut chapters, &ix, &mut diags);
     link::assign_ids(&mut chapters, &mut ix, &title_ids);
     link::resolve_links(&mut chapters, &ix, &mut diags);
-    link::check_footnotes(&mut chapters, &mut diags);
     let toc = link::toc(&chapters);
 
     let metadata = metadata(opts, &chapters, home_front.as_ref(), single_front.as_ref());

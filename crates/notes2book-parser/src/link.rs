@@ -901,29 +901,3 @@ fn nest(flat: Vec<TocEntry>) -> Vec<TocEntry> {
     }
     roots
 }
-
-/// Footnotes with no definition get a visible placeholder text, with a warning.
-pub fn check_footnotes(chapters: &mut [Chapter], diags: &mut Vec<Diagnostic>) {
-    for ch in chapters {
-        for f in &mut ch.footnotes {
-            if f.blocks.is_empty() && f.span.is_none() {
-                diags.push(
-                    Diagnostic::warning(
-                        "footnote-undefined",
-                        format!("footnote `[^{}]` has no definition", f.label),
-                    )
-                    .at_opt(ch.span)
-                    .hint(format!("add `[^{}]: text` at the end of the note", f.label)),
-                );
-                *f = Footnote {
-                    label: f.label.clone(),
-                    blocks: vec![Block::Paragraph {
-                        content: vec![Inline::Text("(missing footnote)".into())],
-                        span: None,
-                    }],
-                    span: None,
-                };
-            }
-        }
-    }
-}
