@@ -28,17 +28,8 @@ pub fn css() -> String {
 /// Map common fence names to syntect's names for languages it knows under another token.
 fn lookup(lang: &str) -> Option<&'static syntect::parsing::SyntaxReference> {
     let set = syntaxes();
-    let l = lang.to_ascii_lowercase();
-    let alias = match l.as_str() {
-        "sh" | "shell" | "zsh" | "console" => "bash",
-        "js" | "jsx" => "javascript",
-        "py" => "python",
-        "rs" => "rust",
-        "yml" => "yaml",
-        "c++" => "cpp",
-        "golang" => "go",
-        other => other,
-    };
+    let alias = notes2book_model::text::syntax_token(lang);
+    let alias = alias.as_str();
     set.find_syntax_by_token(alias)
         .or_else(|| set.find_syntax_by_extension(alias))
 }

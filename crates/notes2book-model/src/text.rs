@@ -76,3 +76,21 @@ mod tests {
         assert_eq!(slugify("snake_case_name"), "snake-case-name");
     }
 }
+
+/// The syntax-highlighting token for a code fence's language: common fence names mapped to
+/// the names syntect knows them by (`sh` → `bash`, `py` → `python`). Both backends use it so
+/// that code is coloured the same way in the EPUB and the PDF.
+pub fn syntax_token(lang: &str) -> String {
+    let l = lang.to_ascii_lowercase();
+    let alias = match l.as_str() {
+        "sh" | "shell" | "zsh" | "console" => "bash",
+        "js" | "jsx" => "javascript",
+        "py" => "python",
+        "rs" => "rust",
+        "yml" => "yaml",
+        "c++" => "cpp",
+        "golang" => "go",
+        other => other,
+    };
+    alias.to_string()
+}

@@ -1,7 +1,560 @@
-//! PDF backend (not written yet; issues "PDF backend, part 1 and 2").
+//! PDF backend: the finished `Book` and its prepared assets in, PDF bytes out.
 //!
-//! It will take the finished `Book` and its prepared assets by reference, lay the book out
-//! (shaping, Knuth–Plass line breaking, hyphenation, pagination without widows and orphans,
-//! footnotes, tables, figures, title page, contents, outline, running heads) and return PDF
-//! bytes written with printpdf. Until then this crate has no API, so nothing can call it by
-//! mistake.
+//! The layout is ours; printpdf only writes the file. The pipeline:
+//! 1. [`fonts`]: the bundled faces (and configured fallbacks), shaping with harfrust.
+//! 2. [`inline`]: a paragraph's inlines become boxes, glue and penalties (UAX #14 break
+//!    opportunities, hyphenation by the book's language).
+//! 3. [`linebreak`]: Knuth–Plass total-fit line breaking.
+//! 4. [`layout`]: blocks become a vertical list of lines and unbreakable boxes with keep
+//!    rules (widows, orphans, headings kept with what follows).
+//! 5. [`paginate`]: the vertical list is cut into pages, footnotes at the foot.
+//! 6. [`render`]: pages become printpdf operations; fonts and images are added on one
+//!    thread in a fixed order so that the bytes are reproducible.
+//!
+//! Chapters are laid out in parallel; page numbers are assigned afterwards.
+
+pub mod fonts;
+pub mod inline;
+pub mod layout;
+pub mod linebreak;
+pub mod paginate;
+pub mod render;
+pub mod table;
+
+use std::collections::{BTreeMap, HashMap};
+
+use notes2book_assets::Assets;
+use notes2book_model::Diagnostic;
+use notes2book_model::{Book, ImageId, Inline, Length, Span};
+use printpdf::{
+    DictItem, ExternalStream, ExternalXObject, FontId, Mm, ParsedFont, PdfDocument, PdfPage,
+    PdfSaveOptions, Px, RawImage, RawImageData, RawImageFormat, XObjectId,
+};
+use rayon::prelude::*;
+
+pub use fonts::FallbackFont;
+use fonts::{FontSet, Style};
+use inline::{Align, Fmt, Shaper};
+use layout::{Geometry, Layouter};
+use paginate::Page;
+use render::{Anchors, PlacedImage, Renderer};
+
+/// Page margins in points; inner and outer swap on even pages when two-sided.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Margins {
+    pub top: f32,
+    pub bottom: f32,
+    pub inner: f32,
+    pub outer: f32,
+}
+
+/// How the PDF is made.
+#[derive(Debug, Clone)]
+pub struct PdfOptions {
+    /// Page width and height in points.
+    pub page_size: (f32, f32),
+    pub margins: Margins,
+    /// Body text size in points.
+    pub font_size: f32,
+    /// Baseline distance as a multiple of the font size.
+    pub line_height: f32,
+    pub fallback_fonts: Vec<FallbackFont>,
+    pub justify: bool,
+    pub hyphenate: bool,
+    pub two_sided: bool,
+    /// Seconds since 1970 for the document dates (from `SOURCE_DATE_EPOCH`).
+    pub modified: i64,
+}
+
+/// A named page size: `A4`, `Letter`, `A5`, `6x9` (inches), case-insensitive.
+pub fn page_size(name: &str) -> Option<(f32, f32)> {
+    let mm = |w: f32, h: f32| (w * 72.0 / 25.4, h * 72.0 / 25.4);
+    match name.to_ascii_lowercase().replace(' ', "").as_str() {
+        "a4" => Some(mm(210.0, 297.0)),
+        "a5" => Some(mm(148.0, 210.0)),
+        "letter" | "us-letter" => Some((612.0, 792.0)),
+        "6x9" | "6x9in" => Some((432.0, 648.0)),
+        _ => None,
+    }
+}
+
+/// The page sizes [`page_size`] knows, for messages.
+pub const PAGE_SIZES: &[&str] = &["A4", "Letter", "A5", "6x9"];
+
+impl Default for PdfOptions {
+    fn default() -> Self {
+        let mm = 72.0 / 25.4;
+        PdfOptions {
+            page_size: page_size("A4").unwrap_or((595.28, 841.89)),
+            margins: Margins {
+                top: 25.0 * mm,
+                bottom: 30.0 * mm,
+                inner: 28.0 * mm,
+                outer: 32.0 * mm,
+            },
+            font_size: 11.0,
+            line_height: 1.38,
+            fallback_fonts: Vec::new(),
+            justify: true,
+            hyphenate: true,
+            two_sided: false,
+            modified: 0,
+        }
+    }
+}
+
+/// The PDF and what making it had to say.
+#[derive(Debug)]
+pub struct Pdf {
+    pub bytes: Vec<u8>,
+    pub pages: usize,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// A length the author gave, in points, relative to `width` for percentages.
+pub fn length_pt(l: Length, width: f32, em: f32) -> f32 {
+    match l {
+        Length::Px(v) => v * 0.75,
+        Length::Percent(p) => width * p / 100.0,
+        Length::Em(v) => v * em,
+        Length::Cm(v) => v * 72.0 / 2.54,
+        Length::Mm(v) => v * 72.0 / 25.4,
+        Length::In(v) => v * 72.0,
+    }
+}
+
+/// One chapter laid out: its pages and what went wrong.
+struct LaidOut {
+    pages: Vec<Page>,
+    missing: Vec<(char, Option<Span>)>,
+    overfull: Vec<Option<Span>>,
+    forced: usize,
+}
+
+fn warn(code: &'static str, message: String, span: Option<Span>, hint: Option<&str>) -> Diagnostic {
+    let d = Diagnostic::warning(code, message).at_opt(span);
+    match hint {
+        Some(h) => d.hint(h),
+        None => d,
+    }
+}
+
+/// Lay out and write the book as PDF bytes.
+pub fn build(book: &Book, assets: &Assets, options: &PdfOptions) -> Pdf {
+    let mut diagnostics = Vec::new();
+    let (fonts, bad) = FontSet::new(&options.fallback_fonts);
+    for name in bad {
+        diagnostics.push(warn(
+            "pdf-font",
+            format!("`{name}` is not a font notes2book can read; it is not used"),
+            None,
+            Some("give a TrueType or OpenType file (.ttf, .otf)"),
+        ));
+    }
+    let (pw, ph) = options.page_size;
+    let m = options.margins;
+    let measure = (pw - m.inner - m.outer).max(72.0);
+    let text_height = (ph - m.top - m.bottom).max(72.0);
+    let geo = Geometry {
+        measure,
+        page_height: text_height,
+        size: options.font_size,
+        leading: options.font_size * options.line_height,
+        justify: options.justify,
+        hyphenate: options.hyphenate,
+    };
+    // Natural image sizes (points at 144 dpi), from the PDF variants.
+    let image_size = |id: ImageId| -> Option<(f32, f32)> {
+        let use_ = book.images.get(id.0 as usize)?;
+        let prepared = assets.get(use_.asset?)?;
+        let enc = prepared.pdf.as_ref()?;
+        Some((enc.width as f32 * 0.5, enc.height as f32 * 0.5))
+    };
+    // Chapters in parallel.
+    let laid: Vec<LaidOut> = book
+        .chapters
+        .par_iter()
+        .map(|ch| {
+            let shaper = Shaper::new(&fonts, &book.metadata.language, options.hyphenate);
+            let mut lay = Layouter {
+                shaper,
+                geo: geo.clone(),
+                images: &image_size,
+                book,
+            };
+            let items = lay.chapter(ch);
+            let mut notes = BTreeMap::new();
+            for (k, f) in ch.footnotes.iter().enumerate() {
+                let n = k as u32 + 1;
+                notes.insert(n, lay.footnote(n, &f.blocks));
+            }
+            let pages = paginate::paginate(items, &notes, text_height, measure);
+            let forced = pages.iter().filter(|p| p.forced).count();
+            LaidOut {
+                pages,
+                missing: lay.shaper.missing,
+                overfull: lay.shaper.overfull,
+                forced,
+            }
+        })
+        .collect();
+    // Characters no font has: one warning listing them.
+    let mut missing: Vec<(char, Option<Span>)> = Vec::new();
+    for l in &laid {
+        for (c, s) in &l.missing {
+            if !missing.iter().any(|(m, _)| m == c) {
+                missing.push((*c, s.clone()));
+            }
+        }
+    }
+    if !missing.is_empty() {
+        let list: String = missing
+            .iter()
+            .take(40)
+            .map(|(c, _)| format!("{c} (U+{:04X}) ", *c as u32))
+            .collect();
+        diagnostics.push(warn(
+            "pdf-missing-glyphs",
+            format!(
+                "{} character{} in no font of the PDF: {}",
+                missing.len(),
+                if missing.len() == 1 { " is" } else { "s are" },
+                list.trim_end()
+            ),
+            missing[0].1.clone(),
+            Some("add a font that has them under `pdf: fallback_fonts:` (for CJK, e.g. Noto Sans CJK)"),
+        ));
+    }
+    for l in &laid {
+        for s in &l.overfull {
+            diagnostics.push(warn(
+                "pdf-overfull",
+                "a line could not be fitted within the margins and was broken inside a word".into(),
+                s.clone(),
+                Some("add a space or a break opportunity to the long word or URL"),
+            ));
+        }
+    }
+    let forced: usize = laid.iter().map(|l| l.forced).sum();
+    if forced > 0 {
+        diagnostics.push(warn(
+            "pdf-forced-break",
+            format!(
+                "{forced} page break{} had to split text that should stay together",
+                if forced == 1 { "" } else { "s" }
+            ),
+            None,
+            None,
+        ));
+    }
+
+    // Pages in order: a title page, then each chapter from a new page.
+    let mut pages: Vec<(Option<usize>, Page)> = Vec::new();
+    let mut title_page = Page::default();
+    {
+        let shaper = Shaper::new(&fonts, &book.metadata.language, false);
+        let mut lay = Layouter {
+            shaper,
+            geo: geo.clone(),
+            images: &image_size,
+            book,
+        };
+        let mut y = text_height * 0.25;
+        let md = &book.metadata;
+        let mut add =
+            |lay: &mut Layouter<'_, '_>, text: &str, style: Style, size: f32, gap: f32| {
+                for l in lay.cell_lines(
+                    &[Inline::Text(text.to_string())],
+                    &Fmt::new(style, size),
+                    measure,
+                    Align::Center,
+                    size * 1.25,
+                ) {
+                    let item = layout::line_item(l, 0.0, size * 1.25);
+                    let h = item.height;
+                    title_page.body.push((y, item));
+                    y += h;
+                }
+                y += gap;
+            };
+        add(
+            &mut lay,
+            &md.title,
+            Style::Bold,
+            options.font_size * 2.6,
+            options.font_size * 1.5,
+        );
+        let (subtitle, gap) = match &md.subtitle {
+            Some(s) => (s.as_str(), options.font_size * 3.0),
+            None => ("", options.font_size * 1.5),
+        };
+        add(
+            &mut lay,
+            subtitle,
+            Style::Italic,
+            options.font_size * 1.5,
+            gap,
+        );
+
+        if !md.authors.is_empty() {
+            add(
+                &mut lay,
+                &md.authors.join(", "),
+                Style::Regular,
+                options.font_size * 1.3,
+                options.font_size,
+            );
+        }
+        if let Some(d) = &md.date {
+            add(
+                &mut lay,
+                d.get(..10).unwrap_or(d),
+                Style::Regular,
+                options.font_size,
+                0.0,
+            );
+        }
+    }
+    pages.push((None, title_page));
+    for (ci, l) in laid.into_iter().enumerate() {
+        for p in l.pages {
+            pages.push((Some(ci), p));
+        }
+    }
+    // Where every anchor is.
+    let left_of = |page_no: usize| {
+        if options.two_sided && page_no % 2 == 0 {
+            m.outer
+        } else {
+            m.inner
+        }
+    };
+    let mut anchors: Anchors = HashMap::new();
+    for (pi, (ch, page)) in pages.iter().enumerate() {
+        let Some(ch) = ch else { continue };
+        for (y, item) in &page.body {
+            for a in &item.anchors {
+                let key = (*ch, Some(a.clone()));
+                anchors.entry(key).or_insert((pi + 1, ph - m.top - y + 2.0));
+                if a == &book.chapters[*ch].anchor {
+                    anchors
+                        .entry((*ch, None))
+                        .or_insert((pi + 1, ph - m.top - y + 2.0));
+                }
+            }
+        }
+    }
+
+    // The document: fonts and images added on this thread in a fixed order.
+    let mut doc = PdfDocument::new(&book.metadata.title);
+    let mut font_ids: Vec<FontId> = Vec::new();
+    for face in &fonts.faces {
+        let mut w = Vec::new();
+        match ParsedFont::from_bytes(&face.bytes, 0, &mut w) {
+            Some(pf) => font_ids.push(doc.add_font(&pf)),
+            None => {
+                diagnostics.push(warn(
+                    "pdf-font",
+                    format!("could not embed the font `{}`", face.name),
+                    None,
+                    None,
+                ));
+                font_ids.push(FontId::new());
+            }
+        }
+    }
+    let mut images: HashMap<ImageId, PlacedImage> = HashMap::new();
+    let mut by_asset: BTreeMap<u32, (XObjectId, f32, f32)> = BTreeMap::new();
+    for (i, use_) in book.images.iter().enumerate() {
+        let Some(asset) = use_.asset else { continue };
+        let Some(enc) = assets.get(asset).and_then(|p| p.pdf.as_ref()) else {
+            continue;
+        };
+        let entry = match by_asset.get(&asset.0) {
+            Some(e) => e.clone(),
+            None => {
+                let Some(id) =
+                    add_image(&mut doc, &enc.bytes, enc.media_type, enc.width, enc.height)
+                else {
+                    diagnostics.push(warn(
+                        "pdf-image",
+                        format!("could not put `{}` into the PDF", use_.src),
+                        use_.span.clone(),
+                        None,
+                    ));
+                    continue;
+                };
+                let e = (id, enc.width as f32, enc.height as f32);
+                by_asset.insert(asset.0, e.clone());
+                e
+            }
+        };
+        images.insert(
+            ImageId(i as u32),
+            PlacedImage {
+                id: entry.0,
+                px_w: entry.1,
+                px_h: entry.2,
+            },
+        );
+    }
+    let renderer = Renderer {
+        fonts: &fonts,
+        font_ids: &font_ids,
+        images: &images,
+        anchors: &anchors,
+        page_height: ph,
+    };
+    // Folios at the foot, centred; not on the title page.
+    let folio_shaper_fonts = &fonts;
+    let pdf_pages: Vec<PdfPage> = pages
+        .par_iter()
+        .enumerate()
+        .map(|(pi, (ch, page))| {
+            let mut ops = Vec::new();
+            let left = left_of(pi + 1);
+            for (y, item) in &page.body {
+                renderer.draw(&item.draws, left, m.top + y, &mut ops);
+            }
+            for (y, item) in &page.notes {
+                renderer.draw(&item.draws, left, m.top + y, &mut ops);
+            }
+            if ch.is_some() {
+                let mut shaper = Shaper::new(folio_shaper_fonts, "en", false);
+                let lay_fmt = Fmt::new(Style::Regular, options.font_size * 0.9);
+                let para = inline::ParaStyle {
+                    justify: false,
+                    hyphenate: false,
+                    align: Align::Center,
+                    indent: 0.0,
+                };
+                let p = inline::prepare(
+                    &mut shaper,
+                    &[Inline::Text((pi + 1).to_string())],
+                    &lay_fmt,
+                    &para,
+                    measure,
+                    &|_| None,
+                );
+                for l in inline::set_lines(&mut shaper, &p, measure, &para, options.font_size) {
+                    renderer.draw(
+                        &l.draws,
+                        left,
+                        ph - m.bottom + options.font_size * 2.5,
+                        &mut ops,
+                    );
+                }
+            }
+            PdfPage::new(Mm(pw * 25.4 / 72.0), Mm(ph * 25.4 / 72.0), ops)
+        })
+        .collect();
+    let page_count = pdf_pages.len();
+    doc.with_pages(pdf_pages);
+    let info = &mut doc.metadata.info;
+    if let Ok(date) = printpdf::OffsetDateTime::from_unix_timestamp(options.modified) {
+        info.creation_date = date.clone();
+        info.modification_date = date.clone();
+        info.metadata_date = date;
+    }
+    info.author = book.metadata.authors.join(", ");
+    info.creator = format!("notes2book {}", env!("CARGO_PKG_VERSION"));
+    info.producer = format!("notes2book {}", env!("CARGO_PKG_VERSION"));
+    info.subject = book.metadata.description.clone().unwrap_or_default();
+    info.keywords = book.metadata.subjects.clone();
+    let save = PdfSaveOptions {
+        optimize: true,
+        subset_fonts: true,
+        secure: true,
+        image_optimization: None,
+    };
+    let mut warnings = Vec::new();
+    let bytes = doc.save(&save, &mut warnings);
+    Pdf {
+        bytes,
+        pages: page_count,
+        diagnostics,
+    }
+}
+
+/// Put an image into the document: JPEGs byte for byte (DCTDecode), others as pixels.
+fn add_image(
+    doc: &mut PdfDocument,
+    bytes: &[u8],
+    media_type: &str,
+    width: u32,
+    height: u32,
+) -> Option<XObjectId> {
+    if media_type == "image/jpeg" {
+        let components = jpeg_components(bytes)?;
+        let color_space = match components {
+            1 => "DeviceGray",
+            3 => "DeviceRGB",
+            _ => return None,
+        };
+        let mut dict = BTreeMap::new();
+        dict.insert("Type".to_string(), DictItem::Name(b"XObject".to_vec()));
+        dict.insert("Subtype".to_string(), DictItem::Name(b"Image".to_vec()));
+        dict.insert("Width".to_string(), DictItem::Int(i64::from(width)));
+        dict.insert("Height".to_string(), DictItem::Int(i64::from(height)));
+        dict.insert(
+            "ColorSpace".to_string(),
+            DictItem::Name(color_space.as_bytes().to_vec()),
+        );
+        dict.insert("BitsPerComponent".to_string(), DictItem::Int(8));
+        dict.insert("Filter".to_string(), DictItem::Name(b"DCTDecode".to_vec()));
+        let x = ExternalXObject {
+            stream: ExternalStream {
+                dict,
+                content: bytes.to_vec(),
+                compress: false,
+            },
+            width: Some(Px(width as usize)),
+            height: Some(Px(height as usize)),
+            dpi: Some(72.0),
+        };
+        return Some(doc.add_xobject(&x));
+    }
+    let img = image::load_from_memory(bytes).ok()?;
+    let raw = if img.color().has_alpha() {
+        let rgba = img.to_rgba8();
+        RawImage {
+            width: rgba.width() as usize,
+            height: rgba.height() as usize,
+            data_format: RawImageFormat::RGBA8,
+            pixels: RawImageData::U8(rgba.into_raw()),
+            tag: Vec::new(),
+        }
+    } else {
+        let rgb = img.to_rgb8();
+        RawImage {
+            width: rgb.width() as usize,
+            height: rgb.height() as usize,
+            data_format: RawImageFormat::RGB8,
+            pixels: RawImageData::U8(rgb.into_raw()),
+            tag: Vec::new(),
+        }
+    };
+    Some(doc.add_image(&raw))
+}
+
+/// Number of colour components of a baseline or progressive JPEG (from its SOF marker).
+fn jpeg_components(bytes: &[u8]) -> Option<u8> {
+    let mut i = 2;
+    while i + 9 < bytes.len() {
+        if bytes[i] != 0xFF {
+            i += 1;
+            continue;
+        }
+        let marker = bytes[i + 1];
+        if (0xC0..=0xCF).contains(&marker) && !matches!(marker, 0xC4 | 0xC8 | 0xCC) {
+            return bytes.get(i + 9).copied();
+        }
+        if marker == 0xD8 || marker == 0x01 || (0xD0..=0xD7).contains(&marker) {
+            i += 2;
+            continue;
+        }
+        let len = usize::from(u16::from_be_bytes([bytes[i + 2], bytes[i + 3]]));
+        i += 2 + len;
+    }
+    None
+}

@@ -1,0 +1,317 @@
+//! The faces the PDF uses: the bundled book fonts plus any fallback fonts from the
+//! configuration, and shaping with harfrust.
+//!
+//! Text is shaped a word at a time (the unit the line breaker works with), so results are
+//! cached per chapter by the caller. Glyph advances are kept in font units; the renderer
+//! turns them into PDF positions.
+
+use std::sync::Arc;
+
+use harfrust::{Buffer, Font, ShapeOptions, ShaperFont};
+use notes2book_assets::BUNDLED_FONTS;
+
+/// Index into [`FontSet::faces`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FaceId(pub u16);
+
+/// The styles the layout asks for; each maps to a face (with fallbacks for missing
+/// characters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Style {
+    Regular,
+    Italic,
+    Bold,
+    BoldItalic,
+    Mono,
+    MonoBold,
+}
+
+impl Style {
+    pub fn with_italic(self) -> Style {
+        match self {
+            Style::Regular => Style::Italic,
+            Style::Bold => Style::BoldItalic,
+            other => other,
+        }
+    }
+
+    pub fn with_bold(self) -> Style {
+        match self {
+            Style::Regular => Style::Bold,
+            Style::Italic => Style::BoldItalic,
+            Style::Mono => Style::MonoBold,
+            other => other,
+        }
+    }
+
+    pub fn is_mono(self) -> bool {
+        matches!(self, Style::Mono | Style::MonoBold)
+    }
+}
+
+/// One font face.
+pub struct Face {
+    /// PostScript-like name for messages.
+    pub name: String,
+    pub bytes: Arc<[u8]>,
+    font: Font,
+    pub units_per_em: f32,
+    pub ascender: f32,
+    pub descender: f32,
+    /// Nominal advance of every glyph, in font units.
+    advances: Vec<f32>,
+}
+
+impl std::fmt::Debug for Face {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Face").field("name", &self.name).finish()
+    }
+}
+
+impl Face {
+    pub fn from_bytes(name: &str, bytes: Arc<[u8]>) -> Option<Face> {
+        let font = Font::new(bytes.to_vec(), 0)?;
+        let (upem, asc, desc, advances) = {
+            let shaper = ShaperFont::new(&font);
+            let upem = f32::from(font.units_per_em().max(1));
+            // Typographic extents from the font's own metrics; fall back to common values.
+            let ext = shaper
+                .nominal_glyph(u32::from('H'))
+                .and_then(|g| shaper.glyph_extents(g));
+            let asc = ext.map(|e| e.y_bearing as f32).unwrap_or(0.7 * upem);
+            let desc = shaper
+                .nominal_glyph(u32::from('p'))
+                .and_then(|g| shaper.glyph_extents(g))
+                .map(|e| -((e.y_bearing + e.height) as f32))
+                .unwrap_or(0.2 * upem);
+            let advances = (0..font.num_glyphs())
+                .map(|g| shaper.glyph_h_advance(harfrust::GlyphId::new(g)) as f32)
+                .collect();
+            (upem, asc, desc, advances)
+        };
+        Some(Face {
+            name: name.to_string(),
+            bytes,
+            font,
+            units_per_em: upem,
+            ascender: asc,
+            descender: desc,
+            advances,
+        })
+    }
+
+    pub fn has_char(&self, c: char) -> bool {
+        self.font.charmap().map_unicode(c).is_some()
+    }
+
+    /// Shape `text` (one word or run, no line breaks).
+    pub fn shape(&self, text: &str, language: Option<&harfrust::Language>) -> Vec<Glyph> {
+        let shaper = ShaperFont::new(&self.font);
+        let mut buffer = Buffer::new();
+        buffer.push_str(text);
+        buffer.guess_segment_properties();
+        if let Some(lang) = language {
+            buffer.set_language(Some(lang.clone()));
+        }
+        if harfrust::shape(&shaper, &mut buffer, ShapeOptions::new()).is_err() {
+            // Shaping only fails on misuse of the buffer; fall back to nominal glyphs.
+            return text
+                .char_indices()
+                .map(|(i, c)| {
+                    let gid = self.glyph_for(c).unwrap_or(0);
+                    Glyph {
+                        gid,
+                        advance: self.advance(gid),
+                        cluster: i,
+                    }
+                })
+                .collect();
+        }
+        let infos = buffer.glyph_infos();
+        let positions = buffer.glyph_positions();
+        infos
+            .iter()
+            .zip(positions)
+            .map(|(info, pos)| Glyph {
+                gid: info.glyph_id as u16,
+                advance: pos.x_advance as f32,
+                cluster: info.cluster as usize,
+            })
+            .collect()
+    }
+
+    /// The advance of a glyph as the PDF's `/W` array will state it, in thousandths of an
+    /// em (printpdf truncates `advance * 1000 / upem`; positioning compensates exactly).
+    pub fn pdf_width(&self, gid: u16) -> f32 {
+        let adv = self.advance(gid);
+        ((adv * 1000.0 / self.units_per_em) as i64) as f32
+    }
+
+    /// Nominal advance in font units.
+    pub fn advance(&self, gid: u16) -> f32 {
+        self.advances.get(usize::from(gid)).copied().unwrap_or(0.0)
+    }
+
+    pub fn glyph_for(&self, c: char) -> Option<u16> {
+        self.font
+            .charmap()
+            .map_unicode(c)
+            .map(|g| g.to_u32() as u16)
+    }
+}
+
+/// A shaped glyph: advance in font units, cluster = byte offset into the shaped text.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Glyph {
+    pub gid: u16,
+    pub advance: f32,
+    pub cluster: usize,
+}
+
+/// All faces and which serve which style.
+#[derive(Debug)]
+pub struct FontSet {
+    pub faces: Vec<Face>,
+    styles: [FaceId; 6],
+    /// Fallback faces, tried in order for characters the style's face lacks.
+    pub fallbacks: Vec<FaceId>,
+}
+
+/// A fallback font given in the configuration.
+#[derive(Debug, Clone)]
+pub struct FallbackFont {
+    pub name: String,
+    pub bytes: Arc<[u8]>,
+}
+
+impl FontSet {
+    /// The bundled faces plus `fallbacks`. Returns the names of fallbacks that could not be
+    /// read as fonts.
+    pub fn new(fallbacks: &[FallbackFont]) -> (FontSet, Vec<String>) {
+        let mut faces = Vec::new();
+        let mut styles = [FaceId(0); 6];
+        for f in BUNDLED_FONTS {
+            let Some(face) = Face::from_bytes(f.file_name, Arc::from(f.bytes)) else {
+                continue;
+            };
+            let id = FaceId(faces.len() as u16);
+            let slot = match (f.monospace, f.bold, f.italic) {
+                (false, false, false) => 0,
+                (false, false, true) => 1,
+                (false, true, false) => 2,
+                (false, true, true) => 3,
+                (true, false, _) => 4,
+                (true, true, _) => 5,
+            };
+            styles[slot] = id;
+            faces.push(face);
+        }
+        let mut bad = Vec::new();
+        let mut fb = Vec::new();
+        for f in fallbacks {
+            match Face::from_bytes(&f.name, f.bytes.clone()) {
+                Some(face) => {
+                    fb.push(FaceId(faces.len() as u16));
+                    faces.push(face);
+                }
+                None => bad.push(f.name.clone()),
+            }
+        }
+        (
+            FontSet {
+                faces,
+                styles,
+                fallbacks: fb,
+            },
+            bad,
+        )
+    }
+
+    pub fn face(&self, id: FaceId) -> &Face {
+        &self.faces[usize::from(id.0)]
+    }
+
+    pub fn style_face(&self, style: Style) -> FaceId {
+        let i = match style {
+            Style::Regular => 0,
+            Style::Italic => 1,
+            Style::Bold => 2,
+            Style::BoldItalic => 3,
+            Style::Mono => 4,
+            Style::MonoBold => 5,
+        };
+        self.styles[i]
+    }
+
+    /// Split `text` into runs of one face each: the style's face where it has the
+    /// character, else the first fallback that has it. Characters no face has stay with
+    /// the style's face and are returned in `missing`.
+    pub fn runs(&self, text: &str, style: Style, missing: &mut Vec<char>) -> Vec<(FaceId, String)> {
+        let primary = self.style_face(style);
+        let mut runs: Vec<(FaceId, String)> = Vec::new();
+        for c in text.chars() {
+            let face = if c.is_whitespace() || is_invisible(c) || self.face(primary).has_char(c) {
+                primary
+            } else {
+                // Another style of the book face (e.g. an arrow only the regular has), then
+                // the configured fallbacks.
+                let alt = [
+                    self.style_face(Style::Regular),
+                    self.style_face(Style::Mono),
+                ];
+                match alt
+                    .into_iter()
+                    .chain(self.fallbacks.iter().copied())
+                    .find(|&f| self.face(f).has_char(c))
+                {
+                    Some(f) => f,
+                    None => {
+                        missing.push(c);
+                        primary
+                    }
+                }
+            };
+            match runs.last_mut() {
+                Some((f, s)) if *f == face => s.push(c),
+                _ => runs.push((face, c.to_string())),
+            }
+        }
+        runs
+    }
+}
+
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}'..='\u{200F}' | '\u{00AD}' | '\u{2060}' | '\u{FEFF}'
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundled_faces_load_and_shape_ligatures() {
+        let (set, bad) = FontSet::new(&[]);
+        assert!(bad.is_empty());
+        assert_eq!(set.faces.len(), 6);
+        let face = set.face(set.style_face(Style::Regular));
+        let glyphs = face.shape("office", None);
+        // "ffi" becomes one glyph in Charis SIL.
+        assert!(glyphs.len() < 6, "{glyphs:?}");
+        assert!(glyphs.iter().all(|g| g.gid != 0));
+        assert!(
+            face.has_char('ü') && face.has_char('—') && face.has_char('Ж') && face.has_char('λ')
+        );
+    }
+
+    #[test]
+    fn characters_no_face_has_are_reported() {
+        let (set, _) = FontSet::new(&[]);
+        let mut missing = Vec::new();
+        let runs = set.runs("time 時間", Style::Regular, &mut missing);
+        assert_eq!(missing, vec!['時', '間']);
+        assert_eq!(runs.len(), 1);
+    }
+}

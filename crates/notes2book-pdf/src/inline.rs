@@ -1,0 +1,1041 @@
+//! A paragraph's inlines → the line breaker's boxes, glue and penalties, and the broken
+//! lines → positioned glyphs.
+//!
+//! Break opportunities come from UAX #14 (unicode-linebreak); words are hyphenated by the
+//! book's language (hypher, Knuth–Liang patterns). A word is shaped once, whole, and its
+//! glyphs are cut at hyphenation points that fall on cluster boundaries, so ligatures and
+//! kerning inside a word survive. Words wider than the measure get emergency break points
+//! so that no line is ever drawn past the margin.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use notes2book_model::{ImageId, Inline, LinkTarget, Span};
+use unicode_linebreak::{BreakOpportunity, linebreaks};
+
+use crate::fonts::{FaceId, FontSet, Glyph, Style};
+use crate::linebreak::{self, INFINITY_PENALTY, Item, Params};
+
+/// RGB colour, 0–1.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Color(pub f32, pub f32, pub f32);
+
+pub const TEXT: Color = Color(0.07, 0.07, 0.07);
+pub const LINK: Color = Color(0.08, 0.22, 0.55);
+pub const MUTED: Color = Color(0.35, 0.35, 0.35);
+
+/// Where a link goes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LinkDest {
+    Uri(String),
+    Internal {
+        chapter: usize,
+        anchor: Option<String>,
+    },
+}
+
+/// How a stretch of text looks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fmt {
+    pub style: Style,
+    pub size: f32,
+    pub color: Color,
+    pub link: Option<Arc<LinkDest>>,
+    pub strike: bool,
+    pub highlight: bool,
+    pub code: bool,
+    /// Baseline shift (superscripts), in points.
+    pub rise: f32,
+}
+
+impl Fmt {
+    pub fn new(style: Style, size: f32) -> Fmt {
+        Fmt {
+            style,
+            size,
+            color: TEXT,
+            link: None,
+            strike: false,
+            highlight: false,
+            code: false,
+            rise: 0.0,
+        }
+    }
+}
+
+/// Something drawn, relative to a box's top-left corner (y grows downwards).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Draw {
+    /// Glyphs on one baseline, each at its own x.
+    Glyphs {
+        face: FaceId,
+        size: f32,
+        color: Color,
+        baseline: f32,
+        glyphs: Vec<PlacedGlyph>,
+    },
+    Rect {
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+        color: Color,
+    },
+    /// An outlined rectangle.
+    Frame {
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+        width: f32,
+        color: Color,
+    },
+    Line {
+        x1: f32,
+        y1: f32,
+        x2: f32,
+        y2: f32,
+        width: f32,
+        color: Color,
+    },
+    Image {
+        image: ImageId,
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+    },
+    Link {
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+        dest: Arc<LinkDest>,
+    },
+}
+
+impl Draw {
+    /// The same drawing moved by (dx, dy).
+    pub fn shifted(&self, dx: f32, dy: f32) -> Draw {
+        let mut d = self.clone();
+        match &mut d {
+            Draw::Glyphs {
+                baseline, glyphs, ..
+            } => {
+                *baseline += dy;
+                for g in glyphs {
+                    g.x += dx;
+                }
+            }
+            Draw::Rect { x, y, .. }
+            | Draw::Frame { x, y, .. }
+            | Draw::Image { x, y, .. }
+            | Draw::Link { x, y, .. } => {
+                *x += dx;
+                *y += dy;
+            }
+            Draw::Line { x1, y1, x2, y2, .. } => {
+                *x1 += dx;
+                *x2 += dx;
+                *y1 += dy;
+                *y2 += dy;
+            }
+        }
+        d
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlacedGlyph {
+    pub gid: u16,
+    pub x: f32,
+    /// The text this glyph stands for (for ToUnicode): a cluster's text on its first glyph.
+    pub text: Option<String>,
+}
+
+/// A run of shaped glyphs in one face and format.
+#[derive(Debug, Clone)]
+struct Run {
+    face: FaceId,
+    fmt: Arc<Fmt>,
+    /// (gid, advance in points, text)
+    glyphs: Vec<(u16, f32, Option<String>)>,
+    width: f32,
+}
+
+#[derive(Debug, Clone)]
+enum Content {
+    Runs(Vec<Run>),
+    Space {
+        fmt: Arc<Fmt>,
+        face: FaceId,
+    },
+    /// A hyphenation point; the run is the hyphen drawn if the line breaks here.
+    Hyphen(Option<Run>),
+    /// A break with nothing drawn (hard breaks, break opportunities, paragraph parts).
+    Nothing,
+    FootnoteMark {
+        number: u32,
+        run: Run,
+    },
+    Image {
+        image: ImageId,
+        w: f32,
+        h: f32,
+    },
+}
+
+/// One laid-out line of a paragraph.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LineOut {
+    pub width: f32,
+    /// Height above and below the baseline.
+    pub ascent: f32,
+    pub descent: f32,
+    /// Drawings relative to (line start, baseline) with y = 0 on the baseline.
+    pub draws: Vec<Draw>,
+    /// Footnotes referenced on this line (chapter footnote numbers).
+    pub footnotes: Vec<u32>,
+}
+
+/// Paragraph settings.
+#[derive(Debug, Clone)]
+pub struct ParaStyle {
+    pub justify: bool,
+    pub hyphenate: bool,
+    pub align: Align,
+    /// First-line indent in points.
+    pub indent: f32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Align {
+    Left,
+    Center,
+    Right,
+}
+
+/// Shared per-chapter state: fonts, hyphenation, a shaping cache, missing characters.
+pub struct Shaper<'a> {
+    pub fonts: &'a FontSet,
+    pub hyphen_lang: Option<hypher::Lang>,
+    pub language: Option<harfrust::Language>,
+    cache: HashMap<(FaceId, String), Arc<Vec<Glyph>>>,
+    /// Characters no font has, with where they were first seen.
+    pub missing: Vec<(char, Option<Span>)>,
+    /// Lines that could not be set within the measure (never drawn past it: they were
+    /// broken by force), with where.
+    pub overfull: Vec<Option<Span>>,
+    /// Where the text being laid out comes from (for messages).
+    pub span: Option<Span>,
+}
+
+impl std::fmt::Debug for Shaper<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shaper").finish_non_exhaustive()
+    }
+}
+
+impl<'a> Shaper<'a> {
+    pub fn new(fonts: &'a FontSet, language: &str, hyphenate: bool) -> Shaper<'a> {
+        let primary = language
+            .split(['-', '_'])
+            .next()
+            .unwrap_or("en")
+            .to_lowercase();
+        let hyphen_lang = if hyphenate {
+            let b = primary.as_bytes();
+            if b.len() == 2 {
+                hypher::Lang::from_iso([b[0], b[1]])
+            } else {
+                None
+            }
+        } else {
+            None
+        };
+        Shaper {
+            fonts,
+            hyphen_lang,
+            language: primary.parse().ok(),
+            cache: HashMap::new(),
+            missing: Vec::new(),
+            overfull: Vec::new(),
+            span: None,
+        }
+    }
+
+    fn shape(&mut self, face: FaceId, text: &str) -> Arc<Vec<Glyph>> {
+        if let Some(g) = self.cache.get(&(face, text.to_string())) {
+            return g.clone();
+        }
+        let glyphs = Arc::new(self.fonts.face(face).shape(text, self.language.as_ref()));
+        self.cache.insert((face, text.to_string()), glyphs.clone());
+        glyphs
+    }
+
+    /// Shape `text` in `fmt` into runs (one per face, for fallback fonts).
+    fn runs(&mut self, text: &str, fmt: &Arc<Fmt>) -> Vec<Run> {
+        let mut missing = Vec::new();
+        let pieces = self.fonts.runs(text, fmt.style, &mut missing);
+        for c in missing {
+            if !self.missing.iter().any(|(m, _)| *m == c) {
+                self.missing.push((c, self.span.clone()));
+            }
+        }
+        pieces
+            .into_iter()
+            .map(|(face, piece)| self.run(face, &piece, fmt))
+            .collect()
+    }
+
+    fn run(&mut self, face: FaceId, text: &str, fmt: &Arc<Fmt>) -> Run {
+        let glyphs = self.shape(face, text);
+        let scale = fmt.size / self.fonts.face(face).units_per_em;
+        let mut out = Vec::with_capacity(glyphs.len());
+        let mut width = 0.0;
+        for (i, g) in glyphs.iter().enumerate() {
+            let first_of_cluster = i == 0 || glyphs[i - 1].cluster != g.cluster;
+            let text_of = if first_of_cluster {
+                let end = glyphs[i + 1..]
+                    .iter()
+                    .map(|n| n.cluster)
+                    .find(|&c| c > g.cluster)
+                    .unwrap_or(text.len());
+                text.get(g.cluster..end).map(str::to_string)
+            } else {
+                None
+            };
+            let adv = g.advance * scale;
+            width += adv;
+            out.push((g.gid, adv, text_of));
+        }
+        Run {
+            face,
+            fmt: fmt.clone(),
+            glyphs: out,
+            width,
+        }
+    }
+
+    fn space(&self, fmt: &Fmt) -> (FaceId, f32) {
+        let face = self.fonts.style_face(fmt.style);
+        let f = self.fonts.face(face);
+        let w = f
+            .glyph_for(' ')
+            .map(|g| f.advance(g))
+            .unwrap_or(f.units_per_em * 0.25);
+        (face, w * fmt.size / f.units_per_em)
+    }
+}
+
+/// The atoms of a paragraph, flattened from the inline tree.
+#[derive(Debug, Clone)]
+enum Atom {
+    Text(String, Arc<Fmt>),
+    HardBreak,
+    Footnote(u32, Arc<Fmt>),
+    Image { image: ImageId, w: f32, h: f32 },
+}
+
+/// Turns a model link target into a destination; internal links name chapters by index.
+pub fn link_dest(target: &LinkTarget) -> Option<LinkDest> {
+    match target {
+        LinkTarget::External { url } => Some(LinkDest::Uri(url.clone())),
+        LinkTarget::Internal { chapter, anchor } => Some(LinkDest::Internal {
+            chapter: chapter.0 as usize,
+            anchor: anchor.clone(),
+        }),
+        LinkTarget::Unresolved => None,
+    }
+}
+
+/// Size of inline images: the caller knows the assets.
+pub type ImageSize<'b> = &'b dyn Fn(ImageId) -> Option<(f32, f32)>;
+
+fn flatten(inlines: &[Inline], fmt: &Arc<Fmt>, image_size: ImageSize<'_>, out: &mut Vec<Atom>) {
+    // Explicit stack: inline nesting is bounded by the parser, but no recursion is needed.
+    let mut stack: Vec<(std::slice::Iter<'_, Inline>, Arc<Fmt>)> =
+        vec![(inlines.iter(), fmt.clone())];
+    while let Some((iter, fmt)) = stack.last_mut() {
+        let Some(inline) = iter.next() else {
+            stack.pop();
+            continue;
+        };
+        let fmt = fmt.clone();
+        let derived = |f: &dyn Fn(&mut Fmt)| {
+            let mut n = (*fmt).clone();
+            f(&mut n);
+            Arc::new(n)
+        };
+        match inline {
+            Inline::Text(t) => out.push(Atom::Text(t.clone(), fmt.clone())),
+            Inline::Emph(c) => {
+                let f = derived(&|f| f.style = f.style.with_italic());
+                stack.push((c.iter(), f));
+            }
+            Inline::Strong(c) => {
+                let f = derived(&|f| f.style = f.style.with_bold());
+                stack.push((c.iter(), f));
+            }
+            Inline::Strike(c) => {
+                let f = derived(&|f| f.strike = true);
+                stack.push((c.iter(), f));
+            }
+            Inline::Highlight(c) => {
+                let f = derived(&|f| f.highlight = true);
+                stack.push((c.iter(), f));
+            }
+            Inline::Code(code) => {
+                let f = derived(&|f| {
+                    f.style = if f.style == Style::Bold || f.style == Style::BoldItalic {
+                        Style::MonoBold
+                    } else {
+                        Style::Mono
+                    };
+                    f.size *= 0.88;
+                    f.code = true;
+                });
+                out.push(Atom::Text(code.clone(), f));
+            }
+            Inline::Link(link) => {
+                let dest = link_dest(&link.target);
+                let f = derived(&|f| {
+                    if let Some(d) = &dest {
+                        f.link = Some(Arc::new(d.clone()));
+                        f.color = LINK;
+                    }
+                });
+                stack.push((link.content.iter(), f));
+            }
+            Inline::Image {
+                image, alt, width, ..
+            } => {
+                let _ = width;
+                match image_size(*image) {
+                    Some((w, h)) => out.push(Atom::Image {
+                        image: *image,
+                        w,
+                        h,
+                    }),
+                    None => {
+                        let f = derived(&|f| f.style = f.style.with_italic());
+                        out.push(Atom::Text(format!("[{alt}]"), f));
+                    }
+                }
+            }
+            Inline::FootnoteRef { number, .. } => {
+                let f = derived(&|f| {
+                    f.size *= 0.62;
+                    f.rise = fmt.size * 0.36;
+                    f.style = Style::Regular;
+                    f.link = None;
+                    f.color = TEXT;
+                });
+                out.push(Atom::Footnote(*number, f));
+            }
+            Inline::Math { tex, .. } => {
+                let f = derived(&|f| f.style = Style::Mono);
+                out.push(Atom::Text(tex.clone(), f));
+            }
+            Inline::SoftBreak => out.push(Atom::Text(" ".into(), fmt.clone())),
+            Inline::HardBreak => out.push(Atom::HardBreak),
+            Inline::Html { html, .. } => {
+                let text = crate::layout::html_text(html);
+                if !text.is_empty() {
+                    out.push(Atom::Text(text, fmt.clone()));
+                }
+            }
+        }
+    }
+}
+
+/// A paragraph turned into breaker items.
+#[derive(Debug)]
+pub struct Prepared {
+    items: Vec<Item>,
+    content: Vec<Content>,
+    /// Line height basis: the paragraph's base size.
+    size: f32,
+}
+
+impl Prepared {
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// (Natural width on one line, widest piece that cannot be broken.)
+    pub fn widths(&self) -> (f32, f32) {
+        let (mut total, mut piece, mut widest) = (0.0f32, 0.0f32, 0.0f32);
+        for item in &self.items {
+            match item {
+                Item::Box { width } => {
+                    total += width;
+                    piece += width;
+                }
+                Item::Glue { width, .. } => {
+                    total += width;
+                    widest = widest.max(piece);
+                    piece = 0.0;
+                }
+                Item::Penalty { width, .. } => {
+                    widest = widest.max(piece + width);
+                    piece = 0.0;
+                }
+            }
+        }
+        (total, widest.max(piece))
+    }
+}
+
+/// Build the items of a paragraph.
+pub fn prepare(
+    shaper: &mut Shaper<'_>,
+    inlines: &[Inline],
+    fmt: &Fmt,
+    para: &ParaStyle,
+    measure: f32,
+    image_size: ImageSize<'_>,
+) -> Prepared {
+    let fmt = Arc::new(fmt.clone());
+    let mut atoms = Vec::new();
+    flatten(inlines, &fmt, image_size, &mut atoms);
+    let mut items = Vec::new();
+    let mut content = Vec::new();
+    if para.indent > 0.0 {
+        items.push(Item::Box { width: para.indent });
+        content.push(Content::Nothing);
+    }
+    // Concatenate the text of consecutive text atoms so that break opportunities are
+    // found across format changes ("**bold**, text").
+    let mut i = 0;
+    while i < atoms.len() {
+        match &atoms[i] {
+            Atom::HardBreak => {
+                items.push(Item::Penalty {
+                    width: 0.0,
+                    penalty: -INFINITY_PENALTY,
+                    flagged: false,
+                });
+                content.push(Content::Nothing);
+                i += 1;
+            }
+            Atom::Footnote(n, f) => {
+                let run = shaper
+                    .runs(&n.to_string(), f)
+                    .into_iter()
+                    .next()
+                    .unwrap_or_else(|| empty_run(shaper, f));
+                items.push(Item::Box { width: run.width });
+                content.push(Content::FootnoteMark { number: *n, run });
+                i += 1;
+            }
+            Atom::Image { image, w, h } => {
+                let (w, h) = fit(*w, *h, measure, fmt.size * 3.0);
+                items.push(Item::Box { width: w });
+                content.push(Content::Image {
+                    image: *image,
+                    w,
+                    h,
+                });
+                i += 1;
+            }
+            Atom::Text(..) => {
+                let mut text = String::new();
+                let mut spans: Vec<(usize, Arc<Fmt>)> = Vec::new();
+                while let Some(Atom::Text(t, f)) = atoms.get(i) {
+                    spans.push((text.len(), f.clone()));
+                    text.push_str(t);
+                    i += 1;
+                }
+                text_items(
+                    shaper,
+                    &text,
+                    &spans,
+                    para,
+                    measure,
+                    &mut items,
+                    &mut content,
+                );
+            }
+        }
+    }
+    // Trailing glue would only be discarded.
+    while matches!(items.last(), Some(Item::Glue { .. })) {
+        items.pop();
+        content.pop();
+    }
+    Prepared {
+        items,
+        content,
+        size: fmt.size,
+    }
+}
+
+fn empty_run(shaper: &Shaper<'_>, fmt: &Arc<Fmt>) -> Run {
+    Run {
+        face: shaper.fonts.style_face(fmt.style),
+        fmt: fmt.clone(),
+        glyphs: Vec::new(),
+        width: 0.0,
+    }
+}
+
+/// Scale (w, h) to fit within a width and a height, keeping the aspect ratio.
+pub fn fit(w: f32, h: f32, max_w: f32, max_h: f32) -> (f32, f32) {
+    let s = (max_w / w.max(0.01)).min(max_h / h.max(0.01)).min(1.0);
+    (w * s, h * s)
+}
+
+fn fmt_at(spans: &[(usize, Arc<Fmt>)], pos: usize) -> &Arc<Fmt> {
+    let i = spans.partition_point(|(s, _)| *s <= pos).saturating_sub(1);
+    &spans[i].1
+}
+
+fn is_space(c: char) -> bool {
+    matches!(
+        c,
+        ' ' | '\t' | '\n' | '\r' | '\u{2002}'..='\u{200A}' | '\u{3000}'
+    )
+}
+
+fn text_items(
+    shaper: &mut Shaper<'_>,
+    text: &str,
+    spans: &[(usize, Arc<Fmt>)],
+    para: &ParaStyle,
+    measure: f32,
+    items: &mut Vec<Item>,
+    content: &mut Vec<Content>,
+) {
+    // Allowed breaks that are not at spaces (after hyphens, dashes, slashes in some
+    // contexts, between ideographs).
+    let mut opportunities: Vec<usize> = linebreaks(text)
+        .filter(|(_, op)| *op == BreakOpportunity::Allowed || *op == BreakOpportunity::Mandatory)
+        .map(|(i, _)| i)
+        .collect();
+    opportunities.dedup();
+    let mut pos = 0;
+    let bytes = text.len();
+    while pos < bytes {
+        let c = text[pos..].chars().next().unwrap_or(' ');
+        if is_space(c) {
+            let start = pos;
+            while pos < bytes && text[pos..].chars().next().is_some_and(is_space) {
+                pos += text[pos..].chars().next().map_or(1, char::len_utf8);
+            }
+            let fmt = fmt_at(spans, start).clone();
+            let (face, w) = shaper.space(&fmt);
+            let last_is_box = matches!(items.last(), Some(Item::Box { .. }));
+            if !last_is_box && !items.is_empty() {
+                // Spaces after a break or another space collapse.
+                if matches!(items.last(), Some(Item::Glue { .. })) {
+                    continue;
+                }
+            }
+            if items.is_empty() {
+                continue;
+            }
+            let (stretch, shrink) = if para.justify {
+                (w * 0.5, w * 0.33)
+            } else {
+                (0.0, 0.0)
+            };
+            items.push(Item::Glue {
+                width: w,
+                stretch,
+                shrink,
+            });
+            content.push(Content::Space { fmt, face });
+            continue;
+        }
+        // A word: up to the next space.
+        let start = pos;
+        while pos < bytes && !text[pos..].chars().next().is_some_and(is_space) {
+            pos += text[pos..].chars().next().map_or(1, char::len_utf8);
+        }
+        word_items(
+            shaper,
+            text,
+            start,
+            pos,
+            spans,
+            &opportunities,
+            para,
+            measure,
+            items,
+            content,
+        );
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn word_items(
+    shaper: &mut Shaper<'_>,
+    text: &str,
+    start: usize,
+    end: usize,
+    spans: &[(usize, Arc<Fmt>)],
+    opportunities: &[usize],
+    para: &ParaStyle,
+    measure: f32,
+    items: &mut Vec<Item>,
+    content: &mut Vec<Content>,
+) {
+    // Break points inside the word: (byte offset in text, flagged/hyphen, penalty).
+    let mut points: Vec<(usize, bool, f32)> = Vec::new();
+    for &o in opportunities {
+        if o > start && o < end {
+            let prev = text[..o].chars().next_back().unwrap_or(' ');
+            let hyphen = matches!(prev, '-' | '\u{2010}');
+            points.push((o, false, if hyphen { 50.0 } else { 0.0 }));
+        }
+    }
+    let fmt0 = fmt_at(spans, start).clone();
+    if para.hyphenate
+        && !fmt0.style.is_mono()
+        && fmt0.link.is_none()
+        && let Some(lang) = shaper.hyphen_lang
+    {
+        // Hyphenate each alphabetic stretch of the word.
+        let mut i = start;
+        while i < end {
+            let c = text[i..].chars().next().unwrap_or(' ');
+            if !c.is_alphabetic() {
+                i += c.len_utf8();
+                continue;
+            }
+            let s = i;
+            while i < end && text[i..].chars().next().is_some_and(char::is_alphabetic) {
+                i += text[i..].chars().next().map_or(1, char::len_utf8);
+            }
+            let letters = &text[s..i];
+            if letters.chars().count() >= 5 {
+                let mut off = s;
+                let syll: Vec<&str> = hypher::hyphenate_bounded(letters, lang, 2, 3).collect();
+                for part in syll.iter().take(syll.len().saturating_sub(1)) {
+                    off += part.len();
+                    points.push((off, true, 50.0));
+                }
+            }
+        }
+    }
+    // Split the word into format pieces and shape each.
+    let mut pieces: Vec<(usize, Run)> = Vec::new();
+    let mut cuts: Vec<usize> = spans
+        .iter()
+        .map(|(s, _)| *s)
+        .filter(|&s| s > start && s < end)
+        .collect();
+    cuts.insert(0, start);
+    cuts.push(end);
+    for w in cuts.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        let fmt = fmt_at(spans, a).clone();
+        let mut off = a;
+        for run in shaper.runs(&text[a..b], &fmt) {
+            let len: usize = run_text_len(&run);
+            pieces.push((off, run));
+            off += len;
+        }
+    }
+    points.sort_by(|a, b| a.0.cmp(&b.0));
+    points.dedup_by_key(|p| p.0);
+    let total: f32 = pieces.iter().map(|(_, r)| r.width).sum();
+    // Emergency break points for words that cannot fit on a line.
+    let emergency = total > measure * 0.98;
+    // Emit boxes, cutting runs at the break points that fall on cluster boundaries.
+    let mut pending: Vec<Run> = Vec::new();
+    let mut point_iter = points.iter().peekable();
+    for (piece_start, run) in pieces {
+        let mut cur = empty_like(&run);
+        let mut byte = piece_start;
+        for (gid, adv, gtext) in run.glyphs.clone() {
+            // A glyph with text starts a cluster at `byte`.
+            if let Some(t) = &gtext {
+                while let Some(&&(p, flagged, penalty)) = point_iter.peek() {
+                    if p < byte {
+                        point_iter.next();
+                        continue;
+                    }
+                    if p == byte && (byte > start) {
+                        point_iter.next();
+                        if !cur.glyphs.is_empty() {
+                            pending.push(std::mem::replace(&mut cur, empty_like(&run)));
+                        }
+                        flush_box(&mut pending, items, content);
+                        push_break(shaper, flagged, penalty, &fmt0, items, content);
+                    }
+                    break;
+                }
+                if emergency && !cur.glyphs.is_empty() && cur.width + adv > measure * 0.5 {
+                    pending.push(std::mem::replace(&mut cur, empty_like(&run)));
+                    flush_box(&mut pending, items, content);
+                    push_break(shaper, false, 900.0, &fmt0, items, content);
+                }
+                byte += t.len();
+            }
+            cur.width += adv;
+            cur.glyphs.push((gid, adv, gtext));
+        }
+        if !cur.glyphs.is_empty() {
+            pending.push(cur);
+        }
+    }
+    flush_box(&mut pending, items, content);
+}
+
+fn run_text_len(run: &Run) -> usize {
+    run.glyphs
+        .iter()
+        .filter_map(|(_, _, t)| t.as_ref().map(String::len))
+        .sum()
+}
+
+fn empty_like(run: &Run) -> Run {
+    Run {
+        face: run.face,
+        fmt: run.fmt.clone(),
+        glyphs: Vec::new(),
+        width: 0.0,
+    }
+}
+
+fn flush_box(pending: &mut Vec<Run>, items: &mut Vec<Item>, content: &mut Vec<Content>) {
+    if pending.is_empty() {
+        return;
+    }
+    let runs = std::mem::take(pending);
+    let width = runs.iter().map(|r| r.width).sum();
+    items.push(Item::Box { width });
+    content.push(Content::Runs(runs));
+}
+
+fn push_break(
+    shaper: &mut Shaper<'_>,
+    flagged: bool,
+    penalty: f32,
+    fmt: &Arc<Fmt>,
+    items: &mut Vec<Item>,
+    content: &mut Vec<Content>,
+) {
+    if flagged {
+        let run = shaper.runs("-", fmt).into_iter().next();
+        let width = run.as_ref().map_or(0.0, |r| r.width);
+        items.push(Item::Penalty {
+            width,
+            penalty,
+            flagged: true,
+        });
+        content.push(Content::Hyphen(run));
+    } else {
+        items.push(Item::Penalty {
+            width: 0.0,
+            penalty,
+            flagged: false,
+        });
+        content.push(Content::Nothing);
+    }
+}
+
+/// Break a prepared paragraph into lines of width `measure` and place the glyphs.
+pub fn set_lines(
+    shaper: &mut Shaper<'_>,
+    p: &Prepared,
+    measure: f32,
+    para: &ParaStyle,
+    leading: f32,
+) -> Vec<LineOut> {
+    if p.items.is_empty() {
+        return Vec::new();
+    }
+    let params = if para.justify {
+        Params::justified(p.size)
+    } else {
+        Params::ragged(p.size)
+    };
+    let breaks = linebreak::break_lines(&p.items, &|_| measure, &params);
+    for _ in &breaks.overfull {
+        shaper.overfull.push(shaper.span.clone());
+    }
+    let n = breaks.lines.len();
+    let mut out = Vec::with_capacity(n);
+    for (li, line) in breaks.lines.iter().enumerate() {
+        let mut x = 0.0f32;
+        let mut draws: Vec<Draw> = Vec::new();
+        let mut footnotes = Vec::new();
+        let mut ascent = leading * 0.75;
+        let mut descent = leading * 0.25;
+        let mut glyph_draws: Vec<(FaceId, Arc<Fmt>, Vec<PlacedGlyph>)> = Vec::new();
+        let mut decorations: Vec<(Arc<Fmt>, f32, f32)> = Vec::new();
+        let end = line.end.min(p.items.len());
+        let place_run = |run: &Run,
+                         x: &mut f32,
+                         glyph_draws: &mut Vec<(FaceId, Arc<Fmt>, Vec<PlacedGlyph>)>,
+                         decorations: &mut Vec<(Arc<Fmt>, f32, f32)>| {
+            let x0 = *x;
+            let mut placed = Vec::with_capacity(run.glyphs.len());
+            for (gid, adv, text) in &run.glyphs {
+                placed.push(PlacedGlyph {
+                    gid: *gid,
+                    x: *x,
+                    text: text.clone(),
+                });
+                *x += adv;
+            }
+            match glyph_draws.last_mut() {
+                Some((f, fm, g)) if *f == run.face && **fm == *run.fmt => g.extend(placed),
+                _ => glyph_draws.push((run.face, run.fmt.clone(), placed)),
+            }
+            decorations.push((run.fmt.clone(), x0, *x));
+        };
+        for idx in line.start..end {
+            match (&p.items[idx], &p.content[idx]) {
+                (Item::Box { width }, c) => match c {
+                    Content::Runs(runs) => {
+                        for r in runs {
+                            place_run(r, &mut x, &mut glyph_draws, &mut decorations);
+                        }
+                    }
+                    Content::FootnoteMark { number, run } => {
+                        footnotes.push(*number);
+                        place_run(run, &mut x, &mut glyph_draws, &mut decorations);
+                    }
+                    Content::Image { image, w, h } => {
+                        draws.push(Draw::Image {
+                            image: *image,
+                            x,
+                            y: -h,
+                            w: *w,
+                            h: *h,
+                        });
+                        ascent = ascent.max(*h);
+                        x += w;
+                    }
+                    _ => x += width,
+                },
+                (
+                    Item::Glue {
+                        width,
+                        stretch,
+                        shrink,
+                    },
+                    Content::Space { fmt, face },
+                ) => {
+                    let w = if line.ratio >= 0.0 {
+                        width + line.ratio * stretch
+                    } else {
+                        width + line.ratio * shrink
+                    };
+                    // A real space glyph keeps words apart in copied text.
+                    let f = shaper.fonts.face(*face);
+                    if let Some(gid) = f.glyph_for(' ') {
+                        let g = PlacedGlyph {
+                            gid,
+                            x,
+                            text: Some(" ".into()),
+                        };
+                        match glyph_draws.last_mut() {
+                            Some((ff, fm, gl)) if *ff == *face && **fm == **fmt => gl.push(g),
+                            _ => glyph_draws.push((*face, fmt.clone(), vec![g])),
+                        }
+                    }
+                    decorations.push((fmt.clone(), x, x + w));
+                    x += w;
+                }
+                (Item::Glue { width, .. }, _) => x += width,
+                _ => {}
+            }
+        }
+        if line.hyphenated
+            && let Some(Content::Hyphen(Some(run))) = p.content.get(line.end)
+        {
+            place_run(run, &mut x, &mut glyph_draws, &mut decorations);
+        }
+        // Backgrounds first, then text, then lines over text, then links.
+        let size = p.size;
+        let mut link_spans: Vec<(Arc<LinkDest>, f32, f32)> = Vec::new();
+        for (fmt, x0, x1) in &decorations {
+            if fmt.highlight {
+                draws.insert(
+                    0,
+                    Draw::Rect {
+                        x: *x0,
+                        y: -size * 0.8,
+                        w: x1 - x0,
+                        h: size * 1.05,
+                        color: Color(1.0, 0.93, 0.55),
+                    },
+                );
+            }
+            if fmt.code {
+                draws.insert(
+                    0,
+                    Draw::Rect {
+                        x: *x0 - 0.8,
+                        y: -size * 0.75,
+                        w: x1 - x0 + 1.6,
+                        h: size * 0.98,
+                        color: Color(0.93, 0.93, 0.93),
+                    },
+                );
+            }
+            if let Some(dest) = &fmt.link {
+                match link_spans.last_mut() {
+                    Some((d, _, e)) if Arc::ptr_eq(d, dest) && (*e - x0).abs() < 0.5 => *e = *x1,
+                    _ => link_spans.push((dest.clone(), *x0, *x1)),
+                }
+            }
+        }
+        for (face, fmt, glyphs) in glyph_draws {
+            draws.push(Draw::Glyphs {
+                face,
+                size: fmt.size,
+                color: fmt.color,
+                baseline: -fmt.rise,
+                glyphs,
+            });
+        }
+        for (fmt, x0, x1) in &decorations {
+            if fmt.strike {
+                draws.push(Draw::Line {
+                    x1: *x0,
+                    y1: -fmt.size * 0.28,
+                    x2: *x1,
+                    y2: -fmt.size * 0.28,
+                    width: fmt.size * 0.06,
+                    color: fmt.color,
+                });
+            }
+        }
+        for (dest, x0, x1) in link_spans {
+            draws.push(Draw::Link {
+                x: x0,
+                y: -size * 0.85,
+                w: x1 - x0,
+                h: size * 1.15,
+                dest,
+            });
+        }
+        let natural = x;
+        let shift = match para.align {
+            Align::Left => 0.0,
+            Align::Center => ((measure - natural) / 2.0).max(0.0),
+            Align::Right => (measure - natural).max(0.0),
+        };
+        let draws = if shift > 0.0 {
+            draws.iter().map(|d| d.shifted(shift, 0.0)).collect()
+        } else {
+            draws
+        };
+        descent = descent.max(0.0);
+        let _ = li;
+        out.push(LineOut {
+            width: natural,
+            ascent,
+            descent,
+            draws,
+            footnotes,
+        });
+    }
+    out
+}

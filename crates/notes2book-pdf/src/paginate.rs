@@ -1,0 +1,338 @@
+//! The vertical list of a chapter → pages, with footnotes at the foot of the page that
+//! refers to them.
+//!
+//! Pages are filled greedily; when an item does not fit, the page ends at the last place a
+//! break is allowed (not after an item marked `keep_with_next`), so headings stay with
+//! their text and paragraphs leave no single line at the top or foot of a page. The
+//! bottom is ragged rather than stretched. A line whose footnote does not fit with it goes
+//! to the next page; only a footnote taller than what is left of an otherwise empty page
+//! continues onto the next page.
+
+use std::collections::{BTreeMap, HashSet};
+
+use crate::inline::{Color, Draw};
+use crate::layout::VItem;
+
+/// A page of a chapter: items with their top y (from the top of the text area).
+#[derive(Debug, Clone, Default)]
+pub struct Page {
+    pub body: Vec<(f32, VItem)>,
+    pub notes: Vec<(f32, VItem)>,
+    /// A page break was forced inside a run of items that should have stayed together.
+    pub forced: bool,
+}
+
+const EPS: f32 = 0.01;
+
+/// Cut `items` into pages of `height`. `notes` are the laid-out footnotes by number.
+pub fn paginate(
+    items: Vec<VItem>,
+    notes: &BTreeMap<u32, Vec<VItem>>,
+    height: f32,
+    measure: f32,
+) -> Vec<Page> {
+    let gap = 10.0f32; // space above the footnote rule
+    let note_h = |n: &u32| {
+        notes
+            .get(n)
+            .map_or(0.0, |v| v.iter().map(|i| i.height).sum::<f32>())
+    };
+    let n = items.len();
+    let mut pages = Vec::new();
+    let mut placed: HashSet<u32> = HashSet::new();
+    let mut carry: Vec<VItem> = Vec::new();
+    let mut i = 0;
+    let mut items: Vec<Option<VItem>> = items.into_iter().map(Some).collect();
+    let mut prev_was_row = false;
+    loop {
+        while i < n && items[i].as_ref().is_some_and(|it| it.discardable) {
+            i += 1;
+        }
+        if i >= n && carry.is_empty() {
+            break;
+        }
+        // A table continued from the previous page gets its header again.
+        let header: Option<Vec<VItem>> = items
+            .get(i)
+            .and_then(|it| it.as_ref())
+            .and_then(|it| it.repeat_header.as_ref())
+            .filter(|_| prev_was_row)
+            .map(|h| h.as_ref().clone());
+        let mut h: f32 = header
+            .as_ref()
+            .map_or(0.0, |v| v.iter().map(|x| x.height).sum());
+        let mut nh: f32 = if carry.is_empty() {
+            0.0
+        } else {
+            gap + carry.iter().map(|c| c.height).sum::<f32>()
+        };
+        let mut page_notes: Vec<u32> = Vec::new();
+        let mut last_break: Option<(usize, Vec<u32>)> = None;
+        let mut j = i;
+        let mut split_note: Option<(u32, usize)> = None;
+        while j < n {
+            let Some(it) = items[j].as_ref() else { break };
+            let new: Vec<u32> = it
+                .footnotes
+                .iter()
+                .copied()
+                .filter(|f| !placed.contains(f) && !page_notes.contains(f))
+                .collect();
+            let mut extra: f32 = new.iter().map(note_h).sum();
+            if extra > 0.0 && nh == 0.0 {
+                extra += gap;
+            }
+            if h + it.height + nh + extra <= height + EPS {
+                h += it.height;
+                nh += extra;
+                page_notes.extend(new);
+                j += 1;
+                if !it.keep_with_next {
+                    last_break = Some((j, page_notes.clone()));
+                }
+                continue;
+            }
+            if j == i {
+                // Nothing on the page yet: the item goes here whatever happens; a footnote
+                // that does not fit is continued on the next page.
+                h += it.height;
+                page_notes.extend(new.iter().copied());
+                if let Some(&first) = new.first() {
+                    let room = height - h - nh - gap;
+                    let lines = notes.get(&first).map_or(&[][..], |v| v.as_slice());
+                    let mut used = 0.0;
+                    let mut k = 0;
+                    while k < lines.len() && used + lines[k].height <= room {
+                        used += lines[k].height;
+                        k += 1;
+                    }
+                    split_note = Some((first, k.max(1).min(lines.len())));
+                }
+                j += 1;
+                last_break = Some((j, page_notes.clone()));
+            }
+            break;
+        }
+        let (end, notes_here, forced) = if j >= n {
+            (n, page_notes, false)
+        } else {
+            match last_break {
+                Some((b, pn)) if b > i => (b, pn, false),
+                // No allowed break on the whole page: break where the page is full.
+                _ => (j.max(i + 1).min(n), page_notes, true),
+            }
+        };
+        let mut page = Page {
+            forced,
+            ..Page::default()
+        };
+        let mut y = 0.0;
+        if let Some(hdr) = header
+            && end > i
+        {
+            for it in hdr {
+                let hh = it.height;
+                page.body.push((y, it));
+                y += hh;
+            }
+        }
+        let mut last_real = i;
+        for (k, slot) in items.iter().enumerate().take(end).skip(i) {
+            if slot.as_ref().is_some_and(|it| !it.discardable) {
+                last_real = k;
+            }
+        }
+        for slot in items.iter_mut().take(end).skip(i) {
+            let Some(it) = slot.take() else { continue };
+            if it.discardable && page.body.is_empty() {
+                continue;
+            }
+            let hh = it.height;
+            page.body.push((y, it));
+            y += hh;
+        }
+        // Trailing space is dropped.
+        while page.body.last().is_some_and(|(_, it)| it.discardable) {
+            page.body.pop();
+        }
+        let _ = last_real;
+        prev_was_row = page
+            .body
+            .last()
+            .is_some_and(|(_, it)| it.repeat_header.is_some());
+        // Footnotes: the continued ones first, then those referenced here.
+        let mut foot: Vec<VItem> = std::mem::take(&mut carry);
+        for num in notes_here {
+            if !placed.insert(num) {
+                continue;
+            }
+            let lines = notes.get(&num).cloned().unwrap_or_default();
+            match split_note {
+                Some((s, k)) if s == num && k < lines.len() => {
+                    let mut lines = lines;
+                    carry = lines.split_off(k);
+                    foot.extend(lines);
+                }
+                _ => foot.extend(lines),
+            }
+        }
+        if !foot.is_empty() {
+            let total: f32 = foot.iter().map(|f| f.height).sum();
+            let mut fy = height - total;
+            page.notes.push((
+                fy - gap * 0.5,
+                VItem {
+                    height: 0.0,
+                    draws: vec![Draw::Line {
+                        x1: 0.0,
+                        y1: 0.0,
+                        x2: measure * 0.3,
+                        y2: 0.0,
+                        width: 0.4,
+                        color: Color(0.3, 0.3, 0.3),
+                    }],
+                    ..VItem::default()
+                },
+            ));
+            for f in foot {
+                let hh = f.height;
+                page.notes.push((fy, f));
+                fy += hh;
+            }
+        }
+        i = end;
+        pages.push(page);
+        if i >= n && carry.is_empty() {
+            break;
+        }
+    }
+    if pages.is_empty() {
+        pages.push(Page::default());
+    }
+    pages
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(keep: bool) -> VItem {
+        VItem {
+            height: 10.0,
+            keep_with_next: keep,
+            ..VItem::default()
+        }
+    }
+
+    /// A paragraph of `n` lines with widow and orphan keeps, as the layout makes them.
+    fn para(n: usize) -> Vec<VItem> {
+        (0..n)
+            .map(|i| line((i == 0 && n > 1) || (n >= 2 && i + 2 == n)))
+            .collect()
+    }
+
+    fn heights(p: &Page) -> usize {
+        p.body.iter().filter(|(_, i)| !i.discardable).count()
+    }
+
+    #[test]
+    fn no_widow_or_orphan_at_page_breaks() {
+        // Page holds 10 lines. 9 lines, then a paragraph of 5: one line would fit (orphan),
+        // so the whole paragraph moves.
+        let mut items = para(9);
+        items.extend(para(5));
+        let pages = paginate(items, &BTreeMap::new(), 100.0, 300.0);
+        assert_eq!(pages.len(), 2);
+        assert_eq!(heights(&pages[0]), 9);
+        assert_eq!(heights(&pages[1]), 5);
+        // A paragraph of 11 lines: 10 fit, but the 11th alone would be a widow: 9 + 2.
+        let pages = paginate(para(11), &BTreeMap::new(), 100.0, 300.0);
+        assert_eq!(heights(&pages[0]), 9);
+        assert_eq!(heights(&pages[1]), 2);
+    }
+
+    #[test]
+    fn headings_stay_with_what_follows() {
+        let mut items = para(8);
+        let mut heading = line(true);
+        heading.heading = Some((2, "H".into()));
+        items.push(heading);
+        items.extend(para(4));
+        let pages = paginate(items, &BTreeMap::new(), 100.0, 300.0);
+        // The heading would fit as line 9 with one line of text: it moves to page 2.
+        assert_eq!(heights(&pages[0]), 8);
+        assert!(pages[1].body[0].1.heading.is_some());
+    }
+
+    #[test]
+    fn table_header_repeats_after_a_break() {
+        let header = VItem {
+            height: 10.0,
+            keep_with_next: true,
+            ..VItem::default()
+        };
+        let hdr = std::sync::Arc::new(vec![header.clone()]);
+        let mut items = vec![header];
+        for _ in 0..15 {
+            items.push(VItem {
+                height: 10.0,
+                repeat_header: Some(hdr.clone()),
+                ..VItem::default()
+            });
+        }
+        let pages = paginate(items, &BTreeMap::new(), 100.0, 300.0);
+        assert_eq!(pages.len(), 2);
+        // Page 2 starts with the header again, then the remaining 6 rows.
+        assert!(pages[1].body[0].1.repeat_header.is_none());
+        assert_eq!(pages[1].body.len(), 7);
+        assert!(
+            pages
+                .iter()
+                .all(|p| p.body.iter().map(|(_, i)| i.height).sum::<f32>() <= 100.0)
+        );
+    }
+
+    #[test]
+    fn footnotes_go_to_the_page_that_refers_to_them() {
+        let mut notes = BTreeMap::new();
+        notes.insert(1, vec![line(false), line(false)]);
+        let mut items = para(8);
+        items[6].footnotes = vec![1];
+        // 8 lines + 2 note lines + gap do not fit in 100: the line with the reference (and
+        // the widow-kept last line) move to the next page with the note.
+        let pages = paginate(
+            items,
+            &BTreeMap::from([(1, notes[&1].clone())]),
+            100.0,
+            300.0,
+        );
+        let page_of_ref = pages
+            .iter()
+            .position(|p| p.body.iter().any(|(_, i)| i.footnotes.contains(&1)))
+            .expect("reference placed");
+        let page_of_note = pages
+            .iter()
+            .position(|p| p.notes.len() > 1)
+            .expect("note placed");
+        assert_eq!(page_of_ref, page_of_note);
+        for p in &pages {
+            let body: f32 = p.body.iter().map(|(_, i)| i.height).sum();
+            let notes_top = p.notes.first().map_or(100.0, |(y, _)| *y);
+            assert!(
+                body <= notes_top + EPS,
+                "body {body} runs into notes at {notes_top}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_footnote_taller_than_the_page_continues() {
+        let notes = BTreeMap::from([(1, (0..15).map(|_| line(false)).collect::<Vec<_>>())]);
+        let mut items = para(3);
+        items[0].footnotes = vec![1];
+        let pages = paginate(items, &notes, 100.0, 300.0);
+        let note_lines: usize = pages.iter().map(|p| p.notes.len().saturating_sub(1)).sum();
+        assert_eq!(note_lines, 15, "every footnote line is placed once");
+        assert!(pages.len() >= 2);
+    }
+}

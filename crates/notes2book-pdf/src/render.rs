@@ -1,0 +1,248 @@
+//! Placed pages → printpdf operations.
+//!
+//! Glyph positions are absolute: every glyph gets the offset that moves the pen from where
+//! the PDF's own widths would leave it to where the layout put it, so justification and
+//! kerning are exact and copied text keeps its spaces (spaces are real space glyphs).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use notes2book_model::ImageId;
+use printpdf::{
+    Actions, BorderArray, Codepoint, ColorArray, Destination, FontId, HighlightingMode, Line,
+    LineCapStyle, LinePoint, LinkAnnotation, Op, PaintMode, PdfFontHandle, Point, Pt, Rect, Rgb,
+    TextItem, TextMatrix, XObjectId, XObjectTransform,
+};
+
+use crate::fonts::FontSet;
+use crate::inline::{Color, Draw, LinkDest};
+
+/// Where internal links land: (chapter, anchor) → (1-based page, y from the page bottom).
+pub type Anchors = HashMap<(usize, Option<String>), (usize, f32)>;
+
+/// An image placed in the document: its XObject and pixel size.
+#[derive(Debug, Clone)]
+pub struct PlacedImage {
+    pub id: XObjectId,
+    pub px_w: f32,
+    pub px_h: f32,
+}
+
+#[derive(Debug)]
+pub struct Renderer<'a> {
+    pub fonts: &'a FontSet,
+    pub font_ids: &'a [FontId],
+    pub images: &'a HashMap<ImageId, PlacedImage>,
+    pub anchors: &'a Anchors,
+    pub page_height: f32,
+}
+
+fn rgb(c: Color) -> printpdf::Color {
+    printpdf::Color::Rgb(Rgb {
+        r: c.0,
+        g: c.1,
+        b: c.2,
+        icc_profile: None,
+    })
+}
+
+impl Renderer<'_> {
+    /// Draw `draws` with their origin at (x, top) in layout coordinates (y down from the
+    /// page top).
+    pub fn draw(&self, draws: &[Draw], x: f32, top: f32, ops: &mut Vec<Op>) {
+        let ph = self.page_height;
+        for d in draws {
+            match d {
+                Draw::Glyphs {
+                    face,
+                    size,
+                    color,
+                    baseline,
+                    glyphs,
+                } => {
+                    let Some(first) = glyphs.first() else {
+                        continue;
+                    };
+                    let Some(font) = self.font_ids.get(usize::from(face.0)) else {
+                        continue;
+                    };
+                    let f = self.fonts.face(*face);
+                    let mut cps = Vec::with_capacity(glyphs.len());
+                    for (k, g) in glyphs.iter().enumerate() {
+                        let natural = f.pdf_width(g.gid) * size / 1000.0;
+                        let offset = match glyphs.get(k + 1) {
+                            Some(next) => {
+                                let gap = next.x - (g.x + natural);
+                                let o = -gap * 1000.0 / size;
+                                if o.abs() < 0.05 {
+                                    0.0
+                                } else {
+                                    (o * 100.0).round() / 100.0
+                                }
+                            }
+                            None => 0.0,
+                        };
+                        cps.push(Codepoint {
+                            gid: g.gid,
+                            offset,
+                            cid: g.text.clone(),
+                        });
+                    }
+                    ops.push(Op::StartTextSection);
+                    ops.push(Op::SetFont {
+                        font: PdfFontHandle::External(font.clone()),
+                        size: Pt(*size),
+                    });
+                    ops.push(Op::SetFillColor { col: rgb(*color) });
+                    ops.push(Op::SetTextMatrix {
+                        matrix: TextMatrix::Translate(
+                            Pt(round2(x + first.x)),
+                            Pt(round2(ph - (top + baseline))),
+                        ),
+                    });
+                    ops.push(Op::ShowText {
+                        items: vec![TextItem::GlyphIds(cps)],
+                    });
+                    ops.push(Op::EndTextSection);
+                }
+                Draw::Rect {
+                    x: rx,
+                    y,
+                    w,
+                    h,
+                    color,
+                } => {
+                    ops.push(Op::SetFillColor { col: rgb(*color) });
+                    ops.push(Op::DrawRectangle {
+                        rectangle: Rect {
+                            x: Pt(round2(x + rx)),
+                            y: Pt(round2(ph - (top + y + h))),
+                            width: Pt(round2(*w)),
+                            height: Pt(round2(*h)),
+                            mode: Some(PaintMode::Fill),
+                            winding_order: None,
+                        },
+                    });
+                }
+                Draw::Frame {
+                    x: rx,
+                    y,
+                    w,
+                    h,
+                    width,
+                    color,
+                } => {
+                    ops.push(Op::SetOutlineColor { col: rgb(*color) });
+                    ops.push(Op::SetOutlineThickness { pt: Pt(*width) });
+                    ops.push(Op::DrawRectangle {
+                        rectangle: Rect {
+                            x: Pt(round2(x + rx)),
+                            y: Pt(round2(ph - (top + y + h))),
+                            width: Pt(round2(*w)),
+                            height: Pt(round2(*h)),
+                            mode: Some(PaintMode::Stroke),
+                            winding_order: None,
+                        },
+                    });
+                }
+                Draw::Line {
+                    x1,
+                    y1,
+                    x2,
+                    y2,
+                    width,
+                    color,
+                } => {
+                    ops.push(Op::SetOutlineColor { col: rgb(*color) });
+                    ops.push(Op::SetOutlineThickness { pt: Pt(*width) });
+                    ops.push(Op::SetLineCapStyle {
+                        cap: LineCapStyle::Butt,
+                    });
+                    let p = |px: f32, py: f32| LinePoint {
+                        p: Point {
+                            x: Pt(round2(x + px)),
+                            y: Pt(round2(ph - (top + py))),
+                        },
+                        bezier: false,
+                    };
+                    ops.push(Op::DrawLine {
+                        line: Line {
+                            points: vec![p(*x1, *y1), p(*x2, *y2)],
+                            is_closed: false,
+                        },
+                    });
+                }
+                Draw::Image {
+                    image,
+                    x: ix,
+                    y,
+                    w,
+                    h,
+                } => {
+                    let Some(placed) = self.images.get(image) else {
+                        continue;
+                    };
+                    ops.push(Op::UseXobject {
+                        id: placed.id.clone(),
+                        transform: XObjectTransform {
+                            translate_x: Some(Pt(round2(x + ix))),
+                            translate_y: Some(Pt(round2(ph - (top + y + h)))),
+                            rotate: None,
+                            scale_x: Some(w / placed.px_w.max(1.0)),
+                            scale_y: Some(h / placed.px_h.max(1.0)),
+                            dpi: Some(72.0),
+                            ..XObjectTransform::default()
+                        },
+                    });
+                }
+                Draw::Link {
+                    x: lx,
+                    y,
+                    w,
+                    h,
+                    dest,
+                } => {
+                    let actions = match dest.as_ref() {
+                        LinkDest::Uri(u) => Actions::Uri(u.clone()),
+                        LinkDest::Internal { chapter, anchor } => {
+                            let target = self
+                                .anchors
+                                .get(&(*chapter, anchor.clone()))
+                                .or_else(|| self.anchors.get(&(*chapter, None)));
+                            let Some((page, ty)) = target else { continue };
+                            Actions::Goto(Destination::Xyz {
+                                page: *page,
+                                left: None,
+                                top: Some(round2(*ty)),
+                                zoom: None,
+                            })
+                        }
+                    };
+                    ops.push(Op::LinkAnnotation {
+                        link: LinkAnnotation::new(
+                            Rect {
+                                x: Pt(round2(x + lx)),
+                                y: Pt(round2(ph - (top + y + h))),
+                                width: Pt(round2(*w)),
+                                height: Pt(round2(*h)),
+                                mode: None,
+                                winding_order: None,
+                            },
+                            actions,
+                            Some(BorderArray::Solid([0.0, 0.0, 0.0])),
+                            Some(ColorArray::Transparent),
+                            Some(HighlightingMode::Invert),
+                        ),
+                    });
+                }
+            }
+        }
+    }
+}
+
+fn round2(v: f32) -> f32 {
+    (v * 100.0).round() / 100.0
+}
+
+/// Keep `Arc` in scope for callers building link destinations.
+pub type Dest = Arc<LinkDest>;

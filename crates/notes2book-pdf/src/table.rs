@@ -1,0 +1,160 @@
+//! Tables: column widths from content within the measure, wrapped cells, alignment,
+//! booktabs-style rules, and the header row repeated after a page break.
+
+use std::sync::Arc;
+
+use notes2book_model::{Align as MAlign, Inline};
+
+use crate::fonts::Style;
+use crate::inline::{Align, Color, Draw, Fmt, TEXT};
+use crate::layout::{Layouter, VItem};
+
+/// Column widths: each column gets at least its longest unbreakable piece; the space left
+/// is shared in proportion to how much more each column would like (its one-line width).
+/// If even the minimums do not fit, they are scaled down (cells then break inside words).
+pub fn column_widths(min: &[f32], max: &[f32], width: f32) -> Vec<f32> {
+    let smin: f32 = min.iter().sum();
+    let smax: f32 = max.iter().sum();
+    if smax <= width {
+        return max.to_vec();
+    }
+    if smin >= width || smax <= smin {
+        let s = width / smin.max(0.01);
+        return min.iter().map(|m| m * s).collect();
+    }
+    let f = (width - smin) / (smax - smin);
+    min.iter().zip(max).map(|(a, b)| a + (b - a) * f).collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn table(
+    lay: &mut Layouter<'_, '_>,
+    align: &[MAlign],
+    head: &[Vec<Inline>],
+    rows: &[Vec<Vec<Inline>>],
+    left: f32,
+    width: f32,
+    size: f32,
+    out: &mut Vec<VItem>,
+) {
+    let size = size * 0.9;
+    let leading = size * 1.3;
+    let pad = size * 0.45;
+    let ncols = rows
+        .iter()
+        .map(Vec::len)
+        .chain([head.len()])
+        .max()
+        .unwrap_or(0);
+    if ncols == 0 {
+        return;
+    }
+    let head_fmt = Fmt::new(Style::Bold, size);
+    let body_fmt = Fmt::new(Style::Regular, size);
+    let mut min = vec![size * 2.0; ncols];
+    let mut max = vec![size * 2.0; ncols];
+    let all =
+        std::iter::once((head, &head_fmt)).chain(rows.iter().map(|r| (r.as_slice(), &body_fmt)));
+    for (row, fmt) in all {
+        for (c, cell) in row.iter().enumerate() {
+            let (natural, widest) = lay.measure_inlines(cell, fmt);
+            min[c] = min[c].max(widest + 2.0 * pad);
+            max[c] = max[c].max(natural + 2.0 * pad);
+        }
+    }
+    let widths = column_widths(&min, &max, width);
+    let total: f32 = widths.iter().sum();
+    let col_align = |c: usize| match align.get(c) {
+        Some(MAlign::Center) => Align::Center,
+        Some(MAlign::Right) => Align::Right,
+        _ => Align::Left,
+    };
+    let row_item = |lay: &mut Layouter<'_, '_>, cells: &[Vec<Inline>], fmt: &Fmt| -> VItem {
+        let mut draws = Vec::new();
+        let mut footnotes = Vec::new();
+        let mut height: f32 = leading;
+        let mut x = left;
+        for (c, w) in widths.iter().enumerate() {
+            let empty = Vec::new();
+            let cell = cells.get(c).unwrap_or(&empty);
+            let lines = lay.cell_lines(cell, fmt, (w - 2.0 * pad).max(1.0), col_align(c), leading);
+            let mut y = pad * 0.6;
+            for l in lines {
+                let baseline = y + leading * 0.78;
+                draws.extend(l.draws.iter().map(|d| d.shifted(x + pad, baseline)));
+                footnotes.extend(l.footnotes);
+                y += leading;
+            }
+            height = height.max(y + pad * 0.6);
+            x += w;
+        }
+        VItem {
+            height,
+            draws,
+            footnotes,
+            ..VItem::default()
+        }
+    };
+    let rule = |y: f32, w: f32, color: Color| Draw::Line {
+        x1: left,
+        y1: y,
+        x2: left + total,
+        y2: y,
+        width: w,
+        color,
+    };
+    let mut header = if head.iter().any(|c| !c.is_empty()) {
+        Some(row_item(lay, head, &head_fmt))
+    } else {
+        None
+    };
+    if let Some(h) = &mut header {
+        h.draws.insert(0, rule(0.0, 0.8, TEXT));
+        h.draws.push(rule(h.height, 0.5, TEXT));
+        h.keep_with_next = true;
+    }
+    let repeat = header.as_ref().map(|h| Arc::new(vec![h.clone()]));
+    out.push(VItem::space(leading * 0.4));
+    if let Some(h) = header {
+        out.push(h);
+    }
+    let n = rows.len();
+    for (i, r) in rows.iter().enumerate() {
+        let mut item = row_item(lay, r, &body_fmt);
+        if i + 1 == n {
+            item.draws.push(rule(item.height, 0.8, TEXT));
+        } else {
+            item.draws
+                .push(rule(item.height, 0.25, Color(0.75, 0.75, 0.75)));
+        }
+        if i == 0 && repeat.is_none() {
+            item.draws.insert(0, rule(0.0, 0.8, TEXT));
+        }
+        item.repeat_header = repeat.clone();
+        out.push(item);
+    }
+    out.push(VItem::space(leading * 0.4));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn widths_fit_the_measure_and_respect_minimums() {
+        // Natural widths fit: kept.
+        assert_eq!(
+            column_widths(&[10.0, 10.0], &[40.0, 50.0], 200.0),
+            vec![40.0, 50.0]
+        );
+        // Too wide: each column at least its minimum, the sum exactly the measure.
+        let w = column_widths(&[30.0, 20.0, 40.0], &[300.0, 60.0, 400.0], 400.0);
+        assert!((w.iter().sum::<f32>() - 400.0).abs() < 0.01, "{w:?}");
+        assert!(w[0] >= 30.0 && w[1] >= 20.0 && w[2] >= 40.0);
+        // The column that wants more gets more.
+        assert!(w[2] > w[1]);
+        // Even the minimums are too wide: scaled to fit.
+        let w = column_widths(&[300.0, 300.0], &[400.0, 400.0], 400.0);
+        assert!((w.iter().sum::<f32>() - 400.0).abs() < 0.01);
+    }
+}
