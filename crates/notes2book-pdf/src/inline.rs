@@ -743,6 +743,9 @@ fn word_items(
     let total: f32 = pieces.iter().map(|(_, r)| r.width).sum();
     // Emergency break points for words that cannot fit on a line.
     let emergency = total > measure * 0.98;
+    if emergency {
+        shaper.overfull.push(shaper.span.clone());
+    }
     // Emit boxes, cutting runs at the break points that fall on cluster boundaries.
     let mut pending: Vec<Run> = Vec::new();
     let mut point_iter = points.iter().peekable();

@@ -229,7 +229,7 @@ pub fn build(book: &Book, assets: &Assets, options: &PdfOptions) -> Pdf {
         for s in &l.overfull {
             diagnostics.push(warn(
                 "pdf-overfull",
-                "a line could not be fitted within the margins and was broken inside a word".into(),
+                "a word or URL is longer than the line; it was broken where it did not fit".into(),
                 s.clone(),
                 Some("add a space or a break opportunity to the long word or URL"),
             ));

@@ -40,17 +40,15 @@ fn from_notes(files: &[(&str, &str)]) -> notes2book_pdf::Pdf {
     build(&parsed.book, &assets, &PdfOptions::default())
 }
 
-#[test]
-fn content_folder_builds() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let root = std::fs::canonicalize(root).expect("repo root");
+fn build_dir(root: &Path) -> notes2book_pdf::Pdf {
+    let root = std::fs::canonicalize(root).expect("book root");
     let fs = DiskFs::new(std::slice::from_ref(&root));
     let opts = ParseOptions::new(root.join("content"));
     let mut parsed = parse_book(&fs, &opts, Sources::default());
     let resolve = notes2book_assets::ResolveOptions {
         root: root.clone(),
         input: root.join("content"),
-        static_dirs: vec![],
+        static_dirs: vec![root.join("content/static")],
     };
     let _ = notes2book_assets::resolve(&mut parsed.book, &fs, &resolve);
     let (assets, _) = notes2book_assets::prepare(
@@ -59,10 +57,29 @@ fn content_folder_builds() {
         &root,
         &notes2book_assets::ProcessOptions::default(),
     );
-    let pdf = build(&parsed.book, &assets, &PdfOptions::default());
+    build(&parsed.book, &assets, &PdfOptions::default())
+}
+
+#[test]
+fn content_folder_builds() {
+    let pdf = build_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."));
     keep("content.pdf", &pdf.bytes);
     assert!(pdf.pages > 5);
     assert!(pdf.bytes.starts_with(b"%PDF-"));
+}
+
+/// `PDF_BOOK=DIR PDF_KEEP=OUT cargo test -p notes2book-pdf --test engine -- --ignored`
+#[test]
+#[ignore]
+fn book_from_env() {
+    let Ok(dir) = std::env::var("PDF_BOOK") else { return };
+    let t = std::time::Instant::now();
+    let pdf = build_dir(Path::new(&dir));
+    eprintln!("{} pages in {:?}", pdf.pages, t.elapsed());
+    for d in &pdf.diagnostics {
+        eprintln!("{}: {}", d.code, d.message);
+    }
+    keep("book.pdf", &pdf.bytes);
 }
 
 #[test]
@@ -76,4 +93,90 @@ fn small_book_builds() {
     ]);
     keep("small.pdf", &pdf.bytes);
     assert!(pdf.pages >= 3, "title page and two chapters");
+}
+
+fn from_notes_with(files: &[(&str, &str)], options: &PdfOptions) -> (notes2book_pdf::Pdf, Sources) {
+    let mut fs = MemFs::new();
+    for (name, body) in files {
+        fs.insert(Path::new("book/content").join(name), body.as_bytes().to_vec());
+    }
+    let opts = ParseOptions::new("book/content");
+    let mut parsed = parse_book(&fs, &opts, Sources::default());
+    let resolve = notes2book_assets::ResolveOptions {
+        root: PathBuf::from("book"),
+        input: opts.input.clone(),
+        static_dirs: vec![],
+    };
+    let _ = notes2book_assets::resolve(&mut parsed.book, &fs, &resolve);
+    let (assets, _) = notes2book_assets::prepare(
+        &parsed.book,
+        &fs,
+        Path::new("book"),
+        &notes2book_assets::ProcessOptions::default(),
+    );
+    (build(&parsed.book, &assets, options), parsed.sources)
+}
+
+#[test]
+fn characters_no_font_has_give_one_warning_with_where() {
+    let (pdf, sources) = from_notes_with(
+        &[
+            ("a.md", "# A\n\nPlain text.\n\nTime is 時間 in Japanese.\n"),
+            ("b.md", "# B\n\nAgain 時間 and 日.\n"),
+        ],
+        &PdfOptions::default(),
+    );
+    let missing: Vec<_> = pdf
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "pdf-missing-glyphs")
+        .collect();
+    assert_eq!(missing.len(), 1, "{:?}", pdf.diagnostics);
+    let d = missing[0];
+    assert!(d.message.contains("時 (U+6642)") && d.message.contains("日 (U+65E5)"), "{}", d.message);
+    assert!(d.message.starts_with("3 characters"), "{}", d.message);
+    let loc = d.span.and_then(|s| sources.locate(s)).expect("a location");
+    assert!(loc.path.ends_with("a.md"), "{loc:?}");
+    assert_eq!(loc.line, 5, "the paragraph where they first occur");
+}
+
+#[test]
+fn fallback_fonts_from_the_configuration_are_used() {
+    // DejaVu Sans has chess symbols; the bundled fonts do not. (.ci/run installs it.)
+    let path = Path::new("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf");
+    let bytes = std::fs::read(path).expect("fonts-dejavu-core installed (see .ci/run)");
+    let notes = [("a.md", "# A\n\nThe knight ♞ moves.\n")];
+    let (without, _) = from_notes_with(&notes, &PdfOptions::default());
+    assert!(without.diagnostics.iter().any(|d| d.code == "pdf-missing-glyphs"));
+    let options = PdfOptions {
+        fallback_fonts: vec![notes2book_pdf::FallbackFont {
+            name: "DejaVuSans.ttf".into(),
+            bytes: bytes.into(),
+        }],
+        ..PdfOptions::default()
+    };
+    let (with, _) = from_notes_with(&notes, &options);
+    assert!(
+        !with.diagnostics.iter().any(|d| d.code == "pdf-missing-glyphs"),
+        "{:?}",
+        with.diagnostics
+    );
+    assert!(
+        with.bytes.windows(10).any(|w| w == b"DejaVuSans"),
+        "the fallback font is embedded"
+    );
+}
+
+#[test]
+fn a_word_longer_than_the_line_is_broken_and_reported() {
+    let url = format!("https://example.com/{}", "averyveryverylongpathsegment/".repeat(12));
+    let (pdf, _) = from_notes_with(
+        &[("a.md", &format!("# A\n\nSee `{url}` for more.\n"))],
+        &PdfOptions::default(),
+    );
+    assert!(
+        pdf.diagnostics.iter().any(|d| d.code == "pdf-overfull"),
+        "{:?}",
+        pdf.diagnostics
+    );
 }
