@@ -1042,3 +1042,29 @@ pub fn set_lines(
     }
     out
 }
+
+/// Code text on a fixed grid: glyph i of the line sits at column i, so indentation and
+/// alignment survive (spaces are drawn too, so copied code keeps them).
+pub fn mono_draw(shaper: &mut Shaper<'_>, text: &str, fmt: &Fmt, x0: f32, cell: f32, baseline: f32) -> Vec<Draw> {
+    let fmt = Arc::new(fmt.clone());
+    let mut col = 0usize;
+    let mut out = Vec::new();
+    for run in shaper.runs(text, &fmt) {
+        let mut glyphs = Vec::with_capacity(run.glyphs.len());
+        for (gid, _, t) in run.glyphs {
+            let x = x0 + col as f32 * cell;
+            if let Some(t) = &t {
+                col += t.chars().count();
+            }
+            glyphs.push(PlacedGlyph { gid, x, text: t });
+        }
+        out.push(Draw::Glyphs {
+            face: run.face,
+            size: fmt.size,
+            color: fmt.color,
+            baseline,
+            glyphs,
+        });
+    }
+    out
+}

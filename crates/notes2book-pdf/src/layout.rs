@@ -180,7 +180,9 @@ impl Layouter<'_, '_> {
             self.block(block, &ctx, out);
             let is_heading = matches!(block, Block::Heading { .. });
             ctx.first = is_heading;
-            if i + 1 < blocks.len() && !is_heading && !matches!(block, Block::Paragraph { .. }) {
+            let both_paragraphs = matches!(block, Block::Paragraph { .. })
+                && matches!(blocks.get(i + 1), Some(Block::Paragraph { .. }));
+            if i + 1 < blocks.len() && !is_heading && !both_paragraphs {
                 out.push(with_deco(VItem::space(ctx.leading * 0.5), &ctx));
             }
             if is_heading {
@@ -775,31 +777,8 @@ impl Layouter<'_, '_> {
                 for (text, color, bold) in chunk {
                     let mut fmt = Fmt::new(if bold { Style::MonoBold } else { Style::Mono }, size);
                     fmt.color = color;
-                    if let Some(Draw::Glyphs {
-                        face,
-                        size,
-                        color,
-                        glyphs,
-                        ..
-                    }) = self.label(&text, &fmt, 0.0, 0.0)
-                    {
-                        // Monospace: place by columns so wrapped lines align.
-                        let count = text.chars().count() as f32;
-                        let glyphs = glyphs
-                            .into_iter()
-                            .map(|g| PlacedGlyph { x: g.x + x, ..g })
-                            .collect();
-                        draws.push(Draw::Glyphs {
-                            face,
-                            size,
-                            color,
-                            baseline,
-                            glyphs,
-                        });
-                        x += count * cell;
-                    } else {
-                        x += text.chars().count() as f32 * cell;
-                    }
+                    draws.extend(inline::mono_draw(&mut self.shaper, &text, &fmt, x, cell, baseline));
+                    x += text.chars().count() as f32 * cell;
                 }
                 if k + 1 < n {
                     // Continuation mark at the right edge.
