@@ -1045,7 +1045,14 @@ pub fn set_lines(
 
 /// Code text on a fixed grid: glyph i of the line sits at column i, so indentation and
 /// alignment survive (spaces are drawn too, so copied code keeps them).
-pub fn mono_draw(shaper: &mut Shaper<'_>, text: &str, fmt: &Fmt, x0: f32, cell: f32, baseline: f32) -> Vec<Draw> {
+pub fn mono_draw(
+    shaper: &mut Shaper<'_>,
+    text: &str,
+    fmt: &Fmt,
+    x0: f32,
+    cell: f32,
+    baseline: f32,
+) -> Vec<Draw> {
     let fmt = Arc::new(fmt.clone());
     let mut col = 0usize;
     let mut out = Vec::new();

@@ -73,6 +73,8 @@ struct Ctx {
     deco: Vec<Draw>,
     /// The next paragraph follows a heading or starts a block: no indent.
     first: bool,
+    /// Inside a tight list item: no space between its blocks.
+    tight: bool,
 }
 
 pub struct Layouter<'a, 'b> {
@@ -107,6 +109,7 @@ impl Layouter<'_, '_> {
             leading: self.geo.leading,
             deco: Vec::new(),
             first: true,
+            tight: false,
         }
     }
 
@@ -160,6 +163,7 @@ impl Layouter<'_, '_> {
             leading,
             deco: Vec::new(),
             first: true,
+            tight: false,
         };
         let mut out = Vec::new();
         self.blocks(blocks, &ctx, &mut out);
@@ -182,7 +186,7 @@ impl Layouter<'_, '_> {
             ctx.first = is_heading;
             let both_paragraphs = matches!(block, Block::Paragraph { .. })
                 && matches!(blocks.get(i + 1), Some(Block::Paragraph { .. }));
-            if i + 1 < blocks.len() && !is_heading && !both_paragraphs {
+            if i + 1 < blocks.len() && !is_heading && !both_paragraphs && !ctx.tight {
                 out.push(with_deco(VItem::space(ctx.leading * 0.5), &ctx));
             }
             if is_heading {
@@ -326,6 +330,7 @@ impl Layouter<'_, '_> {
                     let begin = out.len();
                     let mut ictx = inner.clone();
                     ictx.first = true;
+                    ictx.tight = *tight;
                     self.blocks(&item.blocks, &ictx, out);
                     if !tight && n + 1 < items.len() {
                         out.push(with_deco(VItem::space(ctx.leading * 0.3), ctx));
@@ -512,6 +517,34 @@ impl Layouter<'_, '_> {
             first: true,
             ..ctx.clone()
         }
+    }
+
+    /// A one-line label at the origin (baseline 0) and its width.
+    pub fn label_draw(&mut self, text: &str, fmt: &Fmt) -> Option<(Draw, f32)> {
+        let para = ParaStyle {
+            justify: false,
+            hyphenate: false,
+            align: Align::Left,
+            indent: 0.0,
+        };
+        let p = inline::prepare(
+            &mut self.shaper,
+            &[Inline::Text(text.into())],
+            fmt,
+            &para,
+            1e6,
+            &|_| None,
+        );
+        let line = inline::set_lines(&mut self.shaper, &p, 1e6, &para, fmt.size)
+            .into_iter()
+            .next()?;
+        let width = line.width;
+        let glyphs: Vec<Draw> = line
+            .draws
+            .into_iter()
+            .filter(|d| matches!(d, Draw::Glyphs { .. }))
+            .collect();
+        glyphs.into_iter().next().map(|d| (d, width))
     }
 
     /// A single-line label (list number, footnote number) as a glyph drawing.
@@ -777,7 +810,14 @@ impl Layouter<'_, '_> {
                 for (text, color, bold) in chunk {
                     let mut fmt = Fmt::new(if bold { Style::MonoBold } else { Style::Mono }, size);
                     fmt.color = color;
-                    draws.extend(inline::mono_draw(&mut self.shaper, &text, &fmt, x, cell, baseline));
+                    draws.extend(inline::mono_draw(
+                        &mut self.shaper,
+                        &text,
+                        &fmt,
+                        x,
+                        cell,
+                        baseline,
+                    ));
                     x += text.chars().count() as f32 * cell;
                 }
                 if k + 1 < n {

@@ -13,6 +13,7 @@
 //!
 //! Chapters are laid out in parallel; page numbers are assigned afterwards.
 
+pub mod book;
 pub mod fonts;
 pub mod inline;
 pub mod layout;
@@ -62,6 +63,10 @@ pub struct PdfOptions {
     pub justify: bool,
     pub hyphenate: bool,
     pub two_sided: bool,
+    /// A table of contents after the title page.
+    pub toc: bool,
+    /// Heading depth of the contents and the outline (1 = chapters only).
+    pub toc_depth: u8,
     /// Seconds since 1970 for the document dates (from `SOURCE_DATE_EPOCH`).
     pub modified: i64,
 }
@@ -98,6 +103,8 @@ impl Default for PdfOptions {
             justify: true,
             hyphenate: true,
             two_sided: false,
+            toc: true,
+            toc_depth: 2,
             modified: 0,
         }
     }
@@ -248,101 +255,136 @@ pub fn build(book: &Book, assets: &Assets, options: &PdfOptions) -> Pdf {
         ));
     }
 
-    // Pages in order: a title page, then each chapter from a new page.
-    let mut pages: Vec<(Option<usize>, Page)> = Vec::new();
-    let mut title_page = Page::default();
-    {
-        let shaper = Shaper::new(&fonts, &book.metadata.language, false);
-        let mut lay = Layouter {
-            shaper,
-            geo: geo.clone(),
-            images: &image_size,
-            book,
-        };
-        let mut y = text_height * 0.25;
-        let md = &book.metadata;
-        let mut add =
-            |lay: &mut Layouter<'_, '_>, text: &str, style: Style, size: f32, gap: f32| {
-                for l in lay.cell_lines(
-                    &[Inline::Text(text.to_string())],
-                    &Fmt::new(style, size),
-                    measure,
-                    Align::Center,
-                    size * 1.25,
-                ) {
-                    let item = layout::line_item(l, 0.0, size * 1.25);
-                    let h = item.height;
-                    title_page.body.push((y, item));
-                    y += h;
-                }
-                y += gap;
-            };
-        add(
-            &mut lay,
-            &md.title,
-            Style::Bold,
-            options.font_size * 2.6,
-            options.font_size * 1.5,
-        );
-        let (subtitle, gap) = match &md.subtitle {
-            Some(s) => (s.as_str(), options.font_size * 3.0),
-            None => ("", options.font_size * 1.5),
-        };
-        add(
-            &mut lay,
-            subtitle,
-            Style::Italic,
-            options.font_size * 1.5,
-            gap,
-        );
-
-        if !md.authors.is_empty() {
-            add(
-                &mut lay,
-                &md.authors.join(", "),
-                Style::Regular,
-                options.font_size * 1.3,
-                options.font_size,
-            );
-        }
-        if let Some(d) = &md.date {
-            add(
-                &mut lay,
-                d.get(..10).unwrap_or(d),
-                Style::Regular,
-                options.font_size,
-                0.0,
-            );
-        }
-    }
-    pages.push((None, title_page));
+    // The body: each chapter from a new page (a right-hand page when two-sided).
+    let mut body: Vec<(Option<usize>, Page)> = Vec::new();
     for (ci, l) in laid.into_iter().enumerate() {
+        if options.two_sided && body.len() % 2 == 1 {
+            body.push((None, Page::default()));
+        }
         for p in l.pages {
-            pages.push((Some(ci), p));
+            body.push((Some(ci), p));
         }
     }
-    // Where every anchor is.
-    let left_of = |page_no: usize| {
-        if options.two_sided && page_no % 2 == 0 {
-            m.outer
-        } else {
-            m.inner
-        }
-    };
-    let mut anchors: Anchors = HashMap::new();
-    for (pi, (ch, page)) in pages.iter().enumerate() {
+    let top_of = |y: f32| ph - m.top - y + 2.0;
+    // Where every anchor is in the body: (chapter, anchor) → (body index, y).
+    let mut body_anchors: HashMap<(usize, Option<String>), (usize, f32)> = HashMap::new();
+    for (bi, (ch, page)) in body.iter().enumerate() {
         let Some(ch) = ch else { continue };
         for (y, item) in &page.body {
             for a in &item.anchors {
-                let key = (*ch, Some(a.clone()));
-                anchors.entry(key).or_insert((pi + 1, ph - m.top - y + 2.0));
+                body_anchors
+                    .entry((*ch, Some(a.clone())))
+                    .or_insert((bi, *y));
                 if a == &book.chapters[*ch].anchor {
-                    anchors
-                        .entry((*ch, None))
-                        .or_insert((pi + 1, ph - m.top - y + 2.0));
+                    body_anchors.entry((*ch, None)).or_insert((bi, *y));
                 }
             }
         }
+    }
+    let shaper = Shaper::new(&fonts, &book.metadata.language, false);
+    let mut lay = Layouter {
+        shaper,
+        geo: geo.clone(),
+        images: &image_size,
+        book,
+    };
+    // Front matter: cover, title page, contents.
+    let mut front: Vec<(FrontKind, Page)> = Vec::new();
+    if let Some(cover) = book.metadata.cover
+        && let Some((w, h)) = image_size(cover)
+    {
+        // The cover fills the page (inside a small bleed-free margin), aspect kept.
+        let (cw, chh) = inline::fit(w, h, pw - 36.0, ph - 36.0);
+        let mut page = Page::default();
+        page.body.push((
+            0.0,
+            layout::VItem {
+                draws: vec![inline::Draw::Image {
+                    image: cover,
+                    x: (pw - cw) / 2.0 - m.inner,
+                    y: (ph - chh) / 2.0 - m.top,
+                    w: cw,
+                    h: chh,
+                }],
+                ..Default::default()
+            },
+        ));
+        front.push((FrontKind::Cover, page));
+    }
+    front.push((
+        FrontKind::Title,
+        title_page(&mut lay, book, options, text_height, measure),
+    ));
+    if options.two_sided {
+        front.push((FrontKind::Blank, Page::default()));
+    }
+    let toc_entries = book::flatten_toc(&book.toc, options.toc_depth);
+    // Printed body page numbers do not depend on the length of the contents, so the
+    // contents can be laid out knowing them.
+    let body_locate = |ch: usize, anchor: Option<&str>| -> Option<(String, usize, f32)> {
+        let key = (ch, anchor.map(str::to_string));
+        let (bi, y) = body_anchors
+            .get(&key)
+            .or_else(|| body_anchors.get(&(ch, None)))?;
+        Some(((bi + 1).to_string(), *bi, *y))
+    };
+    if options.toc && !toc_entries.is_empty() {
+        let items = book::toc_items(&mut lay, &toc_entries, &body_locate);
+        for p in paginate::paginate(items, &BTreeMap::new(), text_height, measure) {
+            front.push((FrontKind::Contents, p));
+        }
+        if options.two_sided && front.len() % 2 == 1 {
+            front.push((FrontKind::Blank, Page::default()));
+        }
+    }
+    let front_len = front.len();
+    let locate = |ch: usize, anchor: Option<&str>| -> Option<(String, usize, f32)> {
+        let (folio, bi, y) = body_locate(ch, anchor)?;
+        Some((folio, front_len + bi + 1, top_of(y)))
+    };
+    let mut anchors: Anchors = HashMap::new();
+    for ((ch, anchor), (bi, y)) in &body_anchors {
+        anchors.insert((*ch, anchor.clone()), (front_len + bi + 1, top_of(*y)));
+    }
+    let outline = book::bookmarks(&book.toc, options.toc_depth.max(1), &locate);
+
+    // Running heads and folios, per page.
+    struct Furniture {
+        head: Option<String>,
+        folio: Option<String>,
+    }
+    let mut all: Vec<(Furniture, Page)> = Vec::with_capacity(front_len + body.len());
+    for (i, (kind, page)) in front.into_iter().enumerate() {
+        let folio = match kind {
+            FrontKind::Contents => Some(roman(i + 1)),
+            _ => None,
+        };
+        all.push((Furniture { head: None, folio }, page));
+    }
+    let mut prev_ch: Option<usize> = None;
+    for (bi, (ch, page)) in body.into_iter().enumerate() {
+        let opening = ch.is_some() && ch != prev_ch;
+        if ch.is_some() {
+            prev_ch = ch;
+        }
+        let physical = front_len + bi + 1;
+        let head = match ch {
+            Some(c) if !opening => {
+                let chapter = &book.chapters[c];
+                let chapter_title = chapter
+                    .toc_title
+                    .clone()
+                    .unwrap_or_else(|| chapter.title.clone());
+                Some(if options.two_sided && physical % 2 == 0 {
+                    book.metadata.title.clone()
+                } else {
+                    chapter_title
+                })
+            }
+            _ => None,
+        };
+        let folio = ch.map(|_| (bi + 1).to_string());
+        all.push((Furniture { head, folio }, page));
     }
 
     // The document: fonts and images added on this thread in a fixed order.
@@ -405,45 +447,77 @@ pub fn build(book: &Book, assets: &Assets, options: &PdfOptions) -> Pdf {
         anchors: &anchors,
         page_height: ph,
     };
-    // Folios at the foot, centred; not on the title page.
-    let folio_shaper_fonts = &fonts;
-    let pdf_pages: Vec<PdfPage> = pages
+    let left_of = |physical: usize| {
+        if options.two_sided && physical % 2 == 0 {
+            m.outer
+        } else {
+            m.inner
+        }
+    };
+    let small = options.font_size * 0.85;
+    let pdf_pages: Vec<PdfPage> = all
         .par_iter()
         .enumerate()
-        .map(|(pi, (ch, page))| {
+        .map(|(pi, (furniture, page))| {
+            let physical = pi + 1;
             let mut ops = Vec::new();
-            let left = left_of(pi + 1);
+            let left = left_of(physical);
             for (y, item) in &page.body {
                 renderer.draw(&item.draws, left, m.top + y, &mut ops);
             }
             for (y, item) in &page.notes {
                 renderer.draw(&item.draws, left, m.top + y, &mut ops);
             }
-            if ch.is_some() {
-                let mut shaper = Shaper::new(folio_shaper_fonts, "en", false);
-                let lay_fmt = Fmt::new(Style::Regular, options.font_size * 0.9);
-                let para = inline::ParaStyle {
-                    justify: false,
-                    hyphenate: false,
-                    align: Align::Center,
-                    indent: 0.0,
-                };
-                let p = inline::prepare(
-                    &mut shaper,
-                    &[Inline::Text((pi + 1).to_string())],
-                    &lay_fmt,
-                    &para,
-                    measure,
-                    &|_| None,
-                );
-                for l in inline::set_lines(&mut shaper, &p, measure, &para, options.font_size) {
-                    renderer.draw(
-                        &l.draws,
-                        left,
-                        ph - m.bottom + options.font_size * 2.5,
-                        &mut ops,
+            let mut shaper = Shaper::new(&fonts, &book.metadata.language, false);
+            let mut line =
+                |text: &str, style: Style, align: Align, top: f32, ops: &mut Vec<printpdf::Op>| {
+                    let fmt = Fmt::new(style, small);
+                    let para = inline::ParaStyle {
+                        justify: false,
+                        hyphenate: false,
+                        align,
+                        indent: 0.0,
+                    };
+                    let p = inline::prepare(
+                        &mut shaper,
+                        &[Inline::Text(text.to_string())],
+                        &fmt,
+                        &para,
+                        measure,
+                        &|_| None,
                     );
-                }
+                    if let Some(l) = inline::set_lines(&mut shaper, &p, measure, &para, small)
+                        .into_iter()
+                        .next()
+                    {
+                        renderer.draw(&l.draws, left, top, ops);
+                    }
+                };
+            // Folios in the outer corner of the foot when two-sided, else centred.
+            if let Some(folio) = &furniture.folio {
+                let align = if !options.two_sided {
+                    Align::Center
+                } else if physical % 2 == 0 {
+                    Align::Left
+                } else {
+                    Align::Right
+                };
+                line(
+                    folio,
+                    Style::Regular,
+                    align,
+                    ph - m.bottom + options.font_size * 2.6,
+                    &mut ops,
+                );
+            }
+            if let Some(head) = &furniture.head {
+                line(
+                    head,
+                    Style::Italic,
+                    Align::Center,
+                    m.top - options.font_size * 2.2,
+                    &mut ops,
+                );
             }
             PdfPage::new(Mm(pw * 25.4 / 72.0), Mm(ph * 25.4 / 72.0), ops)
         })
@@ -468,12 +542,102 @@ pub fn build(book: &Book, assets: &Assets, options: &PdfOptions) -> Pdf {
         image_optimization: None,
     };
     let mut warnings = Vec::new();
-    let bytes = doc.save(&save, &mut warnings);
+    let lo = doc.to_lopdf_document(&save, &mut warnings);
+    let bytes = book::finish(
+        lo,
+        &book::Finish {
+            outline: &outline,
+            front_pages: front_len,
+            language: &book.metadata.language,
+            title: &book.metadata.title,
+        },
+    );
     Pdf {
         bytes,
         pages: page_count,
         diagnostics,
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum FrontKind {
+    Cover,
+    Title,
+    Contents,
+    Blank,
+}
+
+/// Lower-case roman numerals for front-matter folios.
+pub fn roman(mut n: usize) -> String {
+    const TABLE: [(usize, &str); 13] = [
+        (1000, "m"),
+        (900, "cm"),
+        (500, "d"),
+        (400, "cd"),
+        (100, "c"),
+        (90, "xc"),
+        (50, "l"),
+        (40, "xl"),
+        (10, "x"),
+        (9, "ix"),
+        (5, "v"),
+        (4, "iv"),
+        (1, "i"),
+    ];
+    let mut out = String::new();
+    for (v, s) in TABLE {
+        while n >= v {
+            out.push_str(s);
+            n -= v;
+        }
+    }
+    out
+}
+
+/// The title page: title, subtitle, authors and date, centred.
+fn title_page(
+    lay: &mut Layouter<'_, '_>,
+    book: &Book,
+    options: &PdfOptions,
+    text_height: f32,
+    measure: f32,
+) -> Page {
+    let mut page = Page::default();
+    let mut y = text_height * 0.25;
+    let md = &book.metadata;
+    let fs = options.font_size;
+    let mut add = |lay: &mut Layouter<'_, '_>, text: &str, style: Style, size: f32, gap: f32| {
+        if text.is_empty() {
+            y += gap;
+            return;
+        }
+        for l in lay.cell_lines(
+            &[Inline::Text(text.to_string())],
+            &Fmt::new(style, size),
+            measure,
+            Align::Center,
+            size * 1.25,
+        ) {
+            let item = layout::line_item(l, 0.0, size * 1.25);
+            let h = item.height;
+            page.body.push((y, item));
+            y += h;
+        }
+        y += gap;
+    };
+    add(lay, &md.title, Style::Bold, fs * 2.6, fs * 1.5);
+    add(
+        lay,
+        md.subtitle.as_deref().unwrap_or(""),
+        Style::Italic,
+        fs * 1.5,
+        fs * 3.0,
+    );
+    add(lay, &md.authors.join(", "), Style::Regular, fs * 1.3, fs);
+    if let Some(d) = &md.date {
+        add(lay, d.get(..10).unwrap_or(d), Style::Regular, fs, 0.0);
+    }
+    page
 }
 
 /// Put an image into the document: JPEGs byte for byte (DCTDecode), others as pixels.

@@ -72,7 +72,9 @@ fn content_folder_builds() {
 #[test]
 #[ignore]
 fn book_from_env() {
-    let Ok(dir) = std::env::var("PDF_BOOK") else { return };
+    let Ok(dir) = std::env::var("PDF_BOOK") else {
+        return;
+    };
     let t = std::time::Instant::now();
     let pdf = build_dir(Path::new(&dir));
     eprintln!("{} pages in {:?}", pdf.pages, t.elapsed());
@@ -98,7 +100,10 @@ fn small_book_builds() {
 fn from_notes_with(files: &[(&str, &str)], options: &PdfOptions) -> (notes2book_pdf::Pdf, Sources) {
     let mut fs = MemFs::new();
     for (name, body) in files {
-        fs.insert(Path::new("book/content").join(name), body.as_bytes().to_vec());
+        fs.insert(
+            Path::new("book/content").join(name),
+            body.as_bytes().to_vec(),
+        );
     }
     let opts = ParseOptions::new("book/content");
     let mut parsed = parse_book(&fs, &opts, Sources::default());
@@ -133,7 +138,11 @@ fn characters_no_font_has_give_one_warning_with_where() {
         .collect();
     assert_eq!(missing.len(), 1, "{:?}", pdf.diagnostics);
     let d = missing[0];
-    assert!(d.message.contains("時 (U+6642)") && d.message.contains("日 (U+65E5)"), "{}", d.message);
+    assert!(
+        d.message.contains("時 (U+6642)") && d.message.contains("日 (U+65E5)"),
+        "{}",
+        d.message
+    );
     assert!(d.message.starts_with("3 characters"), "{}", d.message);
     let loc = d.span.and_then(|s| sources.locate(s)).expect("a location");
     assert!(loc.path.ends_with("a.md"), "{loc:?}");
@@ -147,7 +156,12 @@ fn fallback_fonts_from_the_configuration_are_used() {
     let bytes = std::fs::read(path).expect("fonts-dejavu-core installed (see .ci/run)");
     let notes = [("a.md", "# A\n\nThe knight ♞ moves.\n")];
     let (without, _) = from_notes_with(&notes, &PdfOptions::default());
-    assert!(without.diagnostics.iter().any(|d| d.code == "pdf-missing-glyphs"));
+    assert!(
+        without
+            .diagnostics
+            .iter()
+            .any(|d| d.code == "pdf-missing-glyphs")
+    );
     let options = PdfOptions {
         fallback_fonts: vec![notes2book_pdf::FallbackFont {
             name: "DejaVuSans.ttf".into(),
@@ -157,7 +171,10 @@ fn fallback_fonts_from_the_configuration_are_used() {
     };
     let (with, _) = from_notes_with(&notes, &options);
     assert!(
-        !with.diagnostics.iter().any(|d| d.code == "pdf-missing-glyphs"),
+        !with
+            .diagnostics
+            .iter()
+            .any(|d| d.code == "pdf-missing-glyphs"),
         "{:?}",
         with.diagnostics
     );
@@ -169,7 +186,10 @@ fn fallback_fonts_from_the_configuration_are_used() {
 
 #[test]
 fn a_word_longer_than_the_line_is_broken_and_reported() {
-    let url = format!("https://example.com/{}", "averyveryverylongpathsegment/".repeat(12));
+    let url = format!(
+        "https://example.com/{}",
+        "averyveryverylongpathsegment/".repeat(12)
+    );
     let (pdf, _) = from_notes_with(
         &[("a.md", &format!("# A\n\nSee `{url}` for more.\n"))],
         &PdfOptions::default(),
