@@ -28,7 +28,7 @@ pub fn css() -> String {
 /// Map common fence names to syntect's names for languages it knows under another token.
 fn lookup(lang: &str) -> Option<&'static syntect::parsing::SyntaxReference> {
     let set = syntaxes();
-    let alias = notes2book_model::text::syntax_token(lang);
+    let alias = notes2book_model::syntax_token(lang);
     let alias = alias.as_str();
     set.find_syntax_by_token(alias)
         .or_else(|| set.find_syntax_by_extension(alias))
