@@ -196,6 +196,8 @@ pub struct LineOut {
     pub draws: Vec<Draw>,
     /// Footnotes referenced on this line (chapter footnote numbers).
     pub footnotes: Vec<u32>,
+    /// The line ends in a hyphenated word (a page should not break after it).
+    pub hyphenated: bool,
 }
 
 /// Paragraph settings.
@@ -1038,6 +1040,7 @@ pub fn set_lines(
             descent,
             draws,
             footnotes,
+            hyphenated: line.hyphenated,
         });
     }
     out

@@ -583,9 +583,11 @@ impl Layouter<'_, '_> {
         let lines = inline::set_lines(&mut self.shaper, &p, ctx.width, para, ctx.leading);
         let n = lines.len();
         for (i, line) in lines.into_iter().enumerate() {
+            let hyphenated = line.hyphenated;
             let mut item = line_item(line, ctx.left, ctx.leading);
-            // Orphans and widows: the first two and the last two lines stay together.
-            item.keep_with_next = (i == 0 && n > 1) || (n >= 2 && i + 2 == n);
+            // Orphans and widows: the first two and the last two lines stay together; a
+            // word is never split across pages.
+            item.keep_with_next = (i == 0 && n > 1) || (n >= 2 && i + 2 == n) || hyphenated;
             out.push(with_deco(item, ctx));
         }
     }
@@ -824,9 +826,12 @@ impl Layouter<'_, '_> {
                     // Continuation mark at the right edge.
                     let mut fmt = Fmt::new(Style::Mono, size);
                     fmt.color = MUTED;
-                    if let Some(d) =
-                        self.label("↩", &fmt, ctx.left + ctx.width - pad - cell, baseline)
-                    {
+                    if let Some(d) = self.label(
+                        continuation_mark(self.shaper.fonts),
+                        &fmt,
+                        ctx.left + ctx.width - pad - cell,
+                        baseline,
+                    ) {
                         draws.push(d);
                     }
                 }
@@ -1026,4 +1031,16 @@ fn highlight(lang: Option<&str>, code: &str) -> Vec<Vec<(String, Color, bool)>> 
         }
         _ => code.split('\n').map(plain).collect(),
     }
+}
+
+/// The mark at the end of a wrapped code line: the first of these arrows a bundled face has.
+fn continuation_mark(fonts: &crate::fonts::FontSet) -> &'static str {
+    ["↩", "↪", "↵", "→", "»"]
+        .into_iter()
+        .find(|m| {
+            m.chars()
+                .next()
+                .is_some_and(|c| fonts.faces.iter().any(|f| f.has_char(c)))
+        })
+        .unwrap_or(">")
 }

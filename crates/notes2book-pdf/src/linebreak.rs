@@ -367,6 +367,8 @@ struct Candidate {
     /// Nodes in different classes have different futures and are never compared.
     class: usize,
     node: Node,
+    /// An active node competing again, rather than a new one.
+    existing: Option<usize>,
 }
 
 /// The end of a pass: its nodes and the chosen final one.
@@ -584,7 +586,10 @@ impl<'p> Paragraph<'p> {
                 }
                 let fit = fitness(r, bad);
                 let total = from.total + self.demerits(bad, bp, &from, fit, over_run);
-                candidates.push(self.candidate(pass, bi, ai, &from, fit, total));
+                offer(
+                    &mut candidates,
+                    self.candidate(pass, bi, ai, &from, fit, total),
+                );
             }
             if next_active.is_empty() && candidates.is_empty() {
                 if !pass.emergency {
@@ -594,12 +599,35 @@ impl<'p> Paragraph<'p> {
                 // shortest such line, without demerits, as TeX does (§854).
                 let &ai = active.last()?;
                 let from = nodes[ai];
-                candidates.push(self.candidate(pass, bi, ai, &from, TIGHT, from.total));
+                offer(
+                    &mut candidates,
+                    self.candidate(pass, bi, ai, &from, TIGHT, from.total),
+                );
+            }
+            // Nodes from earlier breaks in the same run of glue and penalties start their next
+            // line at the same item, so they compete with the new ones; this keeps long runs
+            // of penalties from piling up nodes.
+            if !candidates.is_empty() {
+                while let Some(&ai) = next_active.last()
+                    && nodes[ai].start == bp.next_start
+                {
+                    next_active.pop();
+                    let again = Candidate {
+                        class: self.class(nodes[ai].line, pass),
+                        node: nodes[ai],
+                        existing: Some(ai),
+                    };
+                    offer(&mut candidates, again);
+                }
             }
             prune(&mut candidates, adj);
             for c in &candidates {
-                next_active.push(nodes.len());
-                nodes.push(c.node);
+                if let Some(ai) = c.existing {
+                    next_active.push(ai);
+                } else {
+                    next_active.push(nodes.len());
+                    nodes.push(c.node);
+                }
             }
             std::mem::swap(&mut active, &mut next_active);
             if bp.last {
@@ -633,11 +661,8 @@ impl<'p> Paragraph<'p> {
             0
         };
         Candidate {
-            class: if pass.exact_lines {
-                line
-            } else {
-                line.min(self.easy_line)
-            },
+            class: self.class(line, pass),
+            existing: None,
             node: Node {
                 bp: bi,
                 start: bp.next_start,
@@ -647,6 +672,15 @@ impl<'p> Paragraph<'p> {
                 total,
                 prev: from_index,
             },
+        }
+    }
+
+    /// Nodes after `line` lines compete only with nodes of the same class.
+    fn class(&self, line: usize, pass: &Pass) -> usize {
+        if pass.exact_lines {
+            line
+        } else {
+            line.min(self.easy_line)
         }
     }
 
@@ -726,6 +760,20 @@ impl<'p> Paragraph<'p> {
     }
 }
 
+/// Add a candidate to those for the current breakpoint, kept sorted by class, hyphen run
+/// and fitness with the cheapest (first on ties) for each.
+fn offer(kept: &mut Vec<Candidate>, c: Candidate) {
+    let key = |c: &Candidate| (c.class, c.node.run, c.node.fitness);
+    match kept.binary_search_by(|k| key(k).cmp(&key(&c))) {
+        Ok(i) => {
+            if c.node.total < kept[i].node.total {
+                kept[i] = c;
+            }
+        }
+        Err(i) => kept.insert(i, c),
+    }
+}
+
 /// Keep only candidates that can still be part of an optimal solution. Within a class, `b`
 /// is dropped when some `a` has a hyphen run no longer and fewer demerits, counting
 /// `adj_demerits` if their fitness differs: whatever follows `b` can follow `a` for no more
@@ -734,22 +782,13 @@ fn prune(candidates: &mut Vec<Candidate>, adj: f64) {
     if candidates.len() < 2 {
         return;
     }
-    candidates.sort_by(|a, b| {
-        (a.class, a.node.run, a.node.fitness)
-            .cmp(&(b.class, b.node.run, b.node.fitness))
-            .then(a.node.total.total_cmp(&b.node.total))
-    });
-    candidates.dedup_by(|later, kept| {
-        (later.class, later.node.run, later.node.fitness)
-            == (kept.class, kept.node.run, kept.node.fitness)
-    });
     let dominates = |a: &Candidate, b: &Candidate| {
         let jump = if a.node.fitness == b.node.fitness {
             0.0
         } else {
             adj
         };
-        a.class == b.class && a.node.run <= b.node.run && a.node.total + jump <= b.node.total
+        a.node.run <= b.node.run && a.node.total + jump <= b.node.total
     };
     let mut keep = vec![true; candidates.len()];
     let mut group = 0;
@@ -831,10 +870,14 @@ mod tests {
 
     /// Words of `chars * 5` points; `-` inside a word is a hyphenation point.
     fn text(words: &str) -> Vec<Item> {
+        text_spaced(words, SPACE)
+    }
+
+    fn text_spaced(words: &str, space: Item) -> Vec<Item> {
         let mut items = Vec::new();
         for (i, word) in words.split(' ').enumerate() {
             if i > 0 {
-                items.push(SPACE);
+                items.push(space);
             }
             for (j, part) in word.split('-').enumerate() {
                 if j > 0 {
@@ -878,9 +921,9 @@ mod tests {
         }
     }
 
-    /// A paragraph of `words` random words; `hyphens` in 3 are split at one or two random
-    /// points (some unflagged penalties with a width among them), some spaces are replaced
-    /// by forced breaks.
+    /// A paragraph of `words` random words: `hyphens` in 3 are split at one or two random
+    /// points (some unflagged penalties with a width among them), one space in 8 has one or
+    /// two penalties before it, and with `forced_breaks` one in 12 is a forced break.
     fn random_paragraph(
         rng: &mut Rng,
         words: usize,
@@ -889,6 +932,16 @@ mod tests {
     ) -> Vec<Item> {
         let mut items = Vec::new();
         for i in 0..words {
+            if i > 0 && rng.below(8) == 0 {
+                // Break opportunities before a space, one or two in a row.
+                for _ in 0..1 + rng.below(2) {
+                    items.push(Item::Penalty {
+                        width: rng.halves(0, 4),
+                        penalty: [0.0, 50.0, -50.0][rng.below(3) as usize],
+                        flagged: rng.below(2) == 0,
+                    });
+                }
+            }
             if i > 0 {
                 items.push(if forced_breaks && rng.below(12) == 0 {
                     forced()
@@ -1021,10 +1074,6 @@ mod tests {
                     _ => None,
                 })
                 .collect()
-        }
-
-        fn flagged(&self, i: usize) -> bool {
-            matches!(self.items.get(i), Some(Item::Penalty { flagged: true, .. }))
         }
 
         /// Demerits of breaking at `breaks` (item indices, increasing) in `pass`, or None
@@ -1179,19 +1228,46 @@ mod tests {
             out
         }
 
-        /// The first pass with a solution and its least demerits.
-        fn best(&self) -> Option<(u8, f64)> {
-            let passes: &[u8] = if self.p.pretolerance >= 0.0 {
-                &[1, 2, 3]
-            } else {
-                &[2, 3]
+        /// What break_lines must find: the pass, the demerits, the looseness achieved. The
+        /// first two passes pick by looseness as TeX does (the line count nearest the asked
+        /// difference from the optimum, then the least demerits); the emergency pass
+        /// ignores looseness.
+        fn best(&self) -> Option<(u8, f64, i32)> {
+            let want = self.p.looseness;
+            let pick = |pass: u8| {
+                let sols = self.solutions(pass);
+                let &(best_lines, _) = sols.iter().min_by(|a, b| a.1.total_cmp(&b.1))?;
+                let diffs = sols.iter().map(|s| s.0 as i32 - best_lines as i32);
+                let achieved = if want >= 0 {
+                    diffs.filter(|&d| d >= 0 && d <= want).max()
+                } else {
+                    diffs.filter(|&d| d <= 0 && d >= want).min()
+                }
+                .unwrap_or(0);
+                let least = sols
+                    .iter()
+                    .filter(|s| s.0 as i32 - best_lines as i32 == achieved)
+                    .map(|s| s.1)
+                    .min_by(f64::total_cmp)?;
+                Some((pass, least, achieved))
             };
-            passes.iter().find_map(|&pass| {
-                self.solutions(pass)
+            let first = if self.p.pretolerance >= 0.0 {
+                pick(1)
+            } else {
+                None
+            };
+            if let Some(found) = first
+                && found.2 == want
+            {
+                return Some(found);
+            }
+            pick(2).or(first).or_else(|| {
+                let least = self
+                    .solutions(3)
                     .iter()
                     .map(|s| s.1)
-                    .min_by(f64::total_cmp)
-                    .map(|d| (pass, d))
+                    .min_by(f64::total_cmp)?;
+                Some((3, least, 0))
             })
         }
     }
@@ -1208,13 +1284,14 @@ mod tests {
         b: &Breaks,
     ) -> Option<u8> {
         let brute = Brute { items, widths, p };
-        let Some((pass, least)) = brute.best() else {
+        let Some((pass, least, looseness)) = brute.best() else {
             // Nothing fits without an overfull line: the emergency pass must say so.
             assert_eq!(b.pass, 3);
             assert!(!b.overfull.is_empty(), "{b:?}");
             return None;
         };
         assert_eq!(b.pass, pass, "{b:?}");
+        assert_eq!(b.looseness, looseness);
         let chosen: Vec<usize> = b.lines[..b.lines.len() - 1].iter().map(|l| l.end).collect();
         let Some(ours) = brute.score(&chosen, pass) else {
             panic!("chose infeasible breaks {chosen:?} in pass {pass}");
@@ -1236,6 +1313,7 @@ mod tests {
     fn total_fit_matches_brute_force_on_random_paragraphs() {
         let mut rng = Rng(7);
         let mut per_pass = [0; 4];
+        let mut loosened = 0;
         for case in 0..1500 {
             // One case in five is hyphen-heavy and narrow, so that runs of hyphens matter.
             let heavy = case % 5 == 4;
@@ -1266,6 +1344,11 @@ mod tests {
             if case % 11 == 0 {
                 p.pretolerance = -1.0;
             }
+            if case % 3 == 1 {
+                p.looseness = [-1, 1, 2][rng.below(3) as usize];
+                // A wider choice of feasible lines, so that other line counts exist.
+                p.tolerance = 3.0;
+            }
             let measure = if heavy {
                 rng.halves(15, 60)
             } else {
@@ -1286,8 +1369,470 @@ mod tests {
             assert_covers(&items, &b);
             let pass = assert_optimal(&items, &widths, &p, &b);
             per_pass[usize::from(pass.unwrap_or(0))] += 1;
+            if b.looseness != 0 {
+                loosened += 1;
+            }
         }
-        // Every pass, and paragraphs that cannot be set, were exercised.
+        // Every pass, paragraphs that cannot be set and looseness were exercised.
         assert!(per_pass.iter().all(|&n| n >= 50), "{per_pass:?}");
+        assert!(loosened >= 25, "{loosened}");
+    }
+
+    /// First fit, for comparison: each line takes as many words as fit at full shrink.
+    fn first_fit(items: &[Item], measure: f64) -> Vec<usize> {
+        let mut ends = Vec::new();
+        let mut start = 0;
+        loop {
+            let glues = (start + 1..items.len()).filter(|&i| matches!(items[i], Item::Glue { .. }));
+            let fits = |end: usize| {
+                let line = Line {
+                    start,
+                    end,
+                    ratio: 0.0,
+                    hyphenated: false,
+                    natural: 0.0,
+                };
+                let (w, _, z) = measure_line(items, &line);
+                w - z <= measure
+            };
+            if fits(items.len()) {
+                return ends;
+            }
+            let Some(end) = glues.take_while(|&g| fits(g)).last() else {
+                return ends;
+            };
+            ends.push(end);
+            start = end + 1;
+        }
+    }
+
+    #[test]
+    fn total_fit_beats_first_fit() {
+        // long time ago in a galaxy far away there: 20 20 15 10 5 30 15 20 25 points.
+        let items = text("long time ago in a galaxy far away there");
+        let b = break_lines(&items, &|_| 78.0, &params());
+        // "long time ago in" 74 + stretch 4.5 (ratio 0.889, badness 70.2, loose), "a galaxy far
+        // away" 79 - shrink 3 (ratio -0.333, badness 3.7, decent), "there" at natural width:
+        // (10+70.2)² + (10+3.7)² + 10² = 6725 demerits.
+        assert_eq!(ends(&b), [7, 15, 17]);
+        assert_eq!(
+            b.lines.iter().map(|l| l.start).collect::<Vec<_>>(),
+            [0, 8, 16]
+        );
+        assert_eq!(b.pass, 1);
+        assert!((b.lines[0].ratio - 8.0 / 9.0).abs() < 1e-5);
+        assert!((b.lines[1].ratio + 1.0 / 3.0).abs() < 1e-5);
+        assert_eq!(b.lines[2].ratio, 0.0);
+        assert!((b.demerits - 6725.157).abs() < 0.01, "{}", b.demerits);
+        // First fit fills line one at full shrink ("long time ago in a", 82 - 4) and leaves
+        // "galaxy far away" 71 points wide with 3 of stretch: ratio 2.33, beyond tolerance.
+        assert_eq!(first_fit(&items, 78.0), [9, 15]);
+        let brute = Brute {
+            items: &items,
+            widths: &|_| 78.0,
+            p: &params(),
+        };
+        assert_eq!(brute.score(&[9, 15], 2), None);
+        assert!(brute.score(&[9, 15], 3).is_some());
+    }
+
+    /// Lines are set within the measure, justified lines fill it, and the report is honest.
+    fn assert_well_set(items: &[Item], widths: &dyn Fn(usize) -> f32, p: &Params, b: &Breaks) {
+        assert_covers(items, b);
+        for (i, line) in b.lines.iter().enumerate() {
+            let measure = f64::from(widths(i));
+            let (w, y, z) = measure_line(items, line);
+            let set = set_width(items, line);
+            let last = i + 1 == b.lines.len();
+            let at_forced = matches!(items.get(line.end), Some(Item::Penalty { penalty, .. }) if *penalty <= -INFINITY_PENALTY);
+            assert!(
+                line.ratio.is_finite() && line.ratio >= -1.0,
+                "line {i}: {line:?}"
+            );
+            assert!(
+                (f64::from(line.natural) - w).abs() < 0.01,
+                "line {i}: {line:?} vs {w}"
+            );
+            assert_eq!(
+                line.hyphenated,
+                matches!(
+                    items.get(line.end),
+                    Some(Item::Penalty { flagged: true, .. })
+                )
+            );
+            if b.overfull.contains(&i) {
+                let least = if p.ragged { w } else { w - z };
+                assert!(least > measure, "line {i} is not overfull: {line:?}");
+                continue;
+            }
+            assert!(
+                set <= measure + 0.01,
+                "line {i} is {set} wide in {measure}: {line:?}"
+            );
+            if p.ragged {
+                assert_eq!(line.ratio, 0.0);
+            } else if !last && !at_forced && !b.underfull.contains(&i) {
+                assert!(
+                    (set - measure).abs() < 0.01,
+                    "line {i} is {set} wide in {measure}"
+                );
+            }
+            if b.underfull.contains(&i) && !p.ragged {
+                assert!(
+                    f64::from(line.ratio) > f64::from(p.tolerance) || y == 0.0,
+                    "{line:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn lines_never_exceed_the_measure() {
+        let mut rng = Rng(42);
+        for case in 0..300 {
+            let words = 30 + rng.below(270) as usize;
+            let items = random_paragraph(&mut rng, words, case % 4, case % 3 == 0);
+            let mut p = params();
+            p.ragged = case % 5 == 0;
+            let measure = rng.halves(40, 300);
+            let first = rng.halves(40, 300);
+            let widths = move |l: usize| if l == 0 { first } else { measure };
+            let b = break_lines(&items, &widths, &p);
+            assert_well_set(&items, &widths, &p, &b);
+            // Only boxes wider than the measure may stick out.
+            for &i in &b.overfull {
+                let widest = items[b.lines[i].start..b.lines[i].end.min(items.len())]
+                    .iter()
+                    .map(|item| match item {
+                        Item::Box { width } => *width,
+                        _ => 0.0,
+                    })
+                    .fold(0.0, f32::max);
+                assert!(
+                    f64::from(widest) > f64::from(widths(i)) - 10.0,
+                    "{:?}",
+                    b.lines[i]
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn hyphenation_avoids_loose_lines() {
+        // 25 | 20-10 | 10-20 | 10-25 | 10-20 points, in a measure of 75.
+        let items = text("Notes mark-er re-mark co-lumns in-dent");
+        let b = break_lines(&items, &|_| 75.0, &params());
+        assert_eq!(b.pass, 2);
+        // "Notes marker re-" and "mark columns in-" are exactly 75 with their hyphens.
+        assert_eq!(ends(&b), [7, 15, 17]);
+        assert_eq!(
+            b.lines.iter().map(|l| l.hyphenated).collect::<Vec<_>>(),
+            [true, true, false]
+        );
+        assert_eq!(
+            b.lines.iter().map(|l| l.natural).collect::<Vec<_>>(),
+            [75.0, 75.0, 20.0]
+        );
+        assert!(b.underfull.is_empty() && b.overfull.is_empty());
+        // Without the hyphenation points only loose lines are left.
+        let plain = text("Notes marker remark columns indent");
+        let loose = break_lines(&plain, &|_| 75.0, &params());
+        assert_eq!(loose.pass, 3);
+        assert!(!loose.underfull.is_empty());
+    }
+
+    #[test]
+    fn hyphen_runs_are_limited_where_avoidable() {
+        // Built so that the cheapest way to the second hyphen ("r1-") takes two hyphenated
+        // lines, but the only good third line is hyphenated too: with at most two in a row
+        // the breaker must keep the dearer way with one, and find it. All measures are 200.
+        let glue = Item::Glue {
+            width: 4.0,
+            stretch: 4.0,
+            shrink: 2.0,
+        };
+        let hyphen = hyphen_of(5.0);
+        let mut items = Vec::new();
+        let word = |parts: &[f32], items: &mut Vec<Item>| {
+            if !items.is_empty() {
+                items.push(glue);
+            }
+            for (i, &w) in parts.iter().enumerate() {
+                if i > 0 {
+                    items.push(hyphen);
+                }
+                items.push(Item::Box { width: w });
+            }
+        };
+        for w in [25.0, 25.0, 25.0, 25.0, 30.0, 30.0] {
+            word(&[w], &mut items); // 180 with 20 of stretch
+        }
+        word(&[11.0, 24.0], &mut items); // q1-q2: "... q1-" is exactly 200
+        for _ in 0..6 {
+            word(&[20.0], &mut items);
+        }
+        word(&[12.0, 43.0], &mut items); // "q2 ... r1-" is 189, "q1q2 ... r1-" 200
+        word(&[50.0], &mut items);
+        word(&[50.0], &mut items);
+        word(&[40.0, 30.0], &mut items); // "r2 y y s1-" is exactly 200; nothing else fits
+        word(&[30.0], &mut items);
+        assert_eq!(items.len(), 41);
+        let widths = |_| 200.0;
+
+        let b = break_lines(&items, &widths, &params());
+        assert_eq!(b.pass, 2);
+        assert_eq!(ends(&b), [11, 29, 37, 41]);
+        assert_eq!(
+            b.lines.iter().map(|l| l.hyphenated).collect::<Vec<_>>(),
+            [false, true, true, false]
+        );
+        // 180 in 200 with 20 of stretch: badness 100, very loose after the decent start
+        // (+10000); then exact lines: decent after very loose (+10000), two hyphens in a row
+        // (+10000), a hyphen before the last line (+5000); penalties 50² twice.
+        let expected =
+            110.0f64.powi(2) + 10000.0 + 3.0 * 100.0 + 2.0 * 10000.0 + 5000.0 + 2.0 * 2500.0;
+        assert!(close(b.demerits, expected), "{}", b.demerits);
+
+        // Allowed three in a row, the cheaper way is taken.
+        let three = Params {
+            max_consecutive_hyphens: 3,
+            ..params()
+        };
+        let b = break_lines(&items, &widths, &three);
+        assert_eq!(ends(&b), [13, 29, 37, 41]);
+        assert!(b.lines[..3].iter().all(|l| l.hyphenated));
+        // Exact, then "q2 ... r1-" 11 short with 28 of stretch (badness 6.06), exact, last:
+        // three penalties, two double hyphens, a final hyphen.
+        let loose = 10.0 + 100.0 * (11.0f64 / 28.0).powi(3);
+        let expected = 3.0 * 100.0 + loose * loose + 3.0 * 2500.0 + 2.0 * 10000.0 + 5000.0;
+        assert!(close(b.demerits, expected), "{}", b.demerits);
+    }
+
+    fn hyphen_of(width: f32) -> Item {
+        Item::Penalty {
+            width,
+            penalty: 50.0,
+            flagged: true,
+        }
+    }
+
+    #[test]
+    fn forced_breaks_are_honoured() {
+        // "aa bb" \\ "cc dd": the first line is short and set at natural width.
+        let mut items = text("aa bb");
+        items.push(forced());
+        items.extend(text("cc dd"));
+        let b = break_lines(&items, &|_| 100.0, &params());
+        assert_eq!(ends(&b), [3, 7]);
+        assert_eq!(b.lines[1].start, 4);
+        assert_eq!(b.lines[0].ratio, 0.0);
+        assert_eq!(b.lines[0].natural, 23.0);
+        assert_eq!(b.pass, 1);
+
+        // Two in a row leave an empty line; one at the very end adds nothing.
+        let items = [
+            Item::Box { width: 10.0 },
+            forced(),
+            SPACE,
+            forced(),
+            Item::Box { width: 10.0 },
+            forced(),
+        ];
+        let b = break_lines(&items, &|_| 100.0, &params());
+        assert_eq!(ends(&b), [1, 3, 6]);
+        assert_eq!((b.lines[1].start, b.lines[1].natural), (3, 0.0));
+        assert_eq!(b.lines[2].start, 4);
+        assert!(b.overfull.is_empty() && b.underfull.is_empty());
+
+        // A forced break is taken even where a longer line would be better.
+        let mut items = text("xxxxxxxx xxxxxxxx");
+        items.push(forced());
+        items.extend(text("xxxxxxxx xxxxxxxx xxxxxxxx"));
+        let b = break_lines(&items, &|_| 127.0, &params());
+        assert_eq!(b.lines[0].end, 3);
+        assert_well_set(&items, &|_| 127.0, &params(), &b);
+    }
+
+    #[test]
+    fn last_line_is_set_at_natural_width_unless_too_long() {
+        let items = text("aa bb cc");
+        let b = break_lines(&items, &|_| 100.0, &params());
+        assert_eq!(ends(&b), [5]);
+        assert_eq!((b.lines[0].ratio, b.lines[0].natural), (0.0, 36.0));
+        // 36 natural with 2 of shrink in 35: shrunk by half.
+        let b = break_lines(&items, &|_| 35.0, &params());
+        assert_eq!(ends(&b), [5]);
+        assert_eq!(b.lines[0].ratio, -0.5);
+    }
+
+    #[test]
+    fn ragged_lines_are_even_and_unstretched() {
+        // 30 | 10 | 20 | 40 | 10 points in a measure of 50. First fit gives lines of 43,
+        // 20 and 40 ("margin is / kept / balanced by"); total fit moves "is" down: 30, 33, 40.
+        let items = text("margin is kept balanced by");
+        let p = Params::ragged(10.0);
+        let b = break_lines(&items, &|_| 50.0, &p);
+        assert_eq!(ends(&b), [1, 5, 7, 9]);
+        assert_eq!(
+            b.lines.iter().map(|l| l.natural).collect::<Vec<_>>(),
+            [30.0, 33.0, 40.0, 10.0]
+        );
+        assert!(b.lines.iter().all(|l| l.ratio == 0.0));
+        assert_eq!(first_fit(&items, 50.0), [3, 5, 7]);
+        assert_well_set(&items, &|_| 50.0, &p, &b);
+    }
+
+    #[test]
+    fn overfull_box_is_reported_and_breaking_goes_on() {
+        let mut items = text("aaaa bbbb cccc dddd");
+        items.push(SPACE);
+        let wide = items.len();
+        items.push(Item::Box { width: 150.0 });
+        items.push(SPACE);
+        items.extend(text("eeee ffff gggg hhhh iiii"));
+        let b = break_lines(&items, &|_| 100.0, &params());
+        assert_eq!(b.pass, 3);
+        assert_eq!(b.overfull.len(), 1);
+        let line = &b.lines[b.overfull[0]];
+        // The wide box alone, not the words before it.
+        assert_eq!((line.start, line.end), (wide, wide + 1));
+        assert_eq!(line.ratio, -1.0);
+        assert_well_set(&items, &|_| 100.0, &params(), &b);
+    }
+
+    #[test]
+    fn emergency_pass_sets_loose_lines_and_reports_them() {
+        // Two 40-point words are 83 wide with 1.5 of stretch; three do not fit in 100.
+        let items = text("xxxxxxxx xxxxxxxx xxxxxxxx xxxxxxxx");
+        let b = break_lines(&items, &|_| 100.0, &params());
+        assert_eq!(b.pass, 3);
+        assert_eq!(ends(&b), [3, 7]);
+        assert_eq!(b.underfull, [0]);
+        assert!(b.overfull.is_empty());
+        assert!((b.lines[0].ratio - 17.0 / 1.5).abs() < 1e-4);
+        assert!((set_width(&items, &b.lines[0]) - 100.0).abs() < 0.01);
+        assert_eq!(b.lines[1].ratio, 0.0);
+    }
+
+    #[test]
+    fn empty_and_boxless_input_give_no_lines() {
+        let b = break_lines(&[], &|_| 100.0, &params());
+        assert!(b.lines.is_empty() && b.overfull.is_empty());
+        assert_eq!(b.pass, 0);
+        let b = break_lines(&[SPACE, forced(), hyphen()], &|_| 100.0, &params());
+        assert!(b.lines.is_empty());
+    }
+
+    #[test]
+    fn bad_numbers_do_not_panic() {
+        let nan = f32::NAN;
+        let items = [
+            Item::Box { width: nan },
+            Item::Glue {
+                width: -3.0,
+                stretch: f32::INFINITY,
+                shrink: nan,
+            },
+            Item::Box {
+                width: f32::INFINITY,
+            },
+            Item::Penalty {
+                width: nan,
+                penalty: nan,
+                flagged: true,
+            },
+            Item::Box { width: -20.0 },
+            SPACE,
+            Item::Box { width: 20.0 },
+            Item::Penalty {
+                width: 0.0,
+                penalty: f32::NEG_INFINITY,
+                flagged: false,
+            },
+            Item::Box { width: 20.0 },
+        ];
+        let weird = Params {
+            pretolerance: nan,
+            tolerance: nan,
+            emergency_stretch: nan,
+            line_penalty: nan,
+            adj_demerits: -5.0,
+            ragged_stretch: nan,
+            ..params()
+        };
+        for p in [params(), weird, Params::ragged(nan)] {
+            for measure in [nan, -10.0, 0.0, 50.0, f32::INFINITY] {
+                let b = break_lines(&items, &|_| measure, &p);
+                assert_covers(&items, &b);
+                assert!(
+                    b.lines
+                        .iter()
+                        .all(|l| l.ratio.is_finite() && l.natural.is_finite())
+                );
+                // The -inf penalty forces a break.
+                assert!(b.lines.iter().any(|l| l.end == 7));
+            }
+        }
+        // Negative widths count as nothing.
+        let negative = [Item::Box { width: 30.0 }, SPACE, Item::Box { width: -30.0 }];
+        let zero = [Item::Box { width: 30.0 }, SPACE, Item::Box { width: 0.0 }];
+        let b = break_lines(&negative, &|_| 40.0, &params());
+        assert_eq!(b.lines, break_lines(&zero, &|_| 40.0, &params()).lines);
+        assert_eq!(b.lines.len(), 1);
+        assert_eq!(b.lines[0].natural, 33.0);
+    }
+
+    #[test]
+    fn zero_measure_puts_every_word_on_an_overfull_line() {
+        let items = text("aa bb-cc dd ee");
+        for p in [params(), Params::ragged(10.0)] {
+            let b = break_lines(&items, &|_| 0.0, &p);
+            assert_eq!(b.pass, 3);
+            assert_eq!(b.lines.len(), 5);
+            assert_eq!(b.overfull, [0, 1, 2, 3, 4]);
+        }
+    }
+
+    #[test]
+    fn long_paragraph_completes_and_fits() {
+        let mut rng = Rng(2024);
+        let items = random_paragraph(&mut rng, 20_000, 1, false);
+        let widths = |_| 300.0;
+        let b = break_lines(&items, &widths, &params());
+        assert!(b.lines.len() > 1000);
+        assert!(b.overfull.is_empty());
+        assert_well_set(&items, &widths, &params(), &b);
+    }
+
+    #[test]
+    fn looseness_adds_or_removes_a_line_when_it_can() {
+        let items = text_spaced(
+            "Notes become a book when the lines are broken well: the whole para-graph is \
+             weighed at once, and a line may be a little loose so that the next one need not \
+             be very tight or end with a hy-phen",
+            Item::Glue {
+                width: 3.0,
+                stretch: 3.0,
+                shrink: 1.5,
+            },
+        );
+        let check = |measure: f32, want: i32, got: i32| {
+            let widths = move |_| measure;
+            let optimum = break_lines(&items, &widths, &params());
+            let p = Params {
+                looseness: want,
+                ..params()
+            };
+            let b = break_lines(&items, &widths, &p);
+            assert_eq!(b.looseness, got, "{measure} {want}");
+            assert_eq!(b.lines.len() as i32, optimum.lines.len() as i32 + got);
+            if got != 0 {
+                assert!(b.demerits > optimum.demerits);
+            }
+            assert_well_set(&items, &widths, &p, &b);
+        };
+        check(170.0, 1, 1); // 5 lines become 6
+        check(210.0, -1, -1); // 5 lines become 4
+        check(170.0, -1, 0); // 4 lines would be too tight
     }
 }
