@@ -132,7 +132,8 @@ pub struct Breaks {
     /// Indices into `lines` of lines that could not be made to fit: either a single box
     /// wider than the line (the caller is expected to pre-split such boxes; the line is
     /// still returned so nothing is lost) or too tight even at full shrink. Such a line has
-    /// ratio -1 and sticks out of the measure. Never empty silently: callers report these.
+    /// ratio -1 (0 in ragged mode) and sticks out of the measure. Never empty silently:
+    /// callers report these.
     pub overfull: Vec<usize>,
     /// Lines whose ratio exceeds `tolerance` (set loose in the emergency pass), including
     /// short lines with no stretch at all. In ragged mode: lines shorter than the measure
@@ -152,8 +153,9 @@ pub struct Breaks {
 /// The caller does NOT append the paragraph end: break_lines behaves as if a `\parfillskip`
 /// (glue with infinite stretch) and a forced break followed the last box. Input without a
 /// box gives no lines. Forced breaks inside the items are honoured; a line ending at one
-/// that is short is set at natural width (ratio 0), like the last line. Non-finite or
-/// negative widths, stretches and shrinks count as 0.
+/// that is short is set at natural width (ratio 0), like the last line; glue just before a
+/// forced break stays in its line, as in TeX. Non-finite or negative widths, stretches and
+/// shrinks count as 0.
 pub fn break_lines(items: &[Item], line_width: &dyn Fn(usize) -> f32, params: &Params) -> Breaks {
     let Some(para) = Paragraph::new(items, line_width, params) else {
         return Breaks::default();
@@ -1834,5 +1836,24 @@ mod tests {
         check(170.0, 1, 1); // 5 lines become 6
         check(210.0, -1, -1); // 5 lines become 4
         check(170.0, -1, 0); // 4 lines would be too tight
+    }
+
+    #[test]
+    fn glue_never_shrinks_below_nothing() {
+        // 3 points of glue claiming 10 of shrink: the two words need at least 100.
+        let items = [
+            Item::Box { width: 50.0 },
+            Item::Glue {
+                width: 3.0,
+                stretch: 1.0,
+                shrink: 10.0,
+            },
+            Item::Box { width: 50.0 },
+        ];
+        let b = break_lines(&items, &|_| 99.0, &params());
+        assert_eq!(ends(&b), [1, 3]);
+        let b = break_lines(&items, &|_| 100.0, &params());
+        assert_eq!(ends(&b), [3]);
+        assert_eq!(b.lines[0].ratio, -1.0);
     }
 }
