@@ -281,7 +281,7 @@ impl<'a> Shaper<'a> {
         let pieces = self.fonts.runs(text, fmt.style, &mut missing);
         for c in missing {
             if !self.missing.iter().any(|(m, _)| *m == c) {
-                self.missing.push((c, self.span.clone()));
+                self.missing.push((c, self.span));
             }
         }
         pieces
@@ -740,13 +740,13 @@ fn word_items(
             off += len;
         }
     }
-    points.sort_by(|a, b| a.0.cmp(&b.0));
+    points.sort_by_key(|a| a.0);
     points.dedup_by_key(|p| p.0);
     let total: f32 = pieces.iter().map(|(_, r)| r.width).sum();
     // Emergency break points for words that cannot fit on a line.
     let emergency = total > measure * 0.98;
     if emergency {
-        shaper.overfull.push(shaper.span.clone());
+        shaper.overfull.push(shaper.span);
     }
     // Emit boxes, cutting runs at the break points that fall on cluster boundaries.
     let mut pending: Vec<Run> = Vec::new();
@@ -860,7 +860,7 @@ pub fn set_lines(
     };
     let breaks = linebreak::break_lines(&p.items, &|_| measure, &params);
     for _ in &breaks.overfull {
-        shaper.overfull.push(shaper.span.clone());
+        shaper.overfull.push(shaper.span);
     }
     let n = breaks.lines.len();
     let mut out = Vec::with_capacity(n);

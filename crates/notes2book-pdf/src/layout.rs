@@ -117,7 +117,7 @@ impl Layouter<'_, '_> {
     pub fn chapter(&mut self, ch: &Chapter) -> Vec<VItem> {
         let mut out = Vec::new();
         let ctx = self.ctx();
-        self.shaper.span = ch.span.clone();
+        self.shaper.span = ch.span;
         // Chapter title: large, ragged, with space above.
         let size = self.geo.size * 2.0;
         out.push(VItem {
@@ -202,7 +202,7 @@ impl Layouter<'_, '_> {
         match block {
             Block::Paragraph { content, span } => {
                 if span.is_some() {
-                    self.shaper.span = span.clone();
+                    self.shaper.span = *span;
                 }
                 let indent = if ctx.first { 0.0 } else { size * 1.5 };
                 let para = ParaStyle {
@@ -221,7 +221,7 @@ impl Layouter<'_, '_> {
                 ..
             } => {
                 if span.is_some() {
-                    self.shaper.span = span.clone();
+                    self.shaper.span = *span;
                 }
                 let hsize = size * heading_scale(*level);
                 let style = if *level >= 4 {
@@ -408,7 +408,7 @@ impl Layouter<'_, '_> {
                 lang, code, span, ..
             } => {
                 if span.is_some() {
-                    self.shaper.span = span.clone();
+                    self.shaper.span = *span;
                 }
                 self.code(lang.as_deref(), code, ctx, out);
             }
@@ -419,7 +419,7 @@ impl Layouter<'_, '_> {
                 span,
             } => {
                 if span.is_some() {
-                    self.shaper.span = span.clone();
+                    self.shaper.span = *span;
                 }
                 crate::table::table(self, align, head, rows, ctx.left, ctx.width, ctx.size, out);
             }
@@ -655,7 +655,7 @@ impl Layouter<'_, '_> {
 
     fn figure(&mut self, fig: &Figure, ctx: &Ctx, out: &mut Vec<VItem>) {
         if fig.span.is_some() {
-            self.shaper.span = fig.span.clone();
+            self.shaper.span = fig.span;
         }
         let size = ctx.size;
         let max_h = self.geo.page_height * 0.6;
@@ -788,7 +788,7 @@ impl Layouter<'_, '_> {
                         chunks.push(Vec::new());
                         col = 0;
                     }
-                    let last = chunks.last_mut().map(|v| v);
+                    let last = chunks.last_mut();
                     if let Some(chunk) = last {
                         match chunk.last_mut() {
                             Some((t, cc, b)) if *cc == color && *b == bold => t.push(c),

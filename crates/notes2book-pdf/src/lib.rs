@@ -210,7 +210,7 @@ pub fn build(book: &Book, assets: &Assets, options: &PdfOptions) -> Pdf {
     for l in &laid {
         for (c, s) in &l.missing {
             if !missing.iter().any(|(m, _)| m == c) {
-                missing.push((*c, s.clone()));
+                missing.push((*c, *s));
             }
         }
     }
@@ -228,7 +228,7 @@ pub fn build(book: &Book, assets: &Assets, options: &PdfOptions) -> Pdf {
                 if missing.len() == 1 { " is" } else { "s are" },
                 list.trim_end()
             ),
-            missing[0].1.clone(),
+            missing[0].1,
             Some("add a font that has them under `pdf: fallback_fonts:` (for CJK, e.g. Noto Sans CJK)"),
         ));
     }
@@ -237,7 +237,7 @@ pub fn build(book: &Book, assets: &Assets, options: &PdfOptions) -> Pdf {
             diagnostics.push(warn(
                 "pdf-overfull",
                 "a word or URL is longer than the line; it was broken where it did not fit".into(),
-                s.clone(),
+                *s,
                 Some("add a space or a break opportunity to the long word or URL"),
             ));
         }
@@ -375,7 +375,7 @@ pub fn build(book: &Book, assets: &Assets, options: &PdfOptions) -> Pdf {
                     .toc_title
                     .clone()
                     .unwrap_or_else(|| chapter.title.clone());
-                Some(if options.two_sided && physical % 2 == 0 {
+                Some(if options.two_sided && physical.is_multiple_of(2) {
                     book.metadata.title.clone()
                 } else {
                     chapter_title
@@ -421,7 +421,7 @@ pub fn build(book: &Book, assets: &Assets, options: &PdfOptions) -> Pdf {
                     diagnostics.push(warn(
                         "pdf-image",
                         format!("could not put `{}` into the PDF", use_.src),
-                        use_.span.clone(),
+                        use_.span,
                         None,
                     ));
                     continue;
@@ -448,7 +448,7 @@ pub fn build(book: &Book, assets: &Assets, options: &PdfOptions) -> Pdf {
         page_height: ph,
     };
     let left_of = |physical: usize| {
-        if options.two_sided && physical % 2 == 0 {
+        if options.two_sided && physical.is_multiple_of(2) {
             m.outer
         } else {
             m.inner
@@ -526,8 +526,8 @@ pub fn build(book: &Book, assets: &Assets, options: &PdfOptions) -> Pdf {
     doc.with_pages(pdf_pages);
     let info = &mut doc.metadata.info;
     if let Ok(date) = printpdf::OffsetDateTime::from_unix_timestamp(options.modified) {
-        info.creation_date = date.clone();
-        info.modification_date = date.clone();
+        info.creation_date = date;
+        info.modification_date = date;
         info.metadata_date = date;
     }
     info.author = book.metadata.authors.join(", ");

@@ -77,10 +77,11 @@ fn book_from_env() {
     };
     let t = std::time::Instant::now();
     let pdf = build_dir(Path::new(&dir));
-    eprintln!("{} pages in {:?}", pdf.pages, t.elapsed());
+    let mut report = format!("{} pages in {:?}\n", pdf.pages, t.elapsed());
     for d in &pdf.diagnostics {
-        eprintln!("{}: {}", d.code, d.message);
+        report.push_str(&format!("{}: {}\n", d.code, d.message));
     }
+    std::io::Write::write_all(&mut std::io::stderr(), report.as_bytes()).expect("stderr");
     keep("book.pdf", &pdf.bytes);
 }
 
