@@ -7,8 +7,9 @@
 //! is an error, never a read.
 //!
 //! [`prepare`] then reads each distinct file once and, in parallel, decodes, orients,
-//! downscales and re-encodes it into one variant per backend ([`Assets`]). No backend opens
-//! an image file itself. The bundled fonts ([`BUNDLED_FONTS`]) are assets too.
+//! downscales and re-encodes it into one variant per backend ([`Assets`]);
+//! [`prepare_with_progress`] does the same and reports each finished file to a callback.
+//! No backend opens an image file itself. The bundled fonts ([`BUNDLED_FONTS`]) are assets too.
 
 mod fonts;
 mod jpeg;
@@ -19,5 +20,6 @@ mod svg;
 pub use fonts::{BUNDLED_FONTS, BundledFont};
 pub use process::{
     Assets, Encoded, ImageKind, ImageLimits, Prepared, ProcessOptions, prepare, prepare_one,
+    prepare_with_progress,
 };
 pub use resolve::{ResolveOptions, resolve};

@@ -130,6 +130,18 @@ pub fn prepare(
     root: &std::path::Path,
     opts: &ProcessOptions,
 ) -> (Assets, Vec<Diagnostic>) {
+    prepare_with_progress(book, vfs, root, opts, &|| {})
+}
+
+/// [`prepare`], calling `done` once for each file as soon as it is finished (from the
+/// worker threads, in any order), so that the caller can show progress.
+pub fn prepare_with_progress(
+    book: &Book,
+    vfs: &dyn Vfs,
+    root: &std::path::Path,
+    opts: &ProcessOptions,
+    done: &(dyn Fn() + Sync),
+) -> (Assets, Vec<Diagnostic>) {
     // Diagnostics point at the first reference to each file.
     let mut first_use: Vec<Option<Span>> = vec![None; book.assets.len()];
     for u in &book.images {
@@ -150,6 +162,7 @@ pub fn prepare(
                 .read(&root.join(&a.path), opts.limits.max_file_bytes)
                 .map_err(|e| read_error(&name, e))
                 .and_then(|bytes| prepare_one(a.id, &name, &a.path, &bytes, opts));
+            done();
             match outcome {
                 Ok((p, warnings)) => (
                     Some(p),
@@ -568,6 +581,40 @@ mod tests {
             Ok(_) => "ok",
             Err(d) => d.code,
         }
+    }
+
+    #[test]
+    fn progress_callback_runs_once_per_file_and_results_stay_in_order() {
+        use notes2book_model::AssetFile;
+        use notes2book_model::vfs::MemFs;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let mut fs = MemFs::new();
+        fs.insert("b/a.jpg", jpeg(40, 30));
+        fs.insert("b/empty.png", "");
+        let book = Book {
+            assets: ["a.jpg", "empty.png", "missing.png"]
+                .iter()
+                .enumerate()
+                .map(|(i, p)| AssetFile {
+                    id: AssetId(i as u32),
+                    path: p.into(),
+                })
+                .collect(),
+            ..Book::default()
+        };
+        let calls = AtomicUsize::new(0);
+        let (assets, diags) = prepare_with_progress(&book, &fs, Path::new("b"), &opts(), &|| {
+            calls.fetch_add(1, Ordering::Relaxed);
+        });
+        assert_eq!(
+            calls.load(Ordering::Relaxed),
+            3,
+            "one call per file, failed ones too"
+        );
+        let ok: Vec<bool> = assets.items.iter().map(Option::is_some).collect();
+        assert_eq!(ok, [true, false, false]);
+        let codes: Vec<&str> = diags.iter().map(|d| d.code).collect();
+        assert_eq!(codes, ["image-empty-file", "image-unreadable"]);
     }
 
     #[test]
