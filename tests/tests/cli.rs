@@ -49,6 +49,15 @@ fn count_type(book: &Value, ty: &str) -> usize {
     types.iter().filter(|t| t.as_str() == Some(ty)).count()
 }
 
+/// Whether stderr holds a diagnostic that starts with `head` (`warning[code]: message…`)
+/// and points at `place` (`path:line:col`, annotate-snippets' `--> path:line:col` line).
+fn reported_at(err: &str, head: &str, place: &str) -> bool {
+    let lines: Vec<&str> = err.lines().collect();
+    lines
+        .windows(2)
+        .any(|w| w[0].starts_with(head) && w[1].trim_start().strip_prefix("--> ") == Some(place))
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("mkdir");
     for e in std::fs::read_dir(from).expect("read_dir") {
@@ -89,7 +98,11 @@ fn sample_book_dumps_in_order_with_the_missing_image_reported_once() {
     // The missing figure: one warning, with file:line:col.
     assert_eq!(err.matches("image-missing").count(), 1, "{err}");
     assert!(
-        err.contains("content/sundials/index.md:35:1: warning[image-missing]"),
+        reported_at(
+            &err,
+            "warning[image-missing]: image `/images/missing-escapement.png` not found",
+            "content/sundials/index.md:35:1"
+        ),
         "{err}"
     );
     assert!(err.contains("1 warning, 0 errors"), "{err}");
@@ -165,7 +178,9 @@ fn windows_1252_and_mojibake_notes_are_repaired_and_reported() {
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(
-        err.contains("book/time-zones.md:") && err.contains("warning[not-utf8]"),
+        err.lines()
+            .any(|l| l.trim_start().starts_with("--> book/time-zones.md:"))
+            && err.contains("warning[not-utf8]"),
         "{err}"
     );
     assert_eq!(
@@ -173,7 +188,7 @@ fn windows_1252_and_mojibake_notes_are_repaired_and_reported() {
         1,
         "one line repaired: {err}"
     );
-    assert!(err.contains("book/mojibake.md:5:"), "{err}");
+    assert!(err.contains("--> book/mojibake.md:5:"), "{err}");
     let dump = String::from_utf8_lossy(&out.stdout);
     assert!(
         dump.contains("The Kübernetes cluster in Zürich serves a café —."),
@@ -222,7 +237,7 @@ fn broken_front_matter_is_an_error_but_the_other_notes_build() {
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
-        err.contains("notes/bad.md:4:1: error[front-matter-yaml]"),
+        reported_at(&err, "error[front-matter-yaml]", "notes/bad.md:4:1"),
         "{err}"
     );
     let book = json(&out);
@@ -243,7 +258,11 @@ fn config_unknown_key_suggests_the_right_one() {
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(
-        err.contains("notes2book.yaml:2:1: error[config-unknown-key]: unknown key `autors`"),
+        reported_at(
+            &err,
+            "error[config-unknown-key]: unknown key `autors`",
+            "notes2book.yaml:2:1"
+        ),
         "{err}"
     );
     assert!(err.contains("did you mean `authors`?"), "{err}");
@@ -273,7 +292,7 @@ fn config_chapters_order_and_missing_entry() {
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
-        err.contains("notes2book.yaml:4:5: error[chapter-missing]"),
+        reported_at(&err, "error[chapter-missing]", "notes2book.yaml:4:5"),
         "{err}"
     );
     assert_eq!(titles(&json(&out)), ["B", "A"]);
@@ -315,15 +334,86 @@ fn completions_man_page_and_timings() {
     );
 }
 
+/// `text` without its ANSI colour sequences (`ESC [ … m`).
+fn strip_colour(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("\u{1b}[") {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i + 2..];
+        rest = tail.find('m').map_or("", |m| &tail[m + 1..]);
+    }
+    out.push_str(rest);
+    out
+}
+
 #[test]
 fn colour_only_when_asked_or_on_a_terminal() {
     let plain = stderr(&run(&repo(), &["check"]));
     assert!(!plain.contains('\u{1b}'), "no colour in a pipe");
     let coloured = stderr(&run(&repo(), &["check", "--color", "always"]));
+    // The severity and code in yellow, the rest as in plain text.
     assert!(
-        coloured.contains("\u{1b}[1;33mwarning\u{1b}[0m[image-missing]"),
+        coloured.contains("\u{1b}[33mwarning[image-missing]"),
         "{coloured}"
     );
+    assert_eq!(strip_colour(&coloured), plain);
     let never = stderr(&run(&repo(), &["check", "--color", "never"]));
     assert_eq!(never, plain);
+}
+
+#[test]
+fn a_diagnostic_shows_its_line_a_caret_under_the_span_and_the_hint() {
+    let err = stderr(&run(&repo(), &["check"]));
+    let lines: Vec<&str> = err.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with("warning[image-missing]"))
+        .unwrap_or_else(|| panic!("no image-missing warning:\n{err}"));
+    let block = &lines[at..];
+    assert_eq!(block[1], "  --> content/sundials/index.md:35:1", "{err}");
+    assert_eq!(block[2], "   |", "{err}");
+    assert!(
+        block[3].starts_with("35 | {{< figure src=\"/images/missing-escapement.png\""),
+        "{err}"
+    );
+    // The span is the whole shortcode: carets from column 1 to its `}}`.
+    let source = block[3].trim_start_matches("35 | ");
+    assert_eq!(
+        block[4],
+        format!("   | {}", "^".repeat(source.chars().count())),
+        "{err}"
+    );
+    assert!(
+        block.iter().take(8).any(|l| l
+            == &"   = hint: add the file, or fix the path; the book shows a placeholder with the caption meanwhile"),
+        "{err}"
+    );
+    assert_eq!(lines.last(), Some(&"1 warning, 0 errors"), "{err}");
+}
+
+#[test]
+fn columns_and_carets_count_characters_after_accents_and_cjk() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let c = tmp.path().join("content");
+    std::fs::create_dir_all(&c).expect("mkdir");
+    // `Café 東京 ` is 8 characters and 13 bytes; on a terminal 東 and 京 are two columns wide.
+    std::fs::write(c.join("a.md"), "# A\n\nCafé 東京 ![x](nope.png) here.\n").expect("write");
+    let err = stderr(&run(tmp.path(), &["check"]));
+    assert!(
+        reported_at(
+            &err,
+            "warning[image-missing]: image `nope.png` not found",
+            "content/a.md:3:9"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("3 | Café 東京 ![x](nope.png) here.\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("\n  | {}^", " ".repeat(10))),
+        "the caret stands under `!`:\n{err}"
+    );
 }

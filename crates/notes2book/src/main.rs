@@ -19,7 +19,7 @@ use clap::Parser;
 
 use args::{Cli, Command, Common};
 use notes2book_model::Severity;
-use report::Counts;
+use report::{Counts, Reporter};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -49,7 +49,7 @@ fn main() -> ExitCode {
         }
         None => &cli.build.common,
     };
-    report::set_color(match common.color {
+    let reporter = Reporter::new(match common.color {
         args::Color::Always => true,
         args::Color::Never => false,
         args::Color::Auto => {
@@ -67,8 +67,8 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     match &cli.command {
-        Some(Command::Check(c)) => run(c, Mode::Check),
-        Some(Command::Dump(c)) => run(c, Mode::Dump),
+        Some(Command::Check(c)) => run(c, Mode::Check, &reporter),
+        Some(Command::Dump(c)) => run(c, Mode::Dump, &reporter),
         Some(Command::Init { .. } | Command::Completions { .. } | Command::Man) => {
             ExitCode::SUCCESS
         }
@@ -85,7 +85,7 @@ fn main() -> ExitCode {
                 .out_dir
                 .clone()
                 .unwrap_or_else(|| PathBuf::from("book"));
-            run(&cli.build.common, Mode::Build { out })
+            run(&cli.build.common, Mode::Build { out }, &reporter)
         }
     }
 }
@@ -122,7 +122,7 @@ enum Mode {
     Build { out: PathBuf },
 }
 
-fn run(args: &Common, mode: Mode) -> ExitCode {
+fn run(args: &Common, mode: Mode, reporter: &Reporter) -> ExitCode {
     let stderr = std::io::stderr();
     let mut err = stderr.lock();
     let out_dir = match &mode {
@@ -135,7 +135,7 @@ fn run(args: &Common, mode: Mode) -> ExitCode {
         Ok(p) => p,
         Err(f) => {
             for d in &f.diagnostics {
-                let _ = report::render(&mut err, d, &f.sources);
+                let _ = reporter.render(&mut err, d, &f.sources);
             }
             return ExitCode::from(2);
         }
@@ -167,7 +167,7 @@ fn run(args: &Common, mode: Mode) -> ExitCode {
                     format!("the output folder {} is a file", out.display()),
                 )
                 .hint("pass another folder with -o DIR");
-                let _ = report::render(&mut err, &d, &project.parsed.sources);
+                let _ = reporter.render(&mut err, &d, &project.parsed.sources);
                 return ExitCode::from(3);
             }
             outcome = Some(build::build_epub(
@@ -183,7 +183,7 @@ fn run(args: &Common, mode: Mode) -> ExitCode {
         if args.quiet && d.severity != Severity::Error {
             continue;
         }
-        let _ = report::render(&mut err, d, &parsed.sources);
+        let _ = reporter.render(&mut err, d, &parsed.sources);
     }
     let counts = Counts::of(&parsed.diagnostics);
     let _ = report::summary(&mut err, counts);
@@ -220,7 +220,7 @@ fn run(args: &Common, mode: Mode) -> ExitCode {
     }
     match outcome {
         Some(build::Outcome::WriteFailed(d)) => {
-            let _ = report::render(&mut err, &d, &parsed.sources);
+            let _ = reporter.render(&mut err, &d, &parsed.sources);
             return ExitCode::from(3);
         }
         Some(build::Outcome::Written(paths)) if !args.quiet => {
