@@ -417,3 +417,35 @@ fn columns_and_carets_count_characters_after_accents_and_cjk() {
         "the caret stands under `!`:\n{err}"
     );
 }
+
+#[test]
+fn no_progress_is_accepted_and_a_pipe_gets_no_progress_drawing() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out_dir = tmp.path().to_string_lossy().into_owned();
+    let mut outputs = Vec::new();
+    for extra in [&[][..], &["--no-progress"][..]] {
+        // A full build (parse, images, EPUB) with stderr going to a pipe, as in a CI log.
+        let mut args = vec!["--epub", "-o", out_dir.as_str()];
+        args.extend_from_slice(extra);
+        let out = run(&repo(), &args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+        assert!(
+            !err.contains("\u{1b}[") && !err.contains('\r'),
+            "{args:?}: progress drawing in a pipe: {err:?}"
+        );
+        assert!(
+            err.contains("1 warning, 0 errors\nwrote "),
+            "{args:?}: {err}"
+        );
+        outputs.push(err);
+    }
+    assert_eq!(
+        outputs[0], outputs[1],
+        "--no-progress changes nothing in a pipe"
+    );
+    for cmd in ["check", "dump"] {
+        let out = run(&repo(), &[cmd, "--no-progress"]);
+        assert_eq!(out.status.code(), Some(0), "{cmd}: {}", stderr(&out));
+    }
+}

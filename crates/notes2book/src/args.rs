@@ -83,6 +83,9 @@ pub struct Common {
     /// Colour the diagnostics: auto (on a terminal, unless NO_COLOR is set), always, never
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
+    /// Never show progress bars (they appear only on a terminal, for phases that take a while)
+    #[arg(long)]
+    pub no_progress: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use notes2book_model::{Diagnostic, Severity};
 
+use crate::progress::Progress;
 use crate::project::Project;
 
 /// What a build produced, or why it stopped.
@@ -76,11 +77,32 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Prepare every image of the book (with a progress bar counting the files); their
+/// diagnostics join the book's.
+pub fn prepare_images(
+    project: &mut Project,
+    opts: &notes2book_assets::ProcessOptions,
+    progress: &Progress,
+) -> notes2book_assets::Assets {
+    let phase = progress.bar("images", project.parsed.book.assets.len());
+    let (assets, diags) = notes2book_assets::prepare_with_progress(
+        &project.parsed.book,
+        &project.vfs,
+        &project.root,
+        opts,
+        &|| phase.tick(),
+    );
+    phase.finish();
+    project.parsed.diagnostics.extend(diags);
+    assets
+}
+
 pub fn build_epub(
     project: &mut Project,
     out_dir: &Path,
     strict: bool,
     timings: &mut Vec<(&'static str, std::time::Duration)>,
+    progress: &Progress,
 ) -> Outcome {
     let t = std::time::Instant::now();
     let cfg = project.config.epub.clone();
@@ -90,9 +112,7 @@ pub fn build_epub(
         epub_max_px: cfg.max_image_px.unwrap_or(1600).max(16),
         ..Default::default()
     };
-    let (assets, diags) =
-        notes2book_assets::prepare(&project.parsed.book, &project.vfs, &project.root, &opts);
-    project.parsed.diagnostics.extend(diags);
+    let assets = prepare_images(project, &opts, progress);
     timings.push(("prepare images", t.elapsed()));
     let t = std::time::Instant::now();
     let mut epub_opts = notes2book_epub::EpubOptions {
@@ -122,7 +142,10 @@ pub fn build_epub(
     if blocked(project, strict) {
         return Outcome::Refused;
     }
-    let epub = match notes2book_epub::write_epub(&project.parsed.book, &assets, &epub_opts) {
+    let phase = progress.spinner("EPUB");
+    let written = notes2book_epub::write_epub(&project.parsed.book, &assets, &epub_opts);
+    phase.finish();
+    let epub = match written {
         Ok(e) => e,
         Err(d) => {
             project.parsed.diagnostics.push(d);

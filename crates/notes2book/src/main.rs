@@ -8,6 +8,7 @@ mod args;
 mod build;
 mod config;
 mod init;
+mod progress;
 mod project;
 mod report;
 
@@ -19,6 +20,7 @@ use clap::Parser;
 
 use args::{Cli, Command, Common};
 use notes2book_model::Severity;
+use progress::Progress;
 use report::{Counts, Reporter};
 
 fn main() -> ExitCode {
@@ -123,15 +125,19 @@ enum Mode {
 }
 
 fn run(args: &Common, mode: Mode, reporter: &Reporter) -> ExitCode {
-    let stderr = std::io::stderr();
-    let mut err = stderr.lock();
+    // Not locked for the whole run: the progress bars draw on stderr from their own threads.
+    let mut err = std::io::stderr();
+    let progress = Progress::new(Progress::wanted(args.quiet, args.no_progress));
     let out_dir = match &mode {
         Mode::Build { out } => Some(out.as_path()),
         _ => None,
     };
     let started = std::time::Instant::now();
     let mut timings: Vec<(&'static str, std::time::Duration)> = Vec::new();
-    let mut project = match project::load(args, out_dir) {
+    let phase = progress.spinner("parse");
+    let loaded = project::load(args, out_dir);
+    phase.finish();
+    let mut project = match loaded {
         Ok(p) => p,
         Err(f) => {
             for d in &f.diagnostics {
@@ -150,13 +156,7 @@ fn run(args: &Common, mode: Mode, reporter: &Reporter) -> ExitCode {
             // `check` does everything a build does except writing: images are prepared too.
             let opts = notes2book_assets::ProcessOptions::default();
             let t = std::time::Instant::now();
-            let (_assets, diags) = notes2book_assets::prepare(
-                &project.parsed.book,
-                &project.vfs,
-                &project.root,
-                &opts,
-            );
-            project.parsed.diagnostics.extend(diags);
+            let _assets = build::prepare_images(&mut project, &opts, &progress);
             timings.push(("prepare images", t.elapsed()));
         }
         Mode::Dump => {}
@@ -175,6 +175,7 @@ fn run(args: &Common, mode: Mode, reporter: &Reporter) -> ExitCode {
                 out,
                 args.strict,
                 &mut timings,
+                &progress,
             ));
         }
     }
