@@ -225,7 +225,24 @@ pub fn finish(mut doc: lopdf::Document, f: &Finish<'_>) -> Vec<u8> {
         catalog.set("Lang", text_string(f.language));
         catalog.set("ViewerPreferences", Object::Dictionary(prefs));
     }
-    let _ = f.title;
+    // printpdf claims PDF/X in the document info; the file is plain PDF 1.7.
+    if let Ok(info_id) = doc.trailer.get(b"Info").and_then(Object::as_reference)
+        && let Ok(Object::Dictionary(info)) = doc.get_object_mut(info_id)
+    {
+        info.remove(b"GTS_PDFXVersion");
+        info.remove(b"Trapped");
+        info.set("Title", text_string(f.title));
+        for key in [&b"Subject"[..], b"Identifier", b"Keywords", b"Author"] {
+            let empty = match info.get(key) {
+                Ok(Object::String(s, _)) => s.is_empty() || s == &[0xFE, 0xFF],
+                _ => false,
+            };
+            if empty {
+                info.remove(key);
+            }
+        }
+    }
+    doc.version = "1.7".to_string();
     doc.compress();
     let mut bytes = Vec::new();
     let _ = doc.save_to(&mut bytes);

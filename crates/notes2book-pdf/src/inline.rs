@@ -744,7 +744,7 @@ fn word_items(
     points.dedup_by_key(|p| p.0);
     let total: f32 = pieces.iter().map(|(_, r)| r.width).sum();
     // Emergency break points for words that cannot fit on a line.
-    let emergency = total > measure * 0.98;
+    let emergency = total > measure + 0.01;
     if emergency {
         shaper.overfull.push(shaper.span);
     }

@@ -29,7 +29,7 @@ use notes2book_model::Diagnostic;
 use notes2book_model::{Book, ImageId, Inline, Length, Span};
 use printpdf::{
     DictItem, ExternalStream, ExternalXObject, FontId, Mm, ParsedFont, PdfDocument, PdfPage,
-    PdfSaveOptions, Px, RawImage, RawImageData, RawImageFormat, XObjectId,
+    PdfSaveOptions, Px, XObjectId,
 };
 use rayon::prelude::*;
 
@@ -232,8 +232,9 @@ pub fn build(book: &Book, assets: &Assets, options: &PdfOptions) -> Pdf {
             Some("add a font that has them under `pdf: fallback_fonts:` (for CJK, e.g. Noto Sans CJK)"),
         ));
     }
+    let mut seen_overfull = std::collections::HashSet::new();
     for l in &laid {
-        for s in &l.overfull {
+        for s in l.overfull.iter().filter(|s| seen_overfull.insert(**s)) {
             diagnostics.push(warn(
                 "pdf-overfull",
                 "a word or URL is longer than the line; it was broken where it did not fit".into(),
@@ -678,27 +679,39 @@ fn add_image(
         };
         return Some(doc.add_xobject(&x));
     }
+    // Other images as 8-bit RGB pixels, Flate-compressed when saved. Transparency is
+    // flattened onto white, the colour of the page.
     let img = image::load_from_memory(bytes).ok()?;
-    let raw = if img.color().has_alpha() {
-        let rgba = img.to_rgba8();
-        RawImage {
-            width: rgba.width() as usize,
-            height: rgba.height() as usize,
-            data_format: RawImageFormat::RGBA8,
-            pixels: RawImageData::U8(rgba.into_raw()),
-            tag: Vec::new(),
+    let rgba = img.to_rgba8();
+    let (w, h) = (rgba.width(), rgba.height());
+    let mut rgb = Vec::with_capacity((w as usize) * (h as usize) * 3);
+    for p in rgba.pixels() {
+        let a = u16::from(p.0[3]);
+        for c in &p.0[..3] {
+            rgb.push(((u16::from(*c) * a + 255 * (255 - a) + 127) / 255) as u8);
         }
-    } else {
-        let rgb = img.to_rgb8();
-        RawImage {
-            width: rgb.width() as usize,
-            height: rgb.height() as usize,
-            data_format: RawImageFormat::RGB8,
-            pixels: RawImageData::U8(rgb.into_raw()),
-            tag: Vec::new(),
-        }
+    }
+    let mut dict = BTreeMap::new();
+    dict.insert("Type".to_string(), DictItem::Name(b"XObject".to_vec()));
+    dict.insert("Subtype".to_string(), DictItem::Name(b"Image".to_vec()));
+    dict.insert("Width".to_string(), DictItem::Int(i64::from(w)));
+    dict.insert("Height".to_string(), DictItem::Int(i64::from(h)));
+    dict.insert(
+        "ColorSpace".to_string(),
+        DictItem::Name(b"DeviceRGB".to_vec()),
+    );
+    dict.insert("BitsPerComponent".to_string(), DictItem::Int(8));
+    let x = ExternalXObject {
+        stream: ExternalStream {
+            dict,
+            content: rgb,
+            compress: true,
+        },
+        width: Some(Px(w as usize)),
+        height: Some(Px(h as usize)),
+        dpi: Some(72.0),
     };
-    Some(doc.add_image(&raw))
+    Some(doc.add_xobject(&x))
 }
 
 /// Number of colour components of a baseline or progressive JPEG (from its SOF marker).
