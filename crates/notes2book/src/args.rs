@@ -6,7 +6,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 const EXAMPLES: &str = "\
 Examples:
-  notes2book --epub                build book/<title>.epub from content/ (or `input:`)
+  notes2book                       build book/<title>.epub and .pdf from content/ (or `input:`)
+  notes2book --epub                only the EPUB
   notes2book ~/vault --epub -o out
   notes2book check --strict        check every note and image, write nothing
   notes2book dump content/ > book.json
@@ -53,6 +54,9 @@ pub struct Build {
     /// Write the EPUB (book/<name>.epub)
     #[arg(long)]
     pub epub: bool,
+    /// Write the PDF (book/<name>.pdf); with neither flag, both are written
+    #[arg(long)]
+    pub pdf: bool,
     /// Output folder [default: book]
     #[arg(short, long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
@@ -74,7 +78,7 @@ pub struct Common {
     /// Worker threads [default: all cores]
     #[arg(short, long, value_name = "N")]
     pub jobs: Option<usize>,
-    /// Print errors only
+    /// Print errors only (no warnings, no progress bars)
     #[arg(short, long, conflicts_with = "verbose")]
     pub quiet: bool,
     /// Also print how long each phase took

@@ -97,9 +97,20 @@ pub fn prepare_images(
     assets
 }
 
-pub fn build_epub(
+/// Which outputs to make.
+#[derive(Debug, Clone, Copy)]
+pub struct Formats {
+    pub epub: bool,
+    pub pdf: bool,
+}
+
+/// Build the requested outputs: images prepared once for both, the two backends side by
+/// side, then every output written atomically (nothing is written when the book has
+/// errors, or warnings under `--strict`).
+pub fn build(
     project: &mut Project,
     out_dir: &Path,
+    formats: Formats,
     strict: bool,
     timings: &mut Vec<(&'static str, std::time::Duration)>,
     progress: &Progress,
@@ -107,16 +118,84 @@ pub fn build_epub(
     let t = std::time::Instant::now();
     let cfg = project.config.epub.clone();
     let opts = notes2book_assets::ProcessOptions {
-        epub: true,
-        pdf: false,
+        epub: formats.epub,
+        pdf: formats.pdf,
         epub_max_px: cfg.max_image_px.unwrap_or(1600).max(16),
         ..Default::default()
     };
     let assets = prepare_images(project, &opts, progress);
     timings.push(("prepare images", t.elapsed()));
+    let modified = modified_time(project);
+    let epub_opts = formats.epub.then(|| epub_options(project, modified));
+    let pdf_opts = formats.pdf.then(|| crate::pdf::options(project, modified));
+    if blocked(project, strict) {
+        return Outcome::Refused;
+    }
     let t = std::time::Instant::now();
+    let book = &project.parsed.book;
+    let epub_phase = formats.epub.then(|| progress.spinner("EPUB"));
+    let pdf_phase = formats.pdf.then(|| progress.spinner("PDF"));
+    let (epub, pdf) = rayon::join(
+        || {
+            let e = epub_opts
+                .as_ref()
+                .map(|o| notes2book_epub::write_epub(book, &assets, o));
+            if let Some(p) = epub_phase {
+                p.finish();
+            }
+            e
+        },
+        || {
+            let p = pdf_opts
+                .as_ref()
+                .map(|o| notes2book_pdf::build(book, &assets, o));
+            if let Some(ph) = pdf_phase {
+                ph.finish();
+            }
+            p
+        },
+    );
+    timings.push(("lay out and render", t.elapsed()));
+    let mut outputs: Vec<(PathBuf, Vec<u8>)> = Vec::new();
+    let name = output_name(project);
+    match epub {
+        Some(Ok(e)) => {
+            project.parsed.diagnostics.extend(e.diagnostics);
+            outputs.push((out_dir.join(format!("{name}.epub")), e.bytes));
+        }
+        Some(Err(d)) => project.parsed.diagnostics.push(d),
+        None => {}
+    }
+    if let Some(p) = pdf {
+        project.parsed.diagnostics.extend(p.diagnostics);
+        outputs.push((out_dir.join(format!("{name}.pdf")), p.bytes));
+    }
+    if blocked(project, strict) {
+        return Outcome::Refused;
+    }
+    let t = std::time::Instant::now();
+    let mut written = Vec::new();
+    for (path, bytes) in outputs {
+        if let Err(e) = write_atomic(&path, &bytes) {
+            return Outcome::WriteFailed(
+                Diagnostic::error(
+                    "write-failed",
+                    format!("cannot write {}: {e}", path.display()),
+                )
+                .hint("check that the output folder is a writable folder (-o DIR)"),
+            );
+        }
+        written.push(path);
+    }
+    timings.push(("save", t.elapsed()));
+    Outcome::Written(written)
+}
+
+/// The `epub:` section → the EPUB backend's options (an unreadable stylesheet is an error).
+fn epub_options(project: &mut Project, modified: i64) -> notes2book_epub::EpubOptions {
+    let cfg = project.config.epub.clone();
     let mut epub_opts = notes2book_epub::EpubOptions {
-        modified: modified_time(project),
+        modified,
         embed_fonts: cfg.embed_fonts,
         ..Default::default()
     };
@@ -139,38 +218,7 @@ pub fn build_epub(
             ),
         }
     }
-    if blocked(project, strict) {
-        return Outcome::Refused;
-    }
-    let phase = progress.spinner("EPUB");
-    let written = notes2book_epub::write_epub(&project.parsed.book, &assets, &epub_opts);
-    phase.finish();
-    let epub = match written {
-        Ok(e) => e,
-        Err(d) => {
-            project.parsed.diagnostics.push(d);
-            return Outcome::Refused;
-        }
-    };
-    project.parsed.diagnostics.extend(epub.diagnostics);
-    timings.push(("render and package the EPUB", t.elapsed()));
-    if blocked(project, strict) {
-        return Outcome::Refused;
-    }
-    let path = out_dir.join(format!("{}.epub", output_name(project)));
-    let t = std::time::Instant::now();
-    let written = write_atomic(&path, &epub.bytes);
-    timings.push(("save the EPUB", t.elapsed()));
-    match written {
-        Ok(()) => Outcome::Written(vec![path]),
-        Err(e) => Outcome::WriteFailed(
-            Diagnostic::error(
-                "write-failed",
-                format!("cannot write {}: {e}", path.display()),
-            )
-            .hint("check that the output folder is a writable folder (-o DIR)"),
-        ),
-    }
+    epub_opts
 }
 
 fn blocked(project: &Project, strict: bool) -> bool {

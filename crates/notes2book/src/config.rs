@@ -55,6 +55,47 @@ pub struct Config {
     pub output_name: Option<String>,
     #[serde(default)]
     pub epub: EpubConfig,
+    #[serde(default)]
+    pub pdf: PdfConfig,
+}
+
+/// The `pdf:` section.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PdfConfig {
+    /// A4, Letter, A5 or 6x9 [default: A4].
+    pub page_size: Option<String>,
+    /// Margins in millimetres.
+    pub margins: Option<Margins>,
+    /// Body text size in points [default: 11].
+    pub font_size: Option<f32>,
+    /// Baseline distance as a multiple of the font size [default: 1.38].
+    pub line_height: Option<f32>,
+    /// Font files tried, in order, for characters the bundled fonts lack (relative to
+    /// this file).
+    #[serde(default)]
+    pub fallback_fonts: Vec<PathBuf>,
+    /// Justify body text [default: true].
+    pub justify: Option<bool>,
+    /// Hyphenate by the book's language [default: true].
+    pub hyphenate: Option<bool>,
+    /// A table of contents after the title page [default: true].
+    pub toc: Option<bool>,
+    /// Heading depth of the table of contents [default: 2].
+    pub toc_depth: Option<u8>,
+    /// Inner and outer margins alternate, for printing on both sides [default: false].
+    #[serde(default)]
+    pub two_sided: bool,
+}
+
+/// Page margins in millimetres; `inner` is the binding side.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Margins {
+    pub top: Option<f32>,
+    pub bottom: Option<f32>,
+    pub inner: Option<f32>,
+    pub outer: Option<f32>,
 }
 
 /// The `epub:` section.
@@ -93,6 +134,7 @@ pub const KEYS: &[&str] = &[
     "params",
     "output_name",
     "epub",
+    "pdf",
 ];
 
 /// A loaded config and where it came from.

@@ -67,8 +67,43 @@ pub fn init(dir: &Path) -> Result<Vec<String>, String> {
         .map_err(|e| format!("cannot write {}: {e}", config.display()))?;
     crate::build::write_atomic(&note, NOTE.as_bytes())
         .map_err(|e| format!("cannot write {}: {e}", note.display()))?;
-    Ok(vec![
-        config.display().to_string(),
-        note.display().to_string(),
-    ])
+    Ok(vec![shown(&config), shown(&note)])
+}
+
+/// A path as the user would type it: `notes2book.yaml`, not `./notes2book.yaml`.
+fn shown(path: &Path) -> String {
+    path.strip_prefix(".").unwrap_or(path).display().to_string()
+}
+
+/// How to get from here to the new book: nothing when it is the current folder, else
+/// `cd DIR && ` (quoted for the shell when the name needs it).
+pub fn cd_prefix(dir: &Path) -> String {
+    let shown = shown(dir);
+    if shown.is_empty() {
+        return String::new();
+    }
+    let plain = shown
+        .chars()
+        .all(|c| c.is_alphanumeric() || "/._-~+,:@".contains(c));
+    if plain && !shown.starts_with('~') {
+        format!("cd {shown} && ")
+    } else {
+        format!("cd '{}' && ", shown.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_next_step_is_plain_and_safe_to_paste() {
+        assert_eq!(cd_prefix(Path::new(".")), "");
+        assert_eq!(cd_prefix(Path::new("")), "");
+        assert_eq!(cd_prefix(Path::new("my-book")), "cd my-book && ");
+        assert_eq!(cd_prefix(Path::new("./a/b")), "cd a/b && ");
+        assert_eq!(cd_prefix(Path::new("my book")), "cd 'my book' && ");
+        assert_eq!(cd_prefix(Path::new("it's")), r"cd 'it'\''s' && ");
+        assert_eq!(shown(Path::new("./notes2book.yaml")), "notes2book.yaml");
+    }
 }

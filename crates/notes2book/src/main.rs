@@ -8,6 +8,7 @@ mod args;
 mod build;
 mod config;
 mod init;
+mod pdf;
 mod progress;
 mod project;
 mod report;
@@ -75,19 +76,16 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         None => {
-            if !cli.build.epub {
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "error: say what to build: --epub (the PDF backend is not written yet)\n\nTry `notes2book --help`."
-                );
-                return ExitCode::from(2);
-            }
             let out = cli
                 .build
                 .out_dir
                 .clone()
                 .unwrap_or_else(|| PathBuf::from("book"));
-            run(&cli.build.common, Mode::Build { out }, &reporter)
+            let formats = build::Formats {
+                epub: cli.build.epub || !cli.build.pdf,
+                pdf: cli.build.pdf || !cli.build.epub,
+            };
+            run(&cli.build.common, Mode::Build { out, formats }, &reporter)
         }
     }
 }
@@ -108,7 +106,7 @@ fn init_command(dir: &std::path::Path) -> ExitCode {
             for f in files {
                 let _ = writeln!(err, "created {f}");
             }
-            let _ = writeln!(err, "next: cd {} && notes2book --epub", dir.display());
+            let _ = writeln!(err, "next: {}notes2book", init::cd_prefix(dir));
             ExitCode::SUCCESS
         }
         Err(e) => {
@@ -121,7 +119,10 @@ fn init_command(dir: &std::path::Path) -> ExitCode {
 enum Mode {
     Check,
     Dump,
-    Build { out: PathBuf },
+    Build {
+        out: PathBuf,
+        formats: build::Formats,
+    },
 }
 
 fn run(args: &Common, mode: Mode, reporter: &Reporter) -> ExitCode {
@@ -129,7 +130,7 @@ fn run(args: &Common, mode: Mode, reporter: &Reporter) -> ExitCode {
     let mut err = std::io::stderr();
     let progress = Progress::new(Progress::wanted(args.quiet, args.no_progress));
     let out_dir = match &mode {
-        Mode::Build { out } => Some(out.as_path()),
+        Mode::Build { out, .. } => Some(out.as_path()),
         _ => None,
     };
     let started = std::time::Instant::now();
@@ -160,7 +161,7 @@ fn run(args: &Common, mode: Mode, reporter: &Reporter) -> ExitCode {
             timings.push(("prepare images", t.elapsed()));
         }
         Mode::Dump => {}
-        Mode::Build { out } => {
+        Mode::Build { out, formats } => {
             if out.is_file() {
                 let d = notes2book_model::Diagnostic::error(
                     "out-dir-is-file",
@@ -170,9 +171,10 @@ fn run(args: &Common, mode: Mode, reporter: &Reporter) -> ExitCode {
                 let _ = reporter.render(&mut err, &d, &project.parsed.sources);
                 return ExitCode::from(3);
             }
-            outcome = Some(build::build_epub(
+            outcome = Some(build::build(
                 &mut project,
                 out,
+                *formats,
                 args.strict,
                 &mut timings,
                 &progress,
