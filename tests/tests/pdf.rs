@@ -159,3 +159,346 @@ fn same_input_same_pdf_bytes() {
     assert!(x.len() > 10_000);
     assert!(x == y, "two builds differ");
 }
+
+fn pages_text(pdf: &Path) -> Vec<String> {
+    let out = Command::new("pdftotext")
+        .arg("-layout")
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext");
+    String::from_utf8_lossy(&out.stdout)
+        .split('\u{c}')
+        .map(str::to_string)
+        .collect()
+}
+
+fn squash(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn pdf_string(o: &lopdf::Object) -> String {
+    match o {
+        lopdf::Object::String(b, _) if b.starts_with(&[0xFE, 0xFF]) => {
+            let u: Vec<u16> = b[2..]
+                .chunks(2)
+                .map(|c| u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]))
+                .collect();
+            String::from_utf16_lossy(&u)
+        }
+        lopdf::Object::String(b, _) => String::from_utf8_lossy(b).into_owned(),
+        _ => String::new(),
+    }
+}
+
+/// (title, depth, 1-based page) of every outline item, in order.
+fn outline(doc: &lopdf::Document) -> Vec<(String, usize, usize)> {
+    let pages: Vec<lopdf::ObjectId> = doc.get_pages().values().copied().collect();
+    let catalog = doc.catalog().expect("catalog");
+    let root = catalog
+        .get(b"Outlines")
+        .and_then(lopdf::Object::as_reference)
+        .expect("/Outlines");
+    let mut out = Vec::new();
+    let first = |id: lopdf::ObjectId| {
+        doc.get_dictionary(id)
+            .ok()
+            .and_then(|d| d.get(b"First").and_then(lopdf::Object::as_reference).ok())
+    };
+    let mut stack: Vec<(Option<lopdf::ObjectId>, usize)> = vec![(first(root), 0)];
+    while let Some((cur, depth)) = stack.pop() {
+        let Some(id) = cur else { continue };
+        let d = doc.get_dictionary(id).expect("outline item");
+        let title = d.get(b"Title").map(pdf_string).unwrap_or_default();
+        let page = d
+            .get(b"Dest")
+            .and_then(lopdf::Object::as_array)
+            .ok()
+            .and_then(|a| a.first())
+            .and_then(|p| p.as_reference().ok())
+            .and_then(|p| pages.iter().position(|x| *x == p))
+            .map_or(0, |i| i + 1);
+        out.push((title, depth, page));
+        let next = d.get(b"Next").and_then(lopdf::Object::as_reference).ok();
+        stack.push((next, depth));
+        stack.push((first(id), depth + 1));
+    }
+    out
+}
+
+#[test]
+fn outline_links_labels_and_metadata_match_the_model() {
+    if tool("pdftotext").is_none() {
+        note("skipped: poppler-utils not installed");
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let pdf = build_pdf(tmp.path(), &[("SOURCE_DATE_EPOCH", "1700000000")]);
+    let bytes = std::fs::read(&pdf).expect("pdf");
+    let doc = lopdf::Document::load_mem(&bytes).expect("lopdf reads the PDF");
+    let dump = run_env(&repo(), &["dump"], &[]);
+    let model: serde_json::Value = serde_json::from_slice(&dump.stdout).expect("dump is JSON");
+    let texts = pages_text(&pdf);
+
+    // The outline is the model's table of contents to depth 2, nested, each item on the
+    // page where its heading is printed.
+    let mut expected = Vec::new();
+    let mut stack: Vec<(&serde_json::Value, usize)> = model["toc"]
+        .as_array()
+        .expect("toc")
+        .iter()
+        .rev()
+        .map(|e| (e, 0))
+        .collect();
+    while let Some((e, depth)) = stack.pop() {
+        if e["level"].as_u64().unwrap_or(9) > 2 {
+            continue;
+        }
+        expected.push((e["title"].as_str().unwrap_or("").to_string(), depth));
+        if let Some(children) = e["children"].as_array() {
+            stack.extend(children.iter().rev().map(|c| (c, depth + 1)));
+        }
+    }
+    let got = outline(&doc);
+    let got_titles: Vec<(String, usize)> = got.iter().map(|(t, d, _)| (t.clone(), *d)).collect();
+    assert_eq!(got_titles, expected, "outline = TOC, nested");
+    assert!(got.iter().any(|(_, d, _)| *d == 1), "nested entries");
+    for (title, _, page) in &got {
+        let text = squash(texts.get(page - 1).map_or("", String::as_str));
+        assert!(text.contains(&squash(title)), "`{title}` is on page {page}");
+    }
+
+    // Page labels: roman front matter, then 1, 2, ...
+    let catalog = doc.catalog().expect("catalog");
+    let labels = catalog
+        .get(b"PageLabels")
+        .and_then(lopdf::Object::as_dict)
+        .expect("/PageLabels");
+    let nums = labels
+        .get(b"Nums")
+        .and_then(lopdf::Object::as_array)
+        .expect("/Nums");
+    assert_eq!(nums.len(), 4, "{nums:?}");
+    let style = |o: &lopdf::Object| {
+        o.as_dict()
+            .ok()
+            .and_then(|d| d.get(b"S").ok())
+            .and_then(|s| s.as_name().ok())
+            .map(|n| n.to_vec())
+    };
+    assert_eq!(style(&nums[1]), Some(b"r".to_vec()));
+    assert_eq!(style(&nums[3]), Some(b"D".to_vec()));
+    let front = nums[2].as_i64().expect("body start") as usize;
+    // The first body page prints folio 1 at its foot.
+    let first_body = texts[front].trim_end();
+    assert!(
+        first_body.ends_with('1'),
+        "folio 1 on the first body page: …{}",
+        &first_body[first_body.len().saturating_sub(40)..]
+    );
+
+    // Links: every TOC entry and every cross-link between notes is a GoTo; the external
+    // links are URIs.
+    let (mut goto, mut uri) = (0, 0);
+    let deref = |o: &lopdf::Object| -> Option<lopdf::Object> {
+        doc.dereference(o).ok().map(|(_, x)| x.clone())
+    };
+    for (_, page) in doc.get_pages() {
+        let page = doc.get_dictionary(page).expect("page");
+        let annots = page.get(b"Annots").ok().and_then(deref);
+        let Some(lopdf::Object::Array(annots)) = annots else {
+            continue;
+        };
+        for a in &annots {
+            let Some(lopdf::Object::Dictionary(a)) = deref(a) else {
+                continue;
+            };
+            let Some(lopdf::Object::Dictionary(action)) = a.get(b"A").ok().and_then(deref) else {
+                continue;
+            };
+            match action.get(b"S").and_then(lopdf::Object::as_name) {
+                Ok(b"GoTo") => goto += 1,
+                Ok(b"URI") => uri += 1,
+                _ => {}
+            }
+            let width = a
+                .get(b"Border")
+                .and_then(lopdf::Object::as_array)
+                .ok()
+                .and_then(|b| b.get(2))
+                .and_then(|w| {
+                    w.as_float()
+                        .ok()
+                        .or_else(|| w.as_i64().ok().map(|i| i as f32))
+                });
+            assert_eq!(width, Some(0.0), "links have no visible border");
+        }
+    }
+    let dump_text = String::from_utf8_lossy(&dump.stdout);
+    let internal = dump_text.matches("\"internal\"").count();
+    let external = dump_text.matches("\"external\"").count();
+    assert!(internal > 10, "the model has cross-links: {internal}");
+    assert!(
+        goto >= internal + expected.len(),
+        "{goto} GoTo links for {internal} cross-links and {} TOC entries",
+        expected.len()
+    );
+    assert!(
+        uri >= external,
+        "{uri} URI links for {external} external links"
+    );
+
+    // Metadata.
+    let info_id = doc
+        .trailer
+        .get(b"Info")
+        .and_then(lopdf::Object::as_reference)
+        .expect("/Info");
+    let info = doc.get_dictionary(info_id).expect("info");
+    let get = |k: &[u8]| info.get(k).map(pdf_string).unwrap_or_default();
+    assert_eq!(
+        get(b"Title"),
+        model["metadata"]["title"].as_str().unwrap_or("")
+    );
+    assert!(
+        get(b"Creator").starts_with("notes2book "),
+        "{}",
+        get(b"Creator")
+    );
+    assert!(
+        get(b"CreationDate").starts_with("D:20231114"),
+        "{}",
+        get(b"CreationDate")
+    );
+    assert!(
+        get(b"ModDate").starts_with("D:20231114"),
+        "{}",
+        get(b"ModDate")
+    );
+    assert!(!get(b"Keywords").is_empty());
+    assert_eq!(
+        catalog.get(b"Lang").map(pdf_string).unwrap_or_default(),
+        "en"
+    );
+    assert!(info.get(b"GTS_PDFXVersion").is_err(), "no PDF/X claim");
+}
+
+#[test]
+fn contents_page_numbers_are_where_the_headings_are() {
+    if tool("pdftotext").is_none() {
+        note("skipped: poppler-utils not installed");
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let pdf = build_pdf(tmp.path(), &[]);
+    let texts = pages_text(&pdf);
+    let contents = texts
+        .iter()
+        .position(|t| t.contains("Contents"))
+        .expect("a contents page");
+    // Contents lines end in dot leaders and a page number.
+    let mut entries = Vec::new();
+    for line in texts[contents].lines() {
+        let t = line.trim_end();
+        let Some((head, num)) = t.rsplit_once(' ') else {
+            continue;
+        };
+        let Ok(n) = num.parse::<usize>() else {
+            continue;
+        };
+        let title = head.trim_end_matches(['.', ' ']).trim();
+        if !title.is_empty() && head.contains(". .") {
+            entries.push((title.to_string(), n));
+        }
+    }
+    assert!(entries.len() >= 20, "{entries:?}");
+    // Physical page of body page 1: the first page after the front matter whose foot is "1".
+    let body_start = texts
+        .iter()
+        .enumerate()
+        .skip(contents + 1)
+        .find(|(_, t)| {
+            t.trim_end().ends_with("\n1")
+                || t.trim_end().lines().last().is_some_and(|l| l.trim() == "1")
+        })
+        .map(|(i, _)| i)
+        .expect("body page 1");
+    for (title, n) in &entries {
+        let page = squash(&texts[body_start + n - 1]);
+        assert!(page.contains(&squash(title)), "`{title}` is on page {n}");
+    }
+}
+
+#[test]
+fn accents_ligatures_and_punctuation_extract_exactly() {
+    let Some(pdftotext) = tool("pdftotext") else {
+        note("skipped: poppler-utils not installed");
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    std::fs::create_dir_all(dir.join("content")).expect("mkdir");
+    let probes = "Jürgen Müller in Zürich, a café, naïve façade, Straße, Œuvres complètes — “quoted” — an office, fluffy affinity, efflorescence, a fjord, Zoë Núñez; Ελληνικά and кириллица.";
+    std::fs::write(dir.join("content/a.md"), format!("# Probes\n\n{probes}\n")).expect("note");
+    let o = run_env(dir, &["--pdf"], &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let pdf = dir.join("book/probes.pdf");
+    let pdf = if pdf.exists() {
+        pdf
+    } else {
+        std::fs::read_dir(dir.join("book"))
+            .expect("book")
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|e| e == "pdf"))
+            .expect("a pdf")
+    };
+    let out = Command::new(pdftotext)
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext");
+    let text = squash(&String::from_utf8_lossy(&out.stdout).replace("-\n", ""));
+    for w in probes.split([' ', ',', ';', '.']).filter(|w| !w.is_empty()) {
+        assert!(text.contains(w), "`{w}` not extracted exactly from: {text}");
+    }
+}
+
+#[test]
+fn page_size_and_margins_come_from_the_config() {
+    let Some(_) = tool("pdfinfo") else {
+        note("skipped: poppler-utils not installed");
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    std::fs::create_dir_all(dir.join("content")).expect("mkdir");
+    std::fs::write(dir.join("content/a.md"), "# A\n\nText.\n").expect("note");
+    std::fs::write(dir.join("notes2book.yaml"), "title: Sizes\npdf:\n  page_size: 6x9\n  margins: {top: 15, bottom: 18, inner: 16, outer: 12}\n  two_sided: true\n").expect("config");
+    let o = run_env(dir, &["--pdf"], &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let info = Command::new("pdfinfo")
+        .arg(dir.join("book/sizes.pdf"))
+        .output()
+        .expect("pdfinfo");
+    let info = String::from_utf8_lossy(&info.stdout).into_owned();
+    assert!(info.contains("432 x 648 pts"), "{info}");
+
+    // A page size it does not know is a configuration error: exit 2, nothing written.
+    std::fs::write(
+        dir.join("notes2book.yaml"),
+        "title: Sizes\npdf:\n  page_size: B5\n",
+    )
+    .expect("config");
+    std::fs::remove_file(dir.join("book/sizes.pdf")).expect("rm");
+    let o = run_env(dir, &["--pdf"], &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("error[config-pdf]")
+            && err.contains("unknown page size `B5`")
+            && err.contains("A4, Letter, A5, 6x9"),
+        "{err}"
+    );
+    assert!(!dir.join("book/sizes.pdf").exists());
+}

@@ -16,6 +16,8 @@ pub enum Outcome {
     Refused,
     /// An output could not be written.
     WriteFailed(Diagnostic),
+    /// A section of the config has a wrong value (reported among the diagnostics).
+    BadConfig,
 }
 
 /// `SOURCE_DATE_EPOCH`, else the newest note date, else 0: the book's "modified" time.
@@ -128,6 +130,14 @@ pub fn build(
     let modified = modified_time(project);
     let epub_opts = formats.epub.then(|| epub_options(project, modified));
     let pdf_opts = formats.pdf.then(|| crate::pdf::options(project, modified));
+    let config_error = project
+        .parsed
+        .diagnostics
+        .iter()
+        .any(|d| d.severity == Severity::Error && d.code.starts_with("config-"));
+    if config_error {
+        return Outcome::BadConfig;
+    }
     if blocked(project, strict) {
         return Outcome::Refused;
     }

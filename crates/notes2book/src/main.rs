@@ -231,6 +231,10 @@ fn run(args: &Common, mode: Mode, reporter: &Reporter) -> ExitCode {
                 let _ = writeln!(err, "wrote {}", p.display());
             }
         }
+        Some(build::Outcome::BadConfig) => {
+            let _ = writeln!(err, "nothing written: fix the configuration above");
+            return ExitCode::from(2);
+        }
         Some(build::Outcome::Refused) => {
             let _ = writeln!(
                 err,
