@@ -12,14 +12,24 @@ use crate::layout::{Layouter, VItem};
 /// page bottom).
 pub type Locate<'b> = &'b dyn Fn(usize, Option<&str>) -> Option<(String, usize, f32)>;
 
+/// Whether a TOC entry is shown at `depth`: every chapter (whatever its section depth),
+/// and headings down to `depth` levels within their note (2 = the note's `##` headings).
+pub fn shown(e: &TocEntry, chapter_depth: &dyn Fn(usize) -> u8, depth: u8) -> bool {
+    e.anchor.is_none() || e.level < chapter_depth(e.chapter.0 as usize) + depth
+}
+
 /// The entries of the table of contents down to `depth`, flattened in reading order.
-pub fn flatten_toc(entries: &[TocEntry], depth: u8) -> Vec<&TocEntry> {
+pub fn flatten_toc<'t>(
+    entries: &'t [TocEntry],
+    chapter_depth: &dyn Fn(usize) -> u8,
+    depth: u8,
+) -> Vec<&'t TocEntry> {
     let mut out = Vec::new();
     let mut stack: Vec<std::slice::Iter<'_, TocEntry>> = vec![entries.iter()];
     while let Some(it) = stack.last_mut() {
         match it.next() {
             Some(e) => {
-                if e.level <= depth {
+                if shown(e, chapter_depth, depth) {
                     out.push(e);
                     stack.push(e.children.iter());
                 }
@@ -139,12 +149,22 @@ pub struct Bookmark {
 }
 
 /// Build the outline tree from the table of contents.
-pub fn bookmarks(entries: &[TocEntry], depth: u8, locate: Locate<'_>) -> Vec<Bookmark> {
-    // Iterative: build children lists bottom-up with an explicit stack.
-    fn build(entries: &[TocEntry], depth: u8, locate: Locate<'_>) -> Vec<Bookmark> {
+pub fn bookmarks(
+    entries: &[TocEntry],
+    chapter_depth: &dyn Fn(usize) -> u8,
+    depth: u8,
+    locate: Locate<'_>,
+) -> Vec<Bookmark> {
+    // Recursion depth is bounded by the book's nesting (sections and six heading levels).
+    fn build(
+        entries: &[TocEntry],
+        chapter_depth: &dyn Fn(usize) -> u8,
+        depth: u8,
+        locate: Locate<'_>,
+    ) -> Vec<Bookmark> {
         let mut out = Vec::new();
         for e in entries {
-            if e.level > depth {
+            if !shown(e, chapter_depth, depth) {
                 continue;
             }
             let Some((_, page, top)) = locate(e.chapter.0 as usize, e.anchor.as_deref()) else {
@@ -154,13 +174,12 @@ pub fn bookmarks(entries: &[TocEntry], depth: u8, locate: Locate<'_>) -> Vec<Boo
                 title: e.title.clone(),
                 page,
                 top,
-                // Depth is bounded by the configured TOC depth (at most 6).
-                children: build(&e.children, depth, locate),
+                children: build(&e.children, chapter_depth, depth, locate),
             });
         }
         out
     }
-    build(entries, depth.min(6), locate)
+    build(entries, chapter_depth, depth.min(6), locate)
 }
 
 /// A PDF text string: PDFDocEncoding-safe ASCII as is, anything else as UTF-16BE.

@@ -319,7 +319,8 @@ pub fn build(book: &Book, assets: &Assets, options: &PdfOptions) -> Pdf {
     if options.two_sided {
         front.push((FrontKind::Blank, Page::default()));
     }
-    let toc_entries = book::flatten_toc(&book.toc, options.toc_depth);
+    let chapter_depth = |c: usize| book.chapters.get(c).map_or(0, |ch| ch.depth + 1);
+    let toc_entries = book::flatten_toc(&book.toc, &chapter_depth, options.toc_depth);
     // Printed body page numbers do not depend on the length of the contents, so the
     // contents can be laid out knowing them.
     let body_locate = |ch: usize, anchor: Option<&str>| -> Option<(String, usize, f32)> {
@@ -347,7 +348,7 @@ pub fn build(book: &Book, assets: &Assets, options: &PdfOptions) -> Pdf {
     for ((ch, anchor), (bi, y)) in &body_anchors {
         anchors.insert((*ch, anchor.clone()), (front_len + bi + 1, top_of(*y)));
     }
-    let outline = book::bookmarks(&book.toc, options.toc_depth.max(1), &locate);
+    let outline = book::bookmarks(&book.toc, &chapter_depth, options.toc_depth.max(1), &locate);
 
     // Running heads and folios, per page.
     struct Furniture {
