@@ -320,6 +320,32 @@ fn init_starts_a_book_that_builds_and_never_overwrites() {
 }
 
 #[test]
+fn init_in_the_current_folder_names_files_and_the_next_step_plainly() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = run(tmp.path(), &["init"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(
+        lines[..2],
+        ["created notes2book.yaml", "created content/welcome.md"],
+        "{err}"
+    );
+    assert!(
+        lines
+            .get(2)
+            .is_some_and(|l| l.starts_with("next: notes2book")),
+        "no `cd .` for the current folder: {err}"
+    );
+    let out = run(tmp.path(), &["init", "my book"]);
+    let err = stderr(&out);
+    assert!(
+        err.contains("next: cd 'my book' && notes2book"),
+        "a name with a space is quoted: {err}"
+    );
+}
+
+#[test]
 fn completions_man_page_and_timings() {
     let out = run(&repo(), &["completions", "bash"]);
     assert_eq!(out.status.code(), Some(0));
