@@ -63,20 +63,6 @@ pub fn slugify(text: &str) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn slugs_are_xml_ids() {
-        assert_eq!(slugify("Leap seconds & smearing"), "leap-seconds-smearing");
-        assert_eq!(slugify("2. Install"), "h-2-install");
-        assert_eq!(slugify("Zürich — UTC"), "zürich-utc");
-        assert_eq!(slugify("!!!"), "section");
-        assert_eq!(slugify("snake_case_name"), "snake-case-name");
-    }
-}
-
 /// The syntax-highlighting token for a code fence's language: common fence names mapped to
 /// the names syntect knows them by (`sh` → `bash`, `py` → `python`). Both backends use it so
 /// that code is coloured the same way in the EPUB and the PDF.
@@ -94,3 +80,18 @@ pub fn syntax_token(lang: &str) -> String {
     };
     alias.to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_xml_ids() {
+        assert_eq!(slugify("Leap seconds & smearing"), "leap-seconds-smearing");
+        assert_eq!(slugify("2. Install"), "h-2-install");
+        assert_eq!(slugify("Zürich — UTC"), "zürich-utc");
+        assert_eq!(slugify("!!!"), "section");
+        assert_eq!(slugify("snake_case_name"), "snake-case-name");
+    }
+}
+
