@@ -94,4 +94,3 @@ mod tests {
         assert_eq!(slugify("snake_case_name"), "snake-case-name");
     }
 }
-
