@@ -94,8 +94,8 @@ impl Default for PdfOptions {
             margins: Margins {
                 top: 25.0 * mm,
                 bottom: 30.0 * mm,
-                inner: 28.0 * mm,
-                outer: 32.0 * mm,
+                inner: 30.0 * mm,
+                outer: 38.0 * mm,
             },
             font_size: 11.0,
             line_height: 1.38,
