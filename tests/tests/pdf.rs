@@ -505,3 +505,52 @@ fn page_size_and_margins_come_from_the_config() {
     );
     assert!(!dir.join("book/sizes.pdf").exists());
 }
+
+#[test]
+fn a_configured_cover_is_the_first_page_then_the_title_page() {
+    let Some(pdfimages) = tool("pdfimages") else {
+        note("skipped: poppler-utils not installed");
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    std::fs::create_dir_all(dir.join("content")).expect("mkdir");
+    std::fs::create_dir_all(dir.join("images")).expect("mkdir");
+    std::fs::write(dir.join("content/a.md"), "# A\n\nText.\n").expect("note");
+    let cover = image::RgbImage::from_fn(600, 900, |x, y| {
+        image::Rgb([(x / 3) as u8, (y / 4) as u8, 120])
+    });
+    cover.save(dir.join("images/cover.jpg")).expect("cover");
+    std::fs::write(dir.join("notes2book.yaml"), "title: Covered Book\nsubtitle: With a picture\nauthors: [A. Writer]\ncover: images/cover.jpg\n").expect("config");
+    let o = run_env(dir, &["--pdf"], &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let pdf = dir.join("book/covered-book.pdf");
+    let list = Command::new(pdfimages)
+        .arg("-list")
+        .arg(&pdf)
+        .output()
+        .expect("pdfimages");
+    let list = String::from_utf8_lossy(&list.stdout).into_owned();
+    let first_image_page = list
+        .lines()
+        .nth(2)
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|p| p.parse::<usize>().ok());
+    assert_eq!(first_image_page, Some(1), "the cover is on page 1: {list}");
+    assert!(
+        list.lines()
+            .nth(2)
+            .is_some_and(|l| l.contains("600") && l.contains("900")),
+        "{list}"
+    );
+    let texts = pages_text(&pdf);
+    assert!(
+        squash(&texts[0]).is_empty(),
+        "nothing but the cover on page 1: {}",
+        texts[0]
+    );
+    let title = squash(&texts[1]);
+    for w in ["Covered Book", "With a picture", "A. Writer"] {
+        assert!(title.contains(w), "`{w}` on the title page: {title}");
+    }
+}
