@@ -337,6 +337,13 @@ fn init_in_the_current_folder_names_files_and_the_next_step_plainly() {
             .is_some_and(|l| l.starts_with("next: notes2book")),
         "no `cd .` for the current folder: {err}"
     );
+    let out = run(tmp.path(), &["init"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).starts_with("error: notes2book.yaml already exists;"),
+        "{}",
+        stderr(&out)
+    );
     let out = run(tmp.path(), &["init", "my book"]);
     let err = stderr(&out);
     assert!(

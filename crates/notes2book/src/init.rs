@@ -57,7 +57,7 @@ pub fn init(dir: &Path) -> Result<Vec<String>, String> {
         if p.exists() {
             return Err(format!(
                 "{} already exists; init never overwrites anything",
-                p.display()
+                shown(p)
             ));
         }
     }
