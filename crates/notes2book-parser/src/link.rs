@@ -274,27 +274,47 @@ impl Index {
     }
 }
 
+/// The first of `base`, `base-1`, `base-2`, … that `taken` refuses. `next` remembers where
+/// each base's search ended, so n headings with one text cost n steps rather than n²; this
+/// is exact as long as the set behind `taken` only grows while `next` is in use.
+fn first_free(
+    base: &str,
+    next: &mut BTreeMap<String, usize>,
+    taken: impl Fn(&str) -> bool,
+) -> String {
+    let mut n = next.get(base).copied().unwrap_or(0);
+    let id = loop {
+        let id = if n == 0 {
+            base.to_owned()
+        } else {
+            format!("{base}-{n}")
+        };
+        if !taken(&id) {
+            break id;
+        }
+        n += 1;
+    };
+    next.insert(base.to_owned(), n);
+    id
+}
+
 /// Give every chapter an anchor and every heading a book-unique id. Explicit ids
 /// (`{#id}`) are kept as written where they can be; automatic ones make way for them. The
 /// id of a note's title heading (removed from the body) leads to the chapter's start.
 pub fn assign_ids(chapters: &mut [Chapter], ix: &mut Index, title_ids: &[Option<String>]) {
     let mut used: BTreeSet<String> = BTreeSet::new();
-    let unique = |base: &str, used: &mut BTreeSet<String>| {
-        let mut id = base.to_owned();
-        let mut n = 1;
-        while used.contains(&id) {
-            id = format!("{base}-{n}");
-            n += 1;
-        }
+    let unique = |base: &str, used: &mut BTreeSet<String>, next: &mut BTreeMap<String, usize>| {
+        let id = first_free(base, next, |id| used.contains(id));
         used.insert(id.clone());
         id
     };
+    let mut next_anchor = BTreeMap::new();
     for ch in chapters.iter_mut() {
         let base = match &ch.path {
             Some(p) => format!("ch-{}", slugify(&stem_of(p)).trim_start_matches("h-")),
             None => format!("part-{}", slugify(&ch.title).trim_start_matches("h-")),
         };
-        ch.anchor = unique(&base, &mut used);
+        ch.anchor = unique(&base, &mut used, &mut next_anchor);
     }
     ix.anchors = chapters.iter().map(|c| c.anchor.clone()).collect();
     // Explicit ids first, so that an automatic id elsewhere cannot take their name.
@@ -316,10 +336,13 @@ pub fn assign_ids(chapters: &mut [Chapter], ix: &mut Index, title_ids: &[Option<
         });
     }
     // Headings of the notes themselves first, across the whole book, so that embedded
-    // copies (not in the TOC) take the suffixes.
+    // copies (not in the TOC) take the suffixes. `used` and `explicit` together only grow
+    // (an id leaves `explicit` only to join `used`), as `first_free` needs.
+    let mut next_global = BTreeMap::new();
     for pass_in_toc in [true, false] {
         for ch in chapters.iter_mut() {
             let mut local_seen: BTreeSet<String> = BTreeSet::new();
+            let mut next_local = BTreeMap::new();
             let locals = &mut ix.local_ids[ch.id.0 as usize];
             if pass_in_toc {
                 // A removed title heading keeps its id, leading to the chapter's start.
@@ -343,7 +366,7 @@ pub fn assign_ids(chapters: &mut [Chapter], ix: &mut Index, title_ids: &[Option<
                 }
                 let mine = is_explicit(id, content);
                 let local = if *in_toc {
-                    unique(id, &mut local_seen)
+                    unique(id, &mut local_seen, &mut next_local)
                 } else {
                     id.clone()
                 };
@@ -352,12 +375,9 @@ pub fn assign_ids(chapters: &mut [Chapter], ix: &mut Index, title_ids: &[Option<
                     local.clone()
                 } else {
                     // Automatic ids make way for explicit ones still to come.
-                    let mut g = local.clone();
-                    let mut n = 1;
-                    while used.contains(&g) || explicit.contains(&g) {
-                        g = format!("{local}-{n}");
-                        n += 1;
-                    }
+                    let g = first_free(&local, &mut next_global, |g| {
+                        used.contains(g) || explicit.contains(g)
+                    });
                     used.insert(g.clone());
                     g
                 };

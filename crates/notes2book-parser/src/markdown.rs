@@ -230,6 +230,9 @@ impl Frame {
 struct Converter<'a> {
     input: &'a Input<'a>,
     stack: Vec<Frame>,
+    /// Indices of the frames on `stack` that are not `Skip`, so that finding the innermost
+    /// real frame does not walk past thousands of skipped levels on every event.
+    real: Vec<usize>,
     depth: usize,
     deep_warned: bool,
     markers: Vec<Marker>,
@@ -245,6 +248,7 @@ pub fn convert(input: &Input<'_>) -> Output {
     let mut c = Converter {
         input,
         stack: vec![Frame::Root { blocks: Vec::new() }],
+        real: vec![0],
         depth: 0,
         deep_warned: false,
         markers: Vec::new(),
@@ -312,10 +316,33 @@ impl<'a> Converter<'a> {
 
     /// Index of the topmost frame that is not a `Skip`.
     fn real_top(&self) -> usize {
-        self.stack
+        self.real.last().copied().unwrap_or(0)
+    }
+
+    /// The innermost real frame (at or below the top) that `is` accepts.
+    fn innermost(&self, is: impl Fn(&Frame) -> bool) -> Option<usize> {
+        self.real
             .iter()
-            .rposition(|f| !matches!(f, Frame::Skip))
-            .unwrap_or(0)
+            .rev()
+            .copied()
+            .find(|&j| is(&self.stack[j]))
+    }
+
+    /// Every push goes through here, to keep `real` in step with `stack`.
+    fn push_raw(&mut self, frame: Frame) {
+        if !matches!(frame, Frame::Skip) {
+            self.real.push(self.stack.len());
+        }
+        self.stack.push(frame);
+    }
+
+    /// Every pop goes through here, to keep `real` in step with `stack`.
+    fn pop_raw(&mut self) -> Option<Frame> {
+        let f = self.stack.pop()?;
+        if self.real.last() == Some(&self.stack.len()) {
+            self.real.pop();
+        }
+        Some(f)
     }
 
     fn push_frame(&mut self, frame: Frame, range: &Range<usize>) {
@@ -332,10 +359,10 @@ impl<'a> Converter<'a> {
                     .hint("reduce the nesting of quotes, lists or emphasis"),
                 );
             }
-            self.stack.push(Frame::Skip);
+            self.push_raw(Frame::Skip);
         } else {
             self.depth += 1;
-            self.stack.push(frame);
+            self.push_raw(frame);
         }
     }
 
@@ -343,7 +370,7 @@ impl<'a> Converter<'a> {
         if self.stack.len() <= 1 {
             return Frame::Skip;
         }
-        let f = self.stack.pop().unwrap_or(Frame::Skip);
+        let f = self.pop_raw().unwrap_or(Frame::Skip);
         if !matches!(f, Frame::Skip) {
             self.depth = self.depth.saturating_sub(1);
         }
@@ -360,11 +387,7 @@ impl<'a> Converter<'a> {
 
     fn push_block(&mut self, block: Block) {
         self.close_implicit_para();
-        let i = self.real_top();
-        let i = (0..=i)
-            .rev()
-            .find(|&j| self.stack[j].is_block_container())
-            .unwrap_or(0);
+        let i = self.innermost(Frame::is_block_container).unwrap_or(0);
         if let Some(blocks) = self.stack[i].blocks_mut() {
             blocks.push(block);
         }
@@ -377,7 +400,7 @@ impl<'a> Converter<'a> {
             if matches!(inline, Inline::SoftBreak | Inline::HardBreak) {
                 return;
             }
-            self.stack.push(Frame::Para {
+            self.push_raw(Frame::Para {
                 inlines: Vec::new(),
                 start: at,
                 implicit: true,
@@ -465,10 +488,7 @@ impl<'a> Converter<'a> {
                 self.push_block(Block::Rule { span: Some(span) })
             }
             Event::TaskListMarker(checked) => {
-                let i = self.real_top();
-                let i = (0..=i)
-                    .rev()
-                    .find(|&j| matches!(self.stack[j], Frame::Item { .. }));
+                let i = self.innermost(|f| matches!(f, Frame::Item { .. }));
                 if let Some(Frame::Item { task, .. }) = i.map(|i| &mut self.stack[i]) {
                     *task = Some(checked);
                 }
@@ -604,7 +624,7 @@ impl<'a> Converter<'a> {
             Tag::Strikethrough => self.inline_frame(SpanKind::Strike, s),
             // Not enabled; kept as plain content if they ever appear.
             Tag::Superscript | Tag::Subscript | Tag::MetadataBlock(_) => {
-                self.stack.push(Frame::Skip);
+                self.push_raw(Frame::Skip);
                 return;
             }
             Tag::Link {
@@ -655,7 +675,7 @@ impl<'a> Converter<'a> {
     fn ensure_inline_container(&mut self, at: usize) {
         let i = self.real_top();
         if self.stack[i].is_block_container() {
-            self.stack.push(Frame::Para {
+            self.push_raw(Frame::Para {
                 inlines: Vec::new(),
                 start: at,
                 implicit: true,
@@ -1403,7 +1423,7 @@ impl<'a> Converter<'a> {
                 span,
             } => {
                 self.close_implicit_para();
-                self.stack.push(Frame::Details {
+                self.push_raw(Frame::Details {
                     marker: m,
                     summary,
                     open,
@@ -1455,7 +1475,7 @@ impl<'a> Converter<'a> {
                 }
             }
         }
-        if let Some(Frame::Root { blocks }) = self.stack.pop() {
+        if let Some(Frame::Root { blocks }) = self.pop_raw() {
             self.out.blocks = blocks;
         }
         for label in std::mem::take(&mut self.footnote_order) {

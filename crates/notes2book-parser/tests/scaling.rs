@@ -1,0 +1,109 @@
+//! The parser on growing pathological notes: parsing a note 4× as large must take about 4×
+//! as long, never 16× (the ratio test of pulldown-cmark's denial-of-service fuzzer). Times
+//! are only ever compared with each other, never with a fixed number of seconds.
+//!
+//! Each family once cost n² here: 20,000-deep emphasis walked the whole stack of skipped
+//! levels at every event, and 100,000 identical headings tried `same-1`, `same-2`, … from
+//! the start for each one.
+
+use std::io::Write as _;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use notes2book_model::Sources;
+use notes2book_model::vfs::MemFs;
+use notes2book_parser::{ParseOptions, parse_book};
+
+/// t(4n) / t(n) above this is super-linear (linear is about 4, quadratic about 16).
+const MAX_RATIO: f64 = 10.0;
+const RUNS: usize = 3;
+
+fn parse(note: &str) -> Duration {
+    let mut fs = MemFs::new();
+    fs.insert(Path::new("book/content/a.md"), note.as_bytes().to_vec());
+    fs.insert(
+        Path::new("book/content/b.md"),
+        b"# B\n\nThe other note.\n".to_vec(),
+    );
+    let opts = ParseOptions::new("book/content");
+    let t = Instant::now();
+    let parsed = parse_book(&fs, &opts, Sources::default());
+    let took = t.elapsed();
+    assert_eq!(parsed.book.chapters.len(), 2, "{:?}", parsed.diagnostics);
+    took
+}
+
+fn median(note: &str) -> f64 {
+    let mut times: Vec<f64> = (0..RUNS).map(|_| parse(note).as_secs_f64()).collect();
+    times.sort_by(f64::total_cmp);
+    times[RUNS / 2]
+}
+
+/// Note generators for size n, and an n large enough that parsing takes tens of
+/// milliseconds (so that noise does not dominate).
+fn families() -> Vec<(&'static str, usize, fn(usize) -> String)> {
+    vec![
+        ("nested emphasis", 10_000, |n| {
+            format!("# A\n\n{}x{}\n", "*a ".repeat(n), " b*".repeat(n))
+        }),
+        ("nested quotes", 20_000, |n| {
+            format!("# A\n\n{}x\n", "> ".repeat(n))
+        }),
+        ("nested lists", 20_000, |n| {
+            format!("# A\n\n{}x\n", "- ".repeat(n))
+        }),
+        ("identical headings", 2_000, |n| {
+            format!("# A\n\n{}", "## Same\n\nText.\n\n".repeat(n))
+        }),
+        ("one id written many times", 2_000, |n| {
+            format!("# A\n\n{}", "## Same {#same}\n\n".repeat(n))
+        }),
+        ("footnotes", 2_000, |n| {
+            let refs: String = (0..n).map(|i| format!("Text[^{i}]. ")).collect();
+            let defs: String = (0..n).map(|i| format!("[^{i}]: Note {i}.\n")).collect();
+            format!("# A\n\n{refs}\n\n{defs}")
+        }),
+        ("links", 2_000, |n| {
+            "[b](b.md) [[b]] [self](#a) <https://example.org> ".repeat(n)
+        }),
+        ("long table", 2_000, |n| {
+            format!("| a | b |\n|---|---|\n{}", "| x *y* | [[b]] |\n".repeat(n))
+        }),
+        ("long line", 100_000, |n| {
+            format!("# A\n\n{}\n", "word ".repeat(n))
+        }),
+        ("unclosed shortcodes", 5_000, |n| {
+            format!("# A\n\n{}\n", "{{< figure src=\"x.png\" ".repeat(n))
+        }),
+        ("inline HTML", 5_000, |n| {
+            format!(
+                "# A\n\ntext {}x{}\n",
+                "<span>".repeat(n),
+                "</span>".repeat(n)
+            )
+        }),
+    ]
+}
+
+#[test]
+fn parse_time_grows_linearly_on_pathological_notes() {
+    let mut report = String::new();
+    let mut slow = Vec::new();
+    for (name, n, make) in families() {
+        let small = make(n);
+        let large = make(4 * n);
+        let _ = parse(&small); // warm up
+        let (t1, t4) = (median(&small), median(&large));
+        let ratio = t4 / t1.max(1e-6);
+        report.push_str(&format!(
+            "{name:28} n={n:6}: {:8.1} ms, 4n: {:8.1} ms, ratio {ratio:5.2}\n",
+            t1 * 1e3,
+            t4 * 1e3
+        ));
+        if ratio > MAX_RATIO {
+            slow.push(name);
+        }
+    }
+    let _ = write!(std::io::stderr(), "{report}");
+    assert!(slow.is_empty(), "super-linear: {slow:?}\n{report}");
+}
