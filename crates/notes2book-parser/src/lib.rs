@@ -267,7 +267,7 @@ pub fn parse_book(vfs: &dyn Vfs, opts: &ParseOptions, mut sources: Sources) -> P
     let (mut chapters, images, title_ids) = link::assemble(&slots, &mut notes, &mut diags);
     let mut ix = link::Index::new(&chapters);
     link::resolve_embeds(&mut chapters, &ix, &mut diags);
-    link::assign_ids(&mut chapters, &mut ix, &title_ids);
+    link::assign_ids(&mut chapters, &mut ix, &title_ids, &mut diags);
     link::resolve_links(&mut chapters, &ix, &mut diags);
     let toc = link::toc(&chapters);
 

@@ -301,7 +301,13 @@ fn first_free(
 /// Give every chapter an anchor and every heading a book-unique id. Explicit ids
 /// (`{#id}`) are kept as written where they can be; automatic ones make way for them. The
 /// id of a note's title heading (removed from the body) leads to the chapter's start.
-pub fn assign_ids(chapters: &mut [Chapter], ix: &mut Index, title_ids: &[Option<String>]) {
+/// An explicit `{#id}` written twice in one note is a warning: `#id` reaches the first only.
+pub fn assign_ids(
+    chapters: &mut [Chapter],
+    ix: &mut Index,
+    title_ids: &[Option<String>],
+    diags: &mut Vec<Diagnostic>,
+) {
     let mut used: BTreeSet<String> = BTreeSet::new();
     let unique = |base: &str, used: &mut BTreeSet<String>, next: &mut BTreeMap<String, usize>| {
         let id = first_free(base, next, |id| used.contains(id));
@@ -356,6 +362,7 @@ pub fn assign_ids(chapters: &mut [Chapter], ix: &mut Index, title_ids: &[Option<
                     id,
                     in_toc,
                     content,
+                    span,
                     ..
                 } = b
                 else {
@@ -370,6 +377,16 @@ pub fn assign_ids(chapters: &mut [Chapter], ix: &mut Index, title_ids: &[Option<
                 } else {
                     id.clone()
                 };
+                if mine && local != *id {
+                    diags.push(
+                        Diagnostic::warning(
+                            "duplicate-id",
+                            format!("the id `{id}` is already used in this note; this heading gets `{local}`, and `#{id}` leads to the first one"),
+                        )
+                        .at_opt(*span)
+                        .hint("give each heading its own {#id}"),
+                    );
+                }
                 let global = if *in_toc && mine && explicit.remove(&local) {
                     used.insert(local.clone());
                     local.clone()
