@@ -684,13 +684,14 @@ fn word_items(
     content: &mut Vec<Content>,
 ) {
     // Break points inside the word: (byte offset in text, flagged/hyphen, penalty).
+    // `opportunities` and `spans` are sorted: look at this word's part only, so a long
+    // paragraph costs linear time rather than words × opportunities.
     let mut points: Vec<(usize, bool, f32)> = Vec::new();
-    for &o in opportunities {
-        if o > start && o < end {
-            let prev = text[..o].chars().next_back().unwrap_or(' ');
-            let hyphen = matches!(prev, '-' | '\u{2010}');
-            points.push((o, false, if hyphen { 50.0 } else { 0.0 }));
-        }
+    let first = opportunities.partition_point(|&o| o <= start);
+    for &o in opportunities[first..].iter().take_while(|&&o| o < end) {
+        let prev = text[..o].chars().next_back().unwrap_or(' ');
+        let hyphen = matches!(prev, '-' | '\u{2010}');
+        points.push((o, false, if hyphen { 50.0 } else { 0.0 }));
     }
     let fmt0 = fmt_at(spans, start).clone();
     if para.hyphenate
@@ -723,10 +724,11 @@ fn word_items(
     }
     // Split the word into format pieces and shape each.
     let mut pieces: Vec<(usize, Run)> = Vec::new();
-    let mut cuts: Vec<usize> = spans
+    let first = spans.partition_point(|(s, _)| *s <= start);
+    let mut cuts: Vec<usize> = spans[first..]
         .iter()
         .map(|(s, _)| *s)
-        .filter(|&s| s > start && s < end)
+        .take_while(|&s| s < end)
         .collect();
     cuts.insert(0, start);
     cuts.push(end);
