@@ -5,8 +5,10 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH_DIR=${BENCH_DIR:-$HOME/.cache/notes2book-bench}
 BIN=$ROOT/target/release
 RUNS=${RUNS:-3}
-# NOTES2BOOK=/path/to/notes2book benchmarks that binary instead of building one.
+# NOTES2BOOK=/path/to/notes2book benchmarks that binary instead of building one;
+# GEN_CORPUS=/path/to/gen-corpus uses that generator instead of building it.
 N2B=${NOTES2BOOK:-$BIN/notes2book}
+GEN=${GEN_CORPUS:-$BIN/gen-corpus}
 
 log() { printf '%s\n' "$*" >&2; }
 
@@ -23,8 +25,15 @@ build() {
         log "building notes2book (release)..."
         (cd "$ROOT" && cargo build --release --quiet -p notes2book --bin notes2book)
     fi
-    log "building gen-corpus (release)..."
-    (cd "$ROOT" && cargo build --release --quiet -p notes2book-tests --bin gen-corpus)
+    if [[ -n ${GEN_CORPUS:-} ]]; then
+        [[ -x $GEN ]] || {
+            log "error: GEN_CORPUS=$GEN is not an executable"
+            exit 2
+        }
+    else
+        log "building gen-corpus (release)..."
+        (cd "$ROOT" && cargo build --release --quiet -p notes2book-tests --bin gen-corpus)
+    fi
     log "notes2book: $("$N2B" --version 2>/dev/null || echo '?')"
 }
 
@@ -34,7 +43,7 @@ corpus() {
     local dir=$1
     shift
     local want have=""
-    want=$("$BIN/gen-corpus" "$dir" "$@" --fingerprint)
+    want=$("$GEN" "$dir" "$@" --fingerprint)
     [[ -f $dir/.gen-corpus ]] && have=$(<"$dir/.gen-corpus")
     if [[ $have == "$want" ]]; then
         log "reusing $dir"
@@ -44,7 +53,7 @@ corpus() {
     mkdir -p "$(dirname "$dir")"
     local force=()
     [[ -e $dir ]] && force=(--force)
-    "$BIN/gen-corpus" "$dir" "$@" "${force[@]}" >&2
+    "$GEN" "$dir" "$@" "${force[@]}" >&2
 }
 
 # Pick a way to measure wall time, CPU time and peak RSS: GNU time, else python3.
@@ -68,19 +77,23 @@ setup_timer() {
     TIMER=python
 }
 
-# measure CMD...: run CMD with its output discarded; print "wall user sys peak_kb rc".
+# measure CMD...: run CMD with its output discarded (stderr appended to $MEASURE_LOG if
+# set); print "wall user sys peak_kb rc". CPU time and peak RSS include the children CMD
+# waits for (pdflatex under pandoc, say).
 measure() {
+    local errlog=${MEASURE_LOG:-/dev/null}
     if [[ $TIMER == gnu ]]; then
         local t rc=0
         t=$(mktemp)
-        /usr/bin/time -f '%e %U %S %M' -o "$t" "$@" >/dev/null 2>&1 || rc=$?
+        /usr/bin/time -f '%e %U %S %M' -o "$t" "$@" >/dev/null 2>>"$errlog" || rc=$?
         printf '%s %s\n' "$(tail -n 1 "$t")" "$rc"
         rm -f "$t"
     else
-        python3 - "$@" <<'EOF'
+        python3 - "$errlog" "$@" <<'EOF'
 import resource, subprocess, sys, time
 t = time.monotonic()
-rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+with open(sys.argv[1], "ab") as err:
+    rc = subprocess.run(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=err).returncode
 wall = time.monotonic() - t
 r = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(f"{wall:.2f} {r.ru_utime:.2f} {r.ru_stime:.2f} {r.ru_maxrss} {rc}")
