@@ -525,6 +525,9 @@ pub fn build(book: &Book, assets: &Assets, options: &PdfOptions) -> Pdf {
         })
         .collect();
     let page_count = pdf_pages.len();
+    // The laid-out pages are in the document's operations now; free them before the
+    // document is serialised (the peak of the whole build).
+    drop(all);
     doc.with_pages(pdf_pages);
     let info = &mut doc.metadata.info;
     if let Ok(date) = printpdf::OffsetDateTime::from_unix_timestamp(options.modified) {
@@ -702,11 +705,20 @@ fn add_image(
         DictItem::Name(b"DeviceRGB".to_vec()),
     );
     dict.insert("BitsPerComponent".to_string(), DictItem::Int(8));
+    // Compressed here, once: the document then holds (and copies) only the small stream.
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut z, &rgb).ok()?;
+    let content = z.finish().ok()?;
+    drop(rgb);
+    dict.insert(
+        "Filter".to_string(),
+        DictItem::Name(b"FlateDecode".to_vec()),
+    );
     let x = ExternalXObject {
         stream: ExternalStream {
             dict,
-            content: rgb,
-            compress: true,
+            content,
+            compress: false,
         },
         width: Some(Px(w as usize)),
         height: Some(Px(h as usize)),
