@@ -17,6 +17,12 @@ use crate::xhtml::{escape, escape_attr};
 /// Deepest HTML nesting written as structure; deeper content is kept as text.
 const MAX_DEPTH: usize = 64;
 
+/// Deepest tag nesting handed to the HTML parser. Its tree builder looks through every open
+/// element at each start tag, so 20,000 nested `<div>`s cost 20,000² steps; tags deeper
+/// than this (counted plainly: opening tags minus closing tags) are dropped before parsing,
+/// and their text is kept.
+pub const MAX_PARSE_DEPTH: usize = 512;
+
 /// Where `<img>` number `i` of this fragment goes: its EPUB path and size, or `None`.
 pub trait ImageSource {
     fn image(&mut self, index: usize) -> ImgOut;
@@ -38,6 +44,78 @@ pub enum ImgOut {
 pub struct Clean {
     pub xhtml: String,
     pub removed: Vec<String>,
+    /// Tags nested deeper than [`MAX_PARSE_DEPTH`] were dropped (their text kept).
+    pub too_deep: bool,
+}
+
+/// Elements that do not deepen the count: void ones, and ones whose end tag is optional
+/// (a `<p>` or `<li>` closes the one before, so a thousand unclosed `<p>`s are not nested).
+fn flat_html(name: &str) -> bool {
+    [
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+        "source", "track", "wbr", "p", "li", "dt", "dd", "tr", "td", "th", "thead", "tbody",
+        "tfoot", "colgroup", "caption", "option", "optgroup", "rb", "rt", "rtc", "rp", "html",
+        "head", "body",
+    ]
+    .iter()
+    .any(|v| v.eq_ignore_ascii_case(name))
+}
+
+/// The fragment without the tags that sit deeper than [`MAX_PARSE_DEPTH`], or `None` when
+/// none do. One pass; each byte is looked at a bounded number of times.
+fn drop_deep_tags(fragment: &str) -> Option<String> {
+    let b = fragment.as_bytes();
+    let mut depth = 0usize;
+    let mut out: Option<String> = None;
+    let mut copied = 0;
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'<' {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let closing = b.get(i + 1) == Some(&b'/');
+        let name_start = start + 1 + usize::from(closing);
+        let mut j = name_start;
+        while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'-') {
+            j += 1;
+        }
+        if j == name_start || !b[name_start].is_ascii_alphabetic() {
+            i = start + 1;
+            continue;
+        }
+        let name = &fragment[name_start..j];
+        // The tag ends at the next `>`, unless another `<` comes first (then it was text).
+        while j < b.len() && b[j] != b'>' && b[j] != b'<' {
+            j += 1;
+        }
+        if j == b.len() || b[j] == b'<' {
+            i = j;
+            continue;
+        }
+        let end = j + 1;
+        let deep = if flat_html(name) || (!closing && b[j - 1] == b'/') {
+            depth >= MAX_PARSE_DEPTH
+        } else if closing {
+            let deep = depth > MAX_PARSE_DEPTH;
+            depth = depth.saturating_sub(1);
+            deep
+        } else {
+            depth += 1;
+            depth > MAX_PARSE_DEPTH
+        };
+        if deep {
+            let o = out.get_or_insert_with(|| String::with_capacity(fragment.len()));
+            o.push_str(&fragment[copied..start]);
+            copied = end;
+        }
+        i = end;
+    }
+    out.map(|mut o| {
+        o.push_str(&fragment[copied..]);
+        o
+    })
 }
 
 const DANGEROUS: &[&str] = &[
@@ -181,10 +259,12 @@ fn is_block(name: &str) -> bool {
 /// Sanitise an HTML fragment into XHTML. `inline`: the fragment stands inside a paragraph,
 /// so block elements are unwrapped.
 pub fn sanitize(fragment: &str, images: &mut dyn ImageSource, inline: bool) -> Clean {
-    let doc = Html::parse_fragment(fragment);
+    let shallow = drop_deep_tags(fragment);
+    let doc = Html::parse_fragment(shallow.as_deref().unwrap_or(fragment));
     let mut out = Clean {
         xhtml: String::with_capacity(fragment.len()),
         removed: Vec::new(),
+        too_deep: shallow.is_some(),
     };
     let mut img_index = 0;
     let root = doc.root_element();
@@ -193,10 +273,38 @@ pub fn sanitize(fragment: &str, images: &mut dyn ImageSource, inline: bool) -> C
         img_index: &mut img_index,
         inline,
     };
-    for child in root.children() {
-        write_node(child, 0, &mut out, &mut ctx);
+    // An explicit stack rather than recursion: 20,000 nested `<span>`s must not overflow
+    // the thread's stack (past MAX_DEPTH they are unwrapped, but still visited).
+    let mut stack: Vec<Step<'_>> = root.children().rev().map(|c| Step::Enter(c, 0)).collect();
+    while let Some(step) = stack.pop() {
+        match step {
+            Step::Close(tag) => {
+                out.xhtml.push_str("</");
+                out.xhtml.push_str(tag);
+                out.xhtml.push('>');
+            }
+            Step::Enter(node, depth) => {
+                if let Then::Descend(close) = write_node(node, depth, &mut out, &mut ctx) {
+                    if let Some(tag) = close {
+                        stack.push(Step::Close(tag));
+                    }
+                    stack.extend(node.children().rev().map(|c| Step::Enter(c, depth + 1)));
+                }
+            }
+        }
     }
     out
+}
+
+enum Step<'a> {
+    Enter(ego_tree::NodeRef<'a, Node>, usize),
+    Close(&'static str),
+}
+
+/// What comes after a node's opening: nothing, or its children (then its closing tag).
+enum Then {
+    Done,
+    Descend(Option<&'static str>),
 }
 
 struct Ctx<'a> {
@@ -205,17 +313,27 @@ struct Ctx<'a> {
     inline: bool,
 }
 
-fn write_node(node: ego_tree::NodeRef<'_, Node>, depth: usize, out: &mut Clean, ctx: &mut Ctx<'_>) {
+/// Writes a node's opening (or all of a text or void node) and says whether its children
+/// follow.
+fn write_node(
+    node: ego_tree::NodeRef<'_, Node>,
+    depth: usize,
+    out: &mut Clean,
+    ctx: &mut Ctx<'_>,
+) -> Then {
     match node.value() {
-        Node::Text(t) => out.xhtml.push_str(&escape(t)),
+        Node::Text(t) => {
+            out.xhtml.push_str(&escape(t));
+            Then::Done
+        }
         Node::Element(el) => {
             let name = el.name().to_ascii_lowercase();
             if DANGEROUS.contains(&name.as_str()) {
                 out.removed.push(format!("<{name}>"));
-                return;
+                return Then::Done;
             }
             if DROPPED_QUIETLY.contains(&name.as_str()) {
-                return;
+                return Then::Done;
             }
             for (a, v) in el.attrs() {
                 let a = a.to_ascii_lowercase();
@@ -236,17 +354,14 @@ fn write_node(node: ego_tree::NodeRef<'_, Node>, depth: usize, out: &mut Clean, 
             let mapped = mapped.filter(|t| !(ctx.inline && is_block(t)));
             if name == "img" {
                 write_img(el, out, ctx.images, ctx.img_index);
-                return;
+                return Then::Done;
             }
             if ctx.inline && name == "hr" {
-                return;
+                return Then::Done;
             }
             let Some(tag) = mapped else {
                 // Unknown element: keep its content.
-                for c in node.children() {
-                    write_node(c, depth + 1, out, ctx);
-                }
-                return;
+                return Then::Descend(None);
             };
             // An `<a>` that stays inside the notes folder cannot be followed from raw HTML.
             let href = el.attr("href").map(str::trim);
@@ -285,18 +400,13 @@ fn write_node(node: ego_tree::NodeRef<'_, Node>, depth: usize, out: &mut Clean, 
             }
             if is_void(tag) {
                 out.xhtml.push_str("/>");
-                return;
+                return Then::Done;
             }
             out.xhtml.push('>');
-            for c in node.children() {
-                write_node(c, depth + 1, out, ctx);
-            }
-            out.xhtml.push_str("</");
-            out.xhtml.push_str(tag);
-            out.xhtml.push('>');
+            Then::Descend(Some(tag))
         }
         // Comments, doctypes and processing instructions are dropped.
-        _ => {}
+        _ => Then::Done,
     }
 }
 
@@ -409,5 +519,32 @@ mod tests {
     #[test]
     fn comments_never_leak() {
         assert_eq!(clean("a<!-- x -- y -->b").xhtml, "ab");
+    }
+
+    #[test]
+    fn deep_nesting_neither_overflows_the_stack_nor_loses_text() {
+        // Recursing once per level overflowed a 2 MB test thread long before this depth.
+        let n = 100_000;
+        let html = format!("{}deep text{}", "<span>".repeat(n), "</span>".repeat(n));
+        let c = clean(&html);
+        assert!(c.too_deep);
+        assert!(c.xhtml.contains("deep text"));
+        assert_eq!(c.xhtml.matches("<span>").count(), MAX_DEPTH);
+        assert_eq!(c.xhtml.matches("</span>").count(), MAX_DEPTH);
+        // Inside a paragraph too.
+        let c = sanitize(&html, &mut NoImages, true);
+        assert!(c.too_deep && c.xhtml.contains("deep text"));
+    }
+
+    #[test]
+    fn tags_with_optional_ends_do_not_count_as_nesting() {
+        let html = "<p>para".repeat(2 * MAX_PARSE_DEPTH);
+        let c = clean(&html);
+        assert!(!c.too_deep);
+        assert_eq!(c.xhtml.matches("<p>").count(), 2 * MAX_PARSE_DEPTH);
+        let html = format!("<ul>{}</ul>", "<li>item".repeat(2 * MAX_PARSE_DEPTH));
+        assert!(!clean(&html).too_deep);
+        // Text with `<` in it is not a tag.
+        assert!(drop_deep_tags(&"a < b <3 <<".repeat(1000)).is_none());
     }
 }

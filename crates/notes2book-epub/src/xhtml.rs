@@ -267,7 +267,7 @@ impl<'a> Writer<'a> {
                     ids: images,
                 };
                 let clean = html::sanitize(raw, &mut src, false);
-                self.report_removed(&clean.removed, *span);
+                self.report_removed(&clean, *span);
                 self.out.push_str(&clean.xhtml);
                 self.out.push('\n');
             }
@@ -275,7 +275,21 @@ impl<'a> Writer<'a> {
         }
     }
 
-    fn report_removed(&mut self, removed: &[String], span: Option<notes2book_model::Span>) {
+    fn report_removed(&mut self, clean: &html::Clean, span: Option<notes2book_model::Span>) {
+        if clean.too_deep {
+            self.diags.push(
+                Diagnostic::warning(
+                    "html-too-deep",
+                    format!(
+                        "raw HTML nested more than {} levels deep; the deeper tags are left out, their text is kept",
+                        html::MAX_PARSE_DEPTH
+                    ),
+                )
+                .at_opt(span)
+                .hint("write the content as Markdown, or nest less"),
+            );
+        }
+        let removed = &clean.removed;
         if removed.is_empty() {
             return;
         }
@@ -499,7 +513,7 @@ impl<'a> Writer<'a> {
             ids: &images,
         };
         let clean = html::sanitize(&fragment, &mut src, true);
-        self.report_removed(&clean.removed, span);
+        self.report_removed(&clean, span);
         let mut rest = clean.xhtml.as_str();
         while let Some(p) = rest.find('\u{E010}') {
             self.out.push_str(&rest[..p]);
