@@ -174,21 +174,23 @@ fn link_map(book: &Book, plans: &[Vec<File>]) -> LinkMap {
         }
         // Footnotes referred to only from other footnotes go with the file of the first of
         // those; a footnote nothing refers to is not placed at all (its back-link would
-        // lead nowhere).
-        let mut changed = true;
-        while changed {
-            changed = false;
-            for (i, f) in ch.footnotes.iter().enumerate() {
-                let Some(file) = notes.get(&(i as u32 + 1)).cloned() else {
-                    continue;
-                };
-                let mut refs = Vec::new();
-                footnote_refs_blocks(&f.blocks, &mut refs);
-                for n in refs {
-                    if let std::collections::btree_map::Entry::Vacant(e) = notes.entry(n) {
-                        e.insert(file.clone());
-                        changed = true;
-                    }
+        // lead nowhere). Placed footnotes wait in a queue, lowest number first, and each is
+        // looked into once: a chain of n footnotes defined in reverse order took n passes
+        // over all n footnotes.
+        let mut queue: BTreeSet<u32> = notes.keys().copied().collect();
+        while let Some(n) = queue.pop_first() {
+            let (Some(f), Some(file)) = (
+                n.checked_sub(1).and_then(|i| ch.footnotes.get(i as usize)),
+                notes.get(&n).cloned(),
+            ) else {
+                continue;
+            };
+            let mut refs = Vec::new();
+            footnote_refs_blocks(&f.blocks, &mut refs);
+            for r in refs {
+                if let std::collections::btree_map::Entry::Vacant(e) = notes.entry(r) {
+                    e.insert(file.clone());
+                    queue.insert(r);
                 }
             }
         }
@@ -496,11 +498,12 @@ fn package(
         if *f == 0 {
             let title = ch.toc_title.clone().unwrap_or_else(|| ch.title.clone());
             content = content.title(title).level(i32::from(ch.depth) + 1);
+            let in_file = anchor_files(book, plans, *c);
             for e in children.get(c).map(Vec::as_slice).unwrap_or_default() {
                 let Some(anchor) = &e.anchor else { continue };
-                let file = chapter_file_of(book, plans, *c, anchor);
+                let name = in_file.get(anchor.as_str()).unwrap_or(&file.name);
                 content = content.child(
-                    TocElement::new(format!("{file}#{anchor}"), e.title.clone())
+                    TocElement::new(format!("{name}#{anchor}"), e.title.clone())
                         .level(i32::from(e.level)),
                 );
             }
@@ -533,18 +536,22 @@ fn font_css() -> String {
     css
 }
 
-fn chapter_file_of(book: &Book, plans: &[Vec<File>], c: ChapterId, anchor: &str) -> String {
+/// Heading id → the file of the chapter it is in (the first, should one repeat), built once
+/// per chapter: looking each contents entry up by walking the chapter made a chapter with
+/// n headings cost n².
+fn anchor_files(book: &Book, plans: &[Vec<File>], c: ChapterId) -> BTreeMap<String, String> {
+    let mut map = BTreeMap::new();
     let (Some(ch), Some(files)) = (book.chapter(c), plans.get(c.0 as usize)) else {
-        return String::new();
+        return map;
     };
     for f in files {
         let mut ids = Vec::new();
         heading_ids(&ch.blocks[f.blocks.clone()], &mut ids);
-        if ids.iter().any(|i| i == anchor) {
-            return f.name.clone();
+        for id in ids {
+            map.entry(id).or_insert_with(|| f.name.clone());
         }
     }
-    files.first().map(|f| f.name.clone()).unwrap_or_default()
+    map
 }
 
 /// A stable identifier: UUID v5 from the title and authors.
@@ -709,5 +716,154 @@ mod tests {
             .map(|e| e.bytes)
             .ok();
         assert!(a.is_some() && a == b);
+    }
+
+    /// A chapter whose text refers to footnote 1 only; 1 refers to n, n to n - 1, …, 3 to 2.
+    fn book_of_chained_footnotes(n: u32) -> Book {
+        let mut book = book();
+        let ch = &mut book.chapters[0];
+        let note_ref = |number| Inline::FootnoteRef { number, span: None };
+        ch.blocks = vec![Block::Paragraph {
+            content: vec![Inline::Text("Text".into()), note_ref(1)],
+            span: None,
+        }];
+        ch.footnotes = (1..=n)
+            .map(|i| {
+                let next = match i {
+                    1 => Some(n),
+                    2 => None,
+                    _ => Some(i - 1),
+                };
+                let mut content = vec![Inline::Text(format!("Note {i}."))];
+                content.extend(next.filter(|&m| m != 1).map(note_ref));
+                notes2book_model::Footnote {
+                    label: format!("n{i}"),
+                    blocks: vec![Block::Paragraph {
+                        content,
+                        span: None,
+                    }],
+                    span: None,
+                }
+            })
+            .collect();
+        book
+    }
+
+    #[test]
+    fn footnotes_chained_backwards_are_all_placed_in_linear_time() {
+        let opts = EpubOptions::default();
+        let Ok(epub) = write_epub(&book_of_chained_footnotes(50), &Assets::default(), &opts) else {
+            panic!("not written")
+        };
+        let mut zip = zip::ZipArchive::new(Cursor::new(epub.bytes)).expect("a zip");
+        let mut text = String::new();
+        zip.by_name("OEBPS/ch-a.xhtml")
+            .expect("chapter")
+            .read_to_string(&mut text)
+            .expect("text");
+        for i in 1..=50 {
+            assert!(
+                text.contains(&format!("Note {i}.")),
+                "footnote {i} left out"
+            );
+        }
+        // Placing them took one pass over all footnotes per link of the chain: n².
+        let secs = |n: u32| {
+            let book = book_of_chained_footnotes(n);
+            let mut t: Vec<f64> = (0..3)
+                .map(|_| {
+                    let start = std::time::Instant::now();
+                    let _ = write_epub(&book, &Assets::default(), &opts);
+                    start.elapsed().as_secs_f64()
+                })
+                .collect();
+            t.sort_by(f64::total_cmp);
+            t[1]
+        };
+        let (t1, t4) = (secs(1_000), secs(4_000));
+        assert!(t4 / t1 < 10.0, "1,000 footnotes: {t1} s, 4,000: {t4} s");
+    }
+
+    /// One chapter of n `##` headings with some text each, all in the contents.
+    fn book_of_headings(n: usize) -> Book {
+        let mut book = book();
+        let mut entries = Vec::new();
+        let ch = &mut book.chapters[0];
+        ch.blocks.clear();
+        for i in 0..n {
+            let id = format!("h-{i}");
+            ch.blocks.push(Block::Heading {
+                level: 2,
+                id: id.clone(),
+                classes: Vec::new(),
+                content: vec![Inline::Text(format!("Heading {i}"))],
+                in_toc: true,
+                span: None,
+            });
+            ch.blocks.push(Block::Paragraph {
+                content: vec![Inline::Text("Some text.".into())],
+                span: None,
+            });
+            entries.push(TocEntry {
+                title: format!("Heading {i}"),
+                chapter: ChapterId(0),
+                anchor: Some(id),
+                level: 2,
+                children: Vec::new(),
+            });
+        }
+        book.toc = vec![TocEntry {
+            title: "A".into(),
+            chapter: ChapterId(0),
+            anchor: None,
+            level: 1,
+            children: entries,
+        }];
+        book
+    }
+
+    #[test]
+    fn contents_of_a_split_chapter_lead_to_the_right_files_in_linear_time() {
+        let opts = EpubOptions {
+            split_size: 10_000,
+            ..Default::default()
+        };
+        let Ok(epub) = write_epub(&book_of_headings(200), &Assets::default(), &opts) else {
+            panic!("not written")
+        };
+        let mut zip = zip::ZipArchive::new(Cursor::new(epub.bytes)).expect("a zip");
+        let mut nav = String::new();
+        zip.by_name("OEBPS/nav.xhtml")
+            .expect("nav")
+            .read_to_string(&mut nav)
+            .expect("text");
+        let file_of = |id: &str| {
+            let at = nav.find(&format!("#{id}\"")).expect("entry");
+            let start = nav[..at].rfind('"').map_or(0, |q| q + 1);
+            nav[start..at].to_owned()
+        };
+        let (first, last) = (file_of("h-0"), file_of("h-199"));
+        assert_ne!(first, last, "the chapter is split");
+        let mut text = String::new();
+        zip.by_name(&format!("OEBPS/{last}"))
+            .expect("the file of the last heading")
+            .read_to_string(&mut text)
+            .expect("text");
+        assert!(text.contains("id=\"h-199\""));
+        // Each contents entry once walked every heading of the chapter: n² for n headings.
+        let secs = |n: usize| {
+            let book = book_of_headings(n);
+            let mut t: Vec<f64> = (0..3)
+                .map(|_| {
+                    let start = std::time::Instant::now();
+                    let _ = write_epub(&book, &Assets::default(), &opts);
+                    start.elapsed().as_secs_f64()
+                })
+                .collect();
+            t.sort_by(f64::total_cmp);
+            t[1]
+        };
+        let (t1, t4) = (secs(2_000), secs(8_000));
+        assert!(t4 / t1 < 10.0, "2,000 headings: {t1} s, 8,000: {t4} s");
     }
 }
