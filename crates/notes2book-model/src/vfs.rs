@@ -107,6 +107,13 @@ impl Vfs for DiskFs {
     fn read(&self, path: &Path, limit: u64) -> io::Result<Vec<u8>> {
         use std::io::Read;
         let real = self.check(path)?;
+        // A FIFO or a device named like a note would block or never end: regular files only.
+        if !std::fs::metadata(&real)?.is_file() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "not a regular file (a pipe, socket or device)",
+            ));
+        }
         let file = std::fs::File::open(real)?;
         let mut buf = Vec::new();
         file.take(limit.saturating_add(1)).read_to_end(&mut buf)?;
@@ -232,6 +239,34 @@ impl Vfs for MemFs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_pipe_named_like_a_note_is_refused_without_waiting() {
+        let dir = std::env::temp_dir().join(format!("notes2book-vfs-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp folder");
+        let pipe = dir.join("pipe.md");
+        let _ = std::fs::remove_file(&pipe);
+        let made = std::process::Command::new("mkfifo").arg(&pipe).status();
+        assert!(
+            made.is_ok_and(|s| s.success()),
+            "mkfifo (coreutils) is needed"
+        );
+        // Opening a FIFO for reading waits for a writer: read in a thread, give it time.
+        let (tx, rx) = std::sync::mpsc::channel();
+        let fs = DiskFs::new(std::slice::from_ref(&dir));
+        let path = pipe.clone();
+        std::thread::spawn(move || {
+            let _ = tx.send(fs.read(&path, 100).map_err(|e| e.to_string()));
+        });
+        let got = rx.recv_timeout(std::time::Duration::from_secs(10));
+        let _ = std::fs::remove_dir_all(&dir);
+        match got {
+            Ok(Err(e)) => assert!(e.contains("not a regular file"), "{e}"),
+            Ok(Ok(_)) => panic!("a pipe was read as a note"),
+            Err(_) => panic!("reading a pipe named pipe.md blocked"),
+        }
+    }
 
     #[test]
     fn normalize_refuses_climbing_out() {
