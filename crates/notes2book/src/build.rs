@@ -56,10 +56,19 @@ pub fn output_name(project: &Project) -> String {
 /// Write `bytes` to `path` through a temporary file in the same folder, then rename: a
 /// failed write leaves the previous file untouched and no partial file behind.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path
-        .parent()
+    stage(path, bytes)?.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+fn folder_of(path: &Path) -> &Path {
+    path.parent()
         .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+        .unwrap_or(Path::new("."))
+}
+
+/// `bytes` in a temporary file beside `path`, complete and synced, ready to be renamed.
+fn stage(path: &Path, bytes: &[u8]) -> std::io::Result<tempfile::NamedTempFile> {
+    let dir = folder_of(path);
     std::fs::create_dir_all(dir)?;
     let mut tmp = tempfile::Builder::new()
         .prefix(".notes2book-")
@@ -75,8 +84,59 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         tmp.as_file()
             .set_permissions(std::fs::Permissions::from_mode(0o644))?;
     }
-    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(tmp)
+}
+
+/// Write every output or none. All are staged completely first, so a full disk or a
+/// failing write leaves everything as it was; then each is renamed into place, and should
+/// a rename fail, the outputs already renamed get their previous versions back.
+fn write_all_or_none(outputs: &[(PathBuf, Vec<u8>)]) -> Result<(), (PathBuf, std::io::Error)> {
+    let mut staged = Vec::new();
+    for (path, bytes) in outputs {
+        staged.push(stage(path, bytes).map_err(|e| (path.clone(), e))?);
+    }
+    // The previous versions, kept under temporary names (deleted when dropped) until every
+    // new file is in place.
+    let mut replaced: Vec<(&Path, Option<tempfile::TempPath>)> = Vec::new();
+    for ((path, _), tmp) in outputs.iter().zip(staged) {
+        match replace(path, tmp) {
+            Ok(old) => replaced.push((path, old)),
+            Err(e) => {
+                for (done, old) in replaced.into_iter().rev() {
+                    let _ = match old {
+                        Some(old) => std::fs::rename(&old, done),
+                        None => std::fs::remove_file(done),
+                    };
+                }
+                return Err((path.clone(), e));
+            }
+        }
+    }
     Ok(())
+}
+
+/// Rename `tmp` over `path`, moving the previous file (if any) aside rather than losing it.
+fn replace(
+    path: &Path,
+    tmp: tempfile::NamedTempFile,
+) -> std::io::Result<Option<tempfile::TempPath>> {
+    let old = if path.is_file() {
+        let keep = tempfile::Builder::new()
+            .prefix(".notes2book-old-")
+            .tempfile_in(folder_of(path))?
+            .into_temp_path();
+        std::fs::rename(path, &keep)?;
+        Some(keep)
+    } else {
+        None
+    };
+    if let Err(e) = tmp.persist(path) {
+        if let Some(old) = &old {
+            let _ = std::fs::rename(old, path);
+        }
+        return Err(e.error);
+    }
+    Ok(old)
 }
 
 /// Prepare every image of the book (with a progress bar counting the files); their
@@ -184,21 +244,22 @@ pub fn build(
         return Outcome::Refused;
     }
     let t = std::time::Instant::now();
-    let mut written = Vec::new();
-    for (path, bytes) in outputs {
-        if let Err(e) = write_atomic(&path, &bytes) {
-            return Outcome::WriteFailed(
-                Diagnostic::error(
-                    "write-failed",
-                    format!("cannot write {}: {e}", path.display()),
-                )
-                .hint("check that the output folder is a writable folder (-o DIR)"),
-            );
-        }
-        written.push(path);
+    if let Err((path, e)) = write_all_or_none(&outputs) {
+        let others = if outputs.len() > 1 {
+            "; no output was changed"
+        } else {
+            ""
+        };
+        return Outcome::WriteFailed(
+            Diagnostic::error(
+                "write-failed",
+                format!("cannot write {}: {e}{others}", path.display()),
+            )
+            .hint("check that the output folder is a writable folder (-o DIR)"),
+        );
     }
     timings.push(("save", t.elapsed()));
-    Outcome::Written(written)
+    Outcome::Written(outputs.into_iter().map(|(p, _)| p).collect())
 }
 
 /// The `epub:` section → the EPUB backend's options (an unreadable stylesheet is an error).
@@ -217,7 +278,13 @@ fn epub_options(project: &mut Project, modified: i64) -> notes2book_epub::EpubOp
     }
     if let Some(css) = &cfg.css {
         let path = project.config_dir.join(css);
-        match std::fs::read_to_string(&path) {
+        // Through the book's file access, like every other file: a stylesheet outside the
+        // book's folders (`/proc/self/environ`, say) is refused, not copied into the EPUB.
+        use notes2book_model::vfs::Vfs as _;
+        let read = project.vfs.read(&path, 8 * 1024 * 1024).and_then(|bytes| {
+            String::from_utf8(bytes).map_err(|_| std::io::Error::other("not UTF-8 text"))
+        });
+        match read {
             Ok(text) => epub_opts.css = Some(text),
             Err(e) => project.parsed.diagnostics.push(
                 Diagnostic::error(
