@@ -41,7 +41,10 @@ fn median(note: &str) -> f64 {
 
 /// Note generators for size n, and an n large enough that parsing takes tens of
 /// milliseconds (so that noise does not dominate).
-fn families() -> Vec<(&'static str, usize, fn(usize) -> String)> {
+/// A family of notes: its name, a size n, and the note of size n.
+type Family = (&'static str, usize, fn(usize) -> String);
+
+fn families() -> Vec<Family> {
     vec![
         ("nested emphasis", 10_000, |n| {
             format!("# A\n\n{}x{}\n", "*a ".repeat(n), " b*".repeat(n))

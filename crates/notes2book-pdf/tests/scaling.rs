@@ -51,7 +51,10 @@ fn layout_secs(note: &str) -> f64 {
 
 /// Note generators for size n, with an n large enough that the note's own part of the
 /// layout outweighs the fixed cost of a PDF (fonts, title page).
-fn families() -> Vec<(&'static str, usize, fn(usize) -> String)> {
+/// A family of notes: its name, a size n, and the note of size n.
+type Family = (&'static str, usize, fn(usize) -> String);
+
+fn families() -> Vec<Family> {
     vec![
         ("one long paragraph", 8_000, |n| {
             format!("# A\n\n{}\n", "word ".repeat(n))
