@@ -242,6 +242,27 @@ struct Converter<'a> {
     out: Output,
     /// Shortcode index → marker index of its `details` opening, to match the closing tag.
     details_open: BTreeMap<usize, usize>,
+    /// Shortcode index of an opening tag → index of its closing tag.
+    closing: Vec<Option<usize>>,
+}
+
+/// Pairs each opening shortcode with its closing tag (same name, innermost first) in one
+/// pass; searching forward from each opening cost n² for n nested or unclosed ones.
+fn pair_shortcodes(shortcodes: &[Shortcode]) -> Vec<Option<usize>> {
+    let mut closing = vec![None; shortcodes.len()];
+    let mut open: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, sc) in shortcodes.iter().enumerate() {
+        match sc.kind {
+            Kind::Open => open.entry(sc.name.as_str()).or_default().push(i),
+            Kind::Close => {
+                if let Some(o) = open.get_mut(sc.name.as_str()).and_then(Vec::pop) {
+                    closing[o] = Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    closing
 }
 
 pub fn convert(input: &Input<'_>) -> Output {
@@ -257,6 +278,7 @@ pub fn convert(input: &Input<'_>) -> Output {
         footnote_defs: BTreeMap::new(),
         out: Output::default(),
         details_open: BTreeMap::new(),
+        closing: pair_shortcodes(input.shortcodes),
     };
     let parser = Parser::new_ext(input.body, options()).into_offset_iter();
     for (event, range) in parser {
@@ -1171,20 +1193,7 @@ impl<'a> Converter<'a> {
     }
 
     fn closing_of(&self, open_idx: usize) -> Option<usize> {
-        let name = &self.input.shortcodes.get(open_idx)?.name;
-        let mut depth = 0usize;
-        for (i, sc) in self.input.shortcodes.iter().enumerate().skip(open_idx + 1) {
-            if &sc.name != name {
-                continue;
-            }
-            match sc.kind {
-                Kind::Open => depth += 1,
-                Kind::Close if depth == 0 => return Some(i),
-                Kind::Close => depth -= 1,
-                _ => {}
-            }
-        }
-        None
+        self.closing.get(open_idx).copied().flatten()
     }
 
     fn add_image(&mut self, src: &str, syntax: ImageSyntax, span: Span) -> ImageId {

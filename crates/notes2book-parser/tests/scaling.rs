@@ -4,7 +4,8 @@
 //!
 //! Each family once cost n² here: 20,000-deep emphasis walked the whole stack of skipped
 //! levels at every event, and 100,000 identical headings tried `same-1`, `same-2`, … from
-//! the start for each one.
+//! the start for each one; each of n nested `details` shortcodes searched the rest of the
+//! note for its closing tag.
 
 use std::io::Write as _;
 use std::path::Path;
@@ -77,6 +78,16 @@ fn families() -> Vec<Family> {
         }),
         ("unclosed shortcodes", 5_000, |n| {
             format!("# A\n\n{}\n", "{{< figure src=\"x.png\" ".repeat(n))
+        }),
+        ("nested details", 2_000, |n| {
+            let open = "{{< details summary=\"s\" >}}\n\n".repeat(n);
+            format!("# A\n\n{open}inner\n\n{}", "{{< /details >}}\n\n".repeat(n))
+        }),
+        ("unclosed details", 2_000, |n| {
+            format!(
+                "# A\n\n{}",
+                "{{< details summary=\"s\" >}}\n\nx\n\n".repeat(n)
+            )
         }),
         ("inline HTML", 5_000, |n| {
             format!(
