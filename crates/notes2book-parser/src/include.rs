@@ -17,6 +17,10 @@ use crate::segmap::{Builder, SegMap};
 pub const MAX_DEPTH: usize = 10;
 /// Largest file that may be included.
 pub const MAX_INCLUDE_BYTES: u64 = 8 * 1024 * 1024;
+/// Most text all the includes of one note may add, nested ones counted too. Without it, ten
+/// levels of files that each include the next thirty times would expand to 30¹⁰ copies
+/// (an include bomb, like YAML's billion laughs).
+pub const MAX_INCLUDED_BYTES: usize = 64 * 1024 * 1024;
 
 pub struct Ctx<'a> {
     pub vfs: &'a dyn Vfs,
@@ -24,6 +28,18 @@ pub struct Ctx<'a> {
     pub root: &'a Path,
     pub sources: &'a mut Sources,
     pub diags: &'a mut Vec<Diagnostic>,
+    /// Bytes included into this note so far.
+    pub included: usize,
+}
+
+/// Where `pat` next occurs at or after `from`, remembered in `cache` while the scan moves
+/// forward: looking afresh from every `{{#` cost n² on a note of many unclosed ones.
+fn next_from(text: &str, from: usize, pat: &str, cache: &mut Option<usize>) -> Option<usize> {
+    match *cache {
+        Some(c) if c >= from => {}
+        _ => *cache = Some(text[from..].find(pat).map_or(usize::MAX, |i| from + i)),
+    }
+    cache.filter(|&c| c != usize::MAX)
 }
 
 /// Expand includes in `text`. Returns `None` when there are none.
@@ -41,6 +57,13 @@ pub fn expand(
     let mut last = 0;
     let mut pos = 0;
     let mut changed = false;
+    let (mut close_at, mut line_end) = (None, None);
+    // The `}}` that ends the tag at `at`, if it comes before the line does.
+    let mut closing = |at: usize| {
+        let close = next_from(text, at, "}}", &mut close_at)?;
+        let nl = next_from(text, at, "\n", &mut line_end);
+        nl.is_none_or(|nl| nl > close).then_some(close - at)
+    };
     while let Some(rel) = text[pos..].find("{{#") {
         let at = pos + rel;
         pos = at + 3;
@@ -56,10 +79,7 @@ pub fn expand(
         };
         if rest.starts_with("title ") && !(at > 0 && text.as_bytes()[at - 1] == b'\\') {
             // `{{#title …}}` sets a browser tab's title in mdBook: nothing to show in a book.
-            if let Some(close) = text[at..]
-                .find("}}")
-                .filter(|c| !text[at..at + c].contains('\n'))
-            {
+            if let Some(close) = closing(at) {
                 b.copy_mapped(text, last..at, map);
                 last = at + close + 2;
                 // Swallow the line end too, so the line does not become an empty paragraph.
@@ -73,12 +93,9 @@ pub fn expand(
         if !is_include {
             continue;
         }
-        let Some(close) = text[at..].find("}}") else {
+        let Some(close) = closing(at) else {
             continue;
         };
-        if text[at..at + close].contains('\n') {
-            continue;
-        }
         // `\{{#include x}}` prints literally, without the backslash.
         if at > 0 && text.as_bytes()[at - 1] == b'\\' {
             b.copy_mapped(text, last..at - 1, map);
@@ -153,6 +170,25 @@ pub fn expand(
             );
         }
         let (sel_text, sel_map) = sel.finish();
+        if ctx.included + sel_text.len() > MAX_INCLUDED_BYTES {
+            // Said once; the includes after it are left out too.
+            if ctx.included <= MAX_INCLUDED_BYTES {
+                ctx.diags.push(
+                    Diagnostic::error(
+                        "include-too-large",
+                        format!(
+                            "`{path_part}` would take the text included into this note past {} MiB; it and the includes after it are left out",
+                            MAX_INCLUDED_BYTES / (1024 * 1024)
+                        ),
+                    )
+                    .at(span)
+                    .hint("include less, or split the note"),
+                );
+            }
+            ctx.included = MAX_INCLUDED_BYTES + 1;
+            continue;
+        }
+        ctx.included += sel_text.len();
         let sub_dir = path.parent().unwrap_or(dir).to_path_buf();
         // mdBook shows a playground include as a Rust code block.
         let fence = rest.starts_with("playground ");
@@ -277,11 +313,30 @@ mod tests {
             root: Path::new("book"),
             sources: &mut sources,
             diags: &mut diags,
+            included: 0,
         };
         let map = SegMap::identity(f, note.len());
         let out = expand(note, &map, Path::new("book"), &mut vec![], &mut ctx);
         let (t, m) = out.unwrap_or((note.to_owned(), map));
         (t, diags, m)
+    }
+
+    #[test]
+    fn an_include_bomb_stops_at_the_budget() {
+        // Each level includes the one below 30 times: 30³ copies of 100 kB at level 3.
+        let mut fs = MemFs::new();
+        fs.insert("book/l0.txt", "word ".repeat(20_000));
+        for i in 1..=3 {
+            fs.insert(
+                format!("book/l{i}.txt"),
+                format!("{{{{#include l{}.txt}}}}\n", i - 1).repeat(30),
+            );
+        }
+        let (t, d, _) = run(&fs, "{{#include l3.txt}}\n");
+        assert!(t.len() <= MAX_INCLUDED_BYTES + 100, "{} bytes", t.len());
+        assert!(t.len() > MAX_INCLUDED_BYTES / 2);
+        let codes: Vec<&str> = d.iter().map(|d| d.code.as_ref()).collect();
+        assert_eq!(codes, ["include-too-large"]);
     }
 
     #[test]

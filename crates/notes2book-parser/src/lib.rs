@@ -186,6 +186,7 @@ pub fn parse_book(vfs: &dyn Vfs, opts: &ParseOptions, mut sources: Sources) -> P
                 root: &root,
                 sources: &mut sources,
                 diags: &mut diags,
+                included: 0,
             };
             let mut stack = vec![input.join(&f.rel)];
             expanded = include::expand(&text, &map, &dir, &mut stack, &mut ctx);

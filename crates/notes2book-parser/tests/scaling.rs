@@ -5,7 +5,7 @@
 //! Each family once cost n² here: 20,000-deep emphasis walked the whole stack of skipped
 //! levels at every event, and 100,000 identical headings tried `same-1`, `same-2`, … from
 //! the start for each one; each of n nested `details` shortcodes searched the rest of the
-//! note for its closing tag.
+//! note for its closing tag, and each unclosed `{{#include` searched it for `}}`.
 
 use std::io::Write as _;
 use std::path::Path;
@@ -88,6 +88,9 @@ fn families() -> Vec<Family> {
                 "# A\n\n{}",
                 "{{< details summary=\"s\" >}}\n\nx\n\n".repeat(n)
             )
+        }),
+        ("unclosed includes", 5_000, |n| {
+            format!("# A\n\n{}}}}}\n", "{{#include x\n{{#title y\n".repeat(n))
         }),
         ("inline HTML", 5_000, |n| {
             format!(
