@@ -244,7 +244,13 @@ struct Converter<'a> {
     details_open: BTreeMap<usize, usize>,
     /// Shortcode index of an opening tag → index of its closing tag.
     closing: Vec<Option<usize>>,
+    /// Text put in by `{{< param >}}` so far (see [`MAX_PARAM_TEXT`]).
+    param_text: usize,
 }
+
+/// Most text `{{< param >}}` may put into one note: a 1 MB parameter used 1,000 times
+/// would otherwise make a 2 MB note a 1 GB chapter.
+pub const MAX_PARAM_TEXT: usize = 1024 * 1024;
 
 /// Pairs each opening shortcode with its closing tag (same name, innermost first) in one
 /// pass; searching forward from each opening cost n² for n nested or unclosed ones.
@@ -279,6 +285,7 @@ pub fn convert(input: &Input<'_>) -> Output {
         out: Output::default(),
         details_open: BTreeMap::new(),
         closing: pair_shortcodes(input.shortcodes),
+        param_text: 0,
     };
     let parser = Parser::new_ext(input.body, options()).into_offset_iter();
     for (event, range) in parser {
@@ -1125,7 +1132,24 @@ impl<'a> Converter<'a> {
                 let value = lookup_param(self.input.params, key)
                     .or_else(|| lookup_param(self.input.site_params, key));
                 match value.and_then(Value::display) {
-                    Some(v) => self.push_inline(Inline::Text(v), at),
+                    Some(v) if self.param_text + v.len() > MAX_PARAM_TEXT => {
+                        // Said once; the later ones are left out too.
+                        if self.param_text <= MAX_PARAM_TEXT {
+                            self.out.diags.push(
+                                Diagnostic::warning(
+                                    "param-too-large",
+                                    format!("`{{{{< param {key} >}}}}` would take the text parameters put into this note past {} MiB; it and the later ones are left out", MAX_PARAM_TEXT / (1024 * 1024)),
+                                )
+                                .at(span)
+                                .hint("use shorter parameters, or fewer"),
+                            );
+                        }
+                        self.param_text = MAX_PARAM_TEXT + 1;
+                    }
+                    Some(v) => {
+                        self.param_text += v.len();
+                        self.push_inline(Inline::Text(v), at)
+                    }
                     None => self.out.diags.push(
                         Diagnostic::warning(
                             "param-missing",

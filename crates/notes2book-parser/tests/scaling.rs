@@ -124,3 +124,25 @@ fn parse_time_grows_linearly_on_pathological_notes() {
     let _ = write!(std::io::stderr(), "{report}");
     assert!(slow.is_empty(), "super-linear: {slow:?}\n{report}");
 }
+
+#[test]
+fn parameter_text_is_capped() {
+    // 100 kB of parameter used 100 times: 10 MB of text from a 100 kB note, uncapped.
+    let note = format!(
+        "---\ntitle: P\nparams:\n  big: \"{}\"\n---\n{}",
+        "word ".repeat(20_000),
+        "{{< param big >}}\n\n".repeat(100)
+    );
+    let mut fs = MemFs::new();
+    fs.insert(Path::new("book/content/a.md"), note.into_bytes());
+    let parsed = parse_book(&fs, &ParseOptions::new("book/content"), Sources::default());
+    let text = serde_json::to_string(&parsed.book).expect("model as JSON");
+    assert!(text.len() < 2 * 1024 * 1024, "{} bytes", text.len());
+    assert!(text.len() > 1024 * 1024 / 2, "{} bytes", text.len());
+    let warned: Vec<_> = parsed
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "param-too-large")
+        .collect();
+    assert_eq!(warned.len(), 1, "{:?}", parsed.diagnostics);
+}
