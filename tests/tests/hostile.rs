@@ -334,6 +334,43 @@ fn yaml_alias_bomb() {
 }
 
 #[test]
+fn include_and_parameter_bombs() {
+    let _s = serial();
+    let book = Book::new();
+    // Each level includes the one below 30 times: 30³ copies of 100 kB at level 3.
+    book.file("content/parts/l0.txt", "word ".repeat(20_000));
+    for i in 1..=3 {
+        book.file(
+            &format!("content/parts/l{i}.txt"),
+            format!("{{{{#include l{}.txt}}}}\n", i - 1).repeat(30),
+        );
+    }
+    book.note("inc.md", "# Inc\n\n{{#include parts/l3.txt}}\n");
+    // A 100 kB parameter used a hundred times.
+    book.note(
+        "param.md",
+        format!(
+            "---\ntitle: P\nparams:\n  big: \"{}\"\n---\n{}",
+            "word ".repeat(20_000),
+            "{{< param big >}}\n\n".repeat(100)
+        ),
+    );
+    let r = refused(
+        &book,
+        1,
+        &[
+            (
+                "error[include-too-large]",
+                Some("content/parts/l1.txt:11:1"),
+            ),
+            ("warning[param-too-large]", Some("content/param.md:26:1")),
+        ],
+    );
+    assert_eq!(r.count("error[include-too-large]"), 1, "said once");
+    assert_eq!(r.count("warning[param-too-large]"), 1, "said once");
+}
+
+#[test]
 fn binary_file_named_md() {
     let _s = serial();
     let book = Book::new();
