@@ -335,7 +335,7 @@ mod tests {
         let (t, d, _) = run(&fs, "{{#include l3.txt}}\n");
         assert!(t.len() <= MAX_INCLUDED_BYTES + 100, "{} bytes", t.len());
         assert!(t.len() > MAX_INCLUDED_BYTES / 2);
-        let codes: Vec<&str> = d.iter().map(|d| d.code.as_ref()).collect();
+        let codes: Vec<&str> = d.iter().map(|d| d.code).collect();
         assert_eq!(codes, ["include-too-large"]);
     }
 
