@@ -659,6 +659,8 @@ fn unreadable_files() {
             .arg(bin());
         book.run_cmd(cmd)
     };
+    // Readable again, so that the temporary folder can be removed.
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     r.expect(1, &denied);
     book.assert_outputs(false, &r);
     assert!(!r.stderr.contains("secret"));
