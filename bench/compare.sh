@@ -23,10 +23,12 @@
 # Tools are run round-robin, one at a time: each round runs every tool once, RUNS rounds
 # (default 3), medians reported; a tool whose run takes more than SLOW_S seconds (default
 # 60) is run once only. pandoc and Typst are skipped above COMPARE_MAX_NOTES notes (default
-# 1000; a 5000-note corpus is 10 million words).
+# 1000; a 5000-note corpus is 10 million words). MAX_MEM_MB caps each tool's address space
+# (ulimit -v), so a run that would need more memory than the machine has fails cleanly and
+# is reported as failed instead of waking the OOM killer.
 #
 #   bench/compare.sh                       # the defaults
-#   bench/compare.sh book 10 100 1000 5000
+#   MAX_MEM_MB=12000 bench/compare.sh 2000 5000
 #   RUNS=5 bench/compare.sh book
 #   NOTES2BOOK=/tmp/n2b/notes2book NOTES2BOOK_REV=abc1234 GEN_CORPUS=/tmp/n2b/gen-corpus \
 #       bench/compare.sh               # a given build (say of a clean checkout), no cargo
@@ -117,9 +119,13 @@ fi
 
 declare -A ROWS FAILED FINISHED RESULT OUTINFO
 
-# tool_cmd KEY: run the tool KEY once on the current corpus, measured.
+# tool_cmd KEY: run the tool KEY once on the current corpus, measured (in a subshell, so
+# the memory cap stays there).
 tool_cmd() {
     local key=$1
+    if [[ -n ${MAX_MEM_MB:-} ]]; then
+        ulimit -v $((MAX_MEM_MB * 1024))
+    fi
     case $key in
     n2b-epub-*) (cd "$CDIR" && measure "$N2B" --epub -q --jobs "${key##*-}" -o "$OUT/$key") ;;
     n2b-pdf-*) (cd "$CDIR" && measure "$N2B" --pdf -q --jobs "${key##*-}" -o "$OUT/$key") ;;
@@ -141,7 +147,10 @@ run_round() {
         if [[ $rc != 0 ]]; then
             log "  $key: failed (exit $rc); see the end of its log:"
             tail -n 5 "$OUT/$key.log" >&2 || true
-            FAILED[$key]=$rc
+            FAILED[$key]="exit $rc"
+            if grep -qiE 'memory allocation|cannot allocate|out of memory' "$OUT/$key.log"; then
+                FAILED[$key]+=", out of memory under MAX_MEM_MB=${MAX_MEM_MB:-}"
+            fi
             FINISHED[$key]=1
             continue
         fi
@@ -153,16 +162,21 @@ run_round() {
     done
 }
 
+# median: the median of the numbers on stdin, one a line (the mean of the middle two when
+# their count is even).
+median() {
+    sort -n | awk '{ v[NR] = $1 } END { m = int((NR + 1) / 2); printf "%.2f", NR % 2 ? v[m] : (v[m] + v[m + 1]) / 2 }'
+}
+
 # summarise KEY: "wall_median cpu_median peak_mb_max runs" of the runs of KEY.
 summarise() {
     local rows=${ROWS[$1]:-}
-    local n mid
+    local n
     n=$(printf '%s' "$rows" | grep -c . || true)
     [[ $n -gt 0 ]] || return 0
-    mid=$(((n + 1) / 2))
     printf '%s %s %s %s\n' \
-        "$(printf '%s' "$rows" | awk '{ print $1 }' | sort -n | sed -n "${mid}p")" \
-        "$(printf '%s' "$rows" | awk '{ printf "%.2f\n", $2 + $3 }' | sort -n | sed -n "${mid}p")" \
+        "$(printf '%s' "$rows" | awk '{ print $1 }' | median)" \
+        "$(printf '%s' "$rows" | awk '{ print $2 + $3 }' | median)" \
         "$(printf '%s' "$rows" | awk '$4 > m { m = $4 } END { printf "%.0f", m / 1024 }')" \
         "$n"
 }
@@ -250,7 +264,7 @@ for c in "${CORPORA[@]}"; do
     for key in "${KEYS[@]}"; do
         if [[ -n ${FAILED[$key]:-} ]]; then
             RESULT[$c/$key]="failed"
-            OUTINFO[$c/$key]="exit ${FAILED[$key]}"
+            OUTINFO[$c/$key]=${FAILED[$key]}
         else
             RESULT[$c/$key]=$(summarise "$key")
             case $key in
@@ -363,7 +377,7 @@ if [[ -n ${RESULT[book-img0/n2b-epub-$CORES]:-} && -n ${RESULT[book-img120/n2b-e
     echo
     echo "Cost per image (wall ms, (book-img120 − book-img0) ÷ 120 images of 1600×1200 and 1200×800):"
     echo
-    echo "| notes2book EPUB 1 job | notes2book EPUB $CORES | notes2book PDF 1 job | notes2book PDF $CORES | pandoc EPUB | pandoc+pdflatex PDF | Typst PDF |"
+    echo "| notes2book EPUB, 1 job | notes2book EPUB, $CORES jobs | notes2book PDF, 1 job | notes2book PDF, $CORES jobs | pandoc EPUB | pandoc+pdflatex PDF | Typst PDF |"
     echo "|---:|---:|---:|---:|---:|---:|---:|"
     row="|"
     for key in n2b-epub-1 "n2b-epub-$CORES" n2b-pdf-1 "n2b-pdf-$CORES" pandoc-epub pandoc-pdf typst-pdf; do
