@@ -23,7 +23,7 @@
 # Tools are run round-robin, one at a time: each round runs every tool once, RUNS rounds
 # (default 3), medians reported; a tool whose run takes more than SLOW_S seconds (default
 # 60) is run once only. pandoc and Typst are skipped above COMPARE_MAX_NOTES notes (default
-# 1000; a 5000-note corpus is 10 million words). MAX_MEM_MB caps each tool's address space
+# 1000; a 5000-note corpus is 10 million words). MAX_MEM_MB caps notes2book's address space
 # (ulimit -v), so a run that would need more memory than the machine has fails cleanly and
 # is reported as failed instead of waking the OOM killer.
 #
@@ -123,7 +123,8 @@ declare -A ROWS FAILED FINISHED RESULT OUTINFO
 # the memory cap stays there).
 tool_cmd() {
     local key=$1
-    if [[ -n ${MAX_MEM_MB:-} ]]; then
+    # Not for pandoc: the GHC runtime reserves a terabyte of address space at start.
+    if [[ -n ${MAX_MEM_MB:-} && $key == n2b-* ]]; then
         ulimit -v $((MAX_MEM_MB * 1024))
     fi
     case $key in
