@@ -365,12 +365,13 @@ for c in "${CORPORA[@]}"; do [[ $c == *[!0-9]* ]] || SERIES+=("$c"); done
 if [[ ${#SERIES[@]} -gt 1 ]]; then
     per() { awk -v w="$1" -v n="$2" 'BEGIN { if (w == "" || w == "failed") print "—"; else printf "%.1f", 1000 * w / n }'; }
     echo
-    echo "Cost per note (wall ms ÷ notes; notes2book with all $CORES cores):"
+    echo "Cost per note, ms ÷ notes (notes2book with all $CORES cores; CPU time is the steadier"
+    echo "measure when the machine is shared):"
     echo
-    echo "| notes | images | Markdown MB | notes2book EPUB | notes2book PDF | pandoc EPUB | pandoc+pdflatex PDF | Typst PDF |"
-    echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
+    echo "| notes | images | Markdown MB | notes2book EPUB wall | CPU | notes2book PDF wall | CPU | pandoc EPUB wall | pandoc+pdflatex PDF wall | Typst PDF wall |"
+    echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     for c in "${SERIES[@]}"; do
-        echo "| $c | ${IMAGES[$c]} | ${MDMB[$c]} | $(per "$(wall_of "$c/n2b-epub-$CORES")" "$c") | $(per "$(wall_of "$c/n2b-pdf-$CORES")" "$c") | $(per "$(wall_of "$c/pandoc-epub")" "$c") | $(per "$(wall_of "$c/pandoc-pdf")" "$c") | $(per "$(wall_of "$c/typst-pdf")" "$c") |"
+        echo "| $c | ${IMAGES[$c]} | ${MDMB[$c]} | $(per "$(wall_of "$c/n2b-epub-$CORES")" "$c") | $(per "$(cpu_of "$c/n2b-epub-$CORES")" "$c") | $(per "$(wall_of "$c/n2b-pdf-$CORES")" "$c") | $(per "$(cpu_of "$c/n2b-pdf-$CORES")" "$c") | $(per "$(wall_of "$c/pandoc-epub")" "$c") | $(per "$(wall_of "$c/pandoc-pdf")" "$c") | $(per "$(wall_of "$c/typst-pdf")" "$c") |"
     done
 fi
 if [[ -n ${RESULT[book-img0/n2b-epub-$CORES]:-} && -n ${RESULT[book-img120/n2b-epub-$CORES]:-} ]]; then
