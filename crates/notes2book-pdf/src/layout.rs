@@ -547,28 +547,11 @@ impl Layouter<'_, '_> {
         glyphs.into_iter().next().map(|d| (d, width))
     }
 
-    /// A single-line label (list number, footnote number) as a glyph drawing.
+    /// A single-line label (list number, footnote number) as a glyph drawing at
+    /// (x, baseline).
     fn label(&mut self, text: &str, fmt: &Fmt, x: f32, baseline: f32) -> Option<Draw> {
-        let para = ParaStyle {
-            justify: false,
-            hyphenate: false,
-            align: Align::Left,
-            indent: 0.0,
-        };
-        let p = inline::prepare(
-            &mut self.shaper,
-            &[Inline::Text(text.into())],
-            fmt,
-            &para,
-            1e6,
-            &|_| None,
-        );
-        let lines = inline::set_lines(&mut self.shaper, &p, 1e6, &para, fmt.size);
-        let line = lines.into_iter().next()?;
-        line.draws
-            .into_iter()
-            .find(|d| matches!(d, Draw::Glyphs { .. }))
-            .map(|d| d.shifted(x, baseline))
+        self.label_draw(text, fmt)
+            .map(|(d, _)| d.shifted(x, baseline))
     }
 
     fn paragraph(

@@ -16,28 +16,7 @@ fn keep(name: &str, bytes: &[u8]) {
 }
 
 fn from_notes(files: &[(&str, &str)]) -> notes2book_pdf::Pdf {
-    let mut fs = MemFs::new();
-    for (name, body) in files {
-        fs.insert(
-            Path::new("book/content").join(name),
-            body.as_bytes().to_vec(),
-        );
-    }
-    let opts = ParseOptions::new("book/content");
-    let mut parsed = parse_book(&fs, &opts, Sources::default());
-    let resolve = notes2book_assets::ResolveOptions {
-        root: PathBuf::from("book"),
-        input: opts.input.clone(),
-        static_dirs: vec![],
-    };
-    let _ = notes2book_assets::resolve(&mut parsed.book, &fs, &resolve);
-    let (assets, _) = notes2book_assets::prepare(
-        &parsed.book,
-        &fs,
-        Path::new("book"),
-        &notes2book_assets::ProcessOptions::default(),
-    );
-    build(&parsed.book, &assets, &PdfOptions::default())
+    from_notes_with(files, &PdfOptions::default()).0
 }
 
 fn build_dir(root: &Path) -> notes2book_pdf::Pdf {
