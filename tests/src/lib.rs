@@ -5,6 +5,8 @@ use std::io::{Read, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+pub mod fuzz;
+
 /// The binary built by `cargo test` (next to the test executable), or `NOTES2BOOK_BIN`.
 pub fn bin() -> PathBuf {
     if let Some(p) = std::env::var_os("NOTES2BOOK_BIN") {
@@ -49,6 +51,11 @@ pub fn stderr(o: &Output) -> String {
 /// Every entry of a zip file, in archive order: (name, bytes, stored uncompressed).
 pub fn zip_entries(path: &Path) -> Vec<(String, Vec<u8>, bool)> {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    zip_entries_of(bytes)
+}
+
+/// Every entry of a zip held in memory, as [`zip_entries`] gives them.
+pub fn zip_entries_of(bytes: Vec<u8>) -> Vec<(String, Vec<u8>, bool)> {
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip file");
     let mut out = Vec::new();
     for i in 0..archive.len() {

@@ -37,6 +37,14 @@ pub use link::MAX_EMBED_DEPTH;
 pub use markdown::MAX_NESTING;
 pub use order::ChapterEntry;
 
+/// The parser's inner stages, for the fuzz targets in `fuzz/` and their replay test in
+/// `tests/`. Not a stable API.
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use crate::frontmatter::{Split, parse_values, split, typed};
+    pub use crate::shortcode::{Kind, Shortcode, code_ranges, restore, scan};
+}
+
 /// Largest note read; a larger file is an error diagnostic.
 pub const MAX_NOTE_BYTES: u64 = 64 * 1024 * 1024;
 
