@@ -82,11 +82,48 @@ pub fn decode(bytes: &[u8], fix_mojibake: bool) -> Result<Decoded, Problem> {
             text
         }
     };
-    if !fix_mojibake {
-        return Ok(Decoded { text, problems });
-    }
-    let text = repair_mojibake(text, &mut problems);
+    let text = if fix_mojibake {
+        repair_mojibake(text, &mut problems)
+    } else {
+        text
+    };
+    let text = remove_controls(text, &mut problems);
     Ok(Decoded { text, problems })
+}
+
+/// Control characters other than tab and line feed (and U+FFFE, U+FFFF): no book shows
+/// them, and XML forbids most of them, so one in a title made an EPUB no reader opens.
+fn is_control(c: char) -> bool {
+    (c < ' ' && c != '\t' && c != '\n') || c == '\u{7F}' || c == '\u{FFFE}' || c == '\u{FFFF}'
+}
+
+/// Remove control characters, with one warning at the first.
+fn remove_controls(text: String, problems: &mut Vec<Problem>) -> String {
+    let Some(first) = text.find(is_control) else {
+        return text;
+    };
+    let count = text.chars().filter(|&c| is_control(c)).count();
+    let c = text[first..].chars().next().unwrap_or('\0');
+    let line_start = text[..first].rfind('\n').map_or(0, |p| p + 1);
+    let line = text[..first].matches('\n').count() + 1;
+    let kept: String = text.chars().filter(|&c| !is_control(c)).collect();
+    problems.push(Problem {
+        code: "control-character",
+        error: false,
+        line,
+        col_byte: first - line_start,
+        message: if count == 1 {
+            format!("this file contains a control character (U+{:04X}); it was removed", u32::from(c))
+        } else {
+            format!(
+                "this file contains {count} control characters (U+{:04X} here first); they were removed",
+                u32::from(c)
+            )
+        },
+        hint: "delete it from the note: such characters come from pasted terminal output or PDFs"
+            .into(),
+    });
+    kept
 }
 
 fn looks_binary(bytes: &[u8]) -> bool {
@@ -274,6 +311,21 @@ fn first_difference(before: &str, after: &str) -> (usize, String, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // Found by the xhtml fuzz target: U+0019 in a heading reached nav.xhtml.
+    #[test]
+    fn control_characters_are_removed_with_one_warning_at_the_first() {
+        let d = decode(b"# Title\n\nOn\x19 Linux\x01\x7f\tok\n", true).expect("text");
+        assert_eq!(d.text, "# Title\n\nOn Linux\tok\n");
+        assert_eq!(d.problems.len(), 1);
+        let p = &d.problems[0];
+        assert_eq!((p.code, p.line, p.col_byte), ("control-character", 3, 2));
+        assert!(
+            p.message.contains("3 control characters (U+0019"),
+            "{}",
+            p.message
+        );
+    }
 
     fn dec(bytes: &[u8]) -> Decoded {
         match decode(bytes, true) {
