@@ -67,8 +67,9 @@ pub fn write_epub(book: &Book, assets: &Assets, opts: &EpubOptions) -> Result<Ep
     let mut seen = BTreeSet::new();
     diagnostics.retain(|d| seen.insert((d.code, d.message.clone(), d.span)));
 
-    let bytes = package(book, assets, opts, &plans, &pages).map_err(fail)?;
-    let bytes = deterministic_zip(&bytes, book, opts).map_err(fail)?;
+    let mut bodies = Bodies::new();
+    let bytes = package(book, assets, opts, &plans, &pages, &mut bodies).map_err(fail)?;
+    let bytes = deterministic_zip(&bytes, bodies, book, opts).map_err(fail)?;
     if bytes.len() > opts.warn_size {
         diagnostics.push(size_warning(book, assets, bytes.len()));
     }
@@ -395,12 +396,13 @@ fn date_secs(s: &str) -> Option<i64> {
         .map(|t| t.as_second())
 }
 
-fn package(
+fn package<'a>(
     book: &Book,
-    assets: &Assets,
+    assets: &'a Assets,
     opts: &EpubOptions,
     plans: &[Vec<File>],
-    pages: &[(ChapterId, usize, String)],
+    pages: &'a [(ChapterId, usize, String)],
+    bodies: &mut Bodies<'a>,
 ) -> Result<Vec<u8>, epub_builder::Error> {
     let m = &book.metadata;
     let mut b = EpubBuilder::new(ZipLibrary::new()?)?;
@@ -454,10 +456,13 @@ fn package(
         if !written.insert(path.clone()) {
             continue;
         }
+        // epub-builder deflates whatever it is given; images and pages go in empty and
+        // their bytes are put in when the zip is rewritten (see `Bodies`).
+        bodies.insert(format!("OEBPS/{path}"), e.bytes.as_slice());
         if cover.is_some_and(|c| c.id == p.id) {
-            b.add_cover_image(&path, e.bytes.as_slice(), e.media_type)?;
+            b.add_cover_image(&path, &[][..], e.media_type)?;
         } else {
-            b.add_resource(&path, e.bytes.as_slice(), e.media_type)?;
+            b.add_resource(&path, &[][..], e.media_type)?;
         }
     }
 
@@ -494,7 +499,8 @@ fn package(
         let Some(file) = plans.get(c.0 as usize).and_then(|p| p.get(*f)) else {
             continue;
         };
-        let mut content = EpubContent::new(file.name.clone(), xhtml.as_bytes());
+        bodies.insert(format!("OEBPS/{}", file.name), xhtml.as_bytes());
+        let mut content = EpubContent::new(file.name.clone(), &[][..]);
         if *f == 0 {
             let title = ch.toc_title.clone().unwrap_or_else(|| ch.title.clone());
             content = content.title(title).level(i32::from(ch.depth) + 1);
@@ -566,8 +572,22 @@ fn book_uuid(book: &Book) -> uuid::Uuid {
 
 /// Rewrite the zip: `mimetype` first and stored, then the entries in name order with fixed
 /// times; the OPF gets the configured identifier, the subtitle and the publisher.
+/// Zip entry name → the bytes that replace its empty placeholder when the zip is rewritten:
+/// the chapter pages and the images. epub-builder compresses every file it is given, so
+/// passing them through it would deflate them twice (and the images for nothing).
+type Bodies<'a> = BTreeMap<String, &'a [u8]>;
+
+/// Already compressed formats, stored as they are.
+fn is_compressed(name: &str) -> bool {
+    let ext = name.rsplit_once('.').map_or("", |(_, e)| e);
+    ["jpg", "jpeg", "png", "gif", "webp"]
+        .iter()
+        .any(|c| ext.eq_ignore_ascii_case(c))
+}
+
 fn deterministic_zip(
     bytes: &[u8],
+    mut bodies: Bodies<'_>,
     book: &Book,
     opts: &EpubOptions,
 ) -> Result<Vec<u8>, Box<dyn std::error::Error>> {
@@ -581,16 +601,25 @@ fn deterministic_zip(
         let mut data = Vec::with_capacity(f.size() as usize);
         f.read_to_end(&mut data)?;
         let name = f.name().to_owned();
+        if let Some(body) = bodies.remove(&name) {
+            if !data.is_empty() {
+                return Err(format!("{name}: placeholder is not empty").into());
+            }
+            data = body.to_vec();
+        }
         if name == "OEBPS/content.opf" {
             data = patch_opf(&String::from_utf8_lossy(&data), book).into_bytes();
         }
         entries.push((name, data));
     }
+    if let Some(name) = bodies.keys().next() {
+        return Err(format!("{name} was not written by epub-builder").into());
+    }
     entries.sort_by(|a, b| (a.0 != "mimetype", &a.0).cmp(&(b.0 != "mimetype", &b.0)));
     let time = zip_time(opts.modified);
     let mut out = zip::ZipWriter::new(Cursor::new(Vec::with_capacity(bytes.len())));
     for (name, data) in entries {
-        let method = if name == "mimetype" {
+        let method = if name == "mimetype" || is_compressed(&name) {
             zip::CompressionMethod::Stored
         } else {
             zip::CompressionMethod::Deflated
