@@ -273,9 +273,30 @@ fn raster(
     let orientation = decoder
         .orientation()
         .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let upright = orientation == image::metadata::Orientation::NoTransforms;
+    if format == ImageFormat::Jpeg
+        && upright
+        && (!opts.epub || w.max(h) <= opts.epub_max_px)
+        && (!opts.pdf || w <= opts.pdf_max_px)
+    {
+        // A JPEG both books take as it is is not decoded (that was most of the time spent
+        // on a book of photos): its headers parsed above and its end marker is there.
+        return Ok((
+            Prepared {
+                id,
+                name: asset_name,
+                kind: ImageKind::Photo,
+                width: w,
+                height: h,
+                epub: opts.epub.then(|| jpeg_as_is(bytes, w, h, false)),
+                pdf: opts.pdf.then(|| jpeg_as_is(bytes, w, h, true)),
+            },
+            Vec::new(),
+        ));
+    }
     let mut img =
         DynamicImage::from_decoder(decoder).map_err(|e| too_large_or_corrupt(name, &e, l))?;
-    let oriented = orientation != image::metadata::Orientation::NoTransforms;
+    let oriented = !upright;
     img.apply_orientation(orientation);
     let kind = classify(format, &img);
     let (width, height) = (img.width(), img.height());
@@ -415,20 +436,7 @@ fn encode_variant(
     let side = if by_width { w } else { w.max(h) };
     let needs_resize = side > max_px;
     if !needs_resize && !oriented && format == ImageFormat::Jpeg && kind == ImageKind::Photo {
-        // Passed through: unchanged for the PDF, stripped of metadata for the EPUB.
-        let bytes = if by_width {
-            source.to_vec()
-        } else {
-            jpeg::strip_metadata(source)
-        };
-        return Ok(Encoded {
-            bytes,
-            media_type: "image/jpeg",
-            extension: "jpg",
-            width: w,
-            height: h,
-            passthrough: by_width,
-        });
+        return Ok(jpeg_as_is(source, w, h, by_width));
     }
     let resized;
     let img = if needs_resize {
@@ -477,6 +485,24 @@ fn encode_variant(
         height: img.height(),
         passthrough: false,
     })
+}
+
+/// A JPEG passed through: unchanged for the PDF (`for_pdf`), stripped of metadata for the
+/// EPUB.
+fn jpeg_as_is(source: &[u8], width: u32, height: u32, for_pdf: bool) -> Encoded {
+    let bytes = if for_pdf {
+        source.to_vec()
+    } else {
+        jpeg::strip_metadata(source)
+    };
+    Encoded {
+        bytes,
+        media_type: "image/jpeg",
+        extension: "jpg",
+        width,
+        height,
+        passthrough: for_pdf,
+    }
 }
 
 fn encode_error(name: &str, e: &image::ImageError) -> Diagnostic {
