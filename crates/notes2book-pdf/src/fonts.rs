@@ -5,9 +5,9 @@
 //! cached per chapter by the caller. Glyph advances are kept in font units; the renderer
 //! turns them into PDF positions.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use harfrust::{Buffer, Font, ShapeOptions, ShaperFont};
+use harfrust::{Buffer, Direction, Font, Language, Script, ShapeOptions, ShapePlan, ShaperFont};
 use notes2book_assets::BUNDLED_FONTS;
 
 /// Index into [`FontSet::faces`].
@@ -60,7 +60,12 @@ pub struct Face {
     pub descender: f32,
     /// Nominal advance of every glyph, in font units.
     advances: Vec<f32>,
+    /// Shape plans by direction, script and language: building one compiles the font's
+    /// lookups, and doing that per word was an eighth of a whole build.
+    plans: Mutex<Vec<(PlanKey, Arc<ShapePlan>)>>,
 }
+
+type PlanKey = (Direction, Option<Script>, Option<Language>);
 
 impl std::fmt::Debug for Face {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -97,6 +102,7 @@ impl Face {
             ascender: asc,
             descender: desc,
             advances,
+            plans: Mutex::new(Vec::new()),
         })
     }
 
@@ -113,7 +119,9 @@ impl Face {
         if let Some(lang) = language {
             buffer.set_language(Some(lang.clone()));
         }
-        if harfrust::shape(&shaper, &mut buffer, ShapeOptions::new()).is_err() {
+        let plan = self.plan(&buffer);
+        let options = ShapeOptions::new().plan(plan.as_deref());
+        if harfrust::shape(&shaper, &mut buffer, options).is_err() {
             // Shaping only fails on misuse of the buffer; fall back to nominal glyphs.
             return text
                 .char_indices()
@@ -138,6 +146,29 @@ impl Face {
                 cluster: info.cluster as usize,
             })
             .collect()
+    }
+
+    /// The cached plan for the buffer's segment properties (`None` for an invalid direction,
+    /// which shaping then reports).
+    fn plan(&self, buffer: &Buffer) -> Option<Arc<ShapePlan>> {
+        let direction = buffer.direction();
+        if direction == Direction::Invalid {
+            return None;
+        }
+        let key: PlanKey = (direction, buffer.script(), buffer.language().cloned());
+        let mut plans = self.plans.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, p)) = plans.iter().find(|(k, _)| *k == key) {
+            return Some(Arc::clone(p));
+        }
+        let plan = Arc::new(ShapePlan::new(
+            &self.font,
+            key.0,
+            key.1,
+            key.2.as_ref(),
+            &[],
+        ));
+        plans.push((key, Arc::clone(&plan)));
+        Some(plan)
     }
 
     /// The advance of a glyph as the PDF's `/W` array will state it, in thousandths of an
