@@ -262,7 +262,7 @@ pub fn finish(mut doc: lopdf::Document, f: &Finish<'_>) -> Vec<u8> {
         }
     }
     doc.version = "1.7".to_string();
-    doc.compress();
+    compress(&mut doc);
     let mut bytes = Vec::new();
     let _ = doc.save_to(&mut bytes);
     bytes
@@ -311,4 +311,35 @@ fn add_items(
         doc.objects.insert(id, Object::Dictionary(d));
     }
     (ids.first().copied(), ids.last().copied(), count)
+}
+
+/// Flate-compress every stream that allows it and has no filter yet, in parallel and at the
+/// default level: lopdf's own `compress` works through them one by one at the best level,
+/// which took a tenth of a whole build for files a few percent smaller.
+fn compress(doc: &mut lopdf::Document) {
+    use rayon::prelude::*;
+    use std::io::Write as _;
+    let streams: Vec<&mut lopdf::Stream> = doc
+        .objects
+        .values_mut()
+        .filter_map(|o| match o {
+            Object::Stream(s) if s.allows_compression && s.dict.get(b"Filter").is_err() => Some(s),
+            _ => None,
+        })
+        .collect();
+    streams.into_par_iter().for_each(|s| {
+        let mut enc = flate2::write::ZlibEncoder::new(
+            Vec::with_capacity(s.content.len() / 3),
+            flate2::Compression::default(),
+        );
+        if enc.write_all(&s.content).is_err() {
+            return;
+        }
+        if let Ok(packed) = enc.finish()
+            && packed.len() + 19 < s.content.len()
+        {
+            s.dict.set("Filter", "FlateDecode");
+            s.set_content(packed);
+        }
+    });
 }
