@@ -13,6 +13,7 @@
 
 mod fonts;
 mod jpeg;
+pub mod png;
 mod process;
 mod resolve;
 mod svg;

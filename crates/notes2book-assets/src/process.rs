@@ -438,6 +438,23 @@ fn encode_variant(
     if !needs_resize && !oriented && format == ImageFormat::Jpeg && kind == ImageKind::Photo {
         return Ok(jpeg_as_is(source, w, h, by_width));
     }
+    if !needs_resize
+        && !oriented
+        && format == ImageFormat::Png
+        && kind == ImageKind::LineArt
+        && let Some(bytes) = crate::png::strip_metadata(source)
+    {
+        // A PNG diagram that fits is kept as it is (less its metadata): re-encoding it was
+        // a fifth of an EPUB build, and the PDF takes its compressed data directly.
+        return Ok(Encoded {
+            bytes,
+            media_type: "image/png",
+            extension: "png",
+            width: w,
+            height: h,
+            passthrough: false,
+        });
+    }
     let resized;
     let img = if needs_resize {
         let scale = f64::from(max_px) / f64::from(side);

@@ -683,8 +683,13 @@ fn add_image(
         };
         return Some(doc.add_xobject(&x));
     }
-    // Other images as 8-bit RGB pixels, Flate-compressed when saved. Transparency is
-    // flattened onto white, the colour of the page.
+    if media_type == "image/png"
+        && let Some(x) = png_as_is(bytes)
+    {
+        return Some(doc.add_xobject(&x));
+    }
+    // Other images as 8-bit RGB pixels, compressed here. Transparency is flattened onto
+    // white, the colour of the page.
     let img = image::load_from_memory(bytes).ok()?;
     let rgba = img.to_rgba8();
     let (w, h) = (rgba.width(), rgba.height());
@@ -725,6 +730,51 @@ fn add_image(
         dpi: Some(72.0),
     };
     Some(doc.add_xobject(&x))
+}
+
+/// An 8-bit grey or RGB PNG without interlacing: its zlib data is what a PDF Flate stream
+/// with the PNG predictors holds, so it goes in without being decoded or compressed again.
+fn png_as_is(bytes: &[u8]) -> Option<ExternalXObject> {
+    let h = notes2book_assets::png::header(bytes)?;
+    let (colors, space) = match h.color_type {
+        0 => (1, "DeviceGray"),
+        2 => (3, "DeviceRGB"),
+        _ => return None,
+    };
+    if h.bit_depth != 8 || h.interlaced {
+        return None;
+    }
+    let content = notes2book_assets::png::image_data(bytes)?;
+    let mut parms = BTreeMap::new();
+    parms.insert("Predictor".to_string(), DictItem::Int(15));
+    parms.insert("Colors".to_string(), DictItem::Int(colors));
+    parms.insert("BitsPerComponent".to_string(), DictItem::Int(8));
+    parms.insert("Columns".to_string(), DictItem::Int(i64::from(h.width)));
+    let mut dict = BTreeMap::new();
+    dict.insert("Type".to_string(), DictItem::Name(b"XObject".to_vec()));
+    dict.insert("Subtype".to_string(), DictItem::Name(b"Image".to_vec()));
+    dict.insert("Width".to_string(), DictItem::Int(i64::from(h.width)));
+    dict.insert("Height".to_string(), DictItem::Int(i64::from(h.height)));
+    dict.insert(
+        "ColorSpace".to_string(),
+        DictItem::Name(space.as_bytes().to_vec()),
+    );
+    dict.insert("BitsPerComponent".to_string(), DictItem::Int(8));
+    dict.insert(
+        "Filter".to_string(),
+        DictItem::Name(b"FlateDecode".to_vec()),
+    );
+    dict.insert("DecodeParms".to_string(), DictItem::Dict { map: parms });
+    Some(ExternalXObject {
+        stream: ExternalStream {
+            dict,
+            content,
+            compress: false,
+        },
+        width: Some(Px(h.width as usize)),
+        height: Some(Px(h.height as usize)),
+        dpi: Some(72.0),
+    })
 }
 
 /// Number of colour components of a baseline or progressive JPEG (from its SOF marker).
