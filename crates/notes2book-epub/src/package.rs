@@ -11,7 +11,7 @@ use notes2book_model::{
 };
 use rayon::prelude::*;
 
-use crate::xhtml::{LinkMap, Writer, escape, escape_attr};
+use crate::xhtml::{Highlighted, LinkMap, Writer, escape, escape_attr};
 use crate::{Epub, EpubOptions};
 
 /// One XHTML file of a chapter: its name and the chapter's top-level blocks it holds.
@@ -40,10 +40,11 @@ pub fn write_epub(book: &Book, assets: &Assets, opts: &EpubOptions) -> Result<Ep
             .collect(),
         ..LinkMap::default()
     };
+    let highlighted = Highlighted::default();
     let plans: Vec<Vec<File>> = book
         .chapters
         .par_iter()
-        .map(|c| plan(book, assets, c, opts.split_size, &draft))
+        .map(|c| plan(book, assets, c, opts.split_size, &draft, &highlighted))
         .collect();
     let links = link_map(book, &plans);
 
@@ -55,7 +56,7 @@ pub fn write_epub(book: &Book, assets: &Assets, opts: &EpubOptions) -> Result<Ep
         .collect();
     let rendered: Vec<(String, Vec<Diagnostic>)> = jobs
         .par_iter()
-        .map(|&(c, f)| render_file(book, assets, &links, &plans, c, f))
+        .map(|&(c, f)| render_file(book, assets, &links, &plans, c, f, &highlighted))
         .collect();
     let mut diagnostics = Vec::new();
     let mut pages: Vec<(ChapterId, usize, String)> = Vec::with_capacity(rendered.len());
@@ -103,9 +104,16 @@ fn size_warning(book: &Book, assets: &Assets, size: usize) -> Diagnostic {
 }
 
 /// Split a chapter into files of at most `split` bytes, at level-2 headings.
-fn plan(book: &Book, assets: &Assets, ch: &Chapter, split: usize, draft: &LinkMap) -> Vec<File> {
+fn plan(
+    book: &Book,
+    assets: &Assets,
+    ch: &Chapter,
+    split: usize,
+    draft: &LinkMap,
+    highlighted: &Highlighted,
+) -> Vec<File> {
     let base = ch.anchor.clone();
-    let mut w = Writer::new(book, assets, ch.id, draft, "");
+    let mut w = Writer::new(book, assets, ch.id, draft, "").with_highlighted(highlighted);
     let mut sizes = Vec::with_capacity(ch.blocks.len());
     for b in &ch.blocks {
         let before = w.out.len();
@@ -278,6 +286,7 @@ fn render_file(
     plans: &[Vec<File>],
     c: ChapterId,
     f: usize,
+    highlighted: &Highlighted,
 ) -> (String, Vec<Diagnostic>) {
     let Some(ch) = book.chapter(c) else {
         return (String::new(), Vec::new());
@@ -285,7 +294,7 @@ fn render_file(
     let Some(file) = plans.get(c.0 as usize).and_then(|p| p.get(f)) else {
         return (String::new(), Vec::new());
     };
-    let mut w = Writer::new(book, assets, c, links, &file.name);
+    let mut w = Writer::new(book, assets, c, links, &file.name).with_highlighted(highlighted);
     let (epub_type, class) = match ch.kind {
         ChapterKind::Note => ("chapter", "chapter"),
         ChapterKind::Section => ("part", "section-opening"),
@@ -617,19 +626,44 @@ fn deterministic_zip(
     }
     entries.sort_by(|a, b| (a.0 != "mimetype", &a.0).cmp(&(b.0 != "mimetype", &b.0)));
     let time = zip_time(opts.modified);
-    let mut out = zip::ZipWriter::new(Cursor::new(Vec::with_capacity(bytes.len())));
-    for (name, data) in entries {
-        let method = if name == "mimetype" || is_compressed(&name) {
+    let stored = |name: &str| name == "mimetype" || is_compressed(name);
+    let options = |name: &str| {
+        let method = if stored(name) {
             zip::CompressionMethod::Stored
         } else {
             zip::CompressionMethod::Deflated
         };
-        let options = zip::write::SimpleFileOptions::default()
+        zip::write::SimpleFileOptions::default()
             .compression_method(method)
             .last_modified_time(time)
-            .unix_permissions(0o644);
-        out.start_file(name, options)?;
-        out.write_all(&data)?;
+            .unix_permissions(0o644)
+    };
+    // Text entries are deflated in parallel, each into a zip of its own, then copied raw.
+    type Part = Result<Option<Vec<u8>>, zip::result::ZipError>;
+    let parts: Vec<Part> = entries
+        .par_iter()
+        .map(|(name, data)| {
+            if stored(name) {
+                return Ok(None);
+            }
+            let mut one = zip::ZipWriter::new(Cursor::new(Vec::with_capacity(data.len() / 3)));
+            one.start_file(name.as_str(), options(name))?;
+            one.write_all(data)?;
+            Ok(Some(one.finish()?.into_inner()))
+        })
+        .collect();
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::with_capacity(bytes.len())));
+    for ((name, data), part) in entries.iter().zip(parts) {
+        match part? {
+            Some(zipped) => {
+                let mut one = zip::ZipArchive::new(Cursor::new(zipped))?;
+                out.raw_copy_file(one.by_index_raw(0)?)?;
+            }
+            None => {
+                out.start_file(name.as_str(), options(name))?;
+                out.write_all(data)?;
+            }
+        }
     }
     Ok(out.finish()?.into_inner())
 }

@@ -1,8 +1,9 @@
 //! The model written as XHTML: everything escaped, every element closed, ids from the model
 //! (already valid and unique), links to the file that holds their target.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use notes2book_assets::Assets;
 use notes2book_model::{
@@ -80,6 +81,29 @@ pub struct Writer<'a> {
     pub out: String,
     pub diags: Vec<Diagnostic>,
     noterefs: BTreeMap<u32, u32>,
+    highlighted: Option<&'a Highlighted>,
+}
+
+/// Highlighted code, by the identity of the model's code string (address and length, valid
+/// while the book is borrowed), so that a block measured when files are planned is not
+/// highlighted again when it is written: highlighting twice was a third of an EPUB build.
+#[derive(Debug, Default)]
+pub struct Highlighted(Mutex<HashMap<(usize, usize), Arc<str>>>);
+
+impl Highlighted {
+    fn get_or_make(&self, code: &str, make: impl FnOnce() -> String) -> Arc<str> {
+        let key = (code.as_ptr() as usize, code.len());
+        if let Some(h) = self.lock().get(&key) {
+            return Arc::clone(h);
+        }
+        let h: Arc<str> = make().into();
+        self.lock().insert(key, Arc::clone(&h));
+        h
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<(usize, usize), Arc<str>>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 impl<'a> Writer<'a> {
@@ -108,7 +132,14 @@ impl<'a> Writer<'a> {
             out: String::new(),
             diags: Vec::new(),
             noterefs: BTreeMap::new(),
+            highlighted: None,
         }
+    }
+
+    /// Share highlighted code with the other writers of this book.
+    pub fn with_highlighted(mut self, memo: &'a Highlighted) -> Self {
+        self.highlighted = Some(memo);
+        self
     }
 
     fn href(&self, chapter: ChapterId, anchor: Option<&str>) -> String {
@@ -209,8 +240,11 @@ impl<'a> Writer<'a> {
                     .map(|l| format!(" lang-{}", class_safe(l)))
                     .unwrap_or_default();
                 let _ = write!(self.out, "<pre class=\"code{lang_class}\"><code>");
-                self.out
-                    .push_str(&highlight::highlight(code, lang.as_deref(), options));
+                let make = || highlight::highlight(code, lang.as_deref(), options);
+                match self.highlighted {
+                    Some(memo) => self.out.push_str(&memo.get_or_make(code, make)),
+                    None => self.out.push_str(&make()),
+                }
                 self.out.push_str("</code></pre>\n");
             }
             Block::Table {
