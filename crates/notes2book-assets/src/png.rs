@@ -47,6 +47,29 @@ pub fn header(bytes: &[u8]) -> Option<Header> {
     })
 }
 
+/// True when every chunk's CRC matches, IHDR comes first, some IDAT follows and the file
+/// ends with IEND: the checks a PNG passed through without decoding gets.
+pub fn is_intact(bytes: &[u8]) -> bool {
+    let Some(chunks) = chunks(bytes) else {
+        return false;
+    };
+    let mut at = SIGNATURE.len();
+    for (kind, data) in &chunks {
+        let stored = bytes
+            .get(at + 8 + data.len()..at + 12 + data.len())
+            .and_then(|b| b.try_into().ok())
+            .map(u32::from_be_bytes);
+        let mut crc = flate2::Crc::new();
+        crc.update(kind);
+        crc.update(data);
+        if stored != Some(crc.sum()) {
+            return false;
+        }
+        at += 12 + data.len();
+    }
+    chunks.first().is_some_and(|(k, _)| k == b"IHDR") && chunks.iter().any(|(k, _)| k == b"IDAT")
+}
+
 /// The zlib stream of the image data (all IDAT chunks joined).
 pub fn image_data(bytes: &[u8]) -> Option<Vec<u8>> {
     let chunks = chunks(bytes)?;
@@ -131,6 +154,15 @@ mod tests {
     #[test]
     fn truncated_or_foreign_files_are_refused() {
         let png = png_with_text();
+        assert!(is_intact(&png));
+        let mut flipped = png.clone();
+        let mid = flipped.len() - 20;
+        flipped[mid] ^= 0x10;
+        assert!(
+            !is_intact(&flipped),
+            "a changed byte in IDAT breaks its CRC"
+        );
+        assert!(!is_intact(&png[..png.len() - 12]), "no IEND");
         assert!(strip_metadata(&png[..png.len() - 5]).is_none());
         assert!(header(b"GIF89a....").is_none());
         assert!(image_data(&png[..20]).is_none());

@@ -294,6 +294,37 @@ fn raster(
             Vec::new(),
         ));
     }
+    let fits = (!opts.epub || w.max(h) <= opts.epub_max_px) && (!opts.pdf || w <= opts.pdf_max_px);
+    if format == ImageFormat::Png
+        && upright
+        && fits
+        && bytes.len() as f64 * 8.0 <= LINE_ART_BITS_PER_PIXEL * f64::from(w) * f64::from(h)
+        && crate::png::is_intact(bytes)
+        && let Some(stripped) = crate::png::strip_metadata(bytes)
+    {
+        // A PNG that compresses this well is a diagram or a flat image: it would stay a PNG
+        // anyway, so it is passed through, checked by its chunk CRCs instead of decoded.
+        let as_is = |bytes: Vec<u8>, passthrough| Encoded {
+            bytes,
+            media_type: "image/png",
+            extension: "png",
+            width: w,
+            height: h,
+            passthrough,
+        };
+        return Ok((
+            Prepared {
+                id,
+                name: asset_name,
+                kind: ImageKind::LineArt,
+                width: w,
+                height: h,
+                epub: opts.epub.then(|| as_is(stripped, false)),
+                pdf: opts.pdf.then(|| as_is(bytes.to_vec(), true)),
+            },
+            Vec::new(),
+        ));
+    }
     let mut img =
         DynamicImage::from_decoder(decoder).map_err(|e| too_large_or_corrupt(name, &e, l))?;
     let oriented = !upright;
@@ -379,6 +410,10 @@ fn too_large_or_corrupt(name: &str, e: &image::ImageError, l: ImageLimits) -> Di
     }
 }
 
+/// A PNG of at most this many bits a pixel is taken as line art without decoding it (a
+/// photo saved as PNG takes 8 or more; diagrams well under 1).
+const LINE_ART_BITS_PER_PIXEL: f64 = 2.0;
+
 /// Photos become JPEG; line art and anything with transparency stays lossless.
 fn classify(format: ImageFormat, img: &DynamicImage) -> ImageKind {
     if has_transparency(img) {
@@ -395,22 +430,28 @@ fn classify(format: ImageFormat, img: &DynamicImage) -> ImageKind {
 }
 
 fn has_transparency(img: &DynamicImage) -> bool {
+    use image::GenericImageView;
     if !img.color().has_alpha() {
         return false;
     }
-    img.to_rgba8().pixels().any(|p| p[3] < 255)
+    match img {
+        DynamicImage::ImageRgba8(i) => i.pixels().any(|p| p[3] < 255),
+        DynamicImage::ImageLumaA8(i) => i.pixels().any(|p| p[1] < 255),
+        other => other.pixels().any(|(_, _, p)| p[3] < 255),
+    }
 }
 
 /// Few distinct colours on a grid of about 200 × 200 sample points: a diagram, not a photo.
 /// Anti-aliased line art has some hundreds of shades at its edges; a photo has thousands.
 fn few_colours(img: &DynamicImage) -> bool {
-    let rgb = img.to_rgb8();
-    let (w, h) = rgb.dimensions();
+    use image::GenericImageView;
+    // Pixels are read where sampled, not converted as a whole first.
+    let (w, h) = img.dimensions();
     let (sx, sy) = ((w / 200).max(1), (h / 200).max(1));
     let mut seen = std::collections::BTreeSet::new();
     for y in (0..h).step_by(sy as usize) {
         for x in (0..w).step_by(sx as usize) {
-            let p = rgb.get_pixel(x, y);
+            let p = img.get_pixel(x, y);
             seen.insert([p[0], p[1], p[2]]);
             if seen.len() > 1024 {
                 return false;
