@@ -23,7 +23,12 @@ pub struct Problem {
 
 impl Problem {
     pub fn into_diagnostic(self, file: FileId, source: &SourceFile) -> Diagnostic {
-        let start = source.line_start(self.line) + self.col_byte;
+        // Never past the end of its line, never inside a character.
+        let line_start = source.line_start(self.line);
+        let mut start = line_start + self.col_byte.min(source.line(self.line).len());
+        while start > line_start && !source.text.is_char_boundary(start) {
+            start -= 1;
+        }
         let span = Span::new(file, start, start);
         let d = if self.error {
             Diagnostic::error(self.code, self.message)
@@ -107,6 +112,20 @@ fn remove_controls(text: String, problems: &mut Vec<Problem>) -> String {
     let line_start = text[..first].rfind('\n').map_or(0, |p| p + 1);
     let line = text[..first].matches('\n').count() + 1;
     let kept: String = text.chars().filter(|&c| !is_control(c)).collect();
+    // Problems found before point into the text with the controls still in: move their
+    // columns left by what was removed before them on their line.
+    let lines: Vec<&str> = text.split('\n').collect();
+    for p in problems.iter_mut() {
+        if let Some(l) = lines.get(p.line.wrapping_sub(1)) {
+            let before = l.get(..p.col_byte.min(l.len())).unwrap_or(l);
+            let removed: usize = before
+                .chars()
+                .filter(|&c| is_control(c))
+                .map(char::len_utf8)
+                .sum();
+            p.col_byte -= removed.min(p.col_byte);
+        }
+    }
     problems.push(Problem {
         code: "control-character",
         error: false,
@@ -311,6 +330,30 @@ fn first_difference(before: &str, after: &str) -> (usize, String, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // Found by the note fuzz target: removing controls left a not-UTF-8 column past its
+    // line's end.
+    #[test]
+    fn columns_found_before_controls_are_removed_move_with_the_text() {
+        let d = decode(b"a\x01\x01\x01b\xff c\n", true).expect("text");
+        assert_eq!(d.text, "ab\u{ff} c\n");
+        let p = d
+            .problems
+            .iter()
+            .find(|p| p.code == "not-utf8")
+            .expect("not-utf8");
+        assert_eq!(
+            (p.line, p.col_byte),
+            (1, 2),
+            "the column of \u{ff} after removal"
+        );
+        let src = SourceFile::new("a.md".into(), d.text.clone());
+        for p in d.problems {
+            let diag = p.into_diagnostic(FileId(0), &src);
+            let span = diag.span.expect("span");
+            assert!(span.end as usize <= src.text.len());
+        }
+    }
 
     // Found by the xhtml fuzz target: U+0019 in a heading reached nav.xhtml.
     #[test]
