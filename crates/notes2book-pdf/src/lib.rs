@@ -38,7 +38,7 @@ use fonts::{FontSet, Style};
 use inline::{Align, Fmt, Shaper};
 use layout::{Geometry, Layouter};
 use paginate::Page;
-use render::{Anchors, PlacedImage, Renderer};
+use render::{Anchors, PageOps, PlacedImage, Renderer};
 
 /// Page margins in points; inner and outer swap on even pages when two-sided.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -457,12 +457,14 @@ pub fn build(book: &Book, assets: &Assets, options: &PdfOptions) -> Pdf {
         }
     };
     let small = options.font_size * 0.85;
+    // Each laid-out page is dropped as soon as it is operations: holding both for the whole
+    // book made the peak memory.
     let pdf_pages: Vec<PdfPage> = all
-        .par_iter()
+        .into_par_iter()
         .enumerate()
         .map(|(pi, (furniture, page))| {
             let physical = pi + 1;
-            let mut ops = Vec::new();
+            let mut ops = PageOps::default();
             let left = left_of(physical);
             for (y, item) in &page.body {
                 renderer.draw(&item.draws, left, m.top + y, &mut ops);
@@ -471,30 +473,29 @@ pub fn build(book: &Book, assets: &Assets, options: &PdfOptions) -> Pdf {
                 renderer.draw(&item.draws, left, m.top + y, &mut ops);
             }
             let mut shaper = Shaper::new(&fonts, &book.metadata.language, false);
-            let mut line =
-                |text: &str, style: Style, align: Align, top: f32, ops: &mut Vec<printpdf::Op>| {
-                    let fmt = Fmt::new(style, small);
-                    let para = inline::ParaStyle {
-                        justify: false,
-                        hyphenate: false,
-                        align,
-                        indent: 0.0,
-                    };
-                    let p = inline::prepare(
-                        &mut shaper,
-                        &[Inline::Text(text.to_string())],
-                        &fmt,
-                        &para,
-                        measure,
-                        &|_| None,
-                    );
-                    if let Some(l) = inline::set_lines(&mut shaper, &p, measure, &para, small)
-                        .into_iter()
-                        .next()
-                    {
-                        renderer.draw(&l.draws, left, top, ops);
-                    }
+            let mut line = |text: &str, style: Style, align: Align, top: f32, ops: &mut PageOps| {
+                let fmt = Fmt::new(style, small);
+                let para = inline::ParaStyle {
+                    justify: false,
+                    hyphenate: false,
+                    align,
+                    indent: 0.0,
                 };
+                let p = inline::prepare(
+                    &mut shaper,
+                    &[Inline::Text(text.to_string())],
+                    &fmt,
+                    &para,
+                    measure,
+                    &|_| None,
+                );
+                if let Some(l) = inline::set_lines(&mut shaper, &p, measure, &para, small)
+                    .into_iter()
+                    .next()
+                {
+                    renderer.draw(&l.draws, left, top, ops);
+                }
+            };
             // Folios in the outer corner of the foot when two-sided, else centred.
             if let Some(folio) = &furniture.folio {
                 let align = if !options.two_sided {
@@ -521,13 +522,10 @@ pub fn build(book: &Book, assets: &Assets, options: &PdfOptions) -> Pdf {
                     &mut ops,
                 );
             }
-            PdfPage::new(Mm(pw * 25.4 / 72.0), Mm(ph * 25.4 / 72.0), ops)
+            PdfPage::new(Mm(pw * 25.4 / 72.0), Mm(ph * 25.4 / 72.0), ops.finish())
         })
         .collect();
     let page_count = pdf_pages.len();
-    // The laid-out pages are in the document's operations now; free them before the
-    // document is serialised (the peak of the whole build).
-    drop(all);
     doc.with_pages(pdf_pages);
     let info = &mut doc.metadata.info;
     if let Ok(date) = printpdf::OffsetDateTime::from_unix_timestamp(options.modified) {

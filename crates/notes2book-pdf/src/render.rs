@@ -46,10 +46,58 @@ fn rgb(c: Color) -> printpdf::Color {
     })
 }
 
+/// A page's operations and the state they leave, so that a text object stays open across
+/// consecutive words and the font and fill colour are set only when they change. (One text
+/// object per word, with its font and colour, was six operations a word; printpdf then
+/// could not merge a line's words into one `TJ`.)
+#[derive(Debug, Default)]
+pub struct PageOps {
+    ops: Vec<Op>,
+    in_text: bool,
+    font: Option<(u16, f32)>,
+    fill: Option<Color>,
+}
+
+impl PageOps {
+    fn text(&mut self) {
+        if !self.in_text {
+            self.ops.push(Op::StartTextSection);
+            self.in_text = true;
+        }
+    }
+
+    fn graphics(&mut self) {
+        if self.in_text {
+            self.ops.push(Op::EndTextSection);
+            self.in_text = false;
+        }
+    }
+
+    fn fill(&mut self, c: Color) {
+        if self.fill != Some(c) {
+            self.ops.push(Op::SetFillColor { col: rgb(c) });
+            self.fill = Some(c);
+        }
+    }
+
+    fn push(&mut self, op: Op) {
+        self.ops.push(op);
+    }
+
+    /// The operations, with any open text object closed.
+    pub fn finish(mut self) -> Vec<Op> {
+        self.graphics();
+        // Growing by doubling leaves up to half unused; every page's operations live until
+        // the document is serialised.
+        self.ops.shrink_to_fit();
+        self.ops
+    }
+}
+
 impl Renderer<'_> {
     /// Draw `draws` with their origin at (x, top) in layout coordinates (y down from the
     /// page top).
-    pub fn draw(&self, draws: &[Draw], x: f32, top: f32, ops: &mut Vec<Op>) {
+    pub fn draw(&self, draws: &[Draw], x: f32, top: f32, ops: &mut PageOps) {
         let ph = self.page_height;
         for d in draws {
             match d {
@@ -90,12 +138,15 @@ impl Renderer<'_> {
                             cid: g.text.clone(),
                         });
                     }
-                    ops.push(Op::StartTextSection);
-                    ops.push(Op::SetFont {
-                        font: PdfFontHandle::External(font.clone()),
-                        size: Pt(*size),
-                    });
-                    ops.push(Op::SetFillColor { col: rgb(*color) });
+                    ops.text();
+                    if ops.font != Some((face.0, *size)) {
+                        ops.push(Op::SetFont {
+                            font: PdfFontHandle::External(font.clone()),
+                            size: Pt(*size),
+                        });
+                        ops.font = Some((face.0, *size));
+                    }
+                    ops.fill(*color);
                     ops.push(Op::SetTextMatrix {
                         matrix: TextMatrix::Translate(
                             Pt(round2(x + first.x)),
@@ -105,7 +156,6 @@ impl Renderer<'_> {
                     ops.push(Op::ShowText {
                         items: vec![TextItem::GlyphIds(cps)],
                     });
-                    ops.push(Op::EndTextSection);
                 }
                 Draw::Rect {
                     x: rx,
@@ -114,7 +164,8 @@ impl Renderer<'_> {
                     h,
                     color,
                 } => {
-                    ops.push(Op::SetFillColor { col: rgb(*color) });
+                    ops.graphics();
+                    ops.fill(*color);
                     ops.push(Op::DrawRectangle {
                         rectangle: Rect {
                             x: Pt(round2(x + rx)),
@@ -134,6 +185,7 @@ impl Renderer<'_> {
                     width,
                     color,
                 } => {
+                    ops.graphics();
                     ops.push(Op::SetOutlineColor { col: rgb(*color) });
                     ops.push(Op::SetOutlineThickness { pt: Pt(*width) });
                     ops.push(Op::DrawRectangle {
@@ -155,6 +207,7 @@ impl Renderer<'_> {
                     width,
                     color,
                 } => {
+                    ops.graphics();
                     ops.push(Op::SetOutlineColor { col: rgb(*color) });
                     ops.push(Op::SetOutlineThickness { pt: Pt(*width) });
                     ops.push(Op::SetLineCapStyle {
@@ -184,6 +237,7 @@ impl Renderer<'_> {
                     let Some(placed) = self.images.get(image) else {
                         continue;
                     };
+                    ops.graphics();
                     ops.push(Op::UseXobject {
                         id: placed.id.clone(),
                         transform: XObjectTransform {
