@@ -131,21 +131,21 @@ fn tiny_png() -> &'static [u8] {
 
 /// A book of two notes in memory: `a.md` holds the input's bytes as they are (so decoding
 /// is fuzzed too), `b.md` links to and embeds it; `img.png` and `static/x.png` exist.
-fn book_of(data: &[u8]) -> (MemFs, ParseOptions) {
+fn book_of(data: &[u8]) -> MemFs {
     let mut fs = MemFs::new();
     fs.insert("book/content/a.md", data.to_vec());
     fs.insert("book/content/b.md", SIBLING.as_bytes().to_vec());
     fs.insert("book/content/img.png", tiny_png().to_vec());
     fs.insert("book/static/x.png", tiny_png().to_vec());
-    (fs, ParseOptions::new("book/content"))
+    fs
 }
 
 /// The whole note parser (decoding, front matter, shortcodes, Markdown, embeds, links,
 /// ids, contents): never panics, every diagnostic's span lies inside a file it read, and
 /// the model serialises (the `dump` command's output).
 pub fn note(data: &[u8]) {
-    let (fs, opts) = book_of(data);
-    let parsed = parse_book(&fs, &opts, Sources::default());
+    let fs = book_of(data);
+    let parsed = parse_book(&fs, &ParseOptions::new("book/content"), Sources::default());
     check_diagnostics(&parsed.sources, &parsed.diagnostics);
     if let Err(e) = serde_json::to_string(&parsed.book) {
         panic!("the model does not serialise: {e}");
@@ -181,20 +181,9 @@ fn check_diagnostics(sources: &Sources, diags: &[Diagnostic]) {
 /// The XHTML writer: the note through the parser, the asset resolver and the EPUB backend;
 /// every XHTML, OPF and NCX file in the EPUB must parse as XML.
 pub fn xhtml(data: &[u8]) {
-    let (fs, opts) = book_of(data);
-    let mut parsed = parse_book(&fs, &opts, Sources::default());
-    let resolve = notes2book_assets::ResolveOptions {
-        root: PathBuf::from("book"),
-        input: opts.input.clone(),
-        static_dirs: vec![PathBuf::from("book/static")],
-    };
-    let _ = notes2book_assets::resolve(&mut parsed.book, &fs, &resolve);
-    let (assets, _) = notes2book_assets::prepare(
-        &parsed.book,
-        &fs,
-        Path::new("book"),
-        &notes2book_assets::ProcessOptions::default(),
-    );
+    let fs = book_of(data);
+    let (parsed, assets) =
+        crate::prepared_book(&fs, Path::new("book"), vec![PathBuf::from("book/static")]);
     let epub = match notes2book_epub::write_epub(
         &parsed.book,
         &assets,

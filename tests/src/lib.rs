@@ -7,6 +7,31 @@ use std::process::{Command, Output};
 
 pub mod fuzz;
 
+/// The notes under `root/content`, read through `fs`, parsed, and their images resolved
+/// (also from `static_dirs`) and prepared for both backends, as the CLI does: for tests that
+/// call the backends directly.
+pub fn prepared_book(
+    fs: &dyn notes2book_model::vfs::Vfs,
+    root: &Path,
+    static_dirs: Vec<PathBuf>,
+) -> (notes2book_parser::Parsed, notes2book_assets::Assets) {
+    let opts = notes2book_parser::ParseOptions::new(root.join("content"));
+    let mut parsed = notes2book_parser::parse_book(fs, &opts, notes2book_model::Sources::default());
+    let resolve = notes2book_assets::ResolveOptions {
+        root: root.to_path_buf(),
+        input: opts.input,
+        static_dirs,
+    };
+    let _ = notes2book_assets::resolve(&mut parsed.book, fs, &resolve);
+    let (assets, _) = notes2book_assets::prepare(
+        &parsed.book,
+        fs,
+        root,
+        &notes2book_assets::ProcessOptions::default(),
+    );
+    (parsed, assets)
+}
+
 /// The binary built by `cargo test` (next to the test executable), or `NOTES2BOOK_BIN`.
 pub fn bin() -> PathBuf {
     if let Some(p) = std::env::var_os("NOTES2BOOK_BIN") {

@@ -274,11 +274,9 @@ fn raster(
         .orientation()
         .unwrap_or(image::metadata::Orientation::NoTransforms);
     let upright = orientation == image::metadata::Orientation::NoTransforms;
-    if format == ImageFormat::Jpeg
-        && upright
-        && (!opts.epub || w.max(h) <= opts.epub_max_px)
-        && (!opts.pdf || w <= opts.pdf_max_px)
-    {
+    // Both books take the image at its size: nothing needs scaling.
+    let fits = (!opts.epub || w.max(h) <= opts.epub_max_px) && (!opts.pdf || w <= opts.pdf_max_px);
+    if format == ImageFormat::Jpeg && upright && fits {
         // A JPEG both books take as it is is not decoded (that was most of the time spent
         // on a book of photos): its headers parsed above and its end marker is there.
         return Ok((
@@ -294,7 +292,6 @@ fn raster(
             Vec::new(),
         ));
     }
-    let fits = (!opts.epub || w.max(h) <= opts.epub_max_px) && (!opts.pdf || w <= opts.pdf_max_px);
     if format == ImageFormat::Png
         && upright
         && fits

@@ -104,14 +104,6 @@ fn is_control(c: char) -> bool {
 
 /// Remove control characters, with one warning at the first.
 fn remove_controls(text: String, problems: &mut Vec<Problem>) -> String {
-    // A byte scan first: almost every note has none, and this runs over the whole book.
-    let any = text
-        .bytes()
-        .any(|b| (b < 0x20 && b != b'\t' && b != b'\n') || b == 0x7F)
-        || text.contains(['\u{FFFE}', '\u{FFFF}']);
-    if !any {
-        return text;
-    }
     let Some(first) = text.find(is_control) else {
         return text;
     };

@@ -1,11 +1,10 @@
 //! The PDF engine on real notes: parse Markdown with the parser, lay it out, write a PDF,
 //! and read it back. `PDF_KEEP=DIR` keeps the PDFs for looking at.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use notes2book_model::Sources;
 use notes2book_model::vfs::{DiskFs, MemFs};
-use notes2book_parser::{ParseOptions, parse_book};
 use notes2book_pdf::{PdfOptions, build};
 
 fn keep(name: &str, bytes: &[u8]) {
@@ -22,20 +21,8 @@ fn from_notes(files: &[(&str, &str)]) -> notes2book_pdf::Pdf {
 fn build_dir(root: &Path) -> notes2book_pdf::Pdf {
     let root = std::fs::canonicalize(root).expect("book root");
     let fs = DiskFs::new(std::slice::from_ref(&root));
-    let opts = ParseOptions::new(root.join("content"));
-    let mut parsed = parse_book(&fs, &opts, Sources::default());
-    let resolve = notes2book_assets::ResolveOptions {
-        root: root.clone(),
-        input: root.join("content"),
-        static_dirs: vec![root.join("content/static")],
-    };
-    let _ = notes2book_assets::resolve(&mut parsed.book, &fs, &resolve);
-    let (assets, _) = notes2book_assets::prepare(
-        &parsed.book,
-        &fs,
-        &root,
-        &notes2book_assets::ProcessOptions::default(),
-    );
+    let (parsed, assets) =
+        notes2book_tests::prepared_book(&fs, &root, vec![root.join("content/static")]);
     build(&parsed.book, &assets, &PdfOptions::default())
 }
 
@@ -85,20 +72,7 @@ fn from_notes_with(files: &[(&str, &str)], options: &PdfOptions) -> (notes2book_
             body.as_bytes().to_vec(),
         );
     }
-    let opts = ParseOptions::new("book/content");
-    let mut parsed = parse_book(&fs, &opts, Sources::default());
-    let resolve = notes2book_assets::ResolveOptions {
-        root: PathBuf::from("book"),
-        input: opts.input.clone(),
-        static_dirs: vec![],
-    };
-    let _ = notes2book_assets::resolve(&mut parsed.book, &fs, &resolve);
-    let (assets, _) = notes2book_assets::prepare(
-        &parsed.book,
-        &fs,
-        Path::new("book"),
-        &notes2book_assets::ProcessOptions::default(),
-    );
+    let (parsed, assets) = notes2book_tests::prepared_book(&fs, Path::new("book"), vec![]);
     (build(&parsed.book, &assets, options), parsed.sources)
 }
 

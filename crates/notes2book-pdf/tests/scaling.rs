@@ -6,12 +6,10 @@
 //! break opportunities and format spans of its whole paragraph.
 
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
-use notes2book_model::Sources;
 use notes2book_model::vfs::MemFs;
-use notes2book_parser::{ParseOptions, parse_book};
 use notes2book_pdf::{PdfOptions, build};
 
 /// t(4n) / t(n) above this is super-linear (linear is about 4, quadratic about 16).
@@ -22,20 +20,7 @@ const RUNS: usize = 3;
 fn layout_secs(note: &str) -> f64 {
     let mut fs = MemFs::new();
     fs.insert(Path::new("book/content/a.md"), note.as_bytes().to_vec());
-    let opts = ParseOptions::new("book/content");
-    let mut parsed = parse_book(&fs, &opts, Sources::default());
-    let resolve = notes2book_assets::ResolveOptions {
-        root: PathBuf::from("book"),
-        input: opts.input.clone(),
-        static_dirs: vec![],
-    };
-    let _ = notes2book_assets::resolve(&mut parsed.book, &fs, &resolve);
-    let (assets, _) = notes2book_assets::prepare(
-        &parsed.book,
-        &fs,
-        Path::new("book"),
-        &notes2book_assets::ProcessOptions::default(),
-    );
+    let (parsed, assets) = notes2book_tests::prepared_book(&fs, Path::new("book"), vec![]);
     let mut times: Vec<f64> = (0..RUNS)
         .map(|_| {
             let t = Instant::now();
