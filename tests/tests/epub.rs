@@ -214,9 +214,15 @@ fn kitchen_sink_is_valid_and_matches_its_snapshots() {
     assert!(entries[0].2, "mimetype stored");
     assert_eq!(entries[0].1, b"application/epub+zip");
     let names: Vec<&str> = entries.iter().map(|e| e.0.as_str()).collect();
-    let mut sorted = names[1..].to_vec();
-    sorted.sort_unstable();
-    assert_eq!(names[1..], sorted[..], "entries sorted");
+    // The images come first (they are written while the text is rendered), then the rest;
+    // each in name order.
+    let (mut images, mut rest): (Vec<&str>, Vec<&str>) = names[1..]
+        .iter()
+        .partition(|n| n.starts_with("OEBPS/images/"));
+    assert!(!images.is_empty() && !rest.is_empty());
+    images.sort_unstable();
+    rest.sort_unstable();
+    assert_eq!(names[1..], [images, rest].concat()[..], "entries in order");
     let long_files = names
         .iter()
         .filter(|n| n.starts_with("OEBPS/ch-02-long"))
@@ -310,6 +316,42 @@ fn sample_book_is_valid() {
     let opf = epub_text(&epub, "OEBPS/content.opf");
     assert!(!opf.contains("cover-image"));
     assert!(epub_text(&epub, "OEBPS/title.xhtml").contains("How Computers Keep Time"));
+}
+
+/// The EPUB is written into a temporary file while it is rendered; a warning found only
+/// then (raw HTML the EPUB leaves out) under --strict must still leave nothing behind: no
+/// file, and not the output folders the build made for it.
+#[test]
+fn a_late_refusal_leaves_no_file_and_no_folder() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    write(
+        &tmp.path().join("content/a.md"),
+        "# A\n\nText.\n\n<div>kept</div>\n\n<script>alert(1)</script>\n",
+    );
+    let out = run_env(
+        tmp.path(),
+        &["content", "--epub", "--strict", "-o", "out/deeper"],
+        &[],
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("html-removed") && err.contains("nothing written"),
+        "{err}"
+    );
+    assert!(
+        !tmp.path().join("out").exists(),
+        "the folders it made are gone"
+    );
+    // Without --strict the same book is written.
+    let out = run_env(tmp.path(), &["content", "--epub", "-o", "out/deeper"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let files: Vec<_> = std::fs::read_dir(tmp.path().join("out/deeper"))
+        .expect("dir")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(files, ["a.epub"], "one file, no temporary one");
 }
 
 #[test]

@@ -1,12 +1,14 @@
 //! EPUB backend: the finished `Book` and its prepared `Assets` to the bytes of an EPUB 3
 //! (with an EPUB 2 NCX for older readers), built with epub-builder.
 //!
-//! [`write_epub`] renders every chapter to XHTML from the model (in parallel), splits
-//! chapters larger than `split_size` at level-2 headings, places footnotes as EPUB 3 pop-up
-//! asides in the file that first refers to them, adds a cover page or a generated title
-//! page, an inline contents page and landmarks, and packages it all. The zip is then
-//! rewritten so that the same input gives the same bytes: `mimetype` first and stored,
-//! entries sorted, fixed times, identifier and dates from the input.
+//! [`write_epub_to`] writes into a file (or [`write_epub`] into memory). It renders every
+//! chapter to XHTML from the model (in parallel), splits chapters larger than `split_size`
+//! at level-2 headings, places footnotes as EPUB 3 pop-up asides in the file that first
+//! refers to them, adds a cover page or a generated title page, an inline contents page and
+//! landmarks; epub-builder writes the package documents. The zip is written by us so that
+//! the same input gives the same bytes: `mimetype` first and stored, then the images
+//! (stored, written while the text is rendered), then the rest in name order, with fixed
+//! times, identifier and dates from the input.
 
 mod highlight;
 mod html;
@@ -15,7 +17,7 @@ mod xhtml;
 
 use notes2book_model::Diagnostic;
 
-pub use package::write_epub;
+pub use package::{write_epub, write_epub_to};
 
 /// EPUB options (the `epub:` section of notes2book.yaml) with their defaults.
 #[derive(Debug, Clone)]
@@ -56,6 +58,25 @@ impl Default for EpubOptions {
 pub struct Epub {
     pub bytes: Vec<u8>,
     pub diagnostics: Vec<Diagnostic>,
+}
+
+/// An EPUB written into a file or buffer by [`write_epub_to`].
+#[derive(Debug)]
+pub struct Written<W> {
+    /// The output, with the whole EPUB written into it.
+    pub out: W,
+    /// The EPUB's size in bytes.
+    pub size: u64,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Why [`write_epub_to`] stopped.
+#[derive(Debug)]
+pub enum EpubError {
+    /// The output could not be written (a full disk, say).
+    Write(std::io::Error),
+    /// The EPUB could not be put together (a bug in notes2book).
+    Assemble(Diagnostic),
 }
 
 /// The default stylesheet (for tests and for people who want to start from it).

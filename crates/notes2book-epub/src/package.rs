@@ -1,7 +1,8 @@
 //! Files, links, pages and the package: from a rendered book to deterministic EPUB bytes.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{Cursor, Read, Write};
+use std::io::{Cursor, Read, Seek, Write};
 use std::ops::Range;
 
 use epub_builder::{EpubBuilder, EpubContent, EpubVersion, ReferenceType, TocElement, ZipLibrary};
@@ -12,7 +13,7 @@ use notes2book_model::{
 use rayon::prelude::*;
 
 use crate::xhtml::{Highlighted, LinkMap, Writer, escape, escape_attr};
-use crate::{Epub, EpubOptions};
+use crate::{Epub, EpubError, EpubOptions, Written};
 
 /// One XHTML file of a chapter: its name and the chapter's top-level blocks it holds.
 #[derive(Debug, Clone)]
@@ -29,8 +30,168 @@ fn fail(e: impl std::fmt::Display) -> Diagnostic {
     .hint("this is a bug in notes2book; please report it with the notes that caused it")
 }
 
-/// Build the EPUB.
+/// Build the EPUB in memory.
 pub fn write_epub(book: &Book, assets: &Assets, opts: &EpubOptions) -> Result<Epub, Diagnostic> {
+    match write_epub_to(book, assets, opts, Cursor::new(Vec::new()), || {}) {
+        Ok(w) => Ok(Epub {
+            bytes: w.out.into_inner(),
+            diagnostics: w.diagnostics,
+        }),
+        Err(EpubError::Write(e)) => Err(fail(e)),
+        Err(EpubError::Assemble(d)) => Err(d),
+    }
+}
+
+/// Build the EPUB into `out` (a file, or a `Cursor<Vec<u8>>`).
+///
+/// The images, which are most of an illustrated book's bytes and need no more work, are
+/// written first, while the chapters are rendered and compressed beside them;
+/// `images_written` is then called (a file can start putting those bytes on disk). The
+/// text follows, and the zip's directory last.
+pub fn write_epub_to<W: Write + Seek + Send>(
+    book: &Book,
+    assets: &Assets,
+    opts: &EpubOptions,
+    out: W,
+    images_written: impl FnOnce() + Send,
+) -> Result<Written<W>, EpubError> {
+    let images = image_files(book, assets);
+    let time = zip_time(opts.modified);
+    let (head, text) = rayon::join(
+        || {
+            let zip = write_images(out, &images, time)?;
+            images_written();
+            Ok::<_, zip::result::ZipError>(zip)
+        },
+        || text_parts(book, assets, opts, &images, time),
+    );
+    let mut zip = head.map_err(zip_error)?;
+    let (parts, mut diagnostics) = text?;
+    for (_, part) in parts {
+        let mut one = zip::ZipArchive::new(Cursor::new(part)).map_err(zip_error)?;
+        let file = one.by_index_raw(0).map_err(zip_error)?;
+        zip.raw_copy_file(file).map_err(zip_error)?;
+    }
+    let mut out = zip.finish().map_err(zip_error)?;
+    let size = out.stream_position().map_err(EpubError::Write)?;
+    if size > opts.warn_size as u64 {
+        diagnostics.push(size_warning(book, assets, size));
+    }
+    Ok(Written {
+        out,
+        size,
+        diagnostics,
+    })
+}
+
+/// An I/O error is the output's (a full disk, say); anything else is ours.
+fn zip_error(e: zip::result::ZipError) -> EpubError {
+    match e {
+        zip::result::ZipError::Io(e) => EpubError::Write(e),
+        e => EpubError::Assemble(fail(e)),
+    }
+}
+
+/// One image file of the EPUB (an image used twice is written once).
+struct ImageFile<'a> {
+    /// Path inside `OEBPS/`, by content hash: `images/img-3fa2c1d0e9b8.jpg`.
+    path: String,
+    bytes: &'a [u8],
+    media_type: &'static str,
+    width: u32,
+    height: u32,
+    cover: bool,
+}
+
+/// The book's images in the order of first use, each once.
+fn image_files<'a>(book: &Book, assets: &'a Assets) -> Vec<ImageFile<'a>> {
+    let path = |p: &notes2book_assets::Prepared| {
+        p.epub
+            .as_ref()
+            .map(|e| format!("images/{}.{}", p.name, e.extension))
+    };
+    let cover = book
+        .metadata
+        .cover
+        .and_then(|id| book.images.get(id.0 as usize))
+        .and_then(|u| u.asset)
+        .and_then(|a| assets.get(a))
+        .and_then(path);
+    let mut seen = BTreeSet::new();
+    let mut files = Vec::new();
+    for a in &book.assets {
+        let Some(p) = assets.get(a.id) else { continue };
+        let (Some(e), Some(path)) = (&p.epub, path(p)) else {
+            continue;
+        };
+        if seen.insert(path.clone()) {
+            files.push(ImageFile {
+                cover: cover.as_ref() == Some(&path),
+                path,
+                bytes: &e.bytes,
+                media_type: e.media_type,
+                width: e.width,
+                height: e.height,
+            });
+        }
+    }
+    files
+}
+
+/// The zip's options for an entry: compressed formats are stored, the rest deflated.
+fn entry_options(name: &str, time: zip::DateTime) -> zip::write::SimpleFileOptions {
+    let method = if name == "mimetype" || is_compressed(name) {
+        zip::CompressionMethod::Stored
+    } else {
+        zip::CompressionMethod::Deflated
+    };
+    zip::write::SimpleFileOptions::default()
+        .compression_method(method)
+        .last_modified_time(time)
+        .unix_permissions(0o644)
+}
+
+/// `mimetype` (first and stored, as OCF requires), then the images in name order.
+fn write_images<W: Write + Seek>(
+    out: W,
+    images: &[ImageFile<'_>],
+    time: zip::DateTime,
+) -> zip::result::ZipResult<zip::ZipWriter<W>> {
+    let mut zip = zip::ZipWriter::new(out);
+    zip.start_file("mimetype", entry_options("mimetype", time))?;
+    zip.write_all(b"application/epub+zip")?;
+    let mut sorted: Vec<&ImageFile<'_>> = images.iter().collect();
+    sorted.sort_by(|a, b| a.path.cmp(&b.path));
+    for img in sorted {
+        let name = format!("OEBPS/{}", img.path);
+        zip.start_file(name.as_str(), entry_options(&name, time))?;
+        zip.write_all(img.bytes)?;
+    }
+    Ok(zip)
+}
+
+/// One entry compressed on its own, as a zip of one file (copied raw into the EPUB).
+fn zipped(name: &str, data: &[u8], time: zip::DateTime) -> Result<Vec<u8>, Diagnostic> {
+    let mut one = zip::ZipWriter::new(Cursor::new(Vec::with_capacity(data.len() / 3 + 256)));
+    one.start_file(name, entry_options(name, time))
+        .map_err(fail)?;
+    one.write_all(data).map_err(fail)?;
+    Ok(one.finish().map_err(fail)?.into_inner())
+}
+
+/// Entry name and its single-entry zip.
+type Part = (String, Vec<u8>);
+
+/// Every entry but `mimetype` and the images, each compressed, in name order: the chapter
+/// pages rendered in parallel while epub-builder writes the package documents (it is
+/// given the pages, images and fonts as empty placeholders).
+fn text_parts(
+    book: &Book,
+    assets: &Assets,
+    opts: &EpubOptions,
+    images: &[ImageFile<'_>],
+    time: zip::DateTime,
+) -> Result<(Vec<Part>, Vec<Diagnostic>), EpubError> {
     // Sizes are measured with links as long as the final ones (to each chapter's first file).
     let draft = LinkMap {
         chapter_file: book
@@ -48,36 +209,52 @@ pub fn write_epub(book: &Book, assets: &Assets, opts: &EpubOptions) -> Result<Ep
         .collect();
     let links = link_map(book, &plans);
 
-    // Render every file of every chapter, in parallel, collected in order.
+    // Every file of every chapter, rendered and compressed in parallel, in order.
     let jobs: Vec<(ChapterId, usize)> = plans
         .iter()
         .enumerate()
         .flat_map(|(c, files)| (0..files.len()).map(move |f| (ChapterId(c as u32), f)))
         .collect();
-    let rendered: Vec<(String, Vec<Diagnostic>)> = jobs
-        .par_iter()
-        .map(|&(c, f)| render_file(book, assets, &links, &plans, c, f, &highlighted))
-        .collect();
+    type Page = Result<(Part, Vec<Diagnostic>), Diagnostic>;
+    let (pages, package) = rayon::join(
+        || {
+            jobs.par_iter()
+                .map(|&(c, f)| -> Page {
+                    let (xhtml, d) = render_file(book, assets, &links, &plans, c, f, &highlighted);
+                    let name = plans
+                        .get(c.0 as usize)
+                        .and_then(|p| p.get(f))
+                        .map(|file| format!("OEBPS/{}", file.name))
+                        .unwrap_or_default();
+                    let part = zipped(&name, xhtml.as_bytes(), time)?;
+                    Ok(((name, part), d))
+                })
+                .collect::<Vec<Page>>()
+        },
+        || -> Result<Vec<Part>, Diagnostic> {
+            let bytes = package(book, opts, &plans, images).map_err(fail)?;
+            let entries = package_entries(&bytes, book, &plans, images, opts)?;
+            entries
+                .par_iter()
+                .map(|(name, data)| Ok((name.clone(), zipped(name, data, time)?)))
+                .collect()
+        },
+    );
+    let mut parts = package.map_err(EpubError::Assemble)?;
     let mut diagnostics = Vec::new();
-    let mut pages: Vec<(ChapterId, usize, String)> = Vec::with_capacity(rendered.len());
-    for ((c, f), (xhtml, d)) in jobs.into_iter().zip(rendered) {
+    for page in pages {
+        let (part, d) = page.map_err(EpubError::Assemble)?;
+        parts.push(part);
         diagnostics.extend(d);
-        pages.push((c, f, xhtml));
     }
+    parts.sort_by(|a, b| a.0.cmp(&b.0));
     // The same problem in raw HTML is reported once even if an embed repeats it.
     let mut seen = BTreeSet::new();
     diagnostics.retain(|d| seen.insert((d.code, d.message.clone(), d.span)));
-
-    let mut bodies = Bodies::new();
-    let bytes = package(book, assets, opts, &plans, &pages, &mut bodies).map_err(fail)?;
-    let bytes = deterministic_zip(&bytes, bodies, book, opts).map_err(fail)?;
-    if bytes.len() > opts.warn_size {
-        diagnostics.push(size_warning(book, assets, bytes.len()));
-    }
-    Ok(Epub { bytes, diagnostics })
+    Ok((parts, diagnostics))
 }
 
-fn size_warning(book: &Book, assets: &Assets, size: usize) -> Diagnostic {
+fn size_warning(book: &Book, assets: &Assets, size: u64) -> Diagnostic {
     let mut largest: Vec<(usize, String)> = book
         .assets
         .iter()
@@ -405,13 +582,11 @@ fn date_secs(s: &str) -> Option<i64> {
         .map(|t| t.as_second())
 }
 
-fn package<'a>(
+fn package(
     book: &Book,
-    assets: &'a Assets,
     opts: &EpubOptions,
     plans: &[Vec<File>],
-    pages: &'a [(ChapterId, usize, String)],
-    bodies: &mut Bodies<'a>,
+    images: &[ImageFile<'_>],
 ) -> Result<Vec<u8>, epub_builder::Error> {
     let m = &book.metadata;
     let mut b = EpubBuilder::new(ZipLibrary::new()?)?;
@@ -438,10 +613,12 @@ fn package<'a>(
     {
         b.set_publication_date(chrono_time(secs));
     }
+    // epub-builder deflates whatever it is given: fonts, images and pages go in empty, and
+    // their bytes are compressed (or stored) once, when the EPUB is written.
     let mut css = crate::default_css();
     if opts.embed_fonts {
         for f in notes2book_assets::BUNDLED_FONTS {
-            b.add_resource(format!("fonts/{}", f.file_name), f.bytes, "font/ttf")?;
+            b.add_resource(format!("fonts/{}", f.file_name), &[][..], "font/ttf")?;
         }
         css.push_str(&font_css());
     }
@@ -451,39 +628,19 @@ fn package<'a>(
     }
     b.stylesheet(css.as_bytes())?;
 
-    // Images, once each, by content-hash name.
-    let mut written = BTreeSet::new();
-    let cover = m
-        .cover
-        .and_then(|id| book.images.get(id.0 as usize))
-        .and_then(|u| u.asset)
-        .and_then(|a| assets.get(a));
-    for a in &book.assets {
-        let Some(p) = assets.get(a.id) else { continue };
-        let Some(e) = &p.epub else { continue };
-        let path = format!("images/{}.{}", p.name, e.extension);
-        if !written.insert(path.clone()) {
-            continue;
-        }
-        // epub-builder deflates whatever it is given; images and pages go in empty and
-        // their bytes are put in when the zip is rewritten (see `Bodies`).
-        bodies.insert(format!("OEBPS/{path}"), e.bytes.as_slice());
-        if cover.is_some_and(|c| c.id == p.id) {
-            b.add_cover_image(&path, &[][..], e.media_type)?;
+    for img in images {
+        if img.cover {
+            b.add_cover_image(&img.path, &[][..], img.media_type)?;
         } else {
-            b.add_resource(&path, &[][..], e.media_type)?;
+            b.add_resource(&img.path, &[][..], img.media_type)?;
         }
     }
+    let cover = images.iter().find(|i| i.cover);
 
     // Front matter: cover page (if any), title page, contents.
-    match cover.and_then(|c| c.epub.as_ref().map(|e| (c, e))) {
-        Some((c, e)) => {
-            let xhtml = cover_page(
-                book,
-                &format!("images/{}.{}", c.name, e.extension),
-                e.width,
-                e.height,
-            );
+    match cover {
+        Some(c) => {
+            let xhtml = cover_page(book, &c.path, c.width, c.height);
             b.add_content(
                 EpubContent::new("cover.xhtml", xhtml.as_bytes())
                     .title("Cover")
@@ -503,18 +660,20 @@ fn package<'a>(
 
     let children = toc_children(book, opts.toc_depth);
     let mut first_text = true;
-    for (c, f, xhtml) in pages {
-        let Some(ch) = book.chapter(*c) else { continue };
-        let Some(file) = plans.get(c.0 as usize).and_then(|p| p.get(*f)) else {
-            continue;
-        };
-        bodies.insert(format!("OEBPS/{}", file.name), xhtml.as_bytes());
+    let pages = plans.iter().enumerate().flat_map(|(c, files)| {
+        files
+            .iter()
+            .enumerate()
+            .map(move |(f, file)| (ChapterId(c as u32), f, file))
+    });
+    for (c, f, file) in pages {
+        let Some(ch) = book.chapter(c) else { continue };
         let mut content = EpubContent::new(file.name.clone(), &[][..]);
-        if *f == 0 {
+        if f == 0 {
             let title = ch.toc_title.clone().unwrap_or_else(|| ch.title.clone());
             content = content.title(title).level(i32::from(ch.depth) + 1);
-            let in_file = anchor_files(book, plans, *c);
-            for e in children.get(c).map(Vec::as_slice).unwrap_or_default() {
+            let in_file = anchor_files(book, plans, c);
+            for e in children.get(&c).map(Vec::as_slice).unwrap_or_default() {
                 let Some(anchor) = &e.anchor else { continue };
                 let name = in_file.get(anchor.as_str()).unwrap_or(&file.name);
                 content = content.child(
@@ -523,7 +682,7 @@ fn package<'a>(
                 );
             }
         }
-        if first_text && *f == 0 {
+        if first_text && f == 0 {
             let title = ch.toc_title.clone().unwrap_or_else(|| ch.title.clone());
             content = content.title(title).reftype(ReferenceType::Text);
             first_text = false;
@@ -579,13 +738,6 @@ fn book_uuid(book: &Book) -> uuid::Uuid {
     uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, name.as_bytes())
 }
 
-/// Rewrite the zip: `mimetype` first and stored, then the entries in name order with fixed
-/// times; the OPF gets the configured identifier, the subtitle and the publisher.
-/// Zip entry name → the bytes that replace its empty placeholder when the zip is rewritten:
-/// the chapter pages and the images. epub-builder compresses every file it is given, so
-/// passing them through it would deflate them twice (and the images for nothing).
-type Bodies<'a> = BTreeMap<String, &'a [u8]>;
-
 /// Already compressed formats, stored as they are.
 fn is_compressed(name: &str) -> bool {
     let ext = name.rsplit_once('.').map_or("", |(_, e)| e);
@@ -594,78 +746,58 @@ fn is_compressed(name: &str) -> bool {
         .any(|c| ext.eq_ignore_ascii_case(c))
 }
 
-fn deterministic_zip(
+/// A zip entry's name and bytes (a bundled font's are borrowed).
+type Entry = (String, Cow<'static, [u8]>);
+
+/// The entries epub-builder wrote, but `mimetype` (written first by us) and the images
+/// (written before the text); each placeholder it was given must be there and empty. Fonts
+/// get their bytes; the OPF gets the configured identifier, the subtitle and the publisher.
+fn package_entries(
     bytes: &[u8],
-    mut bodies: Bodies<'_>,
     book: &Book,
+    plans: &[Vec<File>],
+    images: &[ImageFile<'_>],
     opts: &EpubOptions,
-) -> Result<Vec<u8>, Box<dyn std::error::Error>> {
-    let mut archive = zip::ZipArchive::new(Cursor::new(bytes))?;
-    let mut entries: Vec<(String, Vec<u8>)> = Vec::with_capacity(archive.len());
+) -> Result<Vec<Entry>, Diagnostic> {
+    let mut placeholders: BTreeMap<String, Option<&'static [u8]>> = BTreeMap::new();
+    for img in images {
+        placeholders.insert(format!("OEBPS/{}", img.path), None);
+    }
+    for file in plans.iter().flatten() {
+        placeholders.insert(format!("OEBPS/{}", file.name), None);
+    }
+    if opts.embed_fonts {
+        for f in notes2book_assets::BUNDLED_FONTS {
+            placeholders.insert(format!("OEBPS/fonts/{}", f.file_name), Some(f.bytes));
+        }
+    }
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(fail)?;
+    let mut entries = Vec::with_capacity(archive.len());
     for i in 0..archive.len() {
-        let mut f = archive.by_index(i)?;
-        if f.is_dir() {
+        let mut f = archive.by_index(i).map_err(fail)?;
+        let name = f.name().to_owned();
+        if f.is_dir() || name == "mimetype" {
             continue;
         }
         let mut data = Vec::with_capacity(f.size() as usize);
-        f.read_to_end(&mut data)?;
-        let name = f.name().to_owned();
-        if let Some(body) = bodies.remove(&name) {
-            if !data.is_empty() {
-                return Err(format!("{name}: placeholder is not empty").into());
+        f.read_to_end(&mut data).map_err(fail)?;
+        match placeholders.remove(&name) {
+            Some(_) if !data.is_empty() => {
+                return Err(fail(format!("{name}: placeholder is not empty")));
             }
-            data = body.to_vec();
-        }
-        if name == "OEBPS/content.opf" {
-            data = patch_opf(&String::from_utf8_lossy(&data), book).into_bytes();
-        }
-        entries.push((name, data));
-    }
-    if let Some(name) = bodies.keys().next() {
-        return Err(format!("{name} was not written by epub-builder").into());
-    }
-    entries.sort_by(|a, b| (a.0 != "mimetype", &a.0).cmp(&(b.0 != "mimetype", &b.0)));
-    let time = zip_time(opts.modified);
-    let stored = |name: &str| name == "mimetype" || is_compressed(name);
-    let options = |name: &str| {
-        let method = if stored(name) {
-            zip::CompressionMethod::Stored
-        } else {
-            zip::CompressionMethod::Deflated
-        };
-        zip::write::SimpleFileOptions::default()
-            .compression_method(method)
-            .last_modified_time(time)
-            .unix_permissions(0o644)
-    };
-    // Text entries are deflated in parallel, each into a zip of its own, then copied raw.
-    type Part = Result<Option<Vec<u8>>, zip::result::ZipError>;
-    let parts: Vec<Part> = entries
-        .par_iter()
-        .map(|(name, data)| {
-            if stored(name) {
-                return Ok(None);
+            Some(Some(font)) => entries.push((name, Cow::Borrowed(font))),
+            Some(None) => {}
+            None if name == "OEBPS/content.opf" => {
+                let opf = patch_opf(&String::from_utf8_lossy(&data), book);
+                entries.push((name, Cow::Owned(opf.into_bytes())));
             }
-            let mut one = zip::ZipWriter::new(Cursor::new(Vec::with_capacity(data.len() / 3)));
-            one.start_file(name.as_str(), options(name))?;
-            one.write_all(data)?;
-            Ok(Some(one.finish()?.into_inner()))
-        })
-        .collect();
-    let mut out = zip::ZipWriter::new(Cursor::new(Vec::with_capacity(bytes.len())));
-    for ((name, data), part) in entries.iter().zip(parts) {
-        match part? {
-            Some(zipped) => {
-                let mut one = zip::ZipArchive::new(Cursor::new(zipped))?;
-                out.raw_copy_file(one.by_index_raw(0)?)?;
-            }
-            None => {
-                out.start_file(name.as_str(), options(name))?;
-                out.write_all(data)?;
-            }
+            None => entries.push((name, Cow::Owned(data))),
         }
     }
-    Ok(out.finish()?.into_inner())
+    if let Some(name) = placeholders.keys().next() {
+        return Err(fail(format!("{name} was not written by epub-builder")));
+    }
+    Ok(entries)
 }
 
 fn zip_time(secs: i64) -> zip::DateTime {

@@ -68,47 +68,120 @@ fn folder_of(path: &Path) -> &Path {
 
 /// `bytes` in a temporary file beside `path`, complete and synced, ready to be renamed.
 fn stage(path: &Path, bytes: &[u8]) -> std::io::Result<tempfile::NamedTempFile> {
+    let mut tmp = new_temp(path)?;
+    tmp.write_all(bytes)?;
+    seal(&tmp)?;
+    Ok(tmp)
+}
+
+/// An empty temporary file beside `path` (its folder made if need be), private until it is
+/// complete, deleted if dropped before it is renamed into place.
+fn new_temp(path: &Path) -> std::io::Result<tempfile::NamedTempFile> {
     let dir = folder_of(path);
     std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::Builder::new()
+    tempfile::Builder::new()
         .prefix(".notes2book-")
         .suffix(".tmp")
-        .tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
+        .tempfile_in(dir)
+}
+
+/// On disk, with the permissions a new file would get: a book is for reading.
+fn seal(tmp: &tempfile::NamedTempFile) -> std::io::Result<()> {
     tmp.as_file().sync_all()?;
-    // A book is for reading: the permissions a new file would get (the temporary file is
-    // private until it is complete).
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         tmp.as_file()
             .set_permissions(std::fs::Permissions::from_mode(0o644))?;
     }
-    Ok(tmp)
+    Ok(())
 }
 
-/// Write every output or none. All are staged completely first, so a full disk or a
-/// failing write leaves everything as it was; then each is renamed into place, and should
-/// a rename fail, the outputs already renamed get their previous versions back.
-fn write_all_or_none(outputs: &[(PathBuf, Vec<u8>)]) -> Result<(), (PathBuf, std::io::Error)> {
-    let mut staged = Vec::new();
-    for (path, bytes) in outputs {
-        staged.push(stage(path, bytes).map_err(|e| (path.clone(), e))?);
+/// The folders from the top down that `dir` needs and that do not exist yet.
+fn missing_folders(dir: &Path) -> Vec<PathBuf> {
+    let mut missing: Vec<PathBuf> = dir
+        .ancestors()
+        .filter(|d| !d.as_os_str().is_empty())
+        .take_while(|d| !d.exists())
+        .map(Path::to_path_buf)
+        .collect();
+    missing.reverse();
+    missing
+}
+
+/// Remove the folders a build made (deepest first) when it wrote nothing after all; a
+/// folder something else has put a file in meanwhile stays.
+fn remove_folders(made: &[PathBuf]) {
+    for d in made.iter().rev() {
+        let _ = std::fs::remove_dir(d);
     }
+}
+
+/// Write the EPUB straight into a temporary file beside `path`, complete and synced. Its
+/// images are put on disk (by a thread of their own) while the text is being rendered.
+fn stage_epub(
+    path: &Path,
+    book: &notes2book_model::Book,
+    assets: &notes2book_assets::Assets,
+    opts: &notes2book_epub::EpubOptions,
+) -> Result<(tempfile::NamedTempFile, Vec<Diagnostic>), EpubFailure> {
+    use notes2book_epub::EpubError;
+    let tmp = new_temp(path).map_err(EpubFailure::Write)?;
+    let early = tmp.as_file().try_clone().ok();
+    let diagnostics = std::thread::scope(|s| {
+        let syncing = std::sync::Mutex::new(None);
+        let out = std::io::BufWriter::with_capacity(1 << 20, tmp.as_file());
+        let written = notes2book_epub::write_epub_to(book, assets, opts, out, || {
+            if let (Some(file), Ok(mut slot)) = (early, syncing.lock()) {
+                *slot = Some(s.spawn(move || file.sync_data()));
+            }
+        });
+        let early_sync = syncing.into_inner().ok().flatten().map(|h| {
+            h.join()
+                .unwrap_or_else(|_| Err(std::io::Error::other("sync failed")))
+        });
+        let written = match written {
+            Ok(w) => w,
+            Err(EpubError::Write(e)) => return Err(EpubFailure::Write(e)),
+            Err(EpubError::Assemble(d)) => return Err(EpubFailure::Bug(d)),
+        };
+        // An error the early sync saw is not reported again to the final one.
+        early_sync.transpose().map_err(EpubFailure::Write)?;
+        written
+            .out
+            .into_inner()
+            .map_err(|e| EpubFailure::Write(e.into_error()))?;
+        Ok(written.diagnostics)
+    })?;
+    seal(&tmp).map_err(EpubFailure::Write)?;
+    Ok((tmp, diagnostics))
+}
+
+/// Why the EPUB was not staged.
+enum EpubFailure {
+    Write(std::io::Error),
+    Bug(Diagnostic),
+}
+
+/// Put every staged output in place or none: each is renamed over its path, and should a
+/// rename fail, the outputs already renamed get their previous versions back.
+fn write_all_or_none(
+    staged: Vec<(PathBuf, tempfile::NamedTempFile)>,
+) -> Result<(), (PathBuf, std::io::Error)> {
     // The previous versions, kept under temporary names (deleted when dropped) until every
     // new file is in place.
-    let mut replaced: Vec<(&Path, Option<tempfile::TempPath>)> = Vec::new();
-    for ((path, _), tmp) in outputs.iter().zip(staged) {
-        match replace(path, tmp) {
+    let mut replaced: Vec<(PathBuf, Option<tempfile::TempPath>)> = Vec::new();
+    for (path, tmp) in staged {
+        match replace(&path, tmp) {
             Ok(old) => replaced.push((path, old)),
             Err(e) => {
                 for (done, old) in replaced.into_iter().rev() {
                     let _ = match old {
-                        Some(old) => std::fs::rename(&old, done),
-                        None => std::fs::remove_file(done),
+                        Some(old) => std::fs::rename(&old, &done),
+                        None => std::fs::remove_file(&done),
                     };
                 }
-                return Err((path.clone(), e));
+                return Err((path, e));
             }
         }
     }
@@ -202,6 +275,10 @@ pub fn build(
         return Outcome::Refused;
     }
     let t = std::time::Instant::now();
+    let name = output_name(project);
+    let epub_path = out_dir.join(format!("{name}.epub"));
+    let pdf_path = out_dir.join(format!("{name}.pdf"));
+    let made = missing_folders(out_dir);
     let book = &project.parsed.book;
     let epub_phase = formats.epub.then(|| progress.spinner("EPUB"));
     let pdf_phase = formats.pdf.then(|| progress.spinner("PDF"));
@@ -209,7 +286,7 @@ pub fn build(
         || {
             let e = epub_opts
                 .as_ref()
-                .map(|o| notes2book_epub::write_epub(book, &assets, o));
+                .map(|o| stage_epub(&epub_path, book, &assets, o));
             if let Some(p) = epub_phase {
                 p.finish();
             }
@@ -226,26 +303,40 @@ pub fn build(
         },
     );
     timings.push(("lay out and render", t.elapsed()));
-    let mut outputs: Vec<(PathBuf, Vec<u8>)> = Vec::new();
-    let name = output_name(project);
+    let mut staged: Vec<(PathBuf, tempfile::NamedTempFile)> = Vec::new();
+    let mut failed = None;
     match epub {
-        Some(Ok(e)) => {
-            project.parsed.diagnostics.extend(e.diagnostics);
-            outputs.push((out_dir.join(format!("{name}.epub")), e.bytes));
+        Some(Ok((tmp, diagnostics))) => {
+            project.parsed.diagnostics.extend(diagnostics);
+            staged.push((epub_path.clone(), tmp));
         }
-        Some(Err(d)) => project.parsed.diagnostics.push(d),
+        Some(Err(EpubFailure::Bug(d))) => project.parsed.diagnostics.push(d),
+        Some(Err(EpubFailure::Write(e))) => failed = Some((epub_path, e)),
         None => {}
     }
+    let t = std::time::Instant::now();
     if let Some(p) = pdf {
         project.parsed.diagnostics.extend(p.diagnostics);
-        outputs.push((out_dir.join(format!("{name}.pdf")), p.bytes));
+        if failed.is_none() && !blocked(project, strict) {
+            match stage(&pdf_path, &p.bytes) {
+                Ok(tmp) => staged.push((pdf_path, tmp)),
+                Err(e) => failed = Some((pdf_path, e)),
+            }
+        }
     }
-    if blocked(project, strict) {
-        return Outcome::Refused;
-    }
-    let t = std::time::Instant::now();
-    if let Err((path, e)) = write_all_or_none(&outputs) {
-        let others = if outputs.len() > 1 {
+    let outputs: Vec<PathBuf> = staged.iter().map(|(p, _)| p.clone()).collect();
+    let failed = match failed {
+        Some(f) => Some(f),
+        None if blocked(project, strict) => {
+            drop(staged);
+            remove_folders(&made);
+            return Outcome::Refused;
+        }
+        None => write_all_or_none(staged).err(),
+    };
+    if let Some((path, e)) = failed {
+        remove_folders(&made);
+        let others = if formats.epub && formats.pdf {
             "; no output was changed"
         } else {
             ""
@@ -259,7 +350,7 @@ pub fn build(
         );
     }
     timings.push(("save", t.elapsed()));
-    Outcome::Written(outputs.into_iter().map(|(p, _)| p).collect())
+    Outcome::Written(outputs)
 }
 
 /// The `epub:` section → the EPUB backend's options (an unreadable stylesheet is an error).
