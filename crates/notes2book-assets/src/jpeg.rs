@@ -3,13 +3,41 @@
 //! changes how colours decode) stay. Anything unexpected returns the file unchanged.
 
 /// True when the JPEG stops before its end-of-image marker: the decoder would quietly fill
-/// the missing part with grey. (An EXIF thumbnail has its own markers, so look after the
-/// last start-of-scan.)
+/// the missing part with grey. The marker is looked for after the image's first
+/// start-of-scan, found by walking the segments (an EXIF thumbnail inside APP1, with its
+/// own markers, is stepped over); when the segments cannot be walked, after the last
+/// start-of-scan in the file.
 pub fn is_truncated(src: &[u8]) -> bool {
-    let last_sos = src.windows(2).rposition(|w| w == [0xFF, 0xDA]);
-    match last_sos {
-        Some(p) => !src[p..].windows(2).any(|w| w == [0xFF, 0xD9]),
+    let sos = first_scan(src).or_else(|| memchr::memmem::rfind(src, &[0xFF, 0xDA]));
+    match sos {
+        // Searched from the end, where the marker is in a whole file.
+        Some(p) => memchr::memmem::rfind(&src[p..], &[0xFF, 0xD9]).is_none(),
         None => true,
+    }
+}
+
+/// Where the first start-of-scan marker is, from the segment lengths.
+fn first_scan(src: &[u8]) -> Option<usize> {
+    if src.get(..2)? != [0xFF, 0xD8] {
+        return None;
+    }
+    let mut i = 2;
+    loop {
+        if *src.get(i)? != 0xFF {
+            return None;
+        }
+        match *src.get(i + 1)? {
+            0xFF => i += 1,
+            0xDA => return Some(i),
+            0xD0..=0xD7 | 0x01 => i += 2,
+            _ => {
+                let len = usize::from(u16::from_be_bytes([*src.get(i + 2)?, *src.get(i + 3)?]));
+                if len < 2 {
+                    return None;
+                }
+                i += 2 + len;
+            }
+        }
     }
 }
 
@@ -85,6 +113,19 @@ mod tests {
         assert!(is_truncated(&[0xFF, 0xD8, 0xFF, 0xDA, 0, 2, 1, 2]));
         assert!(!is_truncated(&[
             0xFF, 0xD8, 0xFF, 0xDA, 0, 2, 1, 2, 0xFF, 0xD9, 0, 0
+        ]));
+        // An EXIF thumbnail (a whole JPEG inside APP1) before a cut-off image: its
+        // end-of-image marker is not the image's.
+        let mut cut = vec![0xFF, 0xD8, 0xFF, 0xE1, 0x00, 0x0C];
+        cut.extend_from_slice(&[0xFF, 0xD8, 0xFF, 0xDA, 0, 2, 9, 0xFF, 0xD9, 0x00]);
+        cut.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x02, 1, 2, 0xFF, 0x00, 3]);
+        assert!(is_truncated(&cut));
+        cut.extend_from_slice(&[0xFF, 0xD9]);
+        assert!(!is_truncated(&cut));
+        // Segments that cannot be walked: the last start-of-scan is used.
+        assert!(is_truncated(&[0xFF, 0xD8, 0x00, 0xFF, 0xDA, 1, 2]));
+        assert!(!is_truncated(&[
+            0xFF, 0xD8, 0x00, 0xFF, 0xDA, 1, 0xFF, 0xD9
         ]));
     }
 

@@ -108,14 +108,17 @@ impl Vfs for DiskFs {
         use std::io::Read;
         let real = self.check(path)?;
         // A FIFO or a device named like a note would block or never end: regular files only.
-        if !std::fs::metadata(&real)?.is_file() {
+        let meta = std::fs::metadata(&real)?;
+        if !meta.is_file() {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 "not a regular file (a pipe, socket or device)",
             ));
         }
         let file = std::fs::File::open(real)?;
-        let mut buf = Vec::new();
+        // Sized once (the limit still holds should the file grow meanwhile): growing the
+        // buffer step by step copied every image several times over.
+        let mut buf = Vec::with_capacity(meta.len().min(limit).saturating_add(1) as usize);
         file.take(limit.saturating_add(1)).read_to_end(&mut buf)?;
         if buf.len() as u64 > limit {
             return Err(io::Error::new(
