@@ -386,21 +386,11 @@ fn link_map(book: &Book, plans: &[Vec<File>]) -> LinkMap {
 }
 
 fn heading_ids(blocks: &[Block], out: &mut Vec<String>) {
-    for b in blocks {
-        match b {
-            Block::Heading { id, .. } => out.push(id.clone()),
-            Block::BlockQuote { blocks, .. }
-            | Block::Callout { blocks, .. }
-            | Block::Details { blocks, .. }
-            | Block::Embed { blocks, .. } => heading_ids(blocks, out),
-            Block::List { items, .. } => items.iter().for_each(|i| heading_ids(&i.blocks, out)),
-            Block::DefinitionList { items, .. } => items
-                .iter()
-                .flat_map(|i| &i.definitions)
-                .for_each(|d| heading_ids(d, out)),
-            _ => {}
+    notes2book_model::walk_blocks(blocks, &mut |b| {
+        if let Block::Heading { id, .. } = b {
+            out.push(id.clone());
         }
-    }
+    });
 }
 
 fn footnote_refs_blocks(blocks: &[Block], out: &mut Vec<u32>) {

@@ -333,6 +333,26 @@ pub struct ListItem {
     pub blocks: Vec<Block>,
 }
 
+/// Every block in `blocks` and, depth first, the blocks nested in it (quotes, callouts,
+/// list items, definitions, details, embeds), each given to `f` before its children.
+pub fn walk_blocks<'a>(blocks: &'a [Block], f: &mut impl FnMut(&'a Block)) {
+    for b in blocks {
+        f(b);
+        match b {
+            Block::BlockQuote { blocks, .. }
+            | Block::Callout { blocks, .. }
+            | Block::Details { blocks, .. }
+            | Block::Embed { blocks, .. } => walk_blocks(blocks, f),
+            Block::List { items, .. } => items.iter().for_each(|i| walk_blocks(&i.blocks, f)),
+            Block::DefinitionList { items, .. } => items
+                .iter()
+                .flat_map(|i| &i.definitions)
+                .for_each(|d| walk_blocks(d, f)),
+            _ => {}
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct DefinitionItem {
     pub term: Vec<Inline>,
