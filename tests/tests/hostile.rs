@@ -1012,6 +1012,53 @@ fn a_write_that_fails_part_way_changes_nothing() {
     assert!(size("out.epub") < 32 * 1024 && size("out.pdf") > 64 * 1024);
 }
 
+/// The EPUB is written into its temporary file as it is made, images first: a write that
+/// fails there (the file size limit again) leaves both previous outputs and no temporary
+/// file, and the PDF is not written either.
+#[test]
+fn an_epub_that_fails_while_it_is_written_changes_nothing() {
+    let _s = serial();
+    let book = Book::new();
+    // A photo of noise: about 100 KB that no compression makes smaller.
+    let mut rng = notes2book_tests::Rng(11);
+    let noise = image::RgbImage::from_fn(300, 200, |_, _| {
+        image::Rgb([
+            rng.below(256) as u8,
+            rng.below(256) as u8,
+            rng.below(256) as u8,
+        ])
+    });
+    let mut photo = Vec::new();
+    noise
+        .write_to(
+            &mut std::io::Cursor::new(&mut photo),
+            image::ImageFormat::Jpeg,
+        )
+        .expect("jpeg");
+    assert!(photo.len() > 64 * 1024, "{} bytes", photo.len());
+    book.note("a.md", "# Noise\n\n![noise](noise.jpg)\n\nText.\n");
+    book.file("content/noise.jpg", &photo);
+    book.plant_previous();
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg("ulimit -f 64 && trap '' XFSZ && exec \"$0\"")
+        .arg(bin());
+    let r = book.run_cmd(cmd);
+    r.expect(
+        3,
+        &[(
+            "error[write-failed]: cannot write book/out.epub: File too large",
+            None,
+        )],
+    );
+    assert!(r.stderr.contains("no output was changed"), "{}", r.stderr);
+    book.assert_outputs(false, &r);
+    // Without the limit both are written.
+    let r = book.run(&[]);
+    r.expect(0, &[]);
+    book.assert_outputs(true, &r);
+}
+
 /// Milliseconds of a phase from `-v` (`   12.3 ms  read, parse …`).
 fn phase_ms(stderr: &str, phase: &str) -> f64 {
     stderr
