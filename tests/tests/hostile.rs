@@ -950,6 +950,17 @@ fn output_folder_that_is_a_file() {
     r.expect(3, &[("error[write-failed]", None)]);
 }
 
+/// A build under a real write error: the file size limit (RLIMIT_FSIZE, `ulimit -f` of 64
+/// blocks, which binds root too) with SIGXFSZ ignored, so the write that crosses it fails
+/// with EFBIG.
+fn run_with_file_size_limit(book: &Book) -> Run {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg("ulimit -f 64 && trap '' XFSZ && exec \"$0\"")
+        .arg(bin());
+    book.run_cmd(cmd)
+}
+
 #[test]
 fn a_write_that_fails_part_way_changes_nothing() {
     let _s = serial();
@@ -967,14 +978,8 @@ fn a_write_that_fails_part_way_changes_nothing() {
     }
     book.note("a.md", &text);
 
-    // A real write error: the file size limit (RLIMIT_FSIZE, `ulimit -f`, which binds root
-    // too) with SIGXFSZ ignored, so the write that crosses it fails with EFBIG.
     book.plant_previous();
-    let mut cmd = Command::new("sh");
-    cmd.arg("-c")
-        .arg("ulimit -f 64 && trap '' XFSZ && exec \"$0\"")
-        .arg(bin());
-    let r = book.run_cmd(cmd);
+    let r = run_with_file_size_limit(&book);
     r.expect(
         3,
         &[(
@@ -1039,11 +1044,7 @@ fn an_epub_that_fails_while_it_is_written_changes_nothing() {
     book.note("a.md", "# Noise\n\n![noise](noise.jpg)\n\nText.\n");
     book.file("content/noise.jpg", &photo);
     book.plant_previous();
-    let mut cmd = Command::new("sh");
-    cmd.arg("-c")
-        .arg("ulimit -f 64 && trap '' XFSZ && exec \"$0\"")
-        .arg(bin());
-    let r = book.run_cmd(cmd);
+    let r = run_with_file_size_limit(&book);
     r.expect(
         3,
         &[(

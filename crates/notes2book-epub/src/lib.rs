@@ -65,8 +65,6 @@ pub struct Epub {
 pub struct Written<W> {
     /// The output, with the whole EPUB written into it.
     pub out: W,
-    /// The EPUB's size in bytes.
-    pub size: u64,
     pub diagnostics: Vec<Diagnostic>,
 }
 

@@ -77,11 +77,7 @@ pub fn write_epub_to<W: Write + Seek + Send>(
     if size > opts.warn_size as u64 {
         diagnostics.push(size_warning(book, assets, size));
     }
-    Ok(Written {
-        out,
-        size,
-        diagnostics,
-    })
+    Ok(Written { out, diagnostics })
 }
 
 /// An I/O error is the output's (a full disk, say); anything else is ours.
@@ -210,22 +206,14 @@ fn text_parts(
     let links = link_map(book, &plans);
 
     // Every file of every chapter, rendered and compressed in parallel, in order.
-    let jobs: Vec<(ChapterId, usize)> = plans
-        .iter()
-        .enumerate()
-        .flat_map(|(c, files)| (0..files.len()).map(move |f| (ChapterId(c as u32), f)))
-        .collect();
+    let jobs: Vec<(ChapterId, usize, &File)> = all_files(&plans).collect();
     type Page = Result<(Part, Vec<Diagnostic>), Diagnostic>;
     let (pages, package) = rayon::join(
         || {
             jobs.par_iter()
-                .map(|&(c, f)| -> Page {
-                    let (xhtml, d) = render_file(book, assets, &links, &plans, c, f, &highlighted);
-                    let name = plans
-                        .get(c.0 as usize)
-                        .and_then(|p| p.get(f))
-                        .map(|file| format!("OEBPS/{}", file.name))
-                        .unwrap_or_default();
+                .map(|&(c, f, file)| -> Page {
+                    let (xhtml, d) = render_file(book, assets, &links, (c, f, file), &highlighted);
+                    let name = format!("OEBPS/{}", file.name);
                     let part = zipped(&name, xhtml.as_bytes(), time)?;
                     Ok(((name, part), d))
                 })
@@ -278,6 +266,16 @@ fn size_warning(book: &Book, assets: &Assets, size: u64) -> Diagnostic {
         ),
     )
     .hint("lower epub.max_image_px, or leave out some images")
+}
+
+/// Every file of every chapter in reading order: chapter, index in the chapter, file.
+fn all_files(plans: &[Vec<File>]) -> impl Iterator<Item = (ChapterId, usize, &File)> {
+    plans.iter().enumerate().flat_map(|(c, files)| {
+        files
+            .iter()
+            .enumerate()
+            .map(move |(f, file)| (ChapterId(c as u32), f, file))
+    })
 }
 
 /// Split a chapter into files of at most `split` bytes, at level-2 headings.
@@ -394,35 +392,21 @@ fn heading_ids(blocks: &[Block], out: &mut Vec<String>) {
 }
 
 fn footnote_refs_blocks(blocks: &[Block], out: &mut Vec<u32>) {
-    for b in blocks {
-        match b {
-            Block::Paragraph { content, .. } | Block::Heading { content, .. } => {
-                footnote_refs(content, out)
-            }
-            Block::Callout { title, blocks, .. } => {
-                footnote_refs(title, out);
-                footnote_refs_blocks(blocks, out);
-            }
-            Block::BlockQuote { blocks, .. }
-            | Block::Details { blocks, .. }
-            | Block::Embed { blocks, .. } => footnote_refs_blocks(blocks, out),
-            Block::List { items, .. } => items
-                .iter()
-                .for_each(|i| footnote_refs_blocks(&i.blocks, out)),
-            Block::DefinitionList { items, .. } => items.iter().for_each(|i| {
-                footnote_refs(&i.term, out);
-                i.definitions
-                    .iter()
-                    .for_each(|d| footnote_refs_blocks(d, out));
-            }),
-            Block::Table { head, rows, .. } => head
-                .iter()
-                .chain(rows.iter().flatten())
-                .for_each(|c| footnote_refs(c, out)),
-            Block::Figure(f) => footnote_refs(&f.caption, out),
-            _ => {}
+    notes2book_model::walk_blocks(blocks, &mut |b| match b {
+        Block::Paragraph { content, .. } | Block::Heading { content, .. } => {
+            footnote_refs(content, out)
         }
-    }
+        Block::Callout { title, .. } => footnote_refs(title, out),
+        Block::DefinitionList { items, .. } => {
+            items.iter().for_each(|i| footnote_refs(&i.term, out))
+        }
+        Block::Table { head, rows, .. } => head
+            .iter()
+            .chain(rows.iter().flatten())
+            .for_each(|c| footnote_refs(c, out)),
+        Block::Figure(f) => footnote_refs(&f.caption, out),
+        _ => {}
+    });
 }
 
 fn footnote_refs(inlines: &[Inline], out: &mut Vec<u32>) {
@@ -450,15 +434,10 @@ fn render_file(
     book: &Book,
     assets: &Assets,
     links: &LinkMap,
-    plans: &[Vec<File>],
-    c: ChapterId,
-    f: usize,
+    (c, f, file): (ChapterId, usize, &File),
     highlighted: &Highlighted,
 ) -> (String, Vec<Diagnostic>) {
     let Some(ch) = book.chapter(c) else {
-        return (String::new(), Vec::new());
-    };
-    let Some(file) = plans.get(c.0 as usize).and_then(|p| p.get(f)) else {
         return (String::new(), Vec::new());
     };
     let mut w = Writer::new(book, assets, c, links, &file.name).with_highlighted(highlighted);
@@ -650,13 +629,7 @@ fn package(
 
     let children = toc_children(book, opts.toc_depth);
     let mut first_text = true;
-    let pages = plans.iter().enumerate().flat_map(|(c, files)| {
-        files
-            .iter()
-            .enumerate()
-            .map(move |(f, file)| (ChapterId(c as u32), f, file))
-    });
-    for (c, f, file) in pages {
+    for (c, f, file) in all_files(plans) {
         let Some(ch) = book.chapter(c) else { continue };
         let mut content = EpubContent::new(file.name.clone(), &[][..]);
         if f == 0 {

@@ -335,6 +335,7 @@ pub struct ListItem {
 
 /// Every block in `blocks` and, depth first, the blocks nested in it (quotes, callouts,
 /// list items, definitions, details, embeds), each given to `f` before its children.
+/// Recursion is bounded: the parser limits nesting (`MAX_NESTING`) and embed depth.
 pub fn walk_blocks<'a>(blocks: &'a [Block], f: &mut impl FnMut(&'a Block)) {
     for b in blocks {
         f(b);
@@ -348,6 +349,27 @@ pub fn walk_blocks<'a>(blocks: &'a [Block], f: &mut impl FnMut(&'a Block)) {
                 .iter()
                 .flat_map(|i| &i.definitions)
                 .for_each(|d| walk_blocks(d, f)),
+            _ => {}
+        }
+    }
+}
+
+/// [`walk_blocks`] for changing the blocks in place.
+pub fn walk_blocks_mut(blocks: &mut [Block], f: &mut impl FnMut(&mut Block)) {
+    for b in blocks {
+        f(b);
+        match b {
+            Block::BlockQuote { blocks, .. }
+            | Block::Callout { blocks, .. }
+            | Block::Details { blocks, .. }
+            | Block::Embed { blocks, .. } => walk_blocks_mut(blocks, f),
+            Block::List { items, .. } => items
+                .iter_mut()
+                .for_each(|i| walk_blocks_mut(&mut i.blocks, f)),
+            Block::DefinitionList { items, .. } => items
+                .iter_mut()
+                .flat_map(|i| &mut i.definitions)
+                .for_each(|d| walk_blocks_mut(d, f)),
             _ => {}
         }
     }

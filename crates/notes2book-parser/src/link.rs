@@ -105,10 +105,10 @@ pub fn assemble(
                 _ => {}
             };
             walk::inlines_mut(&mut blocks, &mut shift);
-            walk::blocks_mut(&mut blocks, &mut shift_fig);
+            notes2book_model::walk_blocks_mut(&mut blocks, &mut shift_fig);
             for f in &mut footnotes {
                 walk::inlines_mut(&mut f.blocks, &mut shift);
-                walk::blocks_mut(&mut f.blocks, &mut shift_fig);
+                notes2book_model::walk_blocks_mut(&mut f.blocks, &mut shift_fig);
             }
         }
         let title = note
@@ -327,7 +327,7 @@ pub fn assign_ids(
     let is_explicit = |id: &str, content: &[Inline]| id != slugify(&plain_text(content));
     let mut explicit: BTreeSet<String> = BTreeSet::new();
     for ch in chapters.iter_mut() {
-        walk::blocks_mut(&mut ch.blocks, &mut |b| {
+        notes2book_model::walk_blocks_mut(&mut ch.blocks, &mut |b| {
             if let Block::Heading {
                 id,
                 content,
@@ -357,7 +357,7 @@ pub fn assign_ids(
                     locals.insert(t, ch.anchor.clone());
                 }
             }
-            walk::blocks_mut(&mut ch.blocks, &mut |b| {
+            notes2book_model::walk_blocks_mut(&mut ch.blocks, &mut |b| {
                 let Block::Heading {
                     id,
                     in_toc,
@@ -470,7 +470,7 @@ pub fn resolve_embeds(chapters: &mut [Chapter], ix: &Index, diags: &mut Vec<Diag
 
 fn has_embed(blocks: &mut [Block]) -> bool {
     let mut found = false;
-    walk::blocks_mut(blocks, &mut |b| {
+    notes2book_model::walk_blocks_mut(blocks, &mut |b| {
         found |= matches!(b, Block::Embed { chapter: None, .. })
     });
     found
@@ -495,7 +495,7 @@ impl EmbedCtx<'_> {
     ) {
         let host = *stack.last().unwrap_or(&0);
         let mut todo: Vec<(String, Option<Span>)> = Vec::new();
-        walk::blocks_mut(blocks, &mut |b| {
+        notes2book_model::walk_blocks_mut(blocks, &mut |b| {
             if let Block::Embed {
                 target,
                 chapter: None,
@@ -514,7 +514,7 @@ impl EmbedCtx<'_> {
             results.push(self.one(&target, span, host, footnotes, stack));
         }
         let mut results = results.into_iter();
-        walk::blocks_mut(blocks, &mut |b| {
+        notes2book_model::walk_blocks_mut(blocks, &mut |b| {
             if let Block::Embed {
                 chapter: chapter @ None,
                 blocks: inner,
@@ -643,7 +643,7 @@ impl EmbedCtx<'_> {
             });
             footnotes.push(f);
         }
-        walk::blocks_mut(&mut copy, &mut |b| {
+        notes2book_model::walk_blocks_mut(&mut copy, &mut |b| {
             if let Block::Heading { in_toc, .. } = b {
                 *in_toc = false;
             }
@@ -657,7 +657,7 @@ impl EmbedCtx<'_> {
 
 fn count_blocks(blocks: &mut [Block]) -> usize {
     let mut n = 0;
-    walk::blocks_mut(blocks, &mut |_| n += 1);
+    notes2book_model::walk_blocks_mut(blocks, &mut |_| n += 1);
     n
 }
 

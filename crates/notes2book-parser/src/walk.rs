@@ -1,38 +1,13 @@
-//! Mutable walks over the model. Recursion is safe here: the converter bounds nesting at
+//! Mutable walks over the inlines of the model (the blocks' walk is the model's
+//! `walk_blocks_mut`). Recursion is safe here: the converter bounds nesting at
 //! `MAX_NESTING` and embeds at `MAX_EMBED_DEPTH`.
 
 use notes2book_model::{Block, Inline};
 
-/// Visit every block (pre-order), including blocks nested in lists, quotes and embeds.
-pub fn blocks_mut(blocks: &mut [Block], f: &mut dyn FnMut(&mut Block)) {
-    for b in blocks {
-        f(b);
-        match b {
-            Block::BlockQuote { blocks, .. }
-            | Block::Callout { blocks, .. }
-            | Block::Details { blocks, .. }
-            | Block::Embed { blocks, .. } => blocks_mut(blocks, f),
-            Block::List { items, .. } => {
-                for item in items {
-                    blocks_mut(&mut item.blocks, f);
-                }
-            }
-            Block::DefinitionList { items, .. } => {
-                for item in items {
-                    for d in &mut item.definitions {
-                        blocks_mut(d, f);
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-}
-
 /// Visit every inline (pre-order) in the blocks, including captions, table cells, terms,
 /// callout titles and details summaries.
 pub fn inlines_mut(blocks: &mut [Block], f: &mut dyn FnMut(&mut Inline)) {
-    blocks_mut(blocks, &mut |b| match b {
+    notes2book_model::walk_blocks_mut(blocks, &mut |b| match b {
         Block::Paragraph { content, .. } | Block::Heading { content, .. } => {
             inline_list_mut(content, f)
         }
