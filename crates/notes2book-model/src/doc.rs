@@ -143,6 +143,18 @@ impl Value {
         }
     }
 
+    /// Null, a text of only white space, or a list or map of nothing but blanks: what an
+    /// author leaves when a value is not filled in (`description = ""`, `tags: []`).
+    pub fn is_blank(&self) -> bool {
+        match self {
+            Value::Null => true,
+            Value::String(s) => s.trim().is_empty(),
+            Value::List(items) => items.iter().all(Value::is_blank),
+            Value::Map(m) => m.values().all(Value::is_blank),
+            Value::Bool(_) | Value::Int(_) | Value::Float(_) => false,
+        }
+    }
+
     /// Text form of a scalar, as a shortcode `param` prints it.
     pub fn display(&self) -> Option<String> {
         match self {

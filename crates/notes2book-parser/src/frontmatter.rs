@@ -229,7 +229,29 @@ fn from_json(v: serde_json::Value) -> Value {
     }
 }
 
+/// The keys typed into [`FrontMatter`] (lower case); the others are kept as params.
+const KNOWN_KEYS: &[&str] = &[
+    "title",
+    "linktitle",
+    "description",
+    "summary",
+    "slug",
+    "lang",
+    "date",
+    "lastmod",
+    "publishdate",
+    "draft",
+    "weight",
+    "author",
+    "authors",
+    "tags",
+    "categories",
+    "aliases",
+    "params",
+];
+
 /// Type the known keys. Wrong types are warnings pointing at the key; the value is ignored.
+/// Empty values of known keys are dropped.
 pub fn typed(
     values: BTreeMap<String, Value>,
     text: &str,
@@ -258,7 +280,12 @@ pub fn typed(
         );
     };
     for (key, value) in values {
+        // `description = ""`, `tags: []`, `author: null`: as if the key were not there, so
+        // nothing empty reaches the OPF, the NCX or the PDF's document information.
         let k = key.to_ascii_lowercase();
+        if value.is_blank() && KNOWN_KEYS.contains(&k.as_str()) {
+            continue;
+        }
         match k.as_str() {
             "title" | "linktitle" | "description" | "summary" | "slug" | "lang" => {
                 let Some(s) = scalar_string(&value) else {
@@ -341,7 +368,11 @@ fn scalar_string(v: &Value) -> Option<String> {
 
 fn string_list(v: &Value) -> Option<Vec<String>> {
     match v {
-        Value::List(items) => items.iter().map(scalar_string).collect(),
+        Value::List(items) => items
+            .iter()
+            .filter(|i| !i.is_blank())
+            .map(scalar_string)
+            .collect(),
         Value::Null => Some(Vec::new()),
         other => scalar_string(other).map(|s| vec![s]),
     }
