@@ -1,5 +1,8 @@
 //! SVG: kept as SVG for the EPUB once checked (well-formed XML, no scripts, no event
-//! handlers, no external references); rasterised with resvg for the PDF. Text inside an SVG
+//! handlers, no external references, no DTD internal subset); rasterised with resvg for the
+//! PDF. A document type declaration without an internal subset (what Graphviz, Inkscape
+//! and Illustrator write) declares nothing and is dropped: EPUB forbids its external
+//! identifier. Text inside an SVG
 //! is not drawn in the PDF (no fonts are loaded into resvg yet): that is reported.
 
 use notes2book_model::{AssetId, Diagnostic};
@@ -9,8 +12,18 @@ use crate::process::{Encoded, ImageKind, Outcome, Prepared, ProcessOptions};
 pub fn looks_like_svg(bytes: &[u8]) -> bool {
     let head = String::from_utf8_lossy(&bytes[..bytes.len().min(512)]);
     let t = head.trim_start_matches('\u{feff}').trim_start();
-    (t.starts_with("<?xml") || t.starts_with("<svg") || t.starts_with("<!--"))
+    (t.starts_with("<?xml")
+        || t.starts_with("<svg")
+        || t.starts_with("<!--")
+        || t.starts_with("<!DOCTYPE"))
         && head.contains("<svg")
+}
+
+fn is_web(url: &str) -> bool {
+    let lower = url.to_ascii_lowercase();
+    ["http://", "https://", "mailto:"]
+        .iter()
+        .any(|p| lower.starts_with(p))
 }
 
 fn invalid(name: &str, why: String) -> Diagnostic {
@@ -19,6 +32,41 @@ fn invalid(name: &str, why: String) -> Diagnostic {
         format!("{name} is not a safe, well-formed SVG: {why}"),
     )
     .hint("export the drawing again as plain SVG, or as PNG")
+}
+
+/// The text without its `<!DOCTYPE …>`, or why it cannot be used: an internal subset
+/// (`[ <!ENTITY …> ]`) can declare entities that expand without bound or read other files.
+fn without_doctype<'a>(name: &str, text: &'a str) -> Result<std::borrow::Cow<'a, str>, Diagnostic> {
+    let Some(start) = text.find("<!DOCTYPE") else {
+        return Ok(text.into());
+    };
+    // Only the prolog may hold it: one after the root element has started is not ours to cut.
+    if text[..start].contains("<svg") {
+        return Ok(text.into());
+    }
+    let mut quote = None;
+    for (i, c) in text[start..].char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '[') => {
+                return Err(invalid(
+                    name,
+                    "its DOCTYPE has an internal subset (entity declarations)".into(),
+                ));
+            }
+            (None, '>') => {
+                let mut end = start + i + 1;
+                if text[end..].starts_with('\n') {
+                    end += 1;
+                }
+                return Ok(format!("{}{}", &text[..start], &text[end..]).into());
+            }
+            _ => {}
+        }
+    }
+    Err(invalid(name, "its DOCTYPE is never closed".into()))
 }
 
 /// Check the SVG; returns whether it contains text, and its size.
@@ -55,7 +103,10 @@ fn check(name: &str, text: &str) -> Result<(bool, f32, f32), Diagnostic> {
             }
             if an == "href" {
                 let v = a.value().trim();
-                if !(v.starts_with('#') || v.starts_with("data:")) {
+                // A hyperlink (`<a href>`) to the web loads nothing; anything else that
+                // names a file or an address would load it.
+                let web_link = tag == "a" && is_web(v);
+                if !(v.starts_with('#') || v.starts_with("data:") || web_link) {
                     return Err(invalid(
                         name,
                         format!("<{tag}> refers to `{v}` outside the file"),
@@ -101,10 +152,12 @@ pub fn prepare(
 ) -> Outcome {
     let text =
         std::str::from_utf8(bytes).map_err(|_| invalid(name, "it is not UTF-8 text".into()))?;
-    let (has_text, w, h) = check(name, text)?;
+    let text = without_doctype(name, text)?;
+    let (has_text, w, h) = check(name, &text)?;
     let width = w.round().max(1.0) as u32;
     let height = h.round().max(1.0) as u32;
     let mut warnings = Vec::new();
+    let bytes = text.as_bytes();
     let epub = opts.epub.then(|| Encoded {
         bytes: bytes.to_vec(),
         media_type: "image/svg+xml",
