@@ -21,6 +21,7 @@ pub fn prepared_book(
         root: root.to_path_buf(),
         input: opts.input,
         static_dirs,
+        ..Default::default()
     };
     let _ = notes2book_assets::resolve(&mut parsed.book, fs, &resolve);
     let (assets, _) = notes2book_assets::prepare(

@@ -3,6 +3,8 @@
 //! 2. relative paths: the note's leaf bundle / own folder (`./`, `..` inside the book).
 //! 3. paths starting with `/`: the static folders (`static/` inside and beside the notes
 //!    folder, configured `static_dirs`), Hugo `assets/`, then the notes folder itself.
+//!    Relative paths are also looked for in the vault's attachment folder (Obsidian's
+//!    `attachmentFolderPath`: one folder, or a folder beside each note).
 //! 4. Obsidian embeds `![[x.png]]`: also a lookup by file name across the book (an
 //!    ambiguous name is a warning naming the candidates).
 //!
@@ -15,7 +17,7 @@ use std::path::{Path, PathBuf};
 use notes2book_model::vfs::{EntryKind, Vfs, normalize};
 use notes2book_model::{AssetFile, AssetId, Book, Diagnostic, ImageStatus, ImageSyntax};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ResolveOptions {
     /// The book's root: nothing outside it (and the static folders) is read.
     pub root: PathBuf,
@@ -23,6 +25,10 @@ pub struct ResolveOptions {
     pub input: PathBuf,
     /// Extra static folders from the config, already made absolute.
     pub static_dirs: Vec<PathBuf>,
+    /// Attachment folders searched after the note's own folder (absolute).
+    pub attachment_dirs: Vec<PathBuf>,
+    /// An attachment folder beside every note, relative to the note's folder.
+    pub attachments_beside_note: Option<PathBuf>,
 }
 
 impl ResolveOptions {
@@ -113,7 +119,17 @@ pub fn resolve(book: &mut Book, vfs: &dyn Vfs, opts: &ResolveOptions) -> Vec<Dia
                 other => other,
             }
         } else {
-            match find_in(vfs, opts, std::slice::from_ref(&note_dir), &path) {
+            let mut bases = vec![note_dir.clone()];
+            if use_.syntax != ImageSyntax::Cover {
+                bases.extend(
+                    opts.attachments_beside_note
+                        .iter()
+                        .map(|b| note_dir.join(b)),
+                );
+                bases.extend(opts.attachment_dirs.iter().cloned());
+            }
+            bases.dedup();
+            match find_in(vfs, opts, &bases, &path) {
                 Found::Missing(tried) if use_.syntax == ImageSyntax::WikiEmbed => {
                     let names = by_name.get_or_insert_with(|| index_names(vfs, &opts.input));
                     let file = Path::new(&path)
@@ -319,6 +335,7 @@ mod tests {
             root: "b".into(),
             input: "b/content".into(),
             static_dirs: vec![],
+            ..Default::default()
         };
         let d = resolve(&mut book, fs, &opts);
         (book, d)
@@ -351,6 +368,41 @@ mod tests {
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].code, "image-case");
         let _ = ImageId(0);
+    }
+
+    #[test]
+    fn attachment_folders_come_after_the_note_folder() {
+        let mut fs = MemFs::new();
+        fs.insert("b/content/Files/a.png", "x");
+        fs.insert("b/content/post/att/b.png", "x");
+        fs.insert("b/content/post/c.png", "x");
+        fs.insert("b/content/Files/c.png", "x");
+        let mut book = Book {
+            images: vec![
+                use_of("a.png", "post", ImageSyntax::Markdown),
+                use_of("b.png", "post", ImageSyntax::WikiEmbed),
+                use_of("c.png", "post", ImageSyntax::Markdown),
+            ],
+            ..Book::default()
+        };
+        let opts = ResolveOptions {
+            root: "b".into(),
+            input: "b/content".into(),
+            attachment_dirs: vec!["b/content/Files".into()],
+            attachments_beside_note: Some("att".into()),
+            ..Default::default()
+        };
+        let d = resolve(&mut book, &fs, &opts);
+        assert!(d.is_empty(), "{d:?}");
+        let paths: Vec<_> = book.assets.iter().map(|a| a.path.clone()).collect();
+        assert_eq!(
+            paths,
+            [
+                PathBuf::from("content/Files/a.png"),
+                PathBuf::from("content/post/att/b.png"),
+                PathBuf::from("content/post/c.png"),
+            ]
+        );
     }
 
     #[test]
@@ -407,6 +459,7 @@ mod tests {
             root: root.clone(),
             input,
             static_dirs: vec![],
+            ..Default::default()
         };
         let d = resolve(&mut book, &fs, &opts);
         let codes: Vec<_> = d.iter().map(|d| d.code).collect();

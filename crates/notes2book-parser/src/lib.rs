@@ -18,8 +18,10 @@ mod markdown;
 mod note;
 mod obsidian;
 mod order;
+mod scheme;
 mod segmap;
 mod shortcode;
+pub mod site;
 mod summary;
 mod walk;
 
@@ -68,6 +70,9 @@ pub struct MetadataConfig {
 pub struct ParseOptions {
     /// The notes folder.
     pub input: PathBuf,
+    /// The book's root, in the same form as `input` (both absolute, or both relative):
+    /// includes may reach anything inside it [default: `input`].
+    pub root: Option<PathBuf>,
     /// Include notes marked `draft: true`.
     pub drafts: bool,
     /// Repair mojibake (on by default).
@@ -85,6 +90,7 @@ impl ParseOptions {
     pub fn new(input: impl Into<PathBuf>) -> Self {
         ParseOptions {
             input: input.into(),
+            root: None,
             drafts: false,
             fix_mojibake: true,
             chapters: None,
@@ -177,7 +183,7 @@ pub fn parse_book(vfs: &dyn Vfs, opts: &ParseOptions, mut sources: Sources) -> P
     }
 
     // Includes read files: sequential, in path order.
-    let root = input.to_path_buf();
+    let root = opts.root.clone().unwrap_or_else(|| input.to_path_buf());
     let mut notes_in: Vec<note::Loaded> = Vec::with_capacity(loaded.len());
     for (f, file) in loaded {
         let len = sources.get(file).map_or(0, |s| s.text.len());
@@ -256,14 +262,7 @@ pub fn parse_book(vfs: &dyn Vfs, opts: &ParseOptions, mut sources: Sources) -> P
         .index
         .as_ref()
         .and_then(|p| notes.iter().position(|n| &n.rel == p));
-    let mut home_front = home.map(|i| notes[i].front.clone());
-    // An mdBook book keeps its title, authors, language and description in book.toml
-    // beside the src folder.
-    if vfs.kind(&summary_path) == Some(EntryKind::File) && home_front.is_none() {
-        home_front = input
-            .parent()
-            .and_then(|p| mdbook_front(vfs, &p.join("book.toml")));
-    }
+    let home_front = home.map(|i| notes[i].front.clone());
     let single_front = (slots.iter().filter(|s| s.note.is_some()).count() == 1)
         .then(|| {
             slots
@@ -278,6 +277,7 @@ pub fn parse_book(vfs: &dyn Vfs, opts: &ParseOptions, mut sources: Sources) -> P
     link::resolve_embeds(&mut chapters, &ix, &mut diags);
     link::assign_ids(&mut chapters, &mut ix, &title_ids, &mut diags);
     link::resolve_links(&mut chapters, &ix, &mut diags);
+    scheme::drop_unopenable(&mut chapters, &mut diags);
     let toc = link::toc(&chapters);
 
     let metadata = metadata(opts, &chapters, home_front.as_ref(), single_front.as_ref());
@@ -323,29 +323,6 @@ pub fn parse_book(vfs: &dyn Vfs, opts: &ParseOptions, mut sources: Sources) -> P
     }
 }
 
-/// The `[book]` table of an mdBook `book.toml`, as front matter.
-fn mdbook_front(vfs: &dyn Vfs, path: &Path) -> Option<notes2book_model::FrontMatter> {
-    let bytes = vfs.read(path, 1024 * 1024).ok()?;
-    let table: toml::Table = toml::from_str(std::str::from_utf8(&bytes).ok()?).ok()?;
-    let book = table.get("book")?.as_table()?;
-    let text = |k: &str| book.get(k).and_then(|v| v.as_str()).map(str::to_owned);
-    Some(notes2book_model::FrontMatter {
-        title: text("title"),
-        description: text("description"),
-        lang: text("language"),
-        authors: book
-            .get("authors")
-            .and_then(|a| a.as_array())
-            .map(|a| {
-                a.iter()
-                    .filter_map(|v| v.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default(),
-        ..Default::default()
-    })
-}
-
 fn metadata(
     opts: &ParseOptions,
     chapters: &[notes2book_model::Chapter],
@@ -354,11 +331,12 @@ fn metadata(
 ) -> Metadata {
     let cfg = &opts.metadata;
     let fallback = single.map(|(f, _)| f).or(home);
-    let title = cfg
-        .title
-        .clone()
-        .or_else(|| single.and_then(|(_, t)| t.clone()))
-        .or_else(|| home.and_then(|h| h.title.clone()))
+    // An empty value anywhere (`description: ""` in the config, the site's or a note's)
+    // counts as absent: the next source is asked, and nothing empty is ever written.
+    let given = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+    let title = given(&cfg.title)
+        .or_else(|| single.and_then(|(_, t)| given(t)))
+        .or_else(|| home.and_then(|h| given(&h.title)))
         .or_else(|| {
             opts.input
                 .file_name()
@@ -380,31 +358,29 @@ fn metadata(
         .filter_map(|d| date_key(d).map(|k| (k, d.clone())))
         .max_by_key(|(k, _)| *k)
         .map(|(_, d)| d);
-    let authors = if !cfg.authors.is_empty() {
-        cfg.authors.clone()
-    } else {
-        fallback.map(|f| f.authors.clone()).unwrap_or_default()
+    let names = |list: &[String]| -> Vec<String> {
+        list.iter()
+            .map(|a| a.trim().to_owned())
+            .filter(|a| !a.is_empty())
+            .collect()
     };
+    let mut authors = names(&cfg.authors);
+    if authors.is_empty() {
+        authors = fallback.map(|f| names(&f.authors)).unwrap_or_default();
+    }
     Metadata {
         title,
-        subtitle: cfg.subtitle.clone(),
+        subtitle: given(&cfg.subtitle),
         authors,
-        language: cfg
-            .language
-            .clone()
-            .or_else(|| fallback.and_then(|f| f.lang.clone()))
+        language: given(&cfg.language)
+            .or_else(|| fallback.and_then(|f| given(&f.lang)))
             .unwrap_or_else(|| "en".into()),
-        date: cfg
-            .date
-            .clone()
-            .or_else(|| single.and_then(|(f, _)| f.date.clone())),
-        identifier: cfg.identifier.clone(),
-        description: cfg
-            .description
-            .clone()
-            .or_else(|| fallback.and_then(|f| f.description.clone())),
-        publisher: cfg.publisher.clone(),
-        rights: cfg.rights.clone(),
+        date: given(&cfg.date).or_else(|| single.and_then(|(f, _)| given(&f.date))),
+        identifier: given(&cfg.identifier),
+        description: given(&cfg.description)
+            .or_else(|| fallback.and_then(|f| given(&f.description))),
+        publisher: given(&cfg.publisher),
+        rights: given(&cfg.rights),
         subjects,
         newest_note_date: newest,
         cover: None,

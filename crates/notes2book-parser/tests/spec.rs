@@ -115,6 +115,7 @@ fn run_case(case: &Case) -> (String, String) {
         root: PathBuf::from("book"),
         input: opts.input.clone(),
         static_dirs: vec![],
+        ..Default::default()
     };
     let d = notes2book_assets::resolve(&mut parsed.book, &fs, &resolve);
     parsed.diagnostics.extend(d);

@@ -64,9 +64,11 @@ pub struct Build {
 
 #[derive(Debug, Args)]
 pub struct Common {
-    /// The notes folder [default: `input:` in notes2book.yaml, else content/]
+    /// The notes folder, or the book's root [default: the notes folder of the root found
+    /// by walking up (notes2book.yaml's `input:`, mdBook's src, Hugo's contentDir, an
+    /// Obsidian vault), else content/, else the current folder]
     pub input: Option<PathBuf>,
-    /// The config file [default: notes2book.yaml here, else beside INPUT]
+    /// The config file [default: notes2book.yaml in the book's root, else here]
     #[arg(short, long)]
     pub config: Option<PathBuf>,
     /// Include notes marked `draft: true`

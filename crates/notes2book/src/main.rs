@@ -193,6 +193,7 @@ fn run(args: &Common, mode: Mode, reporter: &Reporter) -> ExitCode {
     let counts = Counts::of(&parsed.diagnostics);
     let _ = report::summary(&mut err, counts);
     if args.verbose {
+        let _ = writeln!(err, "{}", project.root_reason);
         let _ = writeln!(
             err,
             "{} chapters, {} images ({} files), {} diagnostics",

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use notes2book_assets::ResolveOptions;
 use notes2book_model::vfs::DiskFs;
 use notes2book_model::{Diagnostic, Sources};
+use notes2book_parser::site::{self, Attachments, Located, Site, SiteKind};
 use notes2book_parser::{ChapterEntry, MetadataConfig, ParseOptions, Parsed};
 
 use crate::args::Common;
@@ -25,53 +26,42 @@ fn fatal(d: Diagnostic, sources: Sources) -> Fatal {
     }
 }
 
-fn load_config(args: &Common, sources: &mut Sources) -> Result<Option<Loaded>, Diagnostic> {
-    let path = match &args.config {
-        Some(p) => {
-            if !p.is_file() {
-                return Err(Diagnostic::error(
-                    "config-missing",
-                    format!("the config file {} does not exist", p.display()),
-                )
-                .hint("give an existing file to --config, or leave it out"));
-            }
-            p.clone()
+/// The config file: `--config`, else `notes2book.yaml` in the book's root, else in the
+/// current folder.
+fn config_path(args: &Common, located: Option<&Located>) -> Result<Option<PathBuf>, Diagnostic> {
+    if let Some(p) = &args.config {
+        if !p.is_file() {
+            return Err(Diagnostic::error(
+                "config-missing",
+                format!("the config file {} does not exist", p.display()),
+            )
+            .hint("give an existing file to --config, or leave it out"));
         }
-        None => {
-            let here = PathBuf::from("notes2book.yaml");
-            let beside = args.input.as_ref().map(|i| {
-                let parent = i
-                    .parent()
-                    .filter(|p| !p.as_os_str().is_empty())
-                    .unwrap_or(Path::new("."));
-                parent.join("notes2book.yaml")
-            });
-            let inside = args.input.as_ref().map(|i| i.join("notes2book.yaml"));
-            match [Some(here), beside, inside]
-                .into_iter()
-                .flatten()
-                .find(|p| p.is_file())
-            {
-                Some(p) => p,
-                None => return Ok(None),
-            }
-        }
-    };
-    let bytes = std::fs::read(&path).map_err(|e| {
+        return Ok(Some(p.clone()));
+    }
+    let in_root = located
+        .filter(|l| l.kind() == Some(SiteKind::Notes2book))
+        .map(|l| l.root.join(site::CONFIG_FILE));
+    let here = PathBuf::from(site::CONFIG_FILE);
+    Ok(in_root.or_else(|| here.is_file().then_some(here)))
+}
+
+fn load_config(path: &Path, sources: &mut Sources) -> Result<Loaded, Diagnostic> {
+    let bytes = std::fs::read(path).map_err(|e| {
         Diagnostic::error(
             "config-unreadable",
             format!("cannot read {}: {e}", path.display()),
         )
     })?;
     let text = String::from_utf8_lossy(&bytes).replace("\r\n", "\n");
-    let file = sources.add(path.clone(), text.clone());
+    let file = sources.add(path.to_path_buf(), text.clone());
     let config = config::parse(&text, file)?;
-    Ok(Some(Loaded {
+    Ok(Loaded {
         config,
-        path,
+        path: path.to_path_buf(),
         file,
         text,
-    }))
+    })
 }
 
 pub struct Project {
@@ -82,12 +72,46 @@ pub struct Project {
     pub config: config::Config,
     /// Folder of the config file (relative paths in it are relative to this).
     pub config_dir: PathBuf,
+    /// Which root was found and why, for `-v`.
+    pub root_reason: String,
+}
+
+/// The real, absolute form of a path (as given when it does not exist).
+fn real(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| std::path::absolute(p).unwrap_or(p.to_path_buf()))
+}
+
+/// The root and its markers: walking up from the input (or the current folder), or the
+/// folder of `--config`.
+fn locate(args: &Common) -> Option<Located> {
+    let start = real(match (&args.config, &args.input) {
+        (Some(c), _) => c
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new(".")),
+        (None, Some(i)) => i,
+        (None, None) => Path::new("."),
+    });
+    // Only marker names are looked at on the way up, before the root is known.
+    let top = start.ancestors().last().unwrap_or(&start).to_path_buf();
+    let found = site::locate(&DiskFs::new(&[top]), &start);
+    match &args.config {
+        Some(_) => Some(found.filter(|l| l.root == start).unwrap_or(Located {
+            root: start,
+            markers: Vec::new(),
+            vault: None,
+        })),
+        None => found,
+    }
 }
 
 /// `exclude`: folders under the input that are not notes (the output folder).
 pub fn load(args: &Common, out_dir: Option<&Path>) -> Result<Project, Fatal> {
     let mut sources = Sources::default();
-    let loaded = match load_config(args, &mut sources) {
+    let located = locate(args);
+    let loaded = match config_path(args, located.as_ref())
+        .and_then(|p| p.map(|p| load_config(&p, &mut sources)).transpose())
+    {
         Ok(l) => l,
         Err(d) => return Err(fatal(d, sources)),
     };
@@ -95,43 +119,73 @@ pub fn load(args: &Common, out_dir: Option<&Path>) -> Result<Project, Fatal> {
         .as_ref()
         .map(|l| l.config.clone())
         .unwrap_or_default();
-    let cfg_dir = loaded.as_ref().map(|l| l.dir().to_path_buf());
-    let input = match (&args.input, &cfg.input, &cfg_dir) {
-        (Some(i), _, _) => i.clone(),
-        (None, Some(i), Some(dir)) => dir.join(i),
-        _ => PathBuf::from("content"),
+    let cfg_dir = loaded.as_ref().map(|l| real(l.dir()));
+    let site = match &located {
+        Some(l) => {
+            let top = l.root.ancestors().last().unwrap_or(&l.root).to_path_buf();
+            site::read(&DiskFs::new(&[top]), l, &mut sources)
+        }
+        None => Site::default(),
+    };
+    let cwd = real(Path::new("."));
+    // The book's root: the config's folder, else the root found, else the current folder
+    // when it holds the input, else the input itself. Nothing outside it (and the static
+    // folders) is read.
+    let given = args.input.as_deref().map(real);
+    let root = match (&cfg_dir, &located) {
+        (Some(d), _) => d.clone(),
+        (None, Some(l)) => l.root.clone(),
+        (None, None) => match &given {
+            Some(i) if !i.starts_with(&cwd) => i.clone(),
+            _ => cwd.clone(),
+        },
+    };
+    // The notes folder: the argument, unless it is the root itself; then (or without an
+    // argument) `input:`, else the folder the root's tool builds, else content/, else the
+    // current folder.
+    let derived = cfg
+        .input
+        .as_ref()
+        .zip(cfg_dir.as_ref())
+        .map(|(i, d)| real(&d.join(i)))
+        .or_else(|| site.input.as_deref().map(real));
+    let input = match given {
+        Some(i) if i == root => derived.unwrap_or(i),
+        Some(i) => i,
+        // A folder of notes with no marker and no content/ (a TIL repository): itself.
+        None => derived.unwrap_or_else(|| {
+            let content = real(Path::new("content"));
+            if content.is_dir() {
+                content
+            } else {
+                cwd.clone()
+            }
+        }),
     };
     if !input.is_dir() {
-        let d = Diagnostic::error("input-missing", format!("the notes folder {} does not exist", input.display()))
+        let d = Diagnostic::error("input-missing", format!("the notes folder {} does not exist", shown(&input, &cwd).display()))
             .hint("pass your notes folder (`notes2book check path/to/notes`) or set `input:` in notes2book.yaml");
         return Err(fatal(d, sources));
     }
-    let abs = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
-    // The book's root: the config's folder, else the current folder when it holds the
-    // input, else the input itself. Nothing outside it (and static_dirs) is read.
-    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let root = match &cfg_dir {
-        Some(d) => abs(if d.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            d
-        }),
-        None if abs(&input).starts_with(abs(&cwd)) => abs(&cwd),
-        None => abs(&input),
-    };
-    let static_dirs: Vec<PathBuf> = cfg
+    let mut static_dirs: Vec<PathBuf> = cfg
         .static_dirs
         .iter()
-        .map(|d| abs(&cfg_dir.clone().unwrap_or_default().join(d)))
+        .map(|d| real(&cfg_dir.clone().unwrap_or_default().join(d)))
         .collect();
-    let mut allowed = vec![root.clone(), abs(&input)];
+    static_dirs.extend(site.static_dirs.iter().map(|d| real(d)));
+    static_dirs.dedup();
+    let (attachment_dirs, attachments_beside_note) = match &site.attachments {
+        Some(Attachments::Folder(f)) => (vec![real(f)], None),
+        Some(Attachments::BesideNote(b)) => (Vec::new(), Some(b.clone())),
+        None => (Vec::new(), None),
+    };
+    let mut allowed = vec![root.clone(), input.clone()];
     allowed.extend(static_dirs.iter().cloned());
     let vfs = DiskFs::new(&allowed);
 
     let mut exclude = vec![input.join("book")];
     if let Some(o) = out_dir {
-        exclude.push(abs(o));
-        exclude.push(o.to_path_buf());
+        exclude.push(real(o));
     }
     let chapters = cfg.chapters.as_ref().map(|list| {
         list.iter()
@@ -141,25 +195,33 @@ pub fn load(args: &Common, out_dir: Option<&Path>) -> Result<Project, Fatal> {
             })
             .collect()
     });
+    let from_site = &site.metadata;
+    let or_site = |ours: &Option<String>, theirs: &Option<String>| ours.clone().or(theirs.clone());
+    let authors = cfg
+        .authors
+        .clone()
+        .map(config::OneOrMany::into_vec)
+        .unwrap_or_default();
     let opts = ParseOptions {
         input: input.clone(),
+        root: input.starts_with(&root).then(|| root.clone()),
         drafts: args.drafts || cfg.drafts,
         fix_mojibake: cfg.fix_mojibake.unwrap_or(true),
         chapters,
         metadata: MetadataConfig {
-            title: cfg.title.clone(),
+            title: or_site(&cfg.title, &from_site.title),
             subtitle: cfg.subtitle.clone(),
-            authors: cfg
-                .authors
-                .clone()
-                .map(config::OneOrMany::into_vec)
-                .unwrap_or_default(),
-            language: cfg.language.clone(),
+            authors: if authors.is_empty() {
+                from_site.authors.clone()
+            } else {
+                authors
+            },
+            language: or_site(&cfg.language, &from_site.language),
             date: cfg.date.clone(),
             identifier: cfg.identifier.clone(),
-            description: cfg.description.clone(),
+            description: or_site(&cfg.description, &from_site.description),
             publisher: cfg.publisher.clone(),
-            rights: cfg.rights.clone(),
+            rights: or_site(&cfg.rights, &from_site.rights),
             cover: cfg.cover.clone().map(|c| {
                 let span = loaded.as_ref().and_then(|l| l.find(&c, "cover:"));
                 (c, span)
@@ -170,23 +232,40 @@ pub fn load(args: &Common, out_dir: Option<&Path>) -> Result<Project, Fatal> {
             .iter()
             .map(|(k, v)| (k.clone(), config::yaml_to_value(v)))
             .collect(),
-        exclude: exclude.clone(),
+        exclude,
     };
     let mut parsed = notes2book_parser::parse_book(&vfs, &opts, sources);
+    parsed.diagnostics.splice(0..0, site.diagnostics);
     let resolve = ResolveOptions {
         root: root.clone(),
-        input: abs(&input),
+        input: input.clone(),
         static_dirs,
+        attachment_dirs,
+        attachments_beside_note,
     };
-    // The resolver works on real paths; note folders in the model are relative to the input.
     let diags = notes2book_assets::resolve(&mut parsed.book, &vfs, &resolve);
     parsed.diagnostics.extend(diags);
-    let config_dir = cfg_dir.unwrap_or_default();
+    let root_reason = match &located {
+        Some(l) => format!("{}; notes in {}", l.why(), input.display()),
+        None => format!(
+            "book root {} (no notes2book.yaml, book.toml, Hugo configuration or .obsidian/ found up to the repository's top); notes in {}",
+            root.display(),
+            input.display()
+        ),
+    };
     Ok(Project {
         parsed,
         vfs,
         root,
         config: cfg,
-        config_dir,
+        config_dir: cfg_dir.unwrap_or(cwd),
+        root_reason,
     })
+}
+
+/// `path` relative to `base` when it lies inside it.
+pub fn shown(path: &Path, base: &Path) -> PathBuf {
+    path.strip_prefix(base)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| path.to_path_buf())
 }

@@ -41,6 +41,8 @@ fn plural(n: usize, word: &str) -> String {
 #[derive(Debug, Clone)]
 pub struct Reporter {
     renderer: Renderer,
+    /// The current folder (real path): files inside it are shown relative to it.
+    base: std::path::PathBuf,
 }
 
 impl Reporter {
@@ -51,7 +53,17 @@ impl Reporter {
             } else {
                 Renderer::plain()
             },
+            base: std::env::current_dir()
+                .and_then(std::fs::canonicalize)
+                .unwrap_or_default(),
         }
+    }
+
+    /// A source file's path as the user would type it from here.
+    fn shown(&self, path: &std::path::Path) -> String {
+        crate::project::shown(path, &self.base)
+            .display()
+            .to_string()
     }
 
     pub fn render(
@@ -72,7 +84,7 @@ impl Reporter {
             group = match source_line(file, span) {
                 Some(line) => group.element(
                     Snippet::source(line.text)
-                        .path(file.path.display().to_string())
+                        .path(self.shown(&file.path))
                         .line_start(line.number)
                         .annotation(AnnotationKind::Primary.span(line.span)),
                 ),
@@ -80,7 +92,7 @@ impl Reporter {
                 None => {
                     let (line, col) = file.line_col(span.start as usize);
                     group.element(
-                        Origin::path(file.path.display().to_string())
+                        Origin::path(self.shown(&file.path))
                             .line(line)
                             .char_column(col),
                     )
