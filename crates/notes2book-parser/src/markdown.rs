@@ -305,6 +305,49 @@ fn heading_level(l: HeadingLevel) -> u8 {
     }
 }
 
+/// Elements opened minus elements closed in an HTML fragment (void elements, comments,
+/// declarations and self-closed tags count for nothing).
+fn html_balance(html: &str) -> i64 {
+    let mut balance = 0i64;
+    let mut rest = html;
+    while let Some(at) = rest.find('<') {
+        rest = &rest[at + 1..];
+        let end = rest.find('>').unwrap_or(rest.len());
+        let tag = &rest[..end];
+        if let Some(closing) = tag.strip_prefix('/') {
+            if closing.starts_with(|c: char| c.is_ascii_alphabetic()) {
+                balance -= 1;
+            }
+            continue;
+        }
+        let name: String = tag
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        let void = matches!(
+            name.as_str(),
+            "area"
+                | "base"
+                | "br"
+                | "col"
+                | "embed"
+                | "hr"
+                | "img"
+                | "input"
+                | "link"
+                | "meta"
+                | "source"
+                | "track"
+                | "wbr"
+        );
+        if !name.is_empty() && !void && !tag.ends_with('/') {
+            balance += 1;
+        }
+    }
+    balance
+}
+
 /// True for destinations that leave the book (`https:`, `mailto:`, ...).
 pub fn is_external(dest: &str) -> bool {
     if dest.starts_with("//") {
@@ -412,6 +455,35 @@ impl<'a> Converter<'a> {
         {
             self.finish_paragraph(inlines, start, start);
         }
+    }
+
+    /// Blank lines end an HTML block in CommonMark, so `<figure>`, an `<img>`, a
+    /// `<figcaption>` and `</figure>` written with blank lines between them are four blocks.
+    /// One whose elements are still open takes the next HTML block into itself, so the
+    /// backends see the element whole. Returns whether `html` was taken.
+    fn continue_html(&mut self, html: &str, images: &[ImageId], span: Span) -> bool {
+        self.close_implicit_para();
+        let i = self.innermost(Frame::is_block_container).unwrap_or(0);
+        let Some(Block::Html {
+            html: open,
+            images: imgs,
+            span: Some(open_span),
+        }) = self.stack[i].blocks_mut().and_then(|b| b.last_mut())
+        else {
+            return false;
+        };
+        if open_span.file_id() != span.file_id() || html_balance(open) <= 0 {
+            return false;
+        }
+        open.push_str("\n\n");
+        open.push_str(html);
+        imgs.extend_from_slice(images);
+        *open_span = Span::new(
+            open_span.file_id(),
+            open_span.start as usize,
+            span.end as usize,
+        );
+        true
     }
 
     fn push_block(&mut self, block: Block) {
@@ -811,11 +883,13 @@ impl<'a> Converter<'a> {
                 let span = self.span(start..range.end);
                 let html = shortcode::restore(&text, self.input.shortcodes, self.input.original);
                 let images = self.html_images(&html, span);
-                self.push_block(Block::Html {
-                    html,
-                    images,
-                    span: Some(span),
-                });
+                if !self.continue_html(&html, &images, span) {
+                    self.push_block(Block::Html {
+                        html,
+                        images,
+                        span: Some(span),
+                    });
+                }
             }
             Frame::List {
                 first,
