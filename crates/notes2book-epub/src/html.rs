@@ -193,6 +193,16 @@ fn map_name(name: &str) -> Option<&'static str> {
     })
 }
 
+fn parent_is(node: ego_tree::NodeRef<'_, Node>, name: &str) -> bool {
+    node.parent()
+        .and_then(|p| {
+            p.value()
+                .as_element()
+                .map(|e| e.name().eq_ignore_ascii_case(name))
+        })
+        .unwrap_or(false)
+}
+
 fn is_void(name: &str) -> bool {
     matches!(name, "br" | "hr" | "img" | "wbr" | "col")
 }
@@ -353,7 +363,13 @@ fn write_node(
             };
             let mapped = mapped.filter(|t| !(ctx.inline && is_block(t)));
             if name == "img" {
-                write_img(el, out, ctx.images, ctx.img_index);
+                // A remote image becomes a link: not inside another link.
+                let in_link = node.ancestors().any(|a| {
+                    a.value()
+                        .as_element()
+                        .is_some_and(|e| e.name().eq_ignore_ascii_case("a"))
+                });
+                write_img(el, out, ctx.images, ctx.img_index, in_link);
                 return Then::Done;
             }
             if ctx.inline && name == "hr" {
@@ -367,6 +383,12 @@ fn write_node(
             let href = el.attr("href").map(str::trim);
             let tag = if tag == "a" && !href.is_some_and(is_external) {
                 "span"
+            } else if tag == "figcaption" && !parent_is(node, "figure")
+                || tag == "li" && !["ul", "ol", "menu"].iter().any(|p| parent_is(node, p))
+            {
+                // A caption or a list item whose figure or list was split off by Markdown
+                // (a blank line, then an indented line, ends an HTML block).
+                "div"
             } else {
                 tag
             };
@@ -415,6 +437,7 @@ fn write_img(
     out: &mut Clean,
     images: &mut dyn ImageSource,
     img_index: &mut usize,
+    in_link: bool,
 ) {
     let has_src = el.attr("src").is_some_and(|s| !s.trim().is_empty());
     if !has_src {
@@ -448,11 +471,15 @@ fn write_img(
             } else {
                 alt.as_str()
             };
-            out.xhtml.push_str(&format!(
-                "<a href=\"{}\">{}</a>",
-                escape_attr(&url),
-                escape(label)
-            ));
+            if in_link {
+                out.xhtml.push_str(&escape(label));
+            } else {
+                out.xhtml.push_str(&format!(
+                    "<a href=\"{}\">{}</a>",
+                    escape_attr(&crate::xhtml::encode_url(&url)),
+                    escape(label)
+                ));
+            }
         }
     }
 }
@@ -546,5 +573,34 @@ mod tests {
         assert!(!clean(&html).too_deep);
         // Text with `<` in it is not a tag.
         assert!(drop_deep_tags(&"a < b <3 <<".repeat(1000)).is_none());
+    }
+
+    #[test]
+    fn orphans_of_split_html_blocks_stay_valid() {
+        // A list item or caption whose list or figure ended in an earlier HTML block.
+        assert_eq!(
+            clean("<li><div>item</div></li><figcaption>cap</figcaption>").xhtml,
+            "<div><div>item</div></div><div>cap</div>"
+        );
+        assert_eq!(clean("<ul><li>in</li></ul>").xhtml, "<ul><li>in</li></ul>");
+    }
+
+    #[test]
+    fn a_remote_image_inside_a_link_is_its_label() {
+        struct Remote;
+        impl ImageSource for Remote {
+            fn image(&mut self, _: usize) -> ImgOut {
+                ImgOut::Remote("https://e.org/a[1].png".into())
+            }
+        }
+        let c = sanitize(
+            "<a href=\"https://e.org\"><img src=\"https://e.org/a[1].png\"></a> <img src=\"x\" alt=\"X\">",
+            &mut Remote,
+            true,
+        );
+        assert_eq!(
+            c.xhtml,
+            "<a href=\"https://e.org\">https://e.org/a[1].png</a> <a href=\"https://e.org/a%5B1%5D.png\">X</a>"
+        );
     }
 }

@@ -37,9 +37,28 @@ pub fn escape(s: &str) -> String {
 /// A link address as a valid URL: spaces and the characters URLs may not hold are
 /// percent-encoded (letters beyond ASCII stay, as IRIs allow).
 pub fn encode_url(s: &str) -> String {
+    let s = s.trim();
+    // `[` and `]` belong only in the host (an IPv6 address); in a path or a query
+    // (`?sql=select+*+from+[table]`) EPUBCheck rejects them.
+    let authority = s
+        .find("://")
+        .map(|i| {
+            let from = i + 3;
+            let len = s[from..].find(['/', '?', '#']).unwrap_or(s.len() - from);
+            from..from + len
+        })
+        .unwrap_or(0..0);
     let mut out = String::with_capacity(s.len());
-    for c in s.trim().chars() {
+    for (i, c) in s.char_indices() {
+        let bracket = matches!(c, '[' | ']') && !authority.contains(&i);
+        // A `%` that does not start an escape is a literal percent sign.
+        let lone_percent = c == '%'
+            && !s[i + 1..]
+                .get(..2)
+                .is_some_and(|h| h.bytes().all(|b| b.is_ascii_hexdigit()));
         if c.is_ascii_control()
+            || bracket
+            || lone_percent
             || matches!(
                 c,
                 ' ' | '"' | '<' | '>' | '\\' | '^' | '`' | '{' | '|' | '}'
@@ -82,6 +101,8 @@ pub struct Writer<'a> {
     pub diags: Vec<Diagnostic>,
     noterefs: BTreeMap<u32, u32>,
     highlighted: Option<&'a Highlighted>,
+    /// Inside a link: a remote image is then its label, not a link of its own.
+    in_link: bool,
 }
 
 /// Highlighted code, by the identity of the model's code string (address and length, valid
@@ -133,6 +154,7 @@ impl<'a> Writer<'a> {
             diags: Vec::new(),
             noterefs: BTreeMap::new(),
             highlighted: None,
+            in_link: false,
         }
     }
 
@@ -395,14 +417,20 @@ impl<'a> Writer<'a> {
     }
 
     fn figure(&mut self, f: &Figure) {
+        self.in_link = f.link.is_some();
         let img = self.image_html(f.image, &f.alt, f.width, true);
+        self.in_link = false;
         self.out.push_str("<figure class=\"figure\">\n");
         match &f.link {
             Some(Link {
                 target: LinkTarget::External { url },
                 ..
             }) => {
-                let _ = write!(self.out, "<a href=\"{}\">{img}</a>", escape_attr(url));
+                let _ = write!(
+                    self.out,
+                    "<a href=\"{}\">{img}</a>",
+                    escape_attr(&encode_url(url))
+                );
             }
             Some(Link {
                 target: LinkTarget::Internal { chapter, anchor },
@@ -444,6 +472,14 @@ impl<'a> Writer<'a> {
         self.out.push_str("\n</figure>\n");
     }
 
+    /// A link's content and its closing tag.
+    fn link_content(&mut self, content: &[Inline]) {
+        let outer = std::mem::replace(&mut self.in_link, true);
+        self.inlines(content);
+        self.in_link = outer;
+        self.out.push_str("</a>");
+    }
+
     /// An `<img>` for a prepared image, or a placeholder for a missing one, or a link for a
     /// remote one.
     fn image_html(&mut self, id: ImageId, alt: &str, width: Option<Length>, block: bool) -> String {
@@ -481,11 +517,15 @@ impl<'a> Writer<'a> {
                 } else {
                     alt
                 };
-                format!(
-                    "<a class=\"remote-image\" href=\"{}\">{}</a>",
-                    escape_attr(&use_.src),
+                if self.in_link {
                     escape(label)
-                )
+                } else {
+                    format!(
+                        "<a class=\"remote-image\" href=\"{}\">{}</a>",
+                        escape_attr(&encode_url(&use_.src)),
+                        escape(label)
+                    )
+                }
             }
             _ => {
                 let what = if alt.is_empty() {
@@ -574,14 +614,12 @@ impl<'a> Writer<'a> {
             Inline::Link(l) => match &l.target {
                 LinkTarget::External { url } => {
                     let _ = write!(self.out, "<a href=\"{}\">", escape_attr(&encode_url(url)));
-                    self.inlines(&l.content);
-                    self.out.push_str("</a>");
+                    self.link_content(&l.content);
                 }
                 LinkTarget::Internal { chapter, anchor } => {
                     let href = self.href(*chapter, anchor.as_deref());
                     let _ = write!(self.out, "<a href=\"{}\">", escape_attr(&href));
-                    self.inlines(&l.content);
-                    self.out.push_str("</a>");
+                    self.link_content(&l.content);
                 }
                 LinkTarget::Unresolved => self.inlines(&l.content),
             },
@@ -721,4 +759,22 @@ pub fn class_safe(s: &str) -> String {
         .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
         .collect::<String>()
         .to_ascii_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::encode_url;
+
+    #[test]
+    fn urls_are_made_valid() {
+        assert_eq!(
+            encode_url("https://d.example/db?sql=select+*+from+[t]&p=%27a b%"),
+            "https://d.example/db?sql=select+*+from+%5Bt%5D&p=%27a%20b%25"
+        );
+        assert_eq!(
+            encode_url("http://[::1]:8080/x[1]"),
+            "http://[::1]:8080/x%5B1%5D"
+        );
+        assert_eq!(encode_url("https://e.org/café#ü"), "https://e.org/café#ü");
+    }
 }

@@ -1771,11 +1771,24 @@ fn strip_block_id(mut inlines: Vec<Inline>) -> Vec<Inline> {
 }
 
 /// Bare `https://…`, `http://…` and `www.…` addresses become links, as in GFM and Hugo.
+/// Text inside an inline HTML `<a href>…</a>` is already a link and stays as it is.
 fn autolink(inlines: Vec<Inline>) -> Vec<Inline> {
     let mut out = Vec::with_capacity(inlines.len());
+    let mut in_anchor = 0usize;
     for inline in inlines {
         match inline {
-            Inline::Text(t) if t.contains("://") || t.contains("www.") => split_urls(&t, &mut out),
+            Inline::Html { ref html, .. } => {
+                let tag = html.trim_start().to_ascii_lowercase();
+                if tag.starts_with("<a ") || tag.starts_with("<a>") {
+                    in_anchor += 1;
+                } else if tag.starts_with("</a") {
+                    in_anchor = in_anchor.saturating_sub(1);
+                }
+                out.push(inline);
+            }
+            Inline::Text(t) if in_anchor == 0 && (t.contains("://") || t.contains("www.")) => {
+                split_urls(&t, &mut out)
+            }
             Inline::Emph(c) => out.push(Inline::Emph(autolink(c))),
             Inline::Strong(c) => out.push(Inline::Strong(autolink(c))),
             Inline::Strike(c) => out.push(Inline::Strike(autolink(c))),
