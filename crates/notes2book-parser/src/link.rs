@@ -442,6 +442,7 @@ pub fn resolve_embeds(chapters: &mut [Chapter], ix: &Index, diags: &mut Vec<Diag
         .collect();
     let mut seen_problems: BTreeSet<(u32, u32, &'static str)> = BTreeSet::new();
     let mut cycles: BTreeSet<Vec<usize>> = BTreeSet::new();
+    let mut files: BTreeMap<String, (usize, Option<Span>)> = BTreeMap::new();
     for i in 0..chapters.len() {
         if !has[i] {
             continue;
@@ -453,6 +454,7 @@ pub fn resolve_embeds(chapters: &mut [Chapter], ix: &Index, diags: &mut Vec<Diag
             budget: MAX_EMBEDDED_BLOCKS,
             problems: Vec::new(),
             cycles: &mut cycles,
+            files: &mut files,
         };
         let mut blocks = originals[i].0.clone();
         let mut footnotes = originals[i].1.clone();
@@ -466,6 +468,52 @@ pub fn resolve_embeds(chapters: &mut [Chapter], ix: &Index, diags: &mut Vec<Diag
         chapters[i].blocks = blocks;
         chapters[i].footnotes = footnotes;
     }
+    for (ext, (count, span)) in files {
+        let (what, hint) = match ext.as_str() {
+            "base" => (
+                "Obsidian Bases views",
+                "a view of the vault's notes exists only inside Obsidian; list the notes in the text instead",
+            ),
+            "canvas" => (
+                "Obsidian canvases",
+                "export the canvas as an image (PNG or SVG) and embed that",
+            ),
+            "pdf" => (
+                "PDFs",
+                "link to the file on the web, or embed pages of it as images",
+            ),
+            _ => (
+                "audio or video",
+                "e-readers and print cannot play it; link to it on the web instead",
+            ),
+        };
+        let shown = if count == 1 {
+            "the embed shows the file's name instead".to_owned()
+        } else {
+            format!("{count} embeds show the file's name instead (the first is here)")
+        };
+        diags.push(
+            Diagnostic::warning(
+                "embed-file",
+                format!("`.{ext}` files are {what}, which a book cannot embed; {shown}"),
+            )
+            .at_opt(span)
+            .hint(hint),
+        );
+    }
+}
+
+/// Obsidian embeds other than notes and images: views and media that a book cannot show.
+const FILE_EMBEDS: &[&str] = &[
+    "base", "canvas", "pdf", "mp3", "wav", "m4a", "ogg", "flac", "3gp", "webm", "mp4", "mov",
+    "mkv", "ogv",
+];
+
+/// The extension of an embed's file when it is one of [`FILE_EMBEDS`], lower case.
+fn file_embed(name: &str) -> Option<String> {
+    let (_, ext) = name.rsplit_once('.')?;
+    let ext = ext.trim().to_ascii_lowercase();
+    FILE_EMBEDS.contains(&ext.as_str()).then_some(ext)
 }
 
 fn has_embed(blocks: &mut [Block]) -> bool {
@@ -484,6 +532,8 @@ struct EmbedCtx<'a> {
     ix: &'a Index,
     budget: usize,
     problems: Vec<Diagnostic>,
+    /// Embeds of files no book can show, by extension: count and first place.
+    files: &'a mut BTreeMap<String, (usize, Option<Span>)>,
 }
 
 impl EmbedCtx<'_> {
@@ -540,6 +590,16 @@ impl EmbedCtx<'_> {
             Some((n, h)) => (n, Some(h)),
             None => (target, None),
         };
+        if let Some(ext) = file_embed(name) {
+            self.files.entry(ext).or_insert((0, span)).0 += 1;
+            return (
+                None,
+                vec![Block::Paragraph {
+                    content: vec![Inline::Text(target.to_owned())],
+                    span,
+                }],
+            );
+        }
         let found = if name.is_empty() {
             Ok(Some(ChapterId(host as u32)))
         } else {
@@ -911,7 +971,11 @@ fn collect_headings(blocks: &[Block], out: &mut Vec<(u8, String, String)>) {
             ..
         } = b
         {
-            out.push((*level, id.clone(), plain_text(content).trim().to_owned()));
+            // An empty heading (`### ` alone) has nothing to show in the contents.
+            let title = plain_text(content).trim().to_owned();
+            if !title.is_empty() {
+                out.push((*level, id.clone(), title));
+            }
         }
     }
 }
