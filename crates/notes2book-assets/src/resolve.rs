@@ -5,8 +5,9 @@
 //!    folder, configured `static_dirs`), Hugo `assets/`, then the notes folder itself.
 //!    Relative paths are also looked for in the vault's attachment folder (Obsidian's
 //!    `attachmentFolderPath`: one folder, or a folder beside each note).
-//! 4. Obsidian embeds `![[x.png]]`: also a lookup by file name across the book (an
-//!    ambiguous name is a warning naming the candidates).
+//! 4. Obsidian embeds `![[x.png]]` and Markdown images by a bare file name (`![](x.png)`):
+//!    also a lookup by file name across the book (an ambiguous name is a warning naming the
+//!    candidates).
 //!
 //! A name that only matches with different letter case is a warning naming the real file
 //! (it would break on a case-sensitive file system) and is used.
@@ -130,7 +131,12 @@ pub fn resolve(book: &mut Book, vfs: &dyn Vfs, opts: &ResolveOptions) -> Vec<Dia
             }
             bases.dedup();
             match find_in(vfs, opts, &bases, &path) {
-                Found::Missing(tried) if use_.syntax == ImageSyntax::WikiEmbed => {
+                // `![[x.png]]`, and `![](x.png)` with a bare file name (Obsidian resolves
+                // both by name across the vault).
+                Found::Missing(tried)
+                    if use_.syntax == ImageSyntax::WikiEmbed
+                        || use_.syntax == ImageSyntax::Markdown && !path.contains('/') =>
+                {
                     let names = by_name.get_or_insert_with(|| index_names(vfs, &opts.input));
                     let file = Path::new(&path)
                         .file_name()
@@ -368,6 +374,29 @@ mod tests {
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].code, "image-case");
         let _ = ImageId(0);
+    }
+
+    #[test]
+    fn a_bare_file_name_is_found_by_name_across_the_book() {
+        let mut fs = MemFs::new();
+        fs.insert("b/content/Attachments/shot.png", "x");
+        let mut book = Book {
+            images: vec![
+                use_of("shot.png#interface", "Notes", ImageSyntax::Markdown),
+                use_of("sub/shot.png", "Notes", ImageSyntax::Markdown),
+            ],
+            ..Book::default()
+        };
+        let opts = ResolveOptions {
+            root: "b".into(),
+            input: "b/content".into(),
+            ..Default::default()
+        };
+        let d = resolve(&mut book, &fs, &opts);
+        assert_eq!(book.images[0].status, ImageStatus::Found);
+        // A path with a folder in it means that folder.
+        assert_eq!(book.images[1].status, ImageStatus::Missing);
+        assert_eq!(d.len(), 1, "{d:?}");
     }
 
     #[test]
