@@ -322,3 +322,63 @@ fn a_folder_of_notes_without_markers_builds_itself() {
     let text = pages(&til.join("book/til.epub"));
     assert!(text.contains("Amend a commit") && text.contains("Elision."));
 }
+
+/// Shapes from real blogs and vaults that once gave EPUBCheck errors or wrong embeds.
+#[test]
+fn what_real_blogs_and_vaults_write_gives_a_valid_book() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let root = tmp.path().join("blog");
+    write(&root.join("config.toml"), "title = 'Shapes'\n");
+    write(
+        &root.join("content/links.md"),
+        concat!(
+            "+++\ntitle = \"Links\"\n+++\n\n",
+            // A bare address inside an inline HTML link.
+            "Related: <a href=\"https://e.example/sturges.pdf\">https://e.example/sturges.pdf</a></p>\n\n",
+            // A remote image inside an HTML link.
+            "<figure>\n\t<a href=\"https://e.example/\"><img src=\"https://e.example/overview.png\"></a>\n</figure>\n\n",
+            // A query with square brackets and a lone percent sign.
+            "[query](https://d.example/db?sql=select+*+from+[plants]+where+x+%3D+1&p=50%)\n\n",
+            // An empty heading.
+            "### \n\nAfter an empty heading.\n\n### \n\nAnd another.\n",
+        ),
+    );
+    write(
+        &root.join("content/projects.md"),
+        concat!(
+            "+++\ntitle = \"Projects\"\n+++\n\n<ul id=\"projects-list\">\n\n<li>\n    <div>\n        <h3>One</h3>\n        <p>First.</p>\n\n",
+            "    <p>An indented paragraph after a blank line is code to Markdown.</p>\n    </div>\n</li>\n\n",
+            "<li>\n    <div>\n        <h3>Two</h3>\n    </div>\n</li>\n\n</ul>\n",
+        ),
+    );
+    write(
+        &root.join("content/vault/Books.md"),
+        "# Books\n\n![[Books.base]]\n\n![[Books.base#Author]]\n\n![Cover](cover.svg)\n",
+    );
+    write(&root.join("content/vault/Files/cover.svg"), GRAPHVIZ);
+    let o = run(&root, &["--epub", "-o", "out"]);
+    ok(&o);
+    let err = stderr(&o);
+    assert!(
+        err.contains("warning[embed-file]: `.base` files are Obsidian Bases views, which a book cannot embed; 2 embeds show the file's name instead"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("embed-cycle") && !err.contains("image-missing"),
+        "{err}"
+    );
+    let epub = root.join("out/shapes.epub");
+    assert_epubcheck_clean(&epub);
+    let text = pages(&epub);
+    assert!(
+        text.contains("%5Bplants%5D") && text.contains("p=50%25"),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("href=\"https://e.example/sturges.pdf\"")
+            .count(),
+        1
+    );
+    assert!(text.contains("After an empty heading."));
+    assert!(text.contains("<h3>Two</h3>"));
+}
