@@ -339,6 +339,10 @@ fn what_real_blogs_and_vaults_write_gives_a_valid_book() {
             "<figure>\n\t<a href=\"https://e.example/\"><img src=\"https://e.example/overview.png\"></a>\n</figure>\n\n",
             // A query with square brackets and a lone percent sign.
             "[query](https://d.example/db?sql=select+*+from+[plants]+where+x+%3D+1&p=50%)\n\n",
+            // Markup pasted from old blog engines and editors.
+            "<dt>**Platforms** </dt><dd>Windows</dd>\n\n<pre><div><span>using</span> X;</div></pre>\n\n",
+            "[a template](http://127.0.0.1:%s%s) and [a fragment](http://e.example/f.shtml#id3#id3)\n\n",
+            "[<a target=\"_blank\" href=\"https://e.example/dl\">Samples](https://e.example/dl)</a>\n\n",
             // An empty heading.
             "### \n\nAfter an empty heading.\n\n### \n\nAnd another.\n",
         ),

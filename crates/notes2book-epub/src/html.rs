@@ -193,14 +193,18 @@ fn map_name(name: &str) -> Option<&'static str> {
     })
 }
 
-fn parent_is(node: ego_tree::NodeRef<'_, Node>, name: &str) -> bool {
-    node.parent()
-        .and_then(|p| {
-            p.value()
-                .as_element()
-                .map(|e| e.name().eq_ignore_ascii_case(name))
-        })
-        .unwrap_or(false)
+fn is_one_of(node: ego_tree::NodeRef<'_, Node>, names: &[&str]) -> bool {
+    node.value()
+        .as_element()
+        .is_some_and(|e| names.iter().any(|n| e.name().eq_ignore_ascii_case(n)))
+}
+
+fn parent_is(node: ego_tree::NodeRef<'_, Node>, names: &[&str]) -> bool {
+    node.parent().is_some_and(|p| is_one_of(p, names))
+}
+
+fn has_ancestor(node: ego_tree::NodeRef<'_, Node>, names: &[&str]) -> bool {
+    node.ancestors().any(|a| is_one_of(a, names))
 }
 
 fn is_void(name: &str) -> bool {
@@ -226,6 +230,7 @@ fn is_external(href: &str) -> bool {
     ["http://", "https://", "mailto:", "ftp://", "tel:"]
         .iter()
         .any(|p| l.starts_with(p))
+        && notes2book_model::url::host_is_valid(href.trim())
 }
 
 fn numeric(v: &str) -> bool {
@@ -268,7 +273,18 @@ fn is_block(name: &str) -> bool {
 
 /// Sanitise an HTML fragment into XHTML. `inline`: the fragment stands inside a paragraph,
 /// so block elements are unwrapped.
-pub fn sanitize(fragment: &str, images: &mut dyn ImageSource, inline: bool) -> Clean {
+/// Where a fragment of raw HTML goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// Between blocks.
+    Block,
+    /// Inside a paragraph or another block's text: block elements are unwrapped.
+    Inline,
+    /// Inside a link as well: links are unwrapped too (a link in a link is invalid).
+    InLink,
+}
+
+pub fn sanitize(fragment: &str, images: &mut dyn ImageSource, place: Place) -> Clean {
     let shallow = drop_deep_tags(fragment);
     let doc = Html::parse_fragment(shallow.as_deref().unwrap_or(fragment));
     let mut out = Clean {
@@ -281,7 +297,8 @@ pub fn sanitize(fragment: &str, images: &mut dyn ImageSource, inline: bool) -> C
     let mut ctx = Ctx {
         images,
         img_index: &mut img_index,
-        inline,
+        inline: place != Place::Block,
+        in_link: place == Place::InLink,
     };
     // An explicit stack rather than recursion: 20,000 nested `<span>`s must not overflow
     // the thread's stack (past MAX_DEPTH they are unwrapped, but still visited).
@@ -321,6 +338,7 @@ struct Ctx<'a> {
     images: &'a mut dyn ImageSource,
     img_index: &'a mut usize,
     inline: bool,
+    in_link: bool,
 }
 
 /// Writes a node's opening (or all of a text or void node) and says whether its children
@@ -361,14 +379,14 @@ fn write_node(
             } else {
                 map_name(&name)
             };
-            let mapped = mapped.filter(|t| !(ctx.inline && is_block(t)));
+            // Inside `<pre>` only phrasing content is allowed (`<pre><div>` from pasted
+            // editor markup): block elements are unwrapped there too.
+            let mapped =
+                mapped.filter(|t| !((ctx.inline || has_ancestor(node, &["pre"])) && is_block(t)));
+            // A link inside a link is invalid: the inner one keeps only its content.
+            let in_link = ctx.in_link || has_ancestor(node, &["a"]);
             if name == "img" {
                 // A remote image becomes a link: not inside another link.
-                let in_link = node.ancestors().any(|a| {
-                    a.value()
-                        .as_element()
-                        .is_some_and(|e| e.name().eq_ignore_ascii_case("a"))
-                });
                 write_img(el, out, ctx.images, ctx.img_index, in_link);
                 return Then::Done;
             }
@@ -381,14 +399,15 @@ fn write_node(
             };
             // An `<a>` that stays inside the notes folder cannot be followed from raw HTML.
             let href = el.attr("href").map(str::trim);
-            let tag = if tag == "a" && !href.is_some_and(is_external) {
+            let tag = if tag == "a" && (in_link || !href.is_some_and(is_external)) {
                 "span"
-            } else if tag == "figcaption" && !parent_is(node, "figure")
-                || tag == "li" && !["ul", "ol", "menu"].iter().any(|p| parent_is(node, p))
+            } else if tag == "figcaption" && !parent_is(node, &["figure"])
+                || tag == "li" && !parent_is(node, &["ul", "ol", "menu"])
+                || matches!(tag, "dt" | "dd") && !parent_is(node, &["dl"])
             {
-                // A caption or a list item whose figure or list was split off by Markdown
-                // (a blank line, then an indented line, ends an HTML block).
-                "div"
+                // A caption, list item or definition whose figure or list was split off by
+                // Markdown (a blank line, then an indented line, ends an HTML block).
+                if ctx.inline { "span" } else { "div" }
             } else {
                 tag
             };
@@ -500,7 +519,7 @@ mod tests {
     }
 
     fn clean(s: &str) -> Clean {
-        sanitize(s, &mut NoImages, false)
+        sanitize(s, &mut NoImages, Place::Block)
     }
 
     #[test]
@@ -508,7 +527,7 @@ mod tests {
         let c = sanitize(
             "Text and a stray </p> closer <div>in div</div>",
             &mut NoImages,
-            true,
+            Place::Inline,
         );
         assert_eq!(c.xhtml, "Text and a stray  closer in div");
     }
@@ -559,7 +578,7 @@ mod tests {
         assert_eq!(c.xhtml.matches("<span>").count(), MAX_DEPTH);
         assert_eq!(c.xhtml.matches("</span>").count(), MAX_DEPTH);
         // Inside a paragraph too.
-        let c = sanitize(&html, &mut NoImages, true);
+        let c = sanitize(&html, &mut NoImages, Place::Inline);
         assert!(c.too_deep && c.xhtml.contains("deep text"));
     }
 
@@ -596,11 +615,36 @@ mod tests {
         let c = sanitize(
             "<a href=\"https://e.org\"><img src=\"https://e.org/a[1].png\"></a> <img src=\"x\" alt=\"X\">",
             &mut Remote,
-            true,
+            Place::Inline,
         );
         assert_eq!(
             c.xhtml,
             "<a href=\"https://e.org\">https://e.org/a[1].png</a> <a href=\"https://e.org/a%5B1%5D.png\">X</a>"
+        );
+    }
+
+    #[test]
+    fn invalid_nesting_from_pasted_markup_is_repaired() {
+        assert_eq!(
+            clean("<dt>Platforms</dt><dd>Windows</dd><pre><div><span>code</span></div></pre>")
+                .xhtml,
+            "<div>Platforms</div><div>Windows</div><pre><span>code</span></pre>"
+        );
+        assert_eq!(
+            clean("<p><a href=\"https://a.example/\">out <a href=\"https://b.example/\">in</a></a></p>").xhtml,
+            "<p><a href=\"https://a.example/\">out </a><a href=\"https://b.example/\">in</a></p>"
+        );
+        // Inside a link of the Markdown around it, a raw link is only its text.
+        let c = sanitize(
+            "<a href=\"https://b.example/\">in</a>",
+            &mut NoImages,
+            Place::InLink,
+        );
+        assert_eq!(c.xhtml, "<span>in</span>");
+        // An address whose host cannot be valid is not a link.
+        assert_eq!(
+            clean("<a href=\"http://127.0.0.1:%s/\">x</a>").xhtml,
+            "<span>x</span>"
         );
     }
 }

@@ -51,6 +51,8 @@ pub fn encode_url(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for (i, c) in s.char_indices() {
         let bracket = matches!(c, '[' | ']') && !authority.contains(&i);
+        // Only one `#` starts the fragment; another inside it is a literal character.
+        let second_hash = c == '#' && s[..i].contains('#');
         // A `%` that does not start an escape is a literal percent sign.
         let lone_percent = c == '%'
             && !s[i + 1..]
@@ -58,6 +60,7 @@ pub fn encode_url(s: &str) -> String {
                 .is_some_and(|h| h.bytes().all(|b| b.is_ascii_hexdigit()));
         if c.is_ascii_control()
             || bracket
+            || second_hash
             || lone_percent
             || matches!(
                 c,
@@ -322,7 +325,7 @@ impl<'a> Writer<'a> {
                     w: self,
                     ids: images,
                 };
-                let clean = html::sanitize(raw, &mut src, false);
+                let clean = html::sanitize(raw, &mut src, html::Place::Block);
                 self.report_removed(&clean, *span);
                 self.out.push_str(&clean.xhtml);
                 self.out.push('\n');
@@ -562,6 +565,8 @@ impl<'a> Writer<'a> {
         let mut ours: Vec<String> = Vec::new();
         let mut images: Vec<ImageId> = Vec::new();
         let mut span = None;
+        // Raw `<a>` tags opened and not yet closed: our own links inside them are not links.
+        let mut open_links = 0usize;
         for i in list {
             match i {
                 Inline::Html {
@@ -572,21 +577,41 @@ impl<'a> Writer<'a> {
                     fragment.push_str(html);
                     images.extend(imgs.iter().copied());
                     span = span.or(*s);
+                    let tag = html.trim_start().to_ascii_lowercase();
+                    if tag.starts_with("<a ") || tag.starts_with("<a>") {
+                        open_links += 1;
+                    } else if tag.starts_with("</a") {
+                        open_links = open_links.saturating_sub(1);
+                    }
                 }
                 other => {
                     let saved = std::mem::take(&mut self.out);
-                    self.inline(other);
+                    let outer = self.in_link;
+                    self.in_link |= open_links > 0;
+                    if self.in_link
+                        && let Inline::Link(l) = other
+                    {
+                        self.inlines(&l.content);
+                    } else {
+                        self.inline(other);
+                    }
+                    self.in_link = outer;
                     let rendered = std::mem::replace(&mut self.out, saved);
                     let _ = write!(fragment, "\u{E010}{}\u{E011}", ours.len());
                     ours.push(rendered);
                 }
             }
         }
+        let place = if self.in_link {
+            html::Place::InLink
+        } else {
+            html::Place::Inline
+        };
         let mut src = Images {
             w: self,
             ids: &images,
         };
-        let clean = html::sanitize(&fragment, &mut src, true);
+        let clean = html::sanitize(&fragment, &mut src, place);
         self.report_removed(&clean, span);
         let mut rest = clean.xhtml.as_str();
         while let Some(p) = rest.find('\u{E010}') {
@@ -776,5 +801,9 @@ mod tests {
             "http://[::1]:8080/x%5B1%5D"
         );
         assert_eq!(encode_url("https://e.org/café#ü"), "https://e.org/café#ü");
+        assert_eq!(
+            encode_url("http://e.org/f.shtml#id3#id3"),
+            "http://e.org/f.shtml#id3%23id3"
+        );
     }
 }

@@ -15,6 +15,7 @@ mod doc;
 pub mod outline;
 mod source;
 mod text;
+pub mod url;
 pub mod vfs;
 
 pub use diag::{Diagnostic, Severity};

@@ -1,9 +1,11 @@
+//! Links whose host cannot be valid become their text, with a warning each.
 //! Links whose scheme no e-reader opens (`obsidian:`, `zotero:`, `vscode:`, `file:` …)
 //! become their text: a reader taps them and nothing happens, and EPUBCheck warns about
 //! every one (HTM-025). One warning per scheme per book, with the count, not one per link.
 
 use std::collections::BTreeMap;
 
+use notes2book_model::url::{host_is_valid, scheme};
 use notes2book_model::{Chapter, Diagnostic, Inline, LinkTarget, Span};
 
 use crate::walk;
@@ -15,25 +17,28 @@ const OPENABLE: &[&str] = &[
     "irc", "ircs", "xmpp", "sip", "sips", "callto", "magnet", "gopher", "git", "ssh", "webcal",
 ];
 
-/// The scheme of an address, lower case (`None` for a protocol-relative `//host/x`).
-fn scheme(url: &str) -> Option<String> {
-    let (scheme, _) = url.split_once(':')?;
-    (!scheme.is_empty()
-        && scheme
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)))
-    .then(|| scheme.to_ascii_lowercase())
-}
-
 /// Turn the links to schemes no reader opens into their text, with a warning per scheme.
 pub fn drop_unopenable(chapters: &mut [Chapter], diags: &mut Vec<Diagnostic>) {
     let mut seen: BTreeMap<String, (usize, Option<Span>)> = BTreeMap::new();
+    let mut bad_hosts = Vec::new();
     for ch in chapters.iter_mut() {
         let mut check = |inline: &mut Inline| {
             let Inline::Link(link) = inline else { return };
             let LinkTarget::External { url } = &link.target else {
                 return;
             };
+            if !host_is_valid(url) {
+                bad_hosts.push(
+                    Diagnostic::warning(
+                        "link-invalid",
+                        format!("`{url}` is not a valid address (its host or port cannot be); its text is shown without a link"),
+                    )
+                    .at_opt(link.span)
+                    .hint("fix the address: a space, a `%` or a placeholder such as `%s` cannot be in a host name or port"),
+                );
+                link.target = LinkTarget::Unresolved;
+                return;
+            }
             let Some(s) = scheme(url).filter(|s| !OPENABLE.contains(&s.as_str())) else {
                 return;
             };
@@ -49,6 +54,7 @@ pub fn drop_unopenable(chapters: &mut [Chapter], diags: &mut Vec<Diagnostic>) {
             walk::inlines_mut(&mut f.blocks, &mut check);
         }
     }
+    diags.append(&mut bad_hosts);
     for (s, (count, span)) in seen {
         let what = if count == 1 {
             "1 link shows".to_owned()
@@ -65,21 +71,5 @@ pub fn drop_unopenable(chapters: &mut [Chapter], diags: &mut Vec<Diagnostic>) {
             .at_opt(span)
             .hint("link to a web address instead, or leave the text unlinked"),
         );
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::scheme;
-
-    #[test]
-    fn schemes() {
-        assert_eq!(
-            scheme("obsidian://show-plugin?id=x").as_deref(),
-            Some("obsidian")
-        );
-        assert_eq!(scheme("HTTPS://a").as_deref(), Some("https"));
-        assert_eq!(scheme("//host/x"), None);
-        assert_eq!(scheme("no scheme: here"), None);
     }
 }
