@@ -1512,6 +1512,39 @@ impl<'a> Converter<'a> {
             }));
             return;
         }
+        // Raw HTML images alone (`<img … />` over several lines, which CommonMark does not
+        // take as an HTML block): a block, so each backend shows them as drawings, not as
+        // images in a line of text.
+        let only_html_images = inlines.iter().all(|i| match i {
+            Inline::Html { html, .. } => html.trim_start().to_ascii_lowercase().starts_with("<img"),
+            Inline::Text(t) => t.trim().is_empty(),
+            Inline::SoftBreak | Inline::HardBreak => true,
+            _ => false,
+        }) && inlines
+            .iter()
+            .any(|i| matches!(i, Inline::Html { images, .. } if !images.is_empty()));
+        if only_html_images {
+            let mut html = String::new();
+            let mut images = Vec::new();
+            for i in inlines {
+                if let Inline::Html {
+                    html: h,
+                    images: imgs,
+                    ..
+                } = i
+                {
+                    html.push_str(&h);
+                    html.push('\n');
+                    images.extend(imgs);
+                }
+            }
+            self.push_block(Block::Html {
+                html,
+                images,
+                span: Some(span),
+            });
+            return;
+        }
         self.push_block(Block::Paragraph {
             content: inlines,
             span: Some(span),

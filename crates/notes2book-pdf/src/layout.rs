@@ -467,24 +467,7 @@ impl Layouter<'_, '_> {
                 });
                 self.blocks(blocks, &inner, out);
             }
-            Block::Html { html, .. } => {
-                let text = html_text(html);
-                if !text.trim().is_empty() {
-                    let para = ParaStyle {
-                        justify: self.geo.justify,
-                        hyphenate: self.geo.hyphenate,
-                        align: Align::Left,
-                        indent: 0.0,
-                    };
-                    self.paragraph(
-                        &[Inline::Text(text)],
-                        &Fmt::new(Style::Regular, size),
-                        &para,
-                        ctx,
-                        out,
-                    );
-                }
-            }
+            Block::Html { html, images, span } => self.html(html, images, *span, ctx, out),
             Block::Rule { .. } => {
                 let w = ctx.width * 0.3;
                 out.push(with_deco(
@@ -742,6 +725,63 @@ impl Layouter<'_, '_> {
         out.push(with_deco(VItem::space(ctx.leading * 0.5), ctx));
     }
 
+    /// Raw HTML: its text as paragraphs, its images as figures where they stand (the
+    /// diagrams of an mdBook or a Hugo post are `<figure><img …><figcaption>` blocks), a
+    /// `<figcaption>` right after an image as that figure's caption.
+    fn html(
+        &mut self,
+        html: &str,
+        images: &[ImageId],
+        span: Option<notes2book_model::Span>,
+        ctx: &Ctx,
+        out: &mut Vec<VItem>,
+    ) {
+        let pieces = html_pieces(html, images.len());
+        let mut i = 0;
+        while i < pieces.len() {
+            match &pieces[i] {
+                HtmlPiece::Image(n) => {
+                    let caption = match pieces.get(i + 1) {
+                        Some(HtmlPiece::Caption(c)) => {
+                            i += 1;
+                            vec![Inline::Text(c.clone())]
+                        }
+                        _ => Vec::new(),
+                    };
+                    let fig = Figure {
+                        image: images[*n],
+                        alt: String::new(),
+                        title: None,
+                        caption,
+                        attribution: None,
+                        attribution_link: None,
+                        link: None,
+                        width: None,
+                        syntax: notes2book_model::ImageSyntax::Html,
+                        span,
+                    };
+                    self.figure(&fig, ctx, out);
+                }
+                HtmlPiece::Text(text) | HtmlPiece::Caption(text) => {
+                    let para = ParaStyle {
+                        justify: self.geo.justify,
+                        hyphenate: self.geo.hyphenate,
+                        align: Align::Left,
+                        indent: 0.0,
+                    };
+                    self.paragraph(
+                        &[Inline::Text(text.clone())],
+                        &Fmt::new(Style::Regular, ctx.size),
+                        &para,
+                        ctx,
+                        out,
+                    );
+                }
+            }
+            i += 1;
+        }
+    }
+
     fn code(&mut self, lang: Option<&str>, code: &str, ctx: &Ctx, out: &mut Vec<VItem>) {
         let size = ctx.size * 0.82;
         let leading = size * 1.35;
@@ -931,6 +971,63 @@ fn callout_color(kind: &str) -> Color {
 
 /// Text of raw HTML with the tags removed and common entities decoded (scripts and styles
 /// dropped). The PDF shows what a reader would read.
+/// A piece of a raw HTML block, in order.
+#[derive(Debug, Clone, PartialEq)]
+enum HtmlPiece {
+    Text(String),
+    /// The n-th of the block's images (the model holds one per `<img>` with a `src`).
+    Image(usize),
+    /// The text of a `<figcaption>`.
+    Caption(String),
+}
+
+/// Split raw HTML into text, images and captions; empty text is left out, and images the
+/// tags do not account for come last.
+fn html_pieces(html: &str, images: usize) -> Vec<HtmlPiece> {
+    let lower = html.to_ascii_lowercase();
+    let mut pieces = Vec::new();
+    let text = |s: &str, pieces: &mut Vec<HtmlPiece>, caption: bool| {
+        let t = html_text(s);
+        if !t.is_empty() {
+            pieces.push(if caption {
+                HtmlPiece::Caption(t)
+            } else {
+                HtmlPiece::Text(t)
+            });
+        }
+    };
+    let mut pos = 0;
+    let mut next_image = 0;
+    loop {
+        let img = lower[pos..].find("<img").map(|p| pos + p);
+        let cap = lower[pos..].find("<figcaption").map(|p| pos + p);
+        if let Some(at) = img.filter(|a| cap.is_none_or(|c| *a < c)) {
+            text(&html[pos..at], &mut pieces, false);
+            let end = lower[at..].find('>').map_or(lower.len(), |e| at + e + 1);
+            let tag = &lower[at..end];
+            let has_src =
+                tag.contains("src=") && !tag.contains("src=\"\"") && !tag.contains("src=''");
+            if has_src && next_image < images {
+                pieces.push(HtmlPiece::Image(next_image));
+                next_image += 1;
+            }
+            pos = end;
+        } else if let Some(at) = cap {
+            text(&html[pos..at], &mut pieces, false);
+            let end = lower[at..]
+                .find("</figcaption")
+                .map_or(lower.len(), |e| at + e);
+            text(&html[at..end], &mut pieces, true);
+            pos = end;
+        } else {
+            break;
+        }
+    }
+    text(&html[pos..], &mut pieces, false);
+    pieces.extend((next_image..images).map(HtmlPiece::Image));
+    pieces
+}
+
 pub fn html_text(html: &str) -> String {
     let mut out = String::new();
     let mut rest = html;
@@ -1026,4 +1123,30 @@ fn continuation_mark(fonts: &crate::fonts::FontSet) -> &'static str {
                 .is_some_and(|c| fonts.faces.iter().any(|f| f.has_char(c)))
         })
         .unwrap_or(">")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{HtmlPiece, html_pieces};
+
+    #[test]
+    fn html_blocks_keep_their_images_in_place() {
+        let html = "<p>Before.</p>\n<figure>\n<img alt=\"A\" src=\"img/a.svg\" class=\"center\" />\n<figcaption>Figure 4-1: A &amp; B</figcaption>\n</figure>\n<img src=\"\"><p>After <img src='b.png'> end.</p>";
+        assert_eq!(
+            html_pieces(html, 2),
+            [
+                HtmlPiece::Text("Before.".into()),
+                HtmlPiece::Image(0),
+                HtmlPiece::Caption("Figure 4-1: A & B".into()),
+                HtmlPiece::Text("After".into()),
+                HtmlPiece::Image(1),
+                HtmlPiece::Text("end.".into()),
+            ]
+        );
+        // Images the tags do not account for still show, after the text.
+        assert_eq!(
+            html_pieces("<p>x</p>", 1),
+            [HtmlPiece::Text("x".into()), HtmlPiece::Image(0)]
+        );
+    }
 }
