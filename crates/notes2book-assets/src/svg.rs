@@ -2,8 +2,7 @@
 //! handlers, no external references, no DTD internal subset); rasterised with resvg for the
 //! PDF. A document type declaration without an internal subset (what Graphviz, Inkscape
 //! and Illustrator write) declares nothing and is dropped: EPUB forbids its external
-//! identifier. Text inside an SVG
-//! is not drawn in the PDF (no fonts are loaded into resvg yet): that is reported.
+//! identifier. Text inside an SVG is drawn in the PDF with the bundled fonts.
 
 use notes2book_model::{AssetId, Diagnostic};
 
@@ -69,8 +68,8 @@ fn without_doctype<'a>(name: &str, text: &'a str) -> Result<std::borrow::Cow<'a,
     Err(invalid(name, "its DOCTYPE is never closed".into()))
 }
 
-/// Check the SVG; returns whether it contains text, and its size.
-fn check(name: &str, text: &str) -> Result<(bool, f32, f32), Diagnostic> {
+/// Check the SVG; returns its size.
+fn check(name: &str, text: &str) -> Result<(f32, f32), Diagnostic> {
     let opts = roxmltree::ParsingOptions {
         allow_dtd: false,
         ..Default::default()
@@ -84,14 +83,10 @@ fn check(name: &str, text: &str) -> Result<(bool, f32, f32), Diagnostic> {
             format!("its root element is <{}>", root.tag_name().name()),
         ));
     }
-    let mut has_text = false;
     for node in doc.descendants().filter(|n| n.is_element()) {
         let tag = node.tag_name().name();
         if tag.eq_ignore_ascii_case("script") {
             return Err(invalid(name, "it contains a <script>".into()));
-        }
-        if tag == "text" {
-            has_text = true;
         }
         for a in node.attributes() {
             let an = a.name();
@@ -140,7 +135,7 @@ fn check(name: &str, text: &str) -> Result<(bool, f32, f32), Diagnostic> {
         (_, _, Some([_, _, w, h])) => (*w, *h),
         _ => (800.0, 600.0),
     };
-    Ok((has_text, w, h))
+    Ok((w, h))
 }
 
 pub fn prepare(
@@ -153,10 +148,10 @@ pub fn prepare(
     let text =
         std::str::from_utf8(bytes).map_err(|_| invalid(name, "it is not UTF-8 text".into()))?;
     let text = without_doctype(name, text)?;
-    let (has_text, w, h) = check(name, &text)?;
+    let (w, h) = check(name, &text)?;
     let width = w.round().max(1.0) as u32;
     let height = h.round().max(1.0) as u32;
-    let mut warnings = Vec::new();
+    let warnings = Vec::new();
     let bytes = text.as_bytes();
     let epub = opts.epub.then(|| Encoded {
         bytes: bytes.to_vec(),
@@ -167,17 +162,6 @@ pub fn prepare(
         passthrough: true,
     });
     let pdf = if opts.pdf {
-        if has_text {
-            warnings.push(
-                Diagnostic::warning(
-                    "svg-text",
-                    format!(
-                        "{name} contains text, which the PDF does not draw yet (the EPUB shows it)"
-                    ),
-                )
-                .hint("convert the text to paths when exporting, or use a PNG"),
-            );
-        }
         Some(rasterise(name, bytes, opts.pdf_max_px)?)
     } else {
         None
@@ -196,9 +180,33 @@ pub fn prepare(
     ))
 }
 
+/// The bundled fonts, for text inside drawings: Charis SIL for serif, sans-serif and any
+/// family the drawing names that is not bundled (Graphviz's Times, Helvetica), JetBrains
+/// Mono for monospace. Never the machine's fonts, so the PDF is the same everywhere.
+fn fonts() -> std::sync::Arc<resvg::usvg::fontdb::Database> {
+    static DB: std::sync::OnceLock<std::sync::Arc<resvg::usvg::fontdb::Database>> =
+        std::sync::OnceLock::new();
+    DB.get_or_init(|| {
+        let mut db = resvg::usvg::fontdb::Database::new();
+        for f in crate::fonts::BUNDLED_FONTS {
+            db.load_font_data(f.bytes.to_vec());
+        }
+        db.set_serif_family("Charis SIL");
+        db.set_sans_serif_family("Charis SIL");
+        db.set_monospace_family("JetBrains Mono");
+        std::sync::Arc::new(db)
+    })
+    .clone()
+}
+
 fn rasterise(name: &str, bytes: &[u8], max_px: u32) -> Result<Encoded, Diagnostic> {
-    let tree = resvg::usvg::Tree::from_data(bytes, &resvg::usvg::Options::default())
-        .map_err(|e| invalid(name, e.to_string()))?;
+    let opts = resvg::usvg::Options {
+        font_family: "Charis SIL".into(),
+        fontdb: fonts(),
+        ..resvg::usvg::Options::default()
+    };
+    let tree =
+        resvg::usvg::Tree::from_data(bytes, &opts).map_err(|e| invalid(name, e.to_string()))?;
     let size = tree.size();
     let scale = (max_px as f32 / size.width()).min(4.0);
     let w = ((size.width() * scale).round() as u32).clamp(1, max_px.max(1));
