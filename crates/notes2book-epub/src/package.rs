@@ -383,11 +383,17 @@ fn link_map(book: &Book, plans: &[Vec<File>]) -> LinkMap {
     map
 }
 
+/// The ids of the places links can lead to: headings and anchors.
 fn heading_ids(blocks: &[Block], out: &mut Vec<String>) {
     notes2book_model::walk_blocks(blocks, &mut |b| {
         if let Block::Heading { id, .. } = b {
             out.push(id.clone());
         }
+        notes2book_model::block_inlines(b, &mut |i| {
+            if let Inline::Anchor { id, .. } = i {
+                out.push(id.clone());
+            }
+        });
     });
 }
 

@@ -311,6 +311,11 @@ impl<'a> Writer<'a> {
                 self.blocks(blocks);
                 self.out.push_str("</div>\n");
             }
+            Block::Embed {
+                blocks,
+                seamless: true,
+                ..
+            } => self.blocks(blocks),
             Block::Embed { blocks, .. } => {
                 self.out.push_str("<div class=\"embed\">\n");
                 self.blocks(blocks);
@@ -686,6 +691,9 @@ impl<'a> Writer<'a> {
             Inline::SoftBreak => self.out.push('\n'),
             Inline::HardBreak => self.out.push_str("<br/>\n"),
             Inline::Html { .. } => {}
+            Inline::Anchor { id, .. } => {
+                let _ = write!(self.out, "<span id=\"{}\"></span>", escape_attr(id));
+            }
         }
     }
 

@@ -324,6 +324,13 @@ pub enum Inline {
         images: Vec<ImageId>,
         span: Option<Span>,
     },
+    /// A place that links can lead to, other than a heading: an Obsidian block id
+    /// (`^quote-1` at the end of a paragraph or list item) or a definition list's term.
+    /// `name` is what an author writes after `#`; `id` is the book-unique id of the place.
+    Anchor {
+        name: String,
+        id: String,
+    },
 }
 
 /// A length given by the author.
@@ -384,6 +391,47 @@ pub fn walk_blocks_mut(blocks: &mut [Block], f: &mut impl FnMut(&mut Block)) {
                 .for_each(|d| walk_blocks_mut(d, f)),
             _ => {}
         }
+    }
+}
+
+/// Every inline in `inlines`, depth first into emphasis and link content.
+pub fn walk_inlines<'a>(inlines: &'a [Inline], f: &mut impl FnMut(&'a Inline)) {
+    // Explicit stack: emphasis nests as deep as the parser allows.
+    let mut stack: Vec<std::slice::Iter<'a, Inline>> = vec![inlines.iter()];
+    while let Some(top) = stack.last_mut() {
+        let Some(i) = top.next() else {
+            stack.pop();
+            continue;
+        };
+        f(i);
+        match i {
+            Inline::Emph(c) | Inline::Strong(c) | Inline::Strike(c) | Inline::Highlight(c) => {
+                stack.push(c.iter())
+            }
+            Inline::Link(l) => stack.push(l.content.iter()),
+            _ => {}
+        }
+    }
+}
+
+/// Every inline of one block's own text (not of the blocks nested in it: pair with
+/// [`walk_blocks`]), depth first: paragraphs, headings, captions, table cells, terms,
+/// callout titles and details summaries, and the content of emphasis and links.
+pub fn block_inlines<'a>(block: &'a Block, f: &mut impl FnMut(&'a Inline)) {
+    match block {
+        Block::Paragraph { content, .. } | Block::Heading { content, .. } => {
+            walk_inlines(content, f)
+        }
+        Block::Callout { title, .. } => walk_inlines(title, f),
+        Block::Details { summary, .. } => walk_inlines(summary, f),
+        Block::Table { head, rows, .. } => {
+            for cell in head.iter().chain(rows.iter().flatten()) {
+                walk_inlines(cell, f);
+            }
+        }
+        Block::DefinitionList { items, .. } => items.iter().for_each(|i| walk_inlines(&i.term, f)),
+        Block::Figure(fig) => walk_inlines(&fig.caption, f),
+        _ => {}
     }
 }
 
@@ -489,13 +537,17 @@ pub enum Block {
         blocks: Vec<Block>,
         span: Option<Span>,
     },
-    /// The content of another note shown in place (Obsidian `![[Note]]`).
+    /// The content of another note shown in place (Obsidian `![[Note]]`, or a Hugo site's
+    /// `{{% include "page" %}}`).
     Embed {
         /// The target as written (`Other note`, `Other note#Heading`).
         target: String,
-        /// The embedded chapter; `None` only before linking.
+        /// The embedded chapter; `None` before linking, or when it is not in the book (a
+        /// page the site does not render).
         chapter: Option<ChapterId>,
         blocks: Vec<Block>,
+        /// The text joins the page with no frame around it (an include, not an embed).
+        seamless: bool,
         span: Option<Span>,
     },
     /// Raw block HTML as written (backends sanitise and re-serialise it). `images` are the

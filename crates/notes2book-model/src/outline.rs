@@ -215,10 +215,12 @@ fn blocks(out: &mut String, blocks_: &[Block], depth: usize) {
                 target,
                 chapter,
                 blocks: b,
+                seamless,
                 ..
             } => {
                 let to = chapter.map_or("?".into(), |c| c.0.to_string());
-                let _ = writeln!(out, "{p}embed {target:?} ->{to}");
+                let kind = if *seamless { "include" } else { "embed" };
+                let _ = writeln!(out, "{p}{kind} {target:?} ->{to}");
                 blocks(out, b, depth + 1);
             }
             Block::Html { html, images, .. } => {
@@ -307,6 +309,9 @@ pub fn inlines(list: &[Inline]) -> String {
             }
             Inline::SoftBreak => s.push('↵'),
             Inline::HardBreak => s.push('⏎'),
+            Inline::Anchor { name, id } => {
+                let _ = write!(s, "⚓{name}={id}");
+            }
             Inline::Html { html, images, .. } => {
                 let imgs: String = images.iter().map(|i| format!(" img{}", i.0)).collect();
                 let _ = write!(s, "html{imgs}{html:?}");

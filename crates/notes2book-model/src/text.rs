@@ -26,7 +26,7 @@ fn push_plain(inlines: &[Inline], out: &mut String) {
             }
             Inline::Link(l) => stack.push(l.content.iter()),
             Inline::Image { alt, .. } => out.push_str(alt),
-            Inline::FootnoteRef { .. } | Inline::Html { .. } => {}
+            Inline::FootnoteRef { .. } | Inline::Html { .. } | Inline::Anchor { .. } => {}
         }
     }
 }

@@ -11,6 +11,7 @@ mod dates;
 mod decode;
 mod discover;
 mod frontmatter;
+mod headless;
 mod include;
 mod link;
 mod listfix;
@@ -35,7 +36,7 @@ use rayon::prelude::*;
 pub use dates::date_key;
 pub use discover::MAX_DIR_DEPTH;
 pub use include::{MAX_DEPTH as MAX_INCLUDE_DEPTH, MAX_INCLUDE_BYTES};
-pub use link::MAX_EMBED_DEPTH;
+pub use link::{MAX_EMBED_DEPTH, UrlRules};
 pub use markdown::MAX_NESTING;
 pub use order::ChapterEntry;
 
@@ -84,6 +85,11 @@ pub struct ParseOptions {
     pub site_params: BTreeMap<String, Value>,
     /// Folders under the input that are not notes (the output folder).
     pub exclude: Vec<PathBuf>,
+    /// How the author's site makes page addresses (Hugo), for links written against them.
+    pub urls: UrlRules,
+    /// Read Obsidian's `[[wikilinks]]` and `![[embeds]]` (not in a Hugo site or an mdBook
+    /// that holds no vault: their tools show them as written).
+    pub wikilinks: bool,
 }
 
 impl ParseOptions {
@@ -97,6 +103,8 @@ impl ParseOptions {
             metadata: MetadataConfig::default(),
             site_params: BTreeMap::new(),
             exclude: Vec::new(),
+            urls: UrlRules::default(),
+            wikilinks: true,
         }
     }
 }
@@ -223,15 +231,17 @@ pub fn parse_book(vfs: &dyn Vfs, opts: &ParseOptions, mut sources: Sources) -> P
                 Some((t, _)) => t.as_str(),
                 None => sources_ref.get(n.file).map_or("", |s| s.text.as_str()),
             };
-            note::parse(n, text, &opts.site_params)
+            note::parse(n, text, opts)
         })
         .collect();
     for n in &mut notes {
         diags.append(&mut n.diags);
     }
+    group_repeats(&mut diags, "shortcode-unknown");
 
     // Reading order.
-    let mut orderer = order::Orderer::new(&notes, opts.drafts);
+    let hidden = headless::headless(&notes);
+    let mut orderer = order::Orderer::new(&notes, opts.drafts, hidden.clone());
     let summary_path = input.join("SUMMARY.md");
     let slots = if let Some(entries) = &opts.chapters {
         orderer.by_config(entries)
@@ -272,11 +282,29 @@ pub fn parse_book(vfs: &dyn Vfs, opts: &ParseOptions, mut sources: Sources) -> P
         })
         .flatten();
 
+    // Pages Hugo does not render come after the book's chapters while linking, so that
+    // they can be included and embedded; then they go.
+    let visible = slots.len();
+    let mut slots = slots;
+    slots.extend(
+        hidden
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| **h)
+            .map(|(i, _)| order::Slot {
+                note: Some(i),
+                kind: notes2book_model::ChapterKind::Note,
+                depth: 0,
+                label: None,
+                span: None,
+            }),
+    );
     let (mut chapters, images, title_ids) = link::assemble(&slots, &mut notes, &mut diags);
-    let mut ix = link::Index::new(&chapters);
+    let mut ix = link::Index::new(&chapters, &opts.urls);
     link::resolve_embeds(&mut chapters, &ix, &mut diags);
     link::assign_ids(&mut chapters, &mut ix, &title_ids, &mut diags);
     link::resolve_links(&mut chapters, &ix, &mut diags);
+    link::drop_hidden(&mut chapters, visible, &mut diags);
     scheme::drop_unopenable(&mut chapters, &mut diags);
     let toc = link::toc(&chapters);
 
@@ -385,4 +413,39 @@ fn metadata(
         newest_note_date: newest,
         cover: None,
     }
+}
+
+/// One warning per cause: diagnostics of `code` about the same name (the first `` `…` ``
+/// of the message: an unknown shortcode that a site uses on hundreds of pages) become the
+/// first one, with the count.
+fn group_repeats(diags: &mut Vec<Diagnostic>, code: &str) {
+    let key = |m: &str| m.split('`').nth(1).unwrap_or(m).to_owned();
+    let mut first: BTreeMap<String, usize> = BTreeMap::new();
+    let mut counts: Vec<usize> = vec![0; diags.len()];
+    let mut keep = vec![true; diags.len()];
+    for (i, d) in diags.iter().enumerate() {
+        if d.code != code {
+            continue;
+        }
+        match first.get(&key(&d.message)) {
+            Some(&f) => {
+                counts[f] += 1;
+                keep[i] = false;
+            }
+            None => {
+                first.insert(key(&d.message), i);
+                counts[i] = 1;
+            }
+        }
+    }
+    for (d, &n) in diags.iter_mut().zip(&counts) {
+        if n > 1 {
+            d.message = format!("{} ({n} uses in the book; the first is here)", d.message);
+        }
+    }
+    let mut i = 0;
+    diags.retain(|_| {
+        i += 1;
+        keep[i - 1]
+    });
 }

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use notes2book_model::{
     Align, Block, CodeOptions, DefinitionItem, Diagnostic, Figure, Footnote, ImageId, ImageStatus,
     ImageSyntax, ImageUse, Inline, Length, Link, LinkSyntax, LinkTarget, ListItem, Span, Value,
-    plain_text,
+    plain_text, slugify,
 };
 use pulldown_cmark::{
     Alignment, BlockQuoteKind, CodeBlockKind, Event, HeadingLevel, LinkType, Options, Parser, Tag,
@@ -29,9 +29,15 @@ pub const MAX_NESTING: usize = 64;
 /// Internal marker for a block-level item found inside a paragraph (`U+E001` + index).
 const BLOCK_MARK: char = '\u{E001}';
 
-/// The one place where the Markdown options are chosen.
-pub fn options() -> Options {
-    Options::ENABLE_TABLES
+/// The one place where the Markdown options are chosen. `[[wikilinks]]` only where the
+/// author's tool reads them (Hugo and mdBook show them as written).
+pub fn options(wikilinks: bool) -> Options {
+    let wiki = if wikilinks {
+        Options::ENABLE_WIKILINKS
+    } else {
+        Options::empty()
+    };
+    wiki | Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_TASKLISTS
@@ -40,7 +46,6 @@ pub fn options() -> Options {
         | Options::ENABLE_MATH
         | Options::ENABLE_GFM
         | Options::ENABLE_DEFINITION_LIST
-        | Options::ENABLE_WIKILINKS
 }
 
 /// What the converter needs to know about the note.
@@ -58,6 +63,8 @@ pub struct Input<'a> {
     pub site_params: &'a BTreeMap<String, Value>,
     pub note_dir: PathBuf,
     pub in_bundle: bool,
+    /// Read `[[wikilinks]]` and `![[embeds]]`.
+    pub wikilinks: bool,
 }
 
 /// The converted note body.
@@ -242,6 +249,9 @@ struct Converter<'a> {
     out: Output,
     /// Shortcode index → marker index of its `details` opening, to match the closing tag.
     details_open: BTreeMap<usize, usize>,
+    /// Anchors of a paragraph that held nothing else (`<a id="x"></a>` on its own line):
+    /// they go to the start of the next block.
+    pending_anchors: Vec<Inline>,
     /// Shortcode index of an opening tag → index of its closing tag.
     closing: Vec<Option<usize>>,
     /// Text put in by `{{< param >}}` so far (see [`MAX_PARAM_TEXT`]).
@@ -284,14 +294,24 @@ pub fn convert(input: &Input<'_>) -> Output {
         footnote_defs: BTreeMap::new(),
         out: Output::default(),
         details_open: BTreeMap::new(),
+        pending_anchors: Vec::new(),
         closing: pair_shortcodes(input.shortcodes),
         param_text: 0,
     };
-    let parser = Parser::new_ext(input.body, options()).into_offset_iter();
+    let parser = Parser::new_ext(input.body, options(input.wikilinks)).into_offset_iter();
     for (event, range) in parser {
         c.event(event, range);
     }
     c.finish()
+}
+
+/// A link's destination; in a table, Obsidian writes a wikilink's `|` as `\|`
+/// (`[[Engelbart.jpg\|100]]`), which leaves a `\` at the end of the target.
+fn wiki_dest(dest: &str, link_type: LinkType) -> String {
+    match link_type {
+        LinkType::WikiLink { .. } => dest.strip_suffix('\\').unwrap_or(dest).to_owned(),
+        _ => dest.to_owned(),
+    }
 }
 
 fn heading_level(l: HeadingLevel) -> u8 {
@@ -486,11 +506,34 @@ impl<'a> Converter<'a> {
         true
     }
 
-    fn push_block(&mut self, block: Block) {
+    fn push_block(&mut self, mut block: Block) {
         self.close_implicit_para();
+        if !self.pending_anchors.is_empty() {
+            match &mut block {
+                Block::Paragraph { content, .. } | Block::Heading { content, .. } => {
+                    content.splice(0..0, std::mem::take(&mut self.pending_anchors));
+                }
+                _ => self.flush_anchors(),
+            }
+        }
         let i = self.innermost(Frame::is_block_container).unwrap_or(0);
         if let Some(blocks) = self.stack[i].blocks_mut() {
             blocks.push(block);
+        }
+    }
+
+    /// Anchors with no block after them to join: a paragraph of their own.
+    fn flush_anchors(&mut self) {
+        if self.pending_anchors.is_empty() {
+            return;
+        }
+        let content = std::mem::take(&mut self.pending_anchors);
+        let i = self.innermost(Frame::is_block_container).unwrap_or(0);
+        if let Some(blocks) = self.stack[i].blocks_mut() {
+            blocks.push(Block::Paragraph {
+                content,
+                span: None,
+            });
         }
     }
 
@@ -551,6 +594,10 @@ impl<'a> Converter<'a> {
             }
             Event::InlineHtml(t) => {
                 if is_comment(&t) {
+                    return;
+                }
+                if let Some(anchor) = html_anchor(&t) {
+                    self.push_inline(anchor, range.start);
                     return;
                 }
                 let span = self.span(range.clone());
@@ -736,7 +783,7 @@ impl<'a> Converter<'a> {
             } => {
                 self.ensure_inline_container(s);
                 Frame::Link {
-                    dest: dest_url.to_string(),
+                    dest: wiki_dest(&dest_url, link_type),
                     title: title.to_string(),
                     link_type,
                     inlines: Vec::new(),
@@ -752,7 +799,7 @@ impl<'a> Converter<'a> {
             } => {
                 self.ensure_inline_container(s);
                 Frame::Image {
-                    dest: dest_url.to_string(),
+                    dest: wiki_dest(&dest_url, link_type),
                     title: title.to_string(),
                     link_type,
                     inlines: Vec::new(),
@@ -935,8 +982,21 @@ impl<'a> Converter<'a> {
             Frame::DefTitle { inlines } => {
                 let i = self.real_top();
                 if let Frame::DefList { items, .. } = &mut self.stack[i] {
+                    // A term is a place links lead to (`#publishdir`), as with Hugo's
+                    // `autoDefinitionTermID`.
+                    let mut term = trim_breaks(inlines);
+                    let name = slugify(&plain_text(&term));
+                    if !plain_text(&term).trim().is_empty() {
+                        term.insert(
+                            0,
+                            Inline::Anchor {
+                                id: name.clone(),
+                                name,
+                            },
+                        );
+                    }
                     items.push(DefinitionItem {
-                        term: trim_breaks(inlines),
+                        term,
                         definitions: Vec::new(),
                     });
                 }
@@ -1082,7 +1142,21 @@ impl<'a> Converter<'a> {
             Kind::Comment => {}
             Kind::Literal(l) => self.push_inline(Inline::Text(l.clone()), at),
             Kind::Raw { inner } => {
-                let lang = sc.positional.first().cloned().filter(|l| !l.is_empty());
+                if !matches!(sc.name.as_str(), "highlight" | "code") {
+                    self.out.diags.push(
+                        Diagnostic::warning(
+                            "shortcode-unknown",
+                            format!("unknown shortcode `{}`; its inner content is shown as code", sc.name),
+                        )
+                        .at(span)
+                        .hint("the site's theme gives it its look; write a fenced code block for the book"),
+                    );
+                }
+                let lang = sc
+                    .arg("lang")
+                    .or_else(|| sc.positional.first().map(String::as_str))
+                    .filter(|l| !l.is_empty())
+                    .map(str::to_owned);
                 let options = code_options(sc.positional.get(1).map(String::as_str).unwrap_or(""));
                 let block = Block::CodeBlock {
                     lang,
@@ -1200,6 +1274,18 @@ impl<'a> Converter<'a> {
                     span: Some(span),
                 };
                 self.push_inline(Inline::Link(link), at);
+            }
+            // A site's `{{% include "page" %}}` (Hugo's own docs): the page's text in place.
+            "include" if sc.arg_or("path", 0).is_some_and(|p| !p.trim().is_empty()) => {
+                let target = sc.arg_or("path", 0).unwrap_or_default().trim().to_owned();
+                let embed = Block::Embed {
+                    target,
+                    chapter: None,
+                    blocks: Vec::new(),
+                    seamless: true,
+                    span: Some(span),
+                };
+                self.block_marker(embed, at);
             }
             "param" => {
                 let key = sc.arg_or("name", 0).unwrap_or("");
@@ -1399,6 +1485,7 @@ impl<'a> Converter<'a> {
                     target: dest.clone(),
                     chapter: None,
                     blocks: Vec::new(),
+                    seamless: false,
                     span: Some(span),
                 };
                 if self.in_paragraph() {
@@ -1479,6 +1566,20 @@ impl<'a> Converter<'a> {
             .iter()
             .all(|i| matches!(i, Inline::Text(t) if t.trim().is_empty()))
         {
+            return;
+        }
+        let only_anchors = inlines.iter().all(|i| match i {
+            Inline::Anchor { .. } | Inline::SoftBreak | Inline::HardBreak => true,
+            Inline::Text(t) => t.trim().is_empty(),
+            Inline::Html { html, .. } => html.trim().eq_ignore_ascii_case("</a>"),
+            _ => false,
+        });
+        if only_anchors {
+            self.pending_anchors.extend(
+                inlines
+                    .into_iter()
+                    .filter(|i| matches!(i, Inline::Anchor { .. })),
+            );
             return;
         }
         let span = self.span(start..end.max(start));
@@ -1601,6 +1702,7 @@ impl<'a> Converter<'a> {
 
     fn finish(mut self) -> Output {
         self.close_implicit_para();
+        self.flush_anchors();
         // Whatever is still open is closed as its end event would close it, so that
         // nothing written in it is lost.
         while self.stack.len() > 1 {
@@ -1783,7 +1885,10 @@ fn collapse_breaks(inlines: Vec<Inline>) -> Vec<Inline> {
 }
 
 /// Obsidian block ids (`text ^quote-1` at a paragraph's end) are anchors, not text.
+/// An Obsidian block id (` ^quote-1` at the end of a paragraph or list item) becomes an
+/// anchor at the block's start, so `[[Note#^quote-1]]` leads there.
 fn strip_block_id(mut inlines: Vec<Inline>) -> Vec<Inline> {
+    let mut found = None;
     if let Some(Inline::Text(t)) = inlines.last_mut() {
         let trimmed = t.trim_end();
         if let Some(caret) = trimmed.rfind('^') {
@@ -1793,6 +1898,7 @@ fn strip_block_id(mut inlines: Vec<Inline>) -> Vec<Inline> {
                 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
                 && (before.is_empty() || before.ends_with(char::is_whitespace))
             {
+                found = Some(id.to_owned());
                 *t = before.trim_end().to_owned();
                 if t.is_empty() {
                     inlines.pop();
@@ -1800,7 +1906,42 @@ fn strip_block_id(mut inlines: Vec<Inline>) -> Vec<Inline> {
             }
         }
     }
+    if let Some(id) = found {
+        inlines.insert(
+            0,
+            Inline::Anchor {
+                name: format!("^{id}"),
+                id: slugify(&id),
+            },
+        );
+    }
     inlines
+}
+
+/// The anchor a raw `<a id="x"></a>` or `<a name="x">` sets (no `href`): kept places that
+/// links from other pages lead to (the Rust Book keeps its old section ids this way).
+fn html_anchor(html: &str) -> Option<Inline> {
+    let t = html.trim();
+    let lower = t.to_ascii_lowercase();
+    if !lower.starts_with("<a ") || lower.contains("href") {
+        return None;
+    }
+    let value = |attr: &str| {
+        let at = lower.find(&format!("{attr}="))? + attr.len() + 1;
+        let rest = &t[at..];
+        let q = rest.chars().next()?;
+        let v = if q == '"' || q == '\'' {
+            rest[1..].split(q).next()?
+        } else {
+            rest.split(|c: char| c.is_whitespace() || c == '>').next()?
+        };
+        (!v.is_empty()).then(|| v.to_owned())
+    };
+    let name = value("id").or_else(|| value("name"))?;
+    Some(Inline::Anchor {
+        id: slugify(&name),
+        name,
+    })
 }
 
 /// Bare `https://…`, `http://…` and `www.…` addresses become links, as in GFM and Hugo.
@@ -2149,6 +2290,7 @@ pub fn inline_markdown(text: &str) -> Vec<Inline> {
         site_params: &params,
         note_dir: PathBuf::new(),
         in_bundle: false,
+        wikilinks: true,
     };
     let out = convert(&input);
     let mut inlines = Vec::new();

@@ -40,7 +40,8 @@ pub struct ParsedNote {
     pub span: Span,
 }
 
-pub fn parse(note: &Loaded, text: &str, site_params: &BTreeMap<String, Value>) -> ParsedNote {
+pub fn parse(note: &Loaded, text: &str, opts: &crate::ParseOptions) -> ParsedNote {
+    let site_params = &opts.site_params;
     let mut diags = Vec::new();
     let map = note.expanded.as_ref().map_or(&note.map, |(_, m)| m);
     let whole = map.span(0..text.len().min(1));
@@ -134,6 +135,7 @@ pub fn parse(note: &Loaded, text: &str, site_params: &BTreeMap<String, Value>) -
         site_params,
         note_dir: note.rel.parent().map(PathBuf::from).unwrap_or_default(),
         in_bundle: note.bundle,
+        wikilinks: opts.wikilinks,
     };
     let mut out = markdown::convert(&input);
     diags.append(&mut out.diags);

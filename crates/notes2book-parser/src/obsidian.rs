@@ -25,14 +25,15 @@ fn canonical(kind: &str) -> Option<&'static str> {
     })
 }
 
-/// How Obsidian labels a wikilink without an alias: `Note > Heading`, `Heading`.
+/// How Obsidian labels a wikilink without an alias: `Note > Heading`, `Heading`, and
+/// `Note > Heading > Subheading` for a nested heading path.
 pub fn wiki_label(dest: &str) -> String {
-    let dest = dest.trim();
-    match dest.split_once('#') {
-        Some(("", h)) => h.trim_start_matches('^').trim().to_owned(),
-        Some((n, h)) => format!("{} > {}", n.trim(), h.trim_start_matches('^').trim()),
-        None => dest.to_owned(),
-    }
+    dest.trim()
+        .split('#')
+        .map(|p| p.trim().trim_start_matches('^'))
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(" > ")
 }
 
 /// `faq` → `Faq`, `CAUTION` → `Caution`.

@@ -34,12 +34,14 @@ pub struct Orderer<'a> {
     pub notes: &'a [ParsedNote],
     pub by_path: BTreeMap<PathBuf, usize>,
     pub drafts: bool,
+    /// Notes Hugo does not render (`headless`): never in the reading order.
+    pub hidden: Vec<bool>,
     pub left_out: Vec<LeftOut>,
     pub diags: Vec<Diagnostic>,
 }
 
 impl<'a> Orderer<'a> {
-    pub fn new(notes: &'a [ParsedNote], drafts: bool) -> Self {
+    pub fn new(notes: &'a [ParsedNote], drafts: bool, hidden: Vec<bool>) -> Self {
         let by_path = notes
             .iter()
             .enumerate()
@@ -49,13 +51,18 @@ impl<'a> Orderer<'a> {
             notes,
             by_path,
             drafts,
+            hidden,
             left_out: Vec::new(),
             diags: Vec::new(),
         }
     }
 
-    /// True when the note is a draft that stays out; records it.
+    /// True when the note is a draft that stays out (recorded), or a page Hugo does not
+    /// render.
     fn skip_draft(&mut self, i: usize) -> bool {
+        if self.hidden.get(i).copied().unwrap_or(false) {
+            return true;
+        }
         let n = &self.notes[i];
         if !n.front.draft || self.drafts {
             return false;

@@ -302,9 +302,12 @@ fn read_value(text: &str, i: &mut usize, close: &str) -> Result<String, String> 
     }
 }
 
-/// Raw-content pairs: their inner text is taken verbatim.
+/// Raw-content pairs: their inner text is taken verbatim. Besides the built-in ones, a
+/// site's own shortcode named for code (`code-toggle`, `codeblock`) holds code, not
+/// Markdown: Hugo hands `{{< >}}` content to the template as it is written.
 fn is_raw_pair(name: &str) -> bool {
-    matches!(name, "highlight" | "comment" | "code")
+    matches!(name, "highlight" | "comment" | "code" | "codeblock")
+        || name.split(['-', '_']).any(|part| part == "code")
 }
 
 /// Match closing tags to opening ones; merge raw pairs into one entry.

@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 use notes2book_model::vfs::MemFs;
 use notes2book_model::{Sources, outline};
-use notes2book_parser::{ParseOptions, parse_book};
+use notes2book_parser::{ParseOptions, parse_book, site};
 
 struct Case {
     header: String,
@@ -110,7 +110,26 @@ fn run_case(case: &Case) -> (String, String) {
     }
     opts.drafts = case.header.contains("[drafts]");
     opts.fix_mojibake = !case.header.contains("[no-mojibake-fix]");
-    let mut parsed = parse_book(&fs, &opts, Sources::default());
+    // A site's configuration among the files (`hugo.toml`, `book.toml`) is read as the
+    // CLI reads it: the notes folder, page addresses, whether `[[x]]` is a link.
+    let mut sources = Sources::default();
+    if let Some(located) = site::locate(&fs, Path::new("book"))
+        && located
+            .kind()
+            .is_some_and(|k| k != site::SiteKind::Notes2book)
+    {
+        let site = site::read(&fs, &located, &mut sources);
+        if let Some(input) = site.input {
+            opts.input = input;
+        }
+        opts.urls = site.urls;
+        opts.wikilinks = located.vault.is_some()
+            || !matches!(
+                located.kind(),
+                Some(site::SiteKind::Hugo | site::SiteKind::MdBook)
+            );
+    }
+    let mut parsed = parse_book(&fs, &opts, sources);
     let resolve = notes2book_assets::ResolveOptions {
         root: PathBuf::from("book"),
         input: opts.input.clone(),

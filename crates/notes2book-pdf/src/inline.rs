@@ -441,6 +441,8 @@ fn flatten(inlines: &[Inline], fmt: &Arc<Fmt>, image_size: ImageSize<'_>, out: &
             }
             Inline::SoftBreak => out.push(Atom::Text(" ".into(), fmt.clone())),
             Inline::HardBreak => out.push(Atom::HardBreak),
+            // Anchors are placed with their block (`layout::anchors_of`).
+            Inline::Anchor { .. } => {}
             Inline::Html { html, .. } => {
                 let text = crate::layout::html_text(html);
                 if !text.is_empty() {

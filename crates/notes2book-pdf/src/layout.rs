@@ -392,8 +392,10 @@ impl Layouter<'_, '_> {
                         Align::Left,
                         ctx.leading,
                     );
+                    let mut anchors = anchors_of(&item.term);
                     for mut l in lines {
                         l.keep_with_next = true;
+                        l.anchors.append(&mut anchors);
                         out.push(with_deco(l, ctx));
                     }
                     let mut inner = self.inner(ctx, size * 1.5, 0.0);
@@ -456,6 +458,11 @@ impl Layouter<'_, '_> {
                 let inner = self.inner(ctx, size * 1.0, 0.0);
                 self.blocks(blocks, &inner, out);
             }
+            Block::Embed {
+                blocks,
+                seamless: true,
+                ..
+            } => self.blocks(blocks, ctx, out),
             Block::Embed { blocks, .. } => {
                 let mut inner = self.inner(ctx, size * 1.2, 0.0);
                 inner.deco.push(Draw::Rect {
@@ -548,9 +555,11 @@ impl Layouter<'_, '_> {
         let p = inline::prepare(&mut self.shaper, content, fmt, para, ctx.width, self.images);
         let lines = inline::set_lines(&mut self.shaper, &p, ctx.width, para, ctx.leading);
         let n = lines.len();
+        let mut anchors = anchors_of(content);
         for (i, line) in lines.into_iter().enumerate() {
             let hyphenated = line.hyphenated;
             let mut item = line_item(line, ctx.left, ctx.leading);
+            item.anchors.append(&mut anchors);
             // Orphans and widows: the first two and the last two lines stay together; a
             // word is never split across pages.
             item.keep_with_next = (i == 0 && n > 1) || (n >= 2 && i + 2 == n) || hyphenated;
@@ -971,6 +980,18 @@ fn callout_color(kind: &str) -> Color {
 
 /// Text of raw HTML with the tags removed and common entities decoded (scripts and styles
 /// dropped). The PDF shows what a reader would read.
+/// The ids of the anchors in a paragraph or term (block ids, definition terms): links to
+/// them land on the block's first line.
+fn anchors_of(content: &[Inline]) -> Vec<String> {
+    let mut ids = Vec::new();
+    notes2book_model::walk_inlines(content, &mut |i| {
+        if let Inline::Anchor { id, .. } = i {
+            ids.push(id.clone());
+        }
+    });
+    ids
+}
+
 /// A piece of a raw HTML block, in order.
 #[derive(Debug, Clone, PartialEq)]
 enum HtmlPiece {

@@ -233,6 +233,11 @@ pub fn load(args: &Common, out_dir: Option<&Path>) -> Result<Project, Fatal> {
             .map(|(k, v)| (k.clone(), config::yaml_to_value(v)))
             .collect(),
         exclude,
+        urls: site.urls.clone(),
+        // Hugo and mdBook show `[[x]]` as written, unless the root holds an Obsidian vault.
+        wikilinks: located.as_ref().is_none_or(|l| {
+            l.vault.is_some() || !matches!(l.kind(), Some(SiteKind::Hugo | SiteKind::MdBook))
+        }),
     };
     let mut parsed = notes2book_parser::parse_book(&vfs, &opts, sources);
     parsed.diagnostics.splice(0..0, site.diagnostics);

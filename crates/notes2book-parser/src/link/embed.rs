@@ -3,6 +3,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use notes2book_model::vfs::normalize;
+
 use notes2book_model::{
     Block, Chapter, ChapterId, Diagnostic, Footnote, Inline, LinkSyntax, LinkTarget, Span,
     plain_text, slugify,
@@ -28,15 +30,13 @@ pub fn resolve_embeds(chapters: &mut [Chapter], ix: &Index, diags: &mut Vec<Diag
         .iter()
         .map(|c| (c.blocks.clone(), c.footnotes.clone()))
         .collect();
-    let dirs: Vec<PathBuf> = chapters
+    let paths: Vec<PathBuf> = chapters
         .iter()
-        .map(|c| {
-            c.path
-                .as_ref()
-                .and_then(|p| p.parent())
-                .map(Path::to_path_buf)
-                .unwrap_or_default()
-        })
+        .map(|c| c.path.clone().unwrap_or_default())
+        .collect();
+    let dirs: Vec<PathBuf> = paths
+        .iter()
+        .map(|p| p.parent().map(Path::to_path_buf).unwrap_or_default())
         .collect();
     let mut seen_problems: BTreeSet<(u32, u32, &'static str)> = BTreeSet::new();
     let mut cycles: BTreeSet<Vec<usize>> = BTreeSet::new();
@@ -48,6 +48,7 @@ pub fn resolve_embeds(chapters: &mut [Chapter], ix: &Index, diags: &mut Vec<Diag
         let mut ctx = EmbedCtx {
             originals: &originals,
             dirs: &dirs,
+            paths: &paths,
             ix,
             budget: MAX_EMBEDDED_BLOCKS,
             problems: Vec::new(),
@@ -127,11 +128,20 @@ struct EmbedCtx<'a> {
     cycles: &'a mut BTreeSet<Vec<usize>>,
     originals: &'a [(Vec<Block>, Vec<Footnote>)],
     dirs: &'a [PathBuf],
+    /// Each chapter's note, relative to the notes folder.
+    paths: &'a [PathBuf],
     ix: &'a Index,
     budget: usize,
     problems: Vec<Diagnostic>,
     /// Embeds of files no book can show, by extension: count and first place.
     files: &'a mut BTreeMap<String, (usize, Option<Span>)>,
+}
+
+/// One embed to expand: its target as written, its place, and whether it is an include.
+struct Embedded<'a> {
+    target: &'a str,
+    span: Option<Span>,
+    seamless: bool,
 }
 
 impl EmbedCtx<'_> {
@@ -142,24 +152,30 @@ impl EmbedCtx<'_> {
         stack: &mut Vec<usize>,
     ) {
         let host = *stack.last().unwrap_or(&0);
-        let mut todo: Vec<(String, Option<Span>)> = Vec::new();
+        let mut todo: Vec<(String, Option<Span>, bool)> = Vec::new();
         notes2book_model::walk_blocks_mut(blocks, &mut |b| {
             if let Block::Embed {
                 target,
                 chapter: None,
                 span,
+                seamless,
                 ..
             } = b
             {
-                todo.push((target.clone(), *span));
+                todo.push((target.clone(), *span, *seamless));
             }
         });
         if todo.is_empty() {
             return;
         }
         let mut results: Vec<(Option<ChapterId>, Vec<Block>)> = Vec::with_capacity(todo.len());
-        for (target, span) in todo {
-            results.push(self.one(&target, span, host, footnotes, stack));
+        for (target, span, seamless) in todo {
+            let part = Embedded {
+                target: &target,
+                span,
+                seamless,
+            };
+            results.push(self.one(&part, host, footnotes, stack));
         }
         let mut results = results.into_iter();
         notes2book_model::walk_blocks_mut(blocks, &mut |b| {
@@ -178,12 +194,12 @@ impl EmbedCtx<'_> {
 
     fn one(
         &mut self,
-        target: &str,
-        span: Option<Span>,
+        part: &Embedded<'_>,
         host: usize,
         footnotes: &mut Vec<Footnote>,
         stack: &mut Vec<usize>,
     ) -> (Option<ChapterId>, Vec<Block>) {
+        let (target, span) = (part.target, part.span);
         let (name, heading) = match target.split_once('#') {
             Some((n, h)) => (n, Some(h)),
             None => (target, None),
@@ -244,9 +260,11 @@ impl EmbedCtx<'_> {
         }
         let (src_blocks, src_notes) = &self.originals[ti];
         let mut copy = match heading {
+            Some(h) if h.starts_with('^') => block_of(src_blocks, h),
             Some(h) => section_of(src_blocks, h),
             None => src_blocks.clone(),
         };
+        rebase(&mut copy, &self.paths[ti], part.seamless);
         let size = count_blocks(&mut copy);
         if size > self.budget {
             self.problems.push(
@@ -301,11 +319,14 @@ impl EmbedCtx<'_> {
             });
             footnotes.push(f);
         }
-        notes2book_model::walk_blocks_mut(&mut copy, &mut |b| {
-            if let Block::Heading { in_toc, .. } = b {
-                *in_toc = false;
-            }
-        });
+        // An embed's headings are not the host's sections; an include's are.
+        if !part.seamless {
+            notes2book_model::walk_blocks_mut(&mut copy, &mut |b| {
+                if let Block::Heading { in_toc, .. } = b {
+                    *in_toc = false;
+                }
+            });
+        }
         stack.push(ti);
         self.expand(&mut copy, footnotes, stack);
         stack.pop();
@@ -335,6 +356,68 @@ fn link_paragraph(target: &str, t: ChapterId, span: Option<Span>) -> Block {
         content: vec![Inline::Link(link)],
         span,
     }
+}
+
+/// The block that carries the block id `name` (`^quote-1`): a paragraph, or the one list
+/// item of a list; the whole note when no block has it.
+fn block_of(blocks: &[Block], name: &str) -> Vec<Block> {
+    let has = |b: &Block| {
+        let mut found = false;
+        notes2book_model::walk_blocks(std::slice::from_ref(b), &mut |b| {
+            notes2book_model::block_inlines(b, &mut |i| {
+                found |= matches!(i, Inline::Anchor { name: n, .. } if n == name)
+            })
+        });
+        found
+    };
+    for b in blocks {
+        if !has(b) {
+            continue;
+        }
+        if let Block::List {
+            items,
+            start,
+            tight,
+            span,
+        } = b
+            && let Some(item) = items.iter().find(|i| i.blocks.iter().any(&has))
+        {
+            return vec![Block::List {
+                start: *start,
+                tight: *tight,
+                items: vec![item.clone()],
+                span: *span,
+            }];
+        }
+        return vec![b.clone()];
+    }
+    blocks.to_vec()
+}
+
+/// Links in an embedded copy mean what they meant in their own note: `[[#Heading]]` and
+/// `[x](#id)` lead into the source note, `[x](other.md)` is relative to its folder.
+/// Anchors in an embedded copy lose their names (links lead to the original place); an
+/// include's stay, as its text is the host's own.
+fn rebase(blocks: &mut [Block], source: &Path, seamless: bool) {
+    let dir = source.parent().unwrap_or(Path::new(""));
+    let source = source.to_string_lossy();
+    crate::walk::inlines_mut(blocks, &mut |i| match i {
+        // An include is rendered as part of the host page: its links are the host's.
+        Inline::Link(l) if l.target == LinkTarget::Unresolved && !seamless => {
+            let wiki = matches!(l.syntax, LinkSyntax::Wiki | LinkSyntax::Ref);
+            if l.dest.starts_with('#') {
+                l.dest = format!("{}{source}{}", if wiki { "" } else { "/" }, l.dest);
+            } else if l.syntax == LinkSyntax::Markdown
+                && !l.dest.starts_with('/')
+                && !l.dest.contains(':')
+                && let Some(p) = normalize(&dir.join(&l.dest))
+            {
+                l.dest = format!("/{}", p.to_string_lossy());
+            }
+        }
+        Inline::Anchor { name, .. } if !seamless => name.clear(),
+        _ => {}
+    });
 }
 
 /// The blocks from the heading named `h` up to the next heading of the same or a higher level.

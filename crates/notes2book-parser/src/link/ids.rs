@@ -81,6 +81,7 @@ pub fn assign_ids(
         for ch in chapters.iter_mut() {
             let mut local_seen: BTreeSet<String> = BTreeSet::new();
             let mut next_local = BTreeMap::new();
+            let mut outline: Vec<(u8, String, String)> = Vec::new();
             let locals = &mut ix.local_ids[ch.id.0 as usize];
             if pass_in_toc {
                 // A removed title heading keeps its id, leading to the chapter's start.
@@ -92,6 +93,7 @@ pub fn assign_ids(
             notes2book_model::walk_blocks_mut(&mut ch.blocks, &mut |b| {
                 let Block::Heading {
                     id,
+                    level,
                     in_toc,
                     content,
                     span,
@@ -132,6 +134,7 @@ pub fn assign_ids(
                 };
                 if *in_toc {
                     locals.insert(local, global.clone());
+                    outline.push((*level, plain_text(content), global.clone()));
                 }
                 *id = global;
             });
@@ -140,7 +143,62 @@ pub fn assign_ids(
                 locals
                     .entry(slugify(&ch.title))
                     .or_insert_with(|| ch.anchor.clone());
+                // Links written against mdBook's or GitHub's ids (`the--operator` for
+                // "the `?` Operator") land too.
+                let mut seen = BTreeSet::new();
+                let mut next = BTreeMap::new();
+                for (_, text, global) in &outline {
+                    let theirs = first_free(&md_id(text), &mut next, |k| seen.contains(k));
+                    seen.insert(theirs.clone());
+                    locals.entry(theirs).or_insert_with(|| global.clone());
+                }
+                ix.headings[ch.id.0 as usize] = std::mem::take(&mut outline);
             }
         }
     }
+    // Anchors (block ids, definition terms, `<a id>`) after the headings, so that a
+    // heading keeps its id; copies in embeds have no name and are not link targets.
+    // The originals first, across the book, so that copies take the suffixes.
+    for originals in [true, false] {
+        for ch in chapters.iter_mut() {
+            let locals = &mut ix.local_ids[ch.id.0 as usize];
+            crate::walk::inlines_mut(&mut ch.blocks, &mut |i| {
+                if let Inline::Anchor { name, id } = i
+                    && name.is_empty() != originals
+                {
+                    let g = first_free(id, &mut next_global, |g| {
+                        used.contains(g) || explicit.contains(g)
+                    });
+                    used.insert(g.clone());
+                    if name.starts_with('^') {
+                        locals.entry(name.clone()).or_insert_with(|| g.clone());
+                    } else if !name.is_empty() {
+                        // A term shares the page's ids with its headings, as in Hugo: a
+                        // second `cascade` is `cascade-1`.
+                        let local =
+                            first_free(name, &mut BTreeMap::new(), |k| locals.contains_key(k));
+                        locals.insert(local, g.clone());
+                    }
+                    *id = g;
+                }
+            });
+        }
+    }
+}
+
+/// A heading id as mdBook and GitHub make it: letters, digits, `_` and `-` kept (lower
+/// case), each white-space character a `-`, everything else dropped.
+fn md_id(text: &str) -> String {
+    text.trim()
+        .chars()
+        .filter_map(|c| {
+            if c.is_alphanumeric() || c == '_' || c == '-' {
+                Some(c.to_lowercase().next().unwrap_or(c))
+            } else if c.is_whitespace() {
+                Some('-')
+            } else {
+                None
+            }
+        })
+        .collect()
 }

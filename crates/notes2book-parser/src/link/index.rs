@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use notes2book_model::vfs::normalize;
 use notes2book_model::{Chapter, ChapterId, ChapterKind, slugify};
 
+use super::url::{UrlRules, key, page_url};
 use super::{clean_rel, stem_of};
 
 /// Lookup tables for resolving references to notes.
@@ -13,41 +14,35 @@ pub struct Index {
     pub(super) by_path: BTreeMap<PathBuf, ChapterId>,
     pub(super) by_stem: BTreeMap<String, Vec<ChapterId>>,
     pub(super) by_title: BTreeMap<String, Vec<ChapterId>>,
+    /// Obsidian's `aliases:`, other names a note is linked by.
+    pub(super) by_alias: BTreeMap<String, Vec<ChapterId>>,
     pub(super) by_url: BTreeMap<String, ChapterId>,
     /// Per chapter: the id an author would write (local) → the book-unique id.
     pub(super) local_ids: Vec<BTreeMap<String, String>>,
     pub(super) paths: Vec<Option<PathBuf>>,
     /// Chapter anchors, filled by `assign_ids`.
     pub(super) anchors: Vec<String>,
-}
-
-fn url_of(ch: &Chapter) -> Option<String> {
-    let rel = ch.path.as_ref()?;
-    let dir = rel.parent().unwrap_or(Path::new(""));
-    let name = rel.file_name()?.to_str()?;
-    let url = if name == "_index.md" || name == "index.md" {
-        dir.to_string_lossy().into_owned()
-    } else {
-        let slug = ch.front.slug.clone().unwrap_or_else(|| stem_of(rel));
-        dir.join(slug).to_string_lossy().into_owned()
-    };
-    Some(
-        format!("/{}/", url.trim_matches('/'))
-            .replace("//", "/")
-            .to_lowercase(),
-    )
+    /// Per chapter, its headings in order: level, text and book-unique id (by `assign_ids`).
+    pub(super) headings: Vec<Vec<(u8, String, String)>>,
+    /// Each chapter's address on the author's site (`/section/slug/`).
+    pub(super) urls: Vec<Option<String>>,
+    pub(super) rules: UrlRules,
 }
 
 impl Index {
-    pub fn new(chapters: &[Chapter]) -> Self {
+    pub fn new(chapters: &[Chapter], rules: &UrlRules) -> Self {
         let mut ix = Index {
+            urls: chapters.iter().map(|c| page_url(c, rules)).collect(),
+            rules: rules.clone(),
             by_path: BTreeMap::new(),
             by_stem: BTreeMap::new(),
             by_title: BTreeMap::new(),
+            by_alias: BTreeMap::new(),
             by_url: BTreeMap::new(),
             local_ids: vec![BTreeMap::new(); chapters.len()],
             paths: chapters.iter().map(|c| c.path.clone()).collect(),
             anchors: Vec::new(),
+            headings: vec![Vec::new(); chapters.len()],
         };
         for ch in chapters {
             if ch.kind == ChapterKind::Part {
@@ -64,12 +59,16 @@ impl Index {
                 .entry(ch.title.trim().to_lowercase())
                 .or_default()
                 .push(ch.id);
-            if let Some(u) = url_of(ch) {
+            if let Some(u) = ix.urls[ch.id.0 as usize].clone() {
                 ix.by_url.entry(u).or_insert(ch.id);
             }
             for alias in &ch.front.aliases {
-                let a = format!("/{}/", alias.trim_matches('/')).to_lowercase();
-                ix.by_url.entry(a).or_insert(ch.id);
+                // Hugo's aliases are old addresses, Obsidian's other names.
+                ix.by_url.entry(key(alias, rules)).or_insert(ch.id);
+                ix.by_alias
+                    .entry(alias.trim().to_lowercase())
+                    .or_default()
+                    .push(ch.id);
             }
         }
         ix
@@ -118,7 +117,7 @@ impl Index {
             .strip_suffix(".md")
             .or_else(|| base.strip_suffix(".markdown"))
             .unwrap_or(base);
-        for table in [&self.by_stem, &self.by_title] {
+        for table in [&self.by_stem, &self.by_title, &self.by_alias] {
             if let Some(list) = table.get(&base.to_lowercase()) {
                 return if list.len() == 1 {
                     Ok(Some(list[0]))
@@ -135,6 +134,29 @@ impl Index {
             };
         }
         Ok(None)
+    }
+
+    /// Obsidian's nested heading path `A#B#C`: heading C inside B inside A (levels between
+    /// may be skipped), matched by their text as `#A` alone would be.
+    pub(super) fn heading_path(&self, ch: ChapterId, path: &str) -> Option<String> {
+        let heads = self.headings.get(ch.0 as usize)?;
+        let mut from = 0;
+        let mut within: Option<u8> = None;
+        let mut found = None;
+        for part in path.split('#').filter(|p| !p.trim().is_empty()) {
+            let want = slugify(part);
+            let i = heads
+                .iter()
+                .enumerate()
+                .skip(from)
+                .take_while(|(_, (level, _, _))| within.is_none_or(|w| *level > w))
+                .find(|(_, (_, text, _))| slugify(text) == want)
+                .map(|(i, _)| i)?;
+            within = Some(heads[i].0);
+            from = i + 1;
+            found = Some(heads[i].2.clone());
+        }
+        found
     }
 
     pub(super) fn anchor_in(&self, ch: ChapterId, anchor: &str) -> Option<String> {

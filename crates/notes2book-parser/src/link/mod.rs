@@ -13,6 +13,7 @@ mod ids;
 mod index;
 mod resolve;
 mod toc;
+mod url;
 
 pub use assemble::assemble;
 pub use embed::resolve_embeds;
@@ -20,6 +21,7 @@ pub use ids::assign_ids;
 pub use index::Index;
 pub use resolve::resolve_links;
 pub use toc::toc;
+pub use url::UrlRules;
 
 /// Deepest chain of `![[embeds]]` followed.
 pub const MAX_EMBED_DEPTH: usize = 8;
@@ -46,5 +48,48 @@ fn stem_of(rel: &Path) -> String {
             .to_owned()
     } else {
         name.to_owned()
+    }
+}
+
+/// Chapters from `visible` on are pages the site does not render, there only to be
+/// included or embedded: they go, and links to them become their text, with a warning.
+pub fn drop_hidden(
+    chapters: &mut Vec<notes2book_model::Chapter>,
+    visible: usize,
+    diags: &mut Vec<notes2book_model::Diagnostic>,
+) {
+    use notes2book_model::{Block, Diagnostic, Inline, LinkTarget};
+    if chapters.len() <= visible {
+        return;
+    }
+    chapters.truncate(visible);
+    let hidden = |c: &notes2book_model::ChapterId| c.0 as usize >= visible;
+    for ch in chapters.iter_mut() {
+        let mut unlink = |i: &mut Inline| {
+            if let Inline::Link(l) = i
+                && matches!(&l.target, LinkTarget::Internal { chapter, .. } if hidden(chapter))
+            {
+                l.target = LinkTarget::Unresolved;
+                diags.push(
+                    Diagnostic::warning(
+                        "link-unrendered",
+                        format!("`{}` leads to a page the site does not render (`build: {{render: never}}` or `headless`); its text is shown without a link", l.dest),
+                    )
+                    .at_opt(l.span)
+                    .hint("include the page's text where it is needed, or let the site render it"),
+                );
+            }
+        };
+        crate::walk::inlines_mut(&mut ch.blocks, &mut unlink);
+        for f in &mut ch.footnotes {
+            crate::walk::inlines_mut(&mut f.blocks, &mut unlink);
+        }
+        notes2book_model::walk_blocks_mut(&mut ch.blocks, &mut |b| {
+            if let Block::Embed { chapter, .. } = b
+                && chapter.as_ref().is_some_and(hidden)
+            {
+                *chapter = None;
+            }
+        });
     }
 }

@@ -1,28 +1,42 @@
 //! Links between notes, resolved to chapter and anchor.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use notes2book_model::vfs::normalize;
 use notes2book_model::{Chapter, ChapterId, Diagnostic, Inline, LinkSyntax, LinkTarget};
 
-use super::{Index, clean_rel, percent_decode, stem_of};
+use super::{Index, clean_rel, percent_decode, url};
 use crate::walk;
 
-/// Resolve every link in the book to a chapter and anchor.
+/// Resolve every link in the book to a chapter and anchor. Links to the site's own
+/// address (`baseURL`) are links inside the book when they lead to a note. Failures are
+/// reported once per cause: the same address from many places, or one form of address
+/// that leads nowhere (a single word, as a theme's render hook reads it), is one warning
+/// with a count.
 pub fn resolve_links(chapters: &mut [Chapter], ix: &Index, diags: &mut Vec<Diagnostic>) {
     let titles: Vec<String> = chapters.iter().map(|c| c.title.clone()).collect();
+    let mut failures = Failures::default();
     for ch in chapters.iter_mut() {
         let from = ch.id;
         let rel = ch.path.clone().unwrap_or_default();
         let mut resolve = |inline: &mut Inline| {
             let Inline::Link(link) = inline else { return };
-            if link.target != LinkTarget::Unresolved {
+            let on_own_site = matches!(&link.target, LinkTarget::External { url }
+                if ix.rules.base_url.as_deref().is_some_and(|b| url::is_on_site(url, b)));
+            if link.target != LinkTarget::Unresolved && !on_own_site {
                 return;
             }
             match resolve_one(&link.dest, link.syntax, from, &rel, ix) {
                 Ok((chapter, anchor, warn)) => {
                     if let Some(w) = warn {
-                        diags.push(Diagnostic::warning("anchor-unresolved", w).at_opt(link.span).hint("check the heading's id; links go to the note's start meanwhile"));
+                        failures.add(
+                            Diagnostic::warning("anchor-unresolved", w)
+                                .at_opt(link.span)
+                                .hint("check the heading's id; links go to the note's start meanwhile"),
+                            &link.dest,
+                            false,
+                        );
                     }
                     if link.content.is_empty() {
                         let t = titles.get(chapter.0 as usize).cloned().unwrap_or_default();
@@ -30,8 +44,14 @@ pub fn resolve_links(chapters: &mut [Chapter], ix: &Index, diags: &mut Vec<Diagn
                     }
                     link.target = LinkTarget::Internal { chapter, anchor };
                 }
+                // A page of the site that is not in the book stays a web link.
+                Err(_) if on_own_site => {}
                 Err((code, msg, hint)) => {
-                    diags.push(Diagnostic::warning(code, msg).at_opt(link.span).hint(hint));
+                    failures.add(
+                        Diagnostic::warning(code, msg).at_opt(link.span).hint(hint),
+                        &link.dest,
+                        link.syntax == LinkSyntax::Markdown && is_single_word(&link.dest),
+                    );
                     if link.content.is_empty() {
                         link.content = vec![Inline::Text(link.dest.clone())];
                     }
@@ -43,6 +63,77 @@ pub fn resolve_links(chapters: &mut [Chapter], ix: &Index, diags: &mut Vec<Diagn
             walk::inlines_mut(&mut f.blocks, &mut resolve);
         }
     }
+    failures.report(diags);
+}
+
+/// A failure's code, place (file and offset) and address.
+type Place = (&'static str, Option<(u32, u32)>, String);
+
+/// Link failures grouped by cause, in the order their first place was seen.
+#[derive(Default)]
+struct Failures {
+    groups: Vec<(Diagnostic, usize, bool)>,
+    by_cause: BTreeMap<(&'static str, String), usize>,
+    /// Places already counted (an embedded copy of a link fails again at the same place).
+    seen: BTreeSet<Place>,
+}
+
+impl Failures {
+    /// `word`: the address is a single word written as a Markdown link.
+    fn add(&mut self, d: Diagnostic, dest: &str, word: bool) {
+        let place = d.span.map(|s| (s.file, s.start));
+        if !self.seen.insert((d.code, place, dest.to_owned())) {
+            return;
+        }
+        let cause = if word {
+            "a single word".to_owned()
+        } else if dest.contains("{{") {
+            // `[x]({{% eturl rss %}})`: an address the site's template makes.
+            "a shortcode".to_owned()
+        } else {
+            dest.trim().trim_start_matches("./").to_lowercase()
+        };
+        match self.by_cause.get(&(d.code, cause.clone())) {
+            Some(&i) => self.groups[i].1 += 1,
+            None => {
+                self.by_cause.insert((d.code, cause), self.groups.len());
+                self.groups.push((d, 1, word));
+            }
+        }
+    }
+
+    fn report(self, diags: &mut Vec<Diagnostic>) {
+        for (mut d, count, word) in self.groups {
+            if !word && count > 1 && d.message.contains("{{") {
+                d.message = format!(
+                    "{} ({count} links whose address a shortcode makes, which only the site can; the first is here)",
+                    d.message
+                );
+                d.hint = Some("link to the note's path instead".into());
+            } else if word {
+                d.message = format!(
+                    "{}; {} link{} of this form (a single word, such as a theme's render hook reads) lead nowhere in the book (the first is here)",
+                    d.message,
+                    count,
+                    if count == 1 { "" } else { "s" }
+                );
+                d.hint = Some(
+                    "a site can give such links a meaning that a book cannot; link to the note's path or name instead".into(),
+                );
+            } else if count > 1 {
+                d.message = format!("{} ({count} links to it; the first is here)", d.message);
+            }
+            diags.push(d);
+        }
+    }
+}
+
+/// `[term](g)`: no path, extension, anchor or scheme, as a site's render hook may read.
+fn is_single_word(dest: &str) -> bool {
+    let d = dest.trim();
+    !d.is_empty()
+        && d.chars()
+            .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
 }
 
 type Resolved = (ChapterId, Option<String>, Option<String>);
@@ -94,7 +185,7 @@ fn resolve_one(
                     ));
                 }
             },
-            _ => by_path_or_url(path, from_dir, rel, ix),
+            _ => by_path_or_url(path, from_dir, from, ix),
         };
         match found {
             Some(c) => c,
@@ -120,16 +211,30 @@ fn resolve_one(
     let Some(anchor) = anchor.filter(|a| !a.is_empty()) else {
         return Ok((chapter, None, None));
     };
-    if let Some(id) = ix.anchor_in(chapter, anchor) {
+    let found = ix.anchor_in(chapter, anchor).or_else(|| {
+        anchor
+            .contains('#')
+            .then(|| ix.heading_path(chapter, anchor))
+            .flatten()
+    });
+    // `#top` is the top of the page in every browser.
+    let found = found.or_else(|| {
+        anchor
+            .eq_ignore_ascii_case("top")
+            .then(|| ix.anchors.get(chapter.0 as usize).cloned())
+            .flatten()
+    });
+    if let Some(id) = found {
         // The chapter's own anchor is its start: no anchor needed.
         let at_start = ix.anchors.get(chapter.0 as usize).is_some_and(|a| a == &id);
         return Ok((chapter, (!at_start).then_some(id), None));
     }
     if path.is_empty() {
         // A bare `#id` that lives in another note.
-        for (c, ids) in ix.local_ids.iter().enumerate() {
-            if let Some(id) = ids.get(anchor) {
-                return Ok((ChapterId(c as u32), Some(id.clone()), None));
+        for c in 0..ix.local_ids.len() {
+            let c = ChapterId(c as u32);
+            if let Some(id) = ix.anchor_in(c, anchor) {
+                return Ok((c, Some(id), None));
             }
         }
         return Err((
@@ -154,7 +259,7 @@ fn looks_like_file(p: &str) -> bool {
     p.rsplit('/').next().is_some_and(|n| n.contains('.'))
 }
 
-fn by_path_or_url(path: &str, from_dir: &Path, rel: &Path, ix: &Index) -> Option<ChapterId> {
+fn by_path_or_url(path: &str, from_dir: &Path, from: ChapterId, ix: &Index) -> Option<ChapterId> {
     if !path.starts_with('/')
         && let Some(c) = normalize(&from_dir.join(path)).and_then(|p| ix.path_lookup(&p))
     {
@@ -164,22 +269,23 @@ fn by_path_or_url(path: &str, from_dir: &Path, rel: &Path, ix: &Index) -> Option
         return Some(c);
     }
     // Hugo URLs: absolute (`/section/slug/`) or relative to the page's own URL.
-    let url = if path.starts_with('/') {
+    let url = if path.starts_with('/') || path.contains("://") {
         path.to_owned()
     } else {
-        let stem = stem_of(rel);
-        let page = if rel
-            .file_name()
-            .is_some_and(|n| n == "_index.md" || n == "index.md")
-        {
-            from_dir.to_path_buf()
-        } else {
-            from_dir.join(stem)
-        };
-        normalize(&page.join(path))?.to_string_lossy().into_owned()
+        let page = ix
+            .urls
+            .get(from.0 as usize)
+            .cloned()
+            .flatten()
+            .unwrap_or_else(|| "/".to_owned());
+        normalize(&Path::new(&page).join(path))?
+            .to_string_lossy()
+            .into_owned()
     };
-    let key = format!("/{}/", url.trim_matches('/'))
-        .replace("//", "/")
-        .to_lowercase();
+    let key = url::key(&url, &ix.rules);
+    // Hugo's `GetPage` (and render hooks built on it) also reads `a/b/` from the root.
+    if !ix.by_url.contains_key(&key) && !path.starts_with('/') && !path.starts_with('.') {
+        return ix.by_url.get(&url::key(path, &ix.rules)).copied();
+    }
     ix.by_url.get(&key).copied()
 }

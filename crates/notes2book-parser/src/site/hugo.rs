@@ -2,8 +2,11 @@
 //! `config.*` (only beside a `content/` folder: the name alone is too common), or the
 //! `config/_default/` folder (with its `params.*`). Hugo's keys are case-insensitive.
 //!
-//! Used: `contentDir` (the notes folder, default `content`), `staticDir` (one or a list) and
-//! `assetDir` (folders for `/…` references), `title`, `languageCode` or else
+//! Used: `contentDir` (the notes folder, default `content`; a `[[module.mounts]]` whose
+//! target is `content`, or the default language's `contentDir`, wins), `staticDir` (one or
+//! a list), `assetDir` and mounts targeting `static` or `assets` (folders for `/…`
+//! references), `baseURL`, `[permalinks]`, `disablePathToLower` and the languages (for page
+//! addresses), `title`, `languageCode` or else
 //! `defaultContentLanguage`, `params.author`/`params.authors`/`author` (a name, a list, or
 //! maps with a `name`), `copyright` (the rights), `params.description`.
 
@@ -65,6 +68,7 @@ fn lower_keys(v: J) -> J {
                 .map(|(k, v)| (k.to_ascii_lowercase(), lower_keys(v)))
                 .collect(),
         ),
+        J::Array(items) => J::Array(items.into_iter().map(lower_keys).collect()),
         other => other,
     }
 }
@@ -112,15 +116,96 @@ fn plain(s: &str) -> String {
         .join(" ")
 }
 
+/// `[[module.mounts]]`: the folder mounted as `content` (for the default language, or for
+/// all), and the folders mounted as `static` or `assets`.
+#[derive(Debug, Default)]
+struct Mounts {
+    content: Option<String>,
+    statics: Vec<String>,
+}
+
+impl Mounts {
+    fn of(config: &serde_json::Map<String, J>, lang: &str) -> Mounts {
+        let mut m = Mounts::default();
+        let list = config
+            .get("module")
+            .and_then(|v| v.get("mounts"))
+            .and_then(J::as_array);
+        for mount in list.into_iter().flatten() {
+            let (Some(source), Some(target)) =
+                (string(mount.get("source")), string(mount.get("target")))
+            else {
+                continue;
+            };
+            // The languages a mount is for: `lang` (older Hugo) or `sites.matrix.languages`.
+            let langs: Vec<String> = match mount.get("lang") {
+                Some(l) => folders(Some(l)),
+                None => folders(
+                    mount
+                        .get("sites")
+                        .and_then(|s| s.get("matrix"))
+                        .and_then(|m| m.get("languages")),
+                ),
+            };
+            let ours = langs.is_empty() || langs.iter().any(|l| l == lang);
+            match target.trim_matches('/') {
+                "content" if ours && m.content.is_none() => m.content = Some(source),
+                "static" | "assets" => m.statics.push(source),
+                _ => {}
+            }
+        }
+        m
+    }
+}
+
+/// What the configuration says about page addresses.
+fn url_rules(config: &serde_json::Map<String, J>, lang: &str) -> crate::UrlRules {
+    let mut permalinks = std::collections::BTreeMap::new();
+    if let Some(J::Object(p)) = config.get("permalinks") {
+        // `[permalinks.page]` (newer Hugo) or the flat `[permalinks]` of sections.
+        let table = match p.get("page") {
+            Some(J::Object(page)) => page,
+            _ => p,
+        };
+        for (section, pattern) in table {
+            if let Some(pattern) = pattern.as_str() {
+                permalinks.insert(section.trim_matches('/').to_owned(), pattern.to_owned());
+            }
+        }
+    }
+    let mut languages: Vec<String> = match config.get("languages") {
+        Some(J::Object(l)) => l.keys().cloned().collect(),
+        _ => Vec::new(),
+    };
+    if !languages.iter().any(|l| l == lang) {
+        languages.push(lang.to_owned());
+    }
+    crate::UrlRules {
+        permalinks,
+        keep_case: config
+            .get("disablepathtolower")
+            .and_then(J::as_bool)
+            .unwrap_or(false),
+        base_url: string(config.get("baseurl")),
+        languages,
+    }
+}
+
 pub fn read(vfs: &dyn Vfs, root: &Path, path: &Path, sources: &mut Sources) -> Site {
     let mut site = Site::default();
-    let mut files = vec![path.to_path_buf()];
+    // `config/_default/params.toml` is the `params` table of the main file; likewise
+    // `module`, `permalinks` and `languages`.
+    let mut files = vec![(path.to_path_buf(), None)];
     let in_default = path.parent() == Some(root.join("config/_default").as_path());
-    if in_default && let Some(p) = first_file(vfs, &root.join("config/_default"), &["params"]) {
-        files.push(p);
+    if in_default {
+        for table in ["params", "module", "permalinks", "languages"] {
+            if let Some(p) = first_file(vfs, &root.join("config/_default"), &[table]) {
+                files.push((p, Some(table)));
+            }
+        }
     }
     let mut config = serde_json::Map::new();
-    for (i, file_path) in files.iter().enumerate() {
+    for (file_path, table) in &files {
         let Some((file, text)) = load(vfs, file_path, sources, &mut site.diagnostics) else {
             continue;
         };
@@ -130,9 +215,8 @@ pub fn read(vfs: &dyn Vfs, root: &Path, path: &Path, sources: &mut Sources) -> S
             .display()
             .to_string();
         match parse(file_path, &text) {
-            // `config/_default/params.toml` is the `params` table of the main file.
-            Ok(J::Object(m)) if i > 0 => {
-                config.insert("params".to_owned(), J::Object(m));
+            Ok(J::Object(m)) if let Some(table) = table => {
+                config.insert((*table).to_owned(), J::Object(m));
             }
             Ok(J::Object(m)) => config.extend(m),
             Ok(_) => {}
@@ -141,14 +225,31 @@ pub fn read(vfs: &dyn Vfs, root: &Path, path: &Path, sources: &mut Sources) -> S
     }
     let params = config.get("params");
     let param = |k: &str| params.and_then(|p| p.get(k));
-    let content = string(config.get("contentdir")).unwrap_or_else(|| "content".to_owned());
+    let lang = string(config.get("defaultcontentlanguage")).unwrap_or_else(|| "en".to_owned());
+    let mounts = Mounts::of(&config, &lang);
+    let content = mounts
+        .content
+        .clone()
+        .or_else(|| {
+            string(
+                config
+                    .get("languages")
+                    .and_then(|l| l.get(lang.as_str()))
+                    .and_then(|l| l.get("contentdir")),
+            )
+        })
+        .or_else(|| string(config.get("contentdir")))
+        .unwrap_or_else(|| "content".to_owned());
     site.input = folder_in(root, &content);
     let mut statics = folders(config.get("staticdir"));
     if statics.is_empty() {
         statics.push("static".to_owned());
     }
     statics.push(string(config.get("assetdir")).unwrap_or_else(|| "assets".to_owned()));
+    statics.extend(mounts.statics);
+    statics.dedup();
     site.static_dirs = statics.iter().filter_map(|d| folder_in(root, d)).collect();
+    site.urls = url_rules(&config, &lang);
     let mut authors = names(param("author"));
     if authors.is_empty() {
         authors = names(param("authors"));

@@ -114,6 +114,8 @@ pub struct Site {
     pub attachments: Option<Attachments>,
     /// Problems in the tool's configuration (it is still used as far as it can be read).
     pub diagnostics: Vec<Diagnostic>,
+    /// How the site makes page addresses (Hugo).
+    pub urls: crate::UrlRules,
 }
 
 /// The markers in one folder, in order of precedence.
@@ -183,6 +185,9 @@ pub fn read(vfs: &dyn Vfs, located: &Located, sources: &mut Sources) -> Site {
         site.metadata = site.metadata.or(part.metadata);
         site.static_dirs.extend(part.static_dirs);
         site.diagnostics.extend(part.diagnostics);
+        if site.urls == crate::UrlRules::default() {
+            site.urls = part.urls;
+        }
     }
     if let Some(vault) = &located.vault {
         let part = obsidian::read(vfs, vault, sources);
