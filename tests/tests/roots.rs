@@ -328,7 +328,10 @@ fn a_folder_of_notes_without_markers_builds_itself() {
 fn what_real_blogs_and_vaults_write_gives_a_valid_book() {
     let tmp = tempfile::tempdir().expect("tmp");
     let root = tmp.path().join("blog");
-    write(&root.join("notes2book.yaml"), "title: Shapes\ninput: content\n");
+    write(
+        &root.join("notes2book.yaml"),
+        "title: Shapes\ninput: content\n",
+    );
     write(
         &root.join("content/links.md"),
         concat!(

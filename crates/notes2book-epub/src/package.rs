@@ -758,6 +758,7 @@ fn package_entries(
             Some(None) => {}
             None if name == "OEBPS/content.opf" => {
                 let opf = patch_opf(&String::from_utf8_lossy(&data), book);
+                let opf = mark_mathml(&opf, &math_files(book, plans));
                 entries.push((name, Cow::Owned(opf.into_bytes())));
             }
             None => entries.push((name, Cow::Owned(data))),
@@ -767,6 +768,68 @@ fn package_entries(
         return Err(fail(format!("{name} was not written by epub-builder")));
     }
     Ok(entries)
+}
+
+/// Whether blocks hold a formula written as MathML.
+fn has_mathml(blocks: &[Block]) -> bool {
+    let mut found = false;
+    notes2book_model::walk_blocks(blocks, &mut |b| {
+        found |= matches!(
+            b,
+            Block::Math {
+                formula: Some(_),
+                ..
+            }
+        );
+        notes2book_model::block_inlines(b, &mut |i| {
+            found |= matches!(
+                i,
+                Inline::Math {
+                    formula: Some(_),
+                    ..
+                }
+            );
+        });
+    });
+    found
+}
+
+/// The chapter files that hold MathML, in their blocks or in the footnotes placed in them.
+fn math_files(book: &Book, plans: &[Vec<File>]) -> BTreeSet<String> {
+    let links = link_map(book, plans);
+    let mut out = BTreeSet::new();
+    for ((ch, files), notes) in book.chapters.iter().zip(plans).zip(&links.footnote_file) {
+        for f in files {
+            if ch.blocks.get(f.blocks.clone()).is_some_and(has_mathml) {
+                out.insert(f.name.clone());
+            }
+        }
+        for (n, file) in notes {
+            let note = n.checked_sub(1).and_then(|i| ch.footnotes.get(i as usize));
+            if note.is_some_and(|f| has_mathml(&f.blocks)) {
+                out.insert(file.clone());
+            }
+        }
+    }
+    out
+}
+
+/// `properties="mathml"` on the manifest items of `files` (epub-builder cannot set it).
+fn mark_mathml(opf: &str, files: &BTreeSet<String>) -> String {
+    let mut opf = opf.to_owned();
+    for name in files {
+        let href = format!("href=\"{}\"", escape_attr(name));
+        let Some(at) = opf.find(&href) else { continue };
+        let (Some(start), Some(end)) = (opf[..at].rfind("<item "), opf[at..].find("/>")) else {
+            continue;
+        };
+        let end = at + end;
+        match opf[start..end].find("properties=\"") {
+            Some(p) => opf.insert_str(start + p + "properties=\"".len(), "mathml "),
+            None => opf.insert_str(end, " properties=\"mathml\""),
+        }
+    }
+    opf
 }
 
 fn zip_time(secs: i64) -> zip::DateTime {

@@ -294,12 +294,20 @@ impl<'a> Writer<'a> {
                 self.out.push_str("</tbody>\n</table>\n");
             }
             Block::Figure(f) => self.figure(f),
-            Block::Math { tex, .. } => {
-                let _ = writeln!(
-                    self.out,
-                    "<div class=\"math-display\"><code class=\"math\">{}</code></div>",
-                    escape(tex)
-                );
+            Block::Math {
+                tex, formula, tag, ..
+            } => {
+                self.out.push_str("<div class=\"math-display\">");
+                if let Some(t) = tag {
+                    let _ = write!(self.out, "<span class=\"eqno\">{}</span>", escape(t));
+                }
+                match formula {
+                    Some(f) => self.out.push_str(&f.mathml),
+                    None => {
+                        let _ = write!(self.out, "<code class=\"math\">{}</code>", escape(tex));
+                    }
+                }
+                self.out.push_str("</div>\n");
             }
             Block::Details {
                 summary, blocks, ..
@@ -685,9 +693,12 @@ impl<'a> Writer<'a> {
                     "<sup><a epub:type=\"noteref\" class=\"noteref\" href=\"{href}\" id=\"{id}\">{n}</a></sup>"
                 );
             }
-            Inline::Math { tex, .. } => {
-                let _ = write!(self.out, "<code class=\"math\">{}</code>", escape(tex));
-            }
+            Inline::Math { tex, formula, .. } => match formula {
+                Some(f) => self.out.push_str(&f.mathml),
+                None => {
+                    let _ = write!(self.out, "<code class=\"math\">{}</code>", escape(tex));
+                }
+            },
             Inline::SoftBreak => self.out.push('\n'),
             Inline::HardBreak => self.out.push_str("<br/>\n"),
             Inline::Html { .. } => {}

@@ -311,8 +311,10 @@ pub enum Inline {
         number: u32,
         span: Option<Span>,
     },
+    /// Inline math: the TeX as written and, when it could be read, the formula.
     Math {
         tex: String,
+        formula: Option<Formula>,
         span: Option<Span>,
     },
     SoftBreak,
@@ -331,6 +333,17 @@ pub enum Inline {
         name: String,
         id: String,
     },
+}
+
+/// A formula that could be read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Formula {
+    /// MathML, checked (only MathML 3 elements and attributes, valid XML), with the TeX
+    /// source as `alttext` and as an `application/x-tex` annotation.
+    pub mathml: String,
+    /// The formula as plain text that reads (`x² + y² = z²`), for titles, the contents
+    /// and the outline.
+    pub text: String,
 }
 
 /// A length given by the author.
@@ -525,9 +538,13 @@ pub enum Block {
         span: Option<Span>,
     },
     Figure(Figure),
-    /// Display math, kept as its TeX source.
+    /// Display math: the TeX as written, the formula when it could be read, and the
+    /// `\tag{…}` (as shown: `(1.2)`) and `\label{…}` taken out of it.
     Math {
         tex: String,
+        formula: Option<Formula>,
+        tag: Option<String>,
+        label: Option<String>,
         span: Option<Span>,
     },
     /// A collapsible block (Hugo `details`).

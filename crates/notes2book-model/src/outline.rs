@@ -194,8 +194,19 @@ fn blocks(out: &mut String, blocks_: &[Block], depth: usize) {
                     inlines(&f.caption)
                 );
             }
-            Block::Math { tex, .. } => {
-                let _ = writeln!(out, "{p}math: {tex:?}");
+            Block::Math {
+                tex,
+                formula,
+                tag,
+                label,
+                ..
+            } => {
+                let read = if formula.is_some() { "" } else { " (source)" };
+                let tag = tag.as_ref().map_or(String::new(), |t| format!(" tag={t}"));
+                let label = label
+                    .as_ref()
+                    .map_or(String::new(), |l| format!(" label={l}"));
+                let _ = writeln!(out, "{p}math{read}{tag}{label}: {tex:?}");
             }
             Block::Details {
                 summary,
@@ -304,8 +315,9 @@ pub fn inlines(list: &[Inline]) -> String {
             Inline::FootnoteRef { number, .. } => {
                 let _ = write!(s, "[^{number}]");
             }
-            Inline::Math { tex, .. } => {
-                let _ = write!(s, "${tex}$");
+            Inline::Math { tex, formula, .. } => {
+                let read = if formula.is_some() { "" } else { "(source)" };
+                let _ = write!(s, "${tex}${read}");
             }
             Inline::SoftBreak => s.push('↵'),
             Inline::HardBreak => s.push('⏎'),

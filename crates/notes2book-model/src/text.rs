@@ -19,7 +19,9 @@ fn push_plain(inlines: &[Inline], out: &mut String) {
         };
         match inline {
             Inline::Text(t) | Inline::Code(t) => out.push_str(t),
-            Inline::Math { tex, .. } => out.push_str(tex),
+            Inline::Math { tex, formula, .. } => {
+                out.push_str(formula.as_ref().map_or(tex.as_str(), |f| f.text.as_str()))
+            }
             Inline::SoftBreak | Inline::HardBreak => out.push(' '),
             Inline::Emph(c) | Inline::Strong(c) | Inline::Strike(c) | Inline::Highlight(c) => {
                 stack.push(c.iter())

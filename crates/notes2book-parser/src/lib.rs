@@ -24,6 +24,7 @@ mod segmap;
 mod shortcode;
 pub mod site;
 mod summary;
+mod texmath;
 mod walk;
 
 use std::collections::BTreeMap;

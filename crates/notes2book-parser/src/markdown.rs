@@ -21,7 +21,7 @@ use pulldown_cmark::{
 
 use crate::obsidian;
 use crate::segmap::SegMap;
-use crate::shortcode::{self, DROP, DROP_FILL, Kind, MARK, Shortcode};
+use crate::shortcode::{self, DROP, DROP_FILL, Kind, MARK, MATH_FILL, MATH_MARK, Shortcode};
 
 /// Deepest nesting of containers (block quotes, lists, emphasis, ...) kept as structure.
 pub const MAX_NESTING: usize = 64;
@@ -43,7 +43,6 @@ pub fn options(wikilinks: bool) -> Options {
         | Options::ENABLE_TASKLISTS
         | Options::ENABLE_SMART_PUNCTUATION
         | Options::ENABLE_HEADING_ATTRIBUTES
-        | Options::ENABLE_MATH
         | Options::ENABLE_GFM
         | Options::ENABLE_DEFINITION_LIST
 }
@@ -566,26 +565,9 @@ impl<'a> Converter<'a> {
                 let code = shortcode::restore(&t, self.input.shortcodes, self.input.original);
                 self.push_inline(Inline::Code(code), range.start)
             }
-            Event::InlineMath(t) => {
-                let span = self.span(range.clone());
-                self.push_inline(
-                    Inline::Math {
-                        tex: t.to_string(),
-                        span: Some(span),
-                    },
-                    range.start,
-                )
-            }
-            Event::DisplayMath(t) => {
-                let span = self.span(range.clone());
-                self.block_marker(
-                    Block::Math {
-                        tex: t.trim().to_string(),
-                        span: Some(span),
-                    },
-                    range.start,
-                );
-            }
+            // Math is found before the Markdown parser runs (`texmath`); its own math
+            // extension is off.
+            Event::InlineMath(_) | Event::DisplayMath(_) => {}
             Event::Html(t) => {
                 let i = self.real_top();
                 if let Frame::Html { text, .. } = &mut self.stack[i] {
@@ -916,6 +898,15 @@ impl<'a> Converter<'a> {
                 let span = self.span(start..range.end);
                 let code = shortcode::restore(&text, self.input.shortcodes, self.input.original);
                 let code = code.strip_suffix('\n').unwrap_or(&code).to_owned();
+                // GitHub's ```` ```math ```` fence is display math.
+                if lang
+                    .as_deref()
+                    .is_some_and(|l| l.eq_ignore_ascii_case("math"))
+                {
+                    let block = self.display_math(&code, span, start..range.end);
+                    self.push_block(block);
+                    return;
+                }
                 self.push_block(Block::CodeBlock {
                     lang,
                     code,
@@ -1071,15 +1062,34 @@ impl<'a> Converter<'a> {
             }
             _ => {}
         }
-        if !t.contains(MARK) && !t.contains(DROP) && !t.contains(DROP_FILL) {
+        if !t.contains(MARK)
+            && !t.contains(DROP)
+            && !t.contains(DROP_FILL)
+            && !t.contains(MATH_MARK)
+        {
             self.push_inline(Inline::Text(t.to_owned()), range.start);
             return;
         }
         // Split around placeholders; the event text maps 1:1 to the source here.
         let mut rest = t;
         let mut offset = range.start;
-        while let Some(p) = rest.find(MARK) {
+        while let Some(p) = rest.find([MARK, MATH_MARK]) {
             self.plain(&rest[..p], offset);
+            if rest[p..].starts_with(MATH_MARK) {
+                let width = shortcode::math_width(self.input.shortcodes.len());
+                let found = shortcode::math_index(&rest[p..], width)
+                    .and_then(|i| self.input.shortcodes.get(i).map(|s| (i, s)));
+                let Some((idx, sc)) = found else {
+                    rest = &rest[p + MATH_MARK.len_utf8()..];
+                    offset += p + MATH_MARK.len_utf8();
+                    continue;
+                };
+                let len = sc.range.len().min(rest.len() - p);
+                self.shortcode(idx, sc);
+                rest = &rest[p + len..];
+                offset += p + len;
+                continue;
+            }
             let after = &rest[p + MARK.len_utf8()..];
             let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
             let Some((idx, sc)) = digits
@@ -1100,7 +1110,10 @@ impl<'a> Converter<'a> {
     }
 
     fn plain(&mut self, t: &str, at: usize) {
-        let t: String = t.chars().filter(|&c| c != DROP && c != DROP_FILL).collect();
+        let t: String = t
+            .chars()
+            .filter(|&c| c != DROP && c != DROP_FILL && c != MATH_FILL)
+            .collect();
         if !t.is_empty() {
             self.push_inline(Inline::Text(t), at);
         }
@@ -1112,6 +1125,66 @@ impl<'a> Converter<'a> {
         matches!(self.stack[i], Frame::Para { .. }) || self.stack[i].is_block_container()
     }
 
+    /// A display formula: its tag and label taken out, converted.
+    fn display_math(&mut self, tex: &str, span: Span, place: Range<usize>) -> Block {
+        let parts = notes2book_math::split_tags(tex);
+        let formula = self.formula(&parts.tex, tex.trim(), true, place);
+        Block::Math {
+            tex: tex.trim().to_owned(),
+            formula,
+            tag: parts.tag,
+            label: parts.label,
+            span: Some(span),
+        }
+    }
+
+    /// MathML for a formula, or a warning at its place (`place`: the TeX's bytes in the
+    /// body, so that the converter's position inside it can be pointed at).
+    fn formula(
+        &mut self,
+        tex: &str,
+        source: &str,
+        display: bool,
+        place: Range<usize>,
+    ) -> Option<notes2book_model::Formula> {
+        match notes2book_math::convert(tex, source.trim(), display) {
+            Ok(c) => Some(notes2book_model::Formula {
+                mathml: c.mathml,
+                text: c.text,
+            }),
+            Err(e) => {
+                let inside =
+                    e.at.as_ref()
+                        .filter(|r| place.len() == tex.len() && r.end <= tex.len())
+                        .map(|r| place.start + r.start..place.start + r.end.max(r.start + 1));
+                let at = self.span(inside.unwrap_or(place));
+                let (code, hint) = if e.limit {
+                    (
+                        "math-too-large",
+                        "split the formula, or show it as an image",
+                    )
+                } else {
+                    (
+                        "math-invalid",
+                        "check the TeX; MathJax reads more commands than notes2book does (see README)",
+                    )
+                };
+                self.out.diags.push(
+                    Diagnostic::warning(
+                        code,
+                        format!(
+                            "this formula cannot be read ({}); it is shown as its TeX source",
+                            e.message
+                        ),
+                    )
+                    .at(at)
+                    .hint(hint),
+                );
+                None
+            }
+        }
+    }
+
     fn block_marker(&mut self, block: Block, at: usize) {
         if self.in_paragraph() {
             self.markers.push(Marker::Block(Box::new(block)));
@@ -1120,7 +1193,12 @@ impl<'a> Converter<'a> {
         } else {
             // Inside a heading, table cell or link: keep the block's text inline.
             let inline = match block {
-                Block::Math { tex, span } => Inline::Math { tex, span },
+                Block::Math { tex, span, .. } => {
+                    // A display formula in a heading or a table cell is set inline.
+                    let place = span.map_or(0..0, |_| at..at);
+                    let formula = self.formula(&tex, &tex, false, place);
+                    Inline::Math { tex, formula, span }
+                }
                 Block::CodeBlock { code, .. } => Inline::Code(code),
                 Block::Figure(f) => Inline::Image {
                     image: f.image,
@@ -1141,6 +1219,25 @@ impl<'a> Converter<'a> {
         match &sc.kind {
             Kind::Comment => {}
             Kind::Literal(l) => self.push_inline(Inline::Text(l.clone()), at),
+            Kind::Math {
+                tex,
+                display,
+                tex_at,
+            } => {
+                let place = tex_at.map_or(sc.range.clone(), |s| s..s + tex.len());
+                if *display {
+                    let block = self.display_math(tex, span, place);
+                    self.block_marker(block, at);
+                } else {
+                    let formula = self.formula(tex, tex, false, place);
+                    let inline = Inline::Math {
+                        tex: tex.trim().to_owned(),
+                        formula,
+                        span: Some(span),
+                    };
+                    self.push_inline(inline, at);
+                }
+            }
             Kind::Raw { inner } => {
                 if !matches!(sc.name.as_str(), "highlight" | "code") {
                     self.out.diags.push(
@@ -2280,12 +2377,23 @@ pub fn inline_markdown(text: &str) -> Vec<Inline> {
     }
     let map = SegMap::default();
     let params = BTreeMap::new();
+    // Math in a caption is math too.
+    let (found, replaced, _) = shortcode::scan(text, &shortcode::code_ranges(text));
+    let math: Vec<Shortcode> = found
+        .into_iter()
+        .map(|mut s| {
+            if !matches!(s.kind, Kind::Math { .. }) {
+                s.kind = Kind::Literal(text[s.range.clone()].to_owned());
+            }
+            s
+        })
+        .collect();
     let input = Input {
-        body: text,
+        body: &replaced,
         original: text,
         base: 0,
         map: &map,
-        shortcodes: &[],
+        shortcodes: &math,
         params: &params,
         site_params: &params,
         note_dir: PathBuf::new(),
@@ -2313,7 +2421,11 @@ fn strip_spans(inlines: Vec<Inline>) -> Vec<Inline> {
             Inline::Strong(c) => Inline::Strong(strip_spans(c)),
             Inline::Strike(c) => Inline::Strike(strip_spans(c)),
             Inline::Highlight(c) => Inline::Highlight(strip_spans(c)),
-            Inline::Math { tex, .. } => Inline::Math { tex, span: None },
+            Inline::Math { tex, formula, .. } => Inline::Math {
+                tex,
+                formula,
+                span: None,
+            },
             Inline::Html { html, images, .. } => Inline::Html {
                 html,
                 images,

@@ -10,6 +10,12 @@ use std::ops::Range;
 
 /// Starts a shortcode placeholder.
 pub const MARK: char = '\u{E000}';
+/// Starts a formula's placeholder (one byte, so that `$x$` has room): then the formula's
+/// index in [`MATH_WIDTH`]-wide base 62, then `MATH_FILL`. Control characters never reach
+/// here from a note (decoding removes them).
+pub const MATH_MARK: char = '\u{1}';
+pub const MATH_FILL: char = '\u{2}';
+const BASE62: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
 /// Starts a stretch of text to drop (comments); filled with `DROP_FILL`.
 pub const DROP: char = '\u{E002}';
 pub const DROP_FILL: char = '\u{7F}';
@@ -28,6 +34,13 @@ pub enum Kind {
     Literal(String),
     /// Dropped from the book (`comment` shortcode, `%%…%%`, a stray closing tag).
     Comment,
+    /// A formula (`$…$`, `$$…$$`, `\(…\)`, `\[…\]`; see `texmath`).
+    Math {
+        tex: String,
+        display: bool,
+        /// Where `tex` starts in the text, when it is a plain slice of it.
+        tex_at: Option<usize>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -68,6 +81,11 @@ pub struct ScanProblem {
 pub fn scan(text: &str, code: &[Range<usize>]) -> (Vec<Shortcode>, String, Vec<ScanProblem>) {
     let mut found: Vec<Shortcode> = Vec::new();
     let mut problems = Vec::new();
+    // Formulas first: inside them, `%%` and `{{` are TeX, not comments or shortcodes.
+    let math = crate::texmath::find(text, code);
+    let mut skip: Vec<Range<usize>> = code.to_vec();
+    skip.extend(math.iter().map(|m| m.range.clone()));
+    let code = skip.as_slice();
     let bytes = text.as_bytes();
     let mut pos = 0;
     while let Some(rel) = memchr2(b'{', b'%', &bytes[pos..]) {
@@ -171,9 +189,69 @@ pub fn scan(text: &str, code: &[Range<usize>]) -> (Vec<Shortcode>, String, Vec<S
             }
         }
     }
+    // A shortcode's escaped literal form may sit in what looked like a formula.
+    let taken: Vec<Range<usize>> = found.iter().map(|s| s.range.clone()).collect();
+    found.extend(
+        math.into_iter()
+            .filter(|m| {
+                !taken
+                    .iter()
+                    .any(|r| r.start < m.range.end && m.range.start < r.end)
+            })
+            .map(|m| Shortcode {
+                range: m.range,
+                name: "math".into(),
+                named: vec![],
+                positional: vec![],
+                kind: Kind::Math {
+                    tex: m.tex,
+                    display: m.display,
+                    tex_at: m.tex_at,
+                },
+            }),
+    );
+    found.sort_by_key(|s| s.range.start);
     pair(&mut found, text, &mut problems);
     let replaced = placeholders(text, &mut found, &mut problems);
     (found, replaced, problems)
+}
+
+/// Base-62 digits for an index into `count` placeholders: as many as the largest needs.
+pub fn math_width(count: usize) -> usize {
+    let mut width = 1;
+    let mut room = 62usize;
+    while room < count {
+        width += 1;
+        room = room.saturating_mul(62);
+    }
+    width
+}
+
+/// The placeholder of formula `index` over `len` bytes, if it fits.
+fn math_placeholder(index: usize, width: usize, len: usize) -> Option<String> {
+    if len < 1 + width {
+        return None;
+    }
+    let mut digits = vec![b'0'; width];
+    let mut n = index;
+    for d in digits.iter_mut().rev() {
+        *d = BASE62[n % 62];
+        n /= 62;
+    }
+    let mut out = String::with_capacity(len);
+    out.push(MATH_MARK);
+    out.push_str(std::str::from_utf8(&digits).unwrap_or("0"));
+    out.extend(std::iter::repeat_n(MATH_FILL, len - 1 - width));
+    Some(out)
+}
+
+/// The index in a formula placeholder that starts `text` (after `MATH_MARK`).
+pub fn math_index(text: &str, width: usize) -> Option<usize> {
+    let digits = text.get(MATH_MARK.len_utf8()..MATH_MARK.len_utf8() + width)?;
+    digits.bytes().try_fold(0usize, |n, b| {
+        let d = BASE62.iter().position(|&c| c == b)?;
+        n.checked_mul(62)?.checked_add(d)
+    })
 }
 
 fn memchr2(a: u8, b: u8, hay: &[u8]) -> Option<usize> {
@@ -391,9 +469,22 @@ fn placeholders(text: &str, found: &mut [Shortcode], problems: &mut Vec<ScanProb
     }
     let mut out = String::with_capacity(text.len());
     let mut last = 0;
+    let width = math_width(found.len());
     for (i, sc) in found.iter_mut().enumerate() {
         out.push_str(&text[last..sc.range.start]);
         let len = sc.range.len();
+        if matches!(sc.kind, Kind::Math { .. }) {
+            match math_placeholder(i, width, len) {
+                Some(p) => out.push_str(&p),
+                None => {
+                    // No room for the index: the formula stays as written.
+                    out.push_str(&text[sc.range.clone()]);
+                    sc.kind = Kind::Literal(text[sc.range.clone()].to_owned());
+                }
+            }
+            last = sc.range.end;
+            continue;
+        }
         let digits = i.to_string();
         if sc.kind == Kind::Comment || len < MARK.len_utf8() + digits.len() {
             if sc.kind != Kind::Comment {
@@ -523,13 +614,24 @@ pub fn placeholder_len(text: &str, len: usize) -> usize {
 /// Text of the source with every shortcode placeholder put back as the shortcode's own
 /// text (used inside code, where shortcodes are shown, not run).
 pub fn restore(text: &str, shortcodes: &[Shortcode], original: &str) -> String {
-    if !text.contains(MARK) && !text.contains(DROP) {
+    if !text.contains(MARK) && !text.contains(DROP) && !text.contains(MATH_MARK) {
         return text.to_owned();
     }
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
-    while let Some(p) = rest.find(MARK) {
+    let width = math_width(shortcodes.len());
+    while let Some(p) = rest.find([MARK, MATH_MARK]) {
         out.push_str(&rest[..p]);
+        if rest[p..].starts_with(MATH_MARK) {
+            match math_index(&rest[p..], width).and_then(|i| shortcodes.get(i)) {
+                Some(sc) => {
+                    out.push_str(original.get(sc.range.clone()).unwrap_or(""));
+                    rest = rest.get(p + sc.range.len()..).unwrap_or("");
+                }
+                None => rest = &rest[p + MATH_MARK.len_utf8()..],
+            }
+            continue;
+        }
         let after = &rest[p + MARK.len_utf8()..];
         let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
         match digits.parse::<usize>().ok().and_then(|i| shortcodes.get(i)) {
@@ -547,7 +649,7 @@ pub fn restore(text: &str, shortcodes: &[Shortcode], original: &str) -> String {
         }
     }
     out.push_str(rest);
-    out.retain(|c| c != DROP && c != DROP_FILL);
+    out.retain(|c| c != DROP && c != DROP_FILL && c != MATH_FILL);
     out
 }
 

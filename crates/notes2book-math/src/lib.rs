@@ -1,0 +1,165 @@
+//! Math as notes write it (TeX, for MathJax or KaTeX), turned into MathML that both books
+//! can use: the EPUB writes it as it is, the PDF (later) lays it out. Entry points:
+//! [`convert`] for one formula, [`split_tags`] for the `\tag{…}` and `\label{…}` of a
+//! display formula.
+//!
+//! The converter is `math-core`; its output is treated as untrusted (it copies some
+//! arguments raw): it is parsed, every element and attribute is checked against an
+//! allow-list, and it is written again as MathML 3 that EPUBCheck accepts (`displaystyle`
+//! and `scriptlevel` moved from `mfrac` and `mtable` onto an `mstyle`), with the source in
+//! `alttext` and in an `application/x-tex` annotation. Formulas past the [`limits`] are
+//! refused before the converter sees them.
+
+mod sanitize;
+mod tags;
+
+use std::ops::Range;
+use std::sync::OnceLock;
+
+use math_core::{LatexToMathML, MathCoreConfig, MathDisplay};
+
+pub use tags::{Tags, split_tags};
+
+/// Limits against hostile or runaway formulas: past them a formula is shown as its source.
+pub mod limits {
+    /// Longest formula, in bytes of TeX.
+    pub const MAX_TEX_BYTES: usize = 20_000;
+    /// Deepest nesting of `{…}` groups and `\begin…\end` environments.
+    pub const MAX_NESTING: usize = 64;
+    /// Most cells in a formula's matrices and aligned rows (`&` and `\\` separators).
+    pub const MAX_CELLS: usize = 4_000;
+    /// Deepest nesting of MathML elements in the converter's output.
+    pub const MAX_DEPTH: usize = 256;
+}
+
+/// Why a formula could not be turned into MathML.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MathError {
+    /// What is wrong, in the converter's words or ours.
+    pub message: String,
+    /// Where in the TeX source, when known (byte offsets).
+    pub at: Option<Range<usize>>,
+    /// A limit was passed (rather than the TeX being wrong).
+    pub limit: bool,
+}
+
+impl MathError {
+    fn limit(message: String) -> MathError {
+        MathError {
+            message,
+            at: None,
+            limit: true,
+        }
+    }
+}
+
+impl std::fmt::Display for MathError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+fn converter() -> &'static LatexToMathML {
+    static CONVERTER: OnceLock<LatexToMathML> = OnceLock::new();
+    CONVERTER.get_or_init(|| {
+        let config = MathCoreConfig {
+            annotation: false,
+            xml_namespace: false,
+            ..MathCoreConfig::default()
+        };
+        LatexToMathML::new(config).unwrap_or_default()
+    })
+}
+
+/// A formula read: its MathML, and the same as plain text that reads (`x² + y² = z²`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Converted {
+    pub mathml: String,
+    pub text: String,
+}
+
+/// The MathML for one formula (`display`: a block of its own). `tex` is the formula as
+/// the converter should read it (without `\tag` and `\label`, see [`split_tags`]);
+/// `source` is what the author wrote, kept in `alttext` and the annotation.
+pub fn convert(tex: &str, source: &str, display: bool) -> Result<Converted, MathError> {
+    check_limits(tex)?;
+    let tex = unnumbered(tex);
+    let mode = if display {
+        MathDisplay::Block
+    } else {
+        MathDisplay::Inline
+    };
+    let raw = converter()
+        .convert_with_local_state(&tex, mode)
+        .map_err(|e| MathError {
+            message: e.error_message(),
+            at: Some(e.0.clone()),
+            limit: false,
+        })?;
+    sanitize::rewrite(&raw.mathml, source, display)
+}
+
+/// `equation`, `align`, `gather` and `multline` number their rows; the book numbers
+/// nothing on its own yet (`\tag` gives a number), so they are read as their starred forms.
+fn unnumbered(tex: &str) -> std::borrow::Cow<'_, str> {
+    const NUMBERED: [&str; 4] = ["equation", "align", "gather", "multline"];
+    if !NUMBERED.iter().any(|e| tex.contains(&format!("{{{e}}}"))) {
+        return tex.into();
+    }
+    let mut out = tex.to_owned();
+    for env in NUMBERED {
+        out = out
+            .replace(&format!("\\begin{{{env}}}"), &format!("\\begin{{{env}*}}"))
+            .replace(&format!("\\end{{{env}}}"), &format!("\\end{{{env}*}}"));
+    }
+    out.into()
+}
+
+/// Length, nesting and table size, checked on the source before conversion.
+fn check_limits(tex: &str) -> Result<(), MathError> {
+    if tex.len() > limits::MAX_TEX_BYTES {
+        return Err(MathError::limit(format!(
+            "the formula is {} bytes long, more than the {} a formula may have",
+            tex.len(),
+            limits::MAX_TEX_BYTES
+        )));
+    }
+    let mut depth = 0usize;
+    let mut deepest = 0usize;
+    let mut cells = 0usize;
+    let mut prev_backslash = false;
+    let mut rest = tex;
+    while let Some(c) = rest.chars().next() {
+        let escaped = prev_backslash;
+        prev_backslash = c == '\\' && !escaped;
+        if !escaped {
+            match c {
+                '{' => depth += 1,
+                '}' => depth = depth.saturating_sub(1),
+                '&' => cells += 1,
+                '\\' if rest[1..].starts_with('\\') => cells += 1,
+                '\\' if rest[1..].starts_with("begin{") => depth += 1,
+                '\\' if rest[1..].starts_with("end{") => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        deepest = deepest.max(depth);
+        rest = &rest[c.len_utf8()..];
+    }
+    if deepest > limits::MAX_NESTING {
+        return Err(MathError::limit(format!(
+            "the formula nests {deepest} groups deep, more than {}",
+            limits::MAX_NESTING
+        )));
+    }
+    if cells > limits::MAX_CELLS {
+        return Err(MathError::limit(format!(
+            "the formula has {cells} table cells, more than {}",
+            limits::MAX_CELLS
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;
