@@ -83,7 +83,7 @@ pub struct Converted {
 /// `source` is what the author wrote, kept in `alttext` and the annotation.
 pub fn convert(tex: &str, source: &str, display: bool) -> Result<Converted, MathError> {
     check_limits(tex)?;
-    let tex = unnumbered(tex);
+    let tex = mathjax_habits(&unnumbered(tex));
     let mode = if display {
         MathDisplay::Block
     } else {
@@ -113,6 +113,57 @@ fn unnumbered(tex: &str) -> std::borrow::Cow<'_, str> {
             .replace(&format!("\\end{{{env}}}"), &format!("\\end{{{env}*}}"));
     }
     out.into()
+}
+
+/// What MathJax reads and the converter does not, said the way the converter reads it:
+/// text-size switches (`\small`) are dropped (sizes inside a formula are the reader's), and a
+/// `*` right after a command is a separate symbol (`\epsilon*x`), except for the commands
+/// whose starred form exists.
+fn mathjax_habits(tex: &str) -> String {
+    const SIZES: [&str; 10] = [
+        "tiny",
+        "scriptsize",
+        "footnotesize",
+        "small",
+        "normalsize",
+        "large",
+        "Large",
+        "LARGE",
+        "huge",
+        "Huge",
+    ];
+    const STARRED: [&str; 5] = ["operatorname", "hspace", "vspace", "tag", "mathop"];
+    let mut out = String::with_capacity(tex.len() + 8);
+    let mut rest = tex;
+    while let Some(at) = rest.find('\\') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        let len = after
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .unwrap_or(after.len());
+        let name = &after[..len];
+        let tail = &after[len..];
+        if len == 0 {
+            // `\\`, `\{`: a control symbol, kept with its character.
+            let next = after.chars().next().map_or(0, char::len_utf8);
+            out.push('\\');
+            out.push_str(&after[..next]);
+            rest = &after[next..];
+            continue;
+        }
+        if SIZES.contains(&name) {
+            rest = tail;
+            continue;
+        }
+        out.push('\\');
+        out.push_str(name);
+        if tail.starts_with('*') && !STARRED.contains(&name) {
+            out.push(' ');
+        }
+        rest = tail;
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Length, nesting and table size, checked on the source before conversion.

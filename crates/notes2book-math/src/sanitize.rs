@@ -79,12 +79,9 @@ const ATTRIBUTES: &[&str] = &[
     "class",
 ];
 
-/// Attributes that MathML 3 does not allow on `mfrac` and `mtable` (MathML Core does):
-/// they move onto an `mstyle` around the element.
-const STYLE_ONLY: &[(&str, &[&str])] = &[
-    ("mfrac", &["displaystyle", "scriptlevel"]),
-    ("mtable", &["displaystyle", "scriptlevel"]),
-];
+/// Attributes that MathML 3 allows only on `mstyle` (MathML Core allows them on every
+/// element): elsewhere they move onto an `mstyle` around the element.
+const STYLE_ONLY: &[&str] = &["displaystyle", "scriptlevel"];
 
 /// Parse `raw` and write it again (see the module's text).
 pub fn rewrite(raw: &str, source: &str, display: bool) -> Result<crate::Converted, MathError> {
@@ -160,10 +157,11 @@ fn write_node(node: Node<'_, '_>, depth: usize, out: &mut String) -> Result<(), 
     if !ELEMENTS.contains(&name) || name == "math" {
         return Err(unexpected(name));
     }
-    let moved: &[&str] = STYLE_ONLY
-        .iter()
-        .find(|(el, _)| *el == name)
-        .map_or(&[], |(_, attrs)| attrs);
+    if name == "mtext" {
+        write_text(node, out);
+        return Ok(());
+    }
+    let moved: &[&str] = if name == "mstyle" { &[] } else { STYLE_ONLY };
     let style_attrs: Vec<(&str, &str)> = node
         .attributes()
         .filter(|a| moved.contains(&a.name()))
@@ -182,7 +180,12 @@ fn write_node(node: Node<'_, '_>, depth: usize, out: &mut String) -> Result<(), 
         let (k, v) = (a.name(), a.value());
         let safe_style = k != "style" || safe_css(v);
         if a.namespace().is_none() && ATTRIBUTES.contains(&k) && !moved.contains(&k) && safe_style {
-            let _ = write!(out, " {k}=\"{}\"", escape(v, true));
+            let v = if LENGTHS.contains(&k) {
+                length(v)
+            } else {
+                v.into()
+            };
+            let _ = write!(out, " {k}=\"{}\"", escape(&v, true));
         }
     }
     let children: Vec<Node<'_, '_>> = node.children().collect();
@@ -199,6 +202,67 @@ fn write_node(node: Node<'_, '_>, depth: usize, out: &mut String) -> Result<(), 
         out.push_str("</mstyle>");
     }
     Ok(())
+}
+
+/// `mtext`, whose text styles the converter writes as HTML inside it (`<b>`, `<i>`,
+/// `<code>`, `<span class=…>`, for `\textbf`, `\textit`, `\texttt`, `\textsf`):
+/// MathML 3 says the same with `mathvariant`.
+fn write_text(node: Node<'_, '_>, out: &mut String) {
+    let mut bold = false;
+    let mut italic = false;
+    let mut variant = None;
+    for d in node.descendants().filter(|d| d.is_element() && *d != node) {
+        match d.tag_name().name() {
+            "b" | "strong" => bold = true,
+            "i" | "em" => italic = true,
+            "code" => variant = Some("monospace"),
+            "span"
+                if d.attribute("class")
+                    .is_some_and(|c| c.contains("sans-serif")) =>
+            {
+                variant = Some("sans-serif")
+            }
+            _ => {}
+        }
+    }
+    let variant = match (variant, bold, italic) {
+        (Some("sans-serif"), true, _) => Some("bold-sans-serif"),
+        (Some(v), _, _) => Some(v),
+        (None, true, true) => Some("bold-italic"),
+        (None, true, false) => Some("bold"),
+        (None, false, true) => Some("italic"),
+        (None, false, false) => None,
+    };
+    out.push_str("<mtext");
+    for a in node.attributes() {
+        let (k, v) = (a.name(), a.value());
+        if a.namespace().is_none() && ATTRIBUTES.contains(&k) && (k != "style" || safe_css(v)) {
+            let _ = write!(out, " {k}=\"{}\"", escape(v, true));
+        }
+    }
+    if let Some(v) = variant.filter(|_| node.attribute("mathvariant").is_none()) {
+        let _ = write!(out, " mathvariant=\"{v}\"");
+    }
+    let text: String = node
+        .descendants()
+        .filter(|d| d.is_text())
+        .filter_map(|d| d.text())
+        .collect();
+    let _ = write!(out, ">{}</mtext>", escape(&text, false));
+}
+
+/// Attributes whose value is a MathML length.
+const LENGTHS: &[&str] = &[
+    "width", "height", "depth", "lspace", "rspace", "voffset", "minsize", "maxsize",
+];
+
+/// A length in a unit MathML 3 knows: the converter writes `rem`, which it does not
+/// (`em` is as near as MathML 3 gets).
+pub fn length(v: &str) -> std::borrow::Cow<'_, str> {
+    match v.trim().strip_suffix("rem") {
+        Some(n) if n.parse::<f32>().is_ok() => format!("{n}em").into(),
+        _ => v.into(),
+    }
 }
 
 /// Inline CSS the converter writes (alignment, widths, colours): nothing that loads or runs.

@@ -100,3 +100,34 @@ fn formulas_read_as_plain_text() {
     assert_eq!(text(r"e^{i\pi}"), "e^(iπ)");
     assert_eq!(text(r"x_i \le \sqrt{2}"), "xᵢ ≤ √2");
 }
+
+#[test]
+fn text_styles_become_mathvariants() {
+    let m = ok(
+        r"\textrm{a} \textbf{b} \textit{c} \texttt{d} \textsf{e}",
+        false,
+    );
+    assert!(m.contains("<mtext>a</mtext>"), "{m}");
+    assert!(m.contains("<mtext mathvariant=\"bold\">b</mtext>"), "{m}");
+    assert!(m.contains("<mtext mathvariant=\"italic\">c</mtext>"), "{m}");
+    assert!(
+        m.contains("<mtext mathvariant=\"monospace\">d</mtext>"),
+        "{m}"
+    );
+    assert!(
+        m.contains("<mtext mathvariant=\"sans-serif\">e</mtext>"),
+        "{m}"
+    );
+}
+
+#[test]
+fn mathjax_habits_are_read() {
+    ok(r"\small \mathsf{(1)} + x", true);
+    ok(r"x = \epsilon*\text{sign}(y)", false);
+    assert_eq!(sanitize::length("7.2rem"), "7.2em");
+    assert_eq!(sanitize::length("0.5em"), "0.5em");
+    assert_eq!(
+        mathjax_habits(r"\operatorname*{arg\,max} \\ \Large x"),
+        r"\operatorname*{arg\,max} \\  x"
+    );
+}

@@ -176,9 +176,10 @@ impl<'a> Orderer<'a> {
                             });
                         }
                         None => self.diags.push(
-                            Diagnostic::error(
+                            // mdBook would make an empty chapter; the book goes without.
+                            Diagnostic::warning(
                                 "summary-missing",
-                                format!("SUMMARY.md lists `{path}`, which does not exist"),
+                                format!("SUMMARY.md lists `{path}`, which does not exist; the book goes without it"),
                             )
                             .at(*span)
                             .hint("fix the path (relative to SUMMARY.md) or remove the entry"),

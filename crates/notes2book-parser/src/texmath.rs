@@ -6,7 +6,8 @@
 //!   non-space, the closing one preceded by a non-space and not followed by a digit
 //!   (`$5 and $10` stays text); a formula does not cross a blank line.
 //! - `$$…$$` display, on its own lines or within a line; `\(…\)` inline and `\[…\]`
-//!   display (Hugo's passthrough delimiters, and what many exports write).
+//!   display (Hugo's passthrough delimiters, and what many exports write), also doubled
+//!   (`\\(…\\)`), as notes for MathJax on a Jekyll site write them.
 //! - Escaped delimiters (`\$`, `\\(`) and code are left alone.
 
 use std::ops::Range;
@@ -46,9 +47,13 @@ pub fn find(text: &str, code: &[Range<usize>]) -> Vec<Found> {
                 dollar(text, at)
             }
         } else {
-            match bytes.get(at + 1) {
-                Some(b'(') => delimited(text, at, "\\(", "\\)", false),
-                Some(b'[') => delimited(text, at, "\\[", "\\]", true),
+            match (bytes.get(at + 1), bytes.get(at + 2)) {
+                (Some(b'('), _) => delimited(text, at, "\\(", "\\)", false),
+                (Some(b'['), _) => delimited(text, at, "\\[", "\\]", true),
+                // `\\(…\\)` and `\\[…\\]`: what Markdown turns into `\(…\)` for MathJax on
+                // a Jekyll or Hugo site (pandoc's `tex_math_double_backslash`).
+                (Some(b'\\'), Some(b'(')) => delimited(text, at, "\\\\(", "\\\\)", false),
+                (Some(b'\\'), Some(b'[')) => delimited(text, at, "\\\\[", "\\\\]", true),
                 // `\\`, `\$` and the like: the escaped character is not a delimiter.
                 _ => None,
             }
@@ -223,7 +228,10 @@ mod tests {
             texs(r"inline \(a+b\) and \[c\]"),
             [("a+b".into(), false), ("c".into(), true)]
         );
-        assert!(texs(r"an escaped \\(a\\) pair").is_empty());
+        assert_eq!(
+            texs(r"doubled \\(a\\) and \\[b\\]"),
+            [("a".into(), false), ("b".into(), true)]
+        );
         assert_eq!(
             texs("$$a$$ and $b$"),
             [("a".into(), true), ("b".into(), false)]
