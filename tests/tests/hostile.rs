@@ -492,6 +492,40 @@ fn identical_headings() {
 }
 
 #[test]
+fn hostile_math() {
+    let _s = serial();
+    let book = Book::new();
+    ok_note(&book);
+    let long = format!("$${}$$", "x+".repeat(15_000));
+    let deep = format!("${}x{}$", "{".repeat(500), "}".repeat(500));
+    let wide = format!("$$\\begin{{matrix}}{}\\end{{matrix}}$$", "a&".repeat(6_000));
+    // math-core copies \operatorname's argument raw: what it writes must not reach the book.
+    let evil = r"$\operatorname{</math><script>alert(1)</script>}$";
+    let unclosed = "$$\\left( x\n\n$$ $\\frac{1}{$ $$ $";
+    book.note(
+        "math.md",
+        format!("# Math\n\n{long}\n\n{deep}\n\n{wide}\n\n{evil}\n\n{unclosed}\n\nMoney: $5, $6$7 and a lone $.\n"),
+    );
+    let r = built(
+        &book,
+        &[
+            ("warning[math-too-large]", Some("content/math.md:3:3")),
+            ("warning[math-too-large]", Some("content/math.md:5:2")),
+            ("warning[math-too-large]", Some("content/math.md:7:3")),
+            ("warning[math-invalid]", Some("content/math.md:9:2")),
+        ],
+    );
+    assert!(r.count("warning[math-") >= 5, "{}", r.stderr);
+    let epub = zip_entries(&book.out_dir().join("out.epub"));
+    let page = epub
+        .iter()
+        .find(|(n, _, _)| n.ends_with("ch-math.xhtml"))
+        .map(|(_, d, _)| String::from_utf8_lossy(d).into_owned())
+        .expect("chapter");
+    assert!(!page.contains("<script") && page.contains("&lt;script&gt;"));
+}
+
+#[test]
 fn a_note_that_links_to_and_embeds_itself() {
     let _s = serial();
     let book = Book::new();

@@ -1169,13 +1169,15 @@ impl<'a> Converter<'a> {
                         "check the TeX; MathJax reads more commands than notes2book does (see README)",
                     )
                 };
+                let what = if e.limit {
+                    "this formula is too large to set"
+                } else {
+                    "this formula cannot be read"
+                };
                 self.out.diags.push(
                     Diagnostic::warning(
                         code,
-                        format!(
-                            "this formula cannot be read ({}); it is shown as its TeX source",
-                            e.message
-                        ),
+                        format!("{what} ({}); it is shown as its TeX source", e.message),
                     )
                     .at(at)
                     .hint(hint),

@@ -1,0 +1,143 @@
+//! Math end to end: a note with formulas in every delimiter notes use, money that must stay
+//! money, a `-` line inside display math, and a broken formula. The EPUB holds MathML for
+//! every formula that can be read (checked by EPUBCheck, `properties="mathml"` declared),
+//! no TeX outside annotations, no heading made of a formula, and the broken one is
+//! reported at its line and shown as its source.
+
+use std::path::Path;
+
+use notes2book_tests::{assert_epubcheck_clean, run_env, stderr, zip_entries};
+
+const NOTE: &str = r#"---
+title: Waves and money
+---
+# Waves and money
+
+Inline $x^2 + y^2 = z^2$, \(\alpha + \beta\) and a doubled \\(\gamma\\). It costs $5 and $10,
+or $20,000 in all.
+
+A paragraph right above
+$$
+\int_0^1 f(x)\,dx = F(1) - F(0)
+-
+$$
+and text after.
+
+\[ \sum_{i=1}^n i = \frac{n(n+1)}{2} \]
+
+```math
+\begin{pmatrix} a & b \\ c & d \end{pmatrix}
+```
+
+$$
+\begin{aligned}
+a &= b + c \\
+  &= d \tag{2.1}
+\end{aligned}
+$$
+
+## The $\mathcal{L}$ loss
+
+| term | value |
+| --- | --- |
+| $|x|$ | $\textbf{bold}\ y$ |
+
+- Euler: $e^{i\pi} + 1 = 0$
+- broken: $\frac{1}{$ here
+
+> [!note] Cases
+> $$
+> f(x) = \begin{cases} 1 & x > 0 \\ 0 & \text{else} \end{cases}
+> $$
+
+A footnote.[^1] And [a link with $\pi$](https://example.org).
+
+[^1]: With $\sqrt{2}$ inside.
+"#;
+
+fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(path, text).expect("write");
+}
+
+#[test]
+fn formulas_become_mathml_and_money_stays_money() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let root = tmp.path();
+    write(&root.join("content/waves.md"), NOTE);
+    let o = run_env(root, &["--epub", "-o", "out"], &[]);
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("warning[math-invalid]") && err.contains("--> content/waves.md:36:21"),
+        "the broken formula is reported at its line and column: {err}"
+    );
+    assert!(err.contains("1 warning, 0 errors"), "{err}");
+    let epub = root.join("out/waves-and-money.epub");
+    assert_epubcheck_clean(&epub);
+    let entries = zip_entries(&epub);
+    let page = |name: &str| {
+        entries
+            .iter()
+            .find(|(n, _, _)| n.ends_with(name))
+            .map(|(_, d, _)| String::from_utf8_lossy(d).into_owned())
+            .unwrap_or_else(|| panic!("{name} in the EPUB"))
+    };
+    let xhtml = page("ch-waves.xhtml");
+    // 14 formulas that read: 3 inline in the first paragraph, 5 displays (one in the
+    // callout), the heading's, 2 in the table, Euler's, the footnote's and the link's.
+    assert_eq!(xhtml.matches("<math ").count(), 14, "{xhtml}");
+    assert_eq!(xhtml.matches("display=\"block\"").count(), 5, "{xhtml}");
+    assert!(
+        xhtml.contains("<code class=\"math\">\\frac{1}{</code>"),
+        "{xhtml}"
+    );
+    assert!(
+        xhtml.contains("costs $5 and $10,\nor $20,000 in all."),
+        "{xhtml}"
+    );
+    assert!(
+        xhtml.contains("<span class=\"eqno\">(2.1)</span>"),
+        "{xhtml}"
+    );
+    assert!(
+        xhtml.contains("<mtext mathvariant=\"bold\">bold</mtext>"),
+        "{xhtml}"
+    );
+    // No TeX left in the text: only inside alttext and annotations (and the broken one).
+    let mut text = xhtml.clone();
+    while let (Some(a), Some(b)) = (text.find("<math "), text.find("</math>")) {
+        text.replace_range(a..b + "</math>".len(), "");
+    }
+    let text = text.replace("<code class=\"math\">\\frac{1}{</code>", "");
+    for tex in [
+        "\\frac",
+        "\\sum",
+        "\\int",
+        "\\alpha",
+        "\\begin",
+        "\\mathcal",
+        "$$",
+    ] {
+        assert!(!text.contains(tex), "{tex} outside math: {text}");
+    }
+    // The display formula's `-` line made no heading; the one heading is the loss.
+    assert_eq!(xhtml.matches("<h2").count(), 1, "{xhtml}");
+    let nav = page("nav.xhtml");
+    assert!(
+        nav.contains("The ℒ loss") && !nav.contains("mathcal"),
+        "{nav}"
+    );
+    let opf = page("content.opf");
+    assert!(
+        opf.contains("href=\"ch-waves.xhtml\" properties=\"mathml\""),
+        "{opf}"
+    );
+    // The same book twice gives the same bytes.
+    let again = run_env(root, &["--epub", "-o", "again"], &[]);
+    assert!(again.status.success());
+    assert!(
+        std::fs::read(&epub).expect("epub")
+            == std::fs::read(root.join("again/waves-and-money.epub")).expect("epub")
+    );
+}
