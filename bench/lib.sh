@@ -3,7 +3,7 @@
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH_DIR=${BENCH_DIR:-$HOME/.cache/notes2book-bench}
-BIN=$ROOT/target/release
+BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release
 RUNS=${RUNS:-3}
 # NOTES2BOOK=/path/to/notes2book benchmarks that binary instead of building one;
 # GEN_CORPUS=/path/to/gen-corpus uses that generator instead of building it.

@@ -5,7 +5,7 @@
 //! cargo run --release -p notes2book-tests --bin gen-corpus -- OUT \
 //!     --notes N --photos P --diagrams D \
 //!     [--photo-size 1600x1200] [--diagram-size 1200x800] \
-//!     [--words-per-note 2000] [--seed 1] [--jobs N] [--force]
+//!     [--words-per-note 2000] [--formulas-per-note 0] [--seed 1] [--jobs N] [--force]
 //! ```
 //!
 //! It writes `OUT/` as a Hugo-style notes folder:
@@ -76,6 +76,7 @@ options:
   --photo-size WxH       photo size in pixels [default: 1600x1200]
   --diagram-size WxH     diagram size in pixels [default: 1200x800]
   --words-per-note W     about how many words each note has [default: 2000]
+  --formulas-per-note F  TeX formulas in each note, half of them display [default: 0]
   --seed S               seed of the generator [default: 1]
   --jobs N               image worker threads [default: all cores]
   --force                regenerate an OUT written by an earlier gen-corpus run
@@ -111,6 +112,8 @@ struct Options {
     photo_size: (u32, u32),
     diagram_size: (u32, u32),
     words: usize,
+    /// Formulas per note (half inline, half display).
+    formulas: usize,
     seed: u64,
     jobs: usize,
     force: bool,
@@ -119,7 +122,13 @@ struct Options {
 impl Options {
     /// The options that shape the output, as written to the marker file.
     fn fingerprint(&self) -> String {
-        format!(
+        // Without formulas the fingerprint is what it was before the option existed.
+        let formulas = if self.formulas > 0 {
+            format!("formulas-per-note {}\n", self.formulas)
+        } else {
+            String::new()
+        };
+        let head = format!(
             "gen-corpus {GENERATOR_VERSION}\nnotes {}\nphotos {}\ndiagrams {}\nphoto-size {}x{}\ndiagram-size {}x{}\nwords-per-note {}\nseed {}\n",
             self.notes,
             self.photos,
@@ -130,7 +139,8 @@ impl Options {
             self.diagram_size.1,
             self.words,
             self.seed
-        )
+        );
+        head + &formulas
     }
 }
 
@@ -152,6 +162,7 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Parsed, GenError> {
         photo_size: (1600, 1200),
         diagram_size: (1200, 800),
         words: 2000,
+        formulas: 0,
         seed: 1,
         jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
         force: false,
@@ -176,6 +187,7 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Parsed, GenError> {
             "--photos" => o.photos = number(&name, &value(&name)?, 0, 99_999)?,
             "--diagrams" => o.diagrams = number(&name, &value(&name)?, 0, 99_999)?,
             "--words-per-note" => o.words = number(&name, &value(&name)?, 20, 1_000_000)?,
+            "--formulas-per-note" => o.formulas = number(&name, &value(&name)?, 0, 100_000)?,
             "--jobs" => o.jobs = number(&name, &value(&name)?, 1, 1024)?,
             "--seed" => {
                 let v = value(&name)?;
@@ -757,6 +769,10 @@ fn note_text(opts: &Options, plan: &Plan, index: usize) -> String {
     let mut next_fig = 0;
     // Place figure k once this many words are written.
     let fig_at = |k: usize| (words * (k + 1)) / (n_fig + 1);
+    // Formula k once this many words are written (the rest at the end).
+    let n_math = opts.formulas;
+    let mut next_math = 0;
+    let math_at = |k: usize| (words * (k + 1)) / (n_math + 1);
 
     while t.words < intro {
         t.paragraph();
@@ -776,7 +792,15 @@ fn note_text(opts: &Options, plan: &Plan, index: usize) -> String {
                 t.figure(note.figures[next_fig]);
                 next_fig += 1;
             }
+            while next_math < n_math && t.words >= math_at(next_math) {
+                t.formula(next_math % 2 == 1);
+                next_math += 1;
+            }
         }
+    }
+    while next_math < n_math {
+        t.formula(next_math % 2 == 1);
+        next_math += 1;
     }
     while next_fig < n_fig {
         t.figure(note.figures[next_fig]);
@@ -965,6 +989,37 @@ impl<'a> Text<'a> {
             2 => format!("For more on this, read {link}."),
             _ => capitalise(&format!("{c}, which {link} also covers.")),
         })
+    }
+
+    /// A formula of the kinds course notes hold, inline in a sentence or on its own.
+    fn formula(&mut self, display: bool) {
+        let r = &mut *self.rng;
+        let v = r.pick(&["x", "y", "z", "t", "u", "\\theta", "\\lambda", "\\mu"]);
+        let w = r.pick(&["a", "b", "n", "k", "\\alpha", "\\beta", "\\sigma"]);
+        let n = r.range(2, 12);
+        let tex = match r.below(16) {
+            0 => format!("{v}^{n} + {w}^{n} = c^{n}"),
+            1 => format!("\\frac{{{v} + {n}}}{{{w}^2 - 1}}"),
+            2 => format!("\\sum_{{i=1}}^{{{w}}} {v}_i^2"),
+            3 => format!("\\int_0^{{{n}}} e^{{-{v}^2}}\\,d{v}"),
+            4 => format!("\\sqrt{{{v}^2 + {w}^2}}"),
+            5 => format!("\\lim_{{{v} \\to \\infty}} \\left(1 + \\frac{{1}}{{{v}}}\\right)^{{{v}}}"),
+            6 => format!("\\begin{{pmatrix}} {w} & {n} \\\\ 0 & {v} \\end{{pmatrix}}"),
+            7 => format!("\\begin{{aligned}} f({v}) &= {w}{v} + {n} \\\\ f'({v}) &= {w} \\end{{aligned}}"),
+            8 => format!("|{v}| = \\begin{{cases}} {v} & {v} \\ge 0 \\\\ -{v} & \\text{{otherwise}} \\end{{cases}}"),
+            9 => format!("\\mathbb{{E}}[{v}] = \\sum_{{k}} k\\,P({v} = k)"),
+            10 => format!("\\hat{{{v}}} = \\operatorname{{arg\\,max}}_{{{w}}} \\mathcal{{L}}({w})"),
+            11 => format!("\\binom{{{n}}}{{k}} = \\frac{{{n}!}}{{k!\\,({n}-k)!}}"),
+            12 => format!("\\nabla \\cdot \\mathbf{{E}} = \\frac{{\\rho}}{{\\varepsilon_0}}"),
+            13 => format!("\\prod_{{j=1}}^{{{n}}} (1 - {v}_j) \\le e^{{-\\sum_j {v}_j}}"),
+            14 => format!("\\|{v}\\|_2 \\le \\sqrt{{{n}}}\\,\\|{v}\\|_\\infty"),
+            _ => format!("{v}_{{t+1}} = {v}_t - \\eta \\nabla_{{{v}}} J({v}_t)"),
+        };
+        if display {
+            let _ = write!(self.out, "$$\n{tex}\n$$\n\n");
+        } else {
+            let _ = write!(self.out, "It follows that ${tex}$ holds here.\n\n");
+        }
     }
 
     fn paragraph(&mut self) {
