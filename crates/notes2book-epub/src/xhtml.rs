@@ -15,23 +15,7 @@ use crate::highlight;
 use crate::html::{self, ImageSource, ImgOut};
 
 pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            // Characters XML 1.0 does not allow.
-            '\u{0}'..='\u{8}'
-            | '\u{B}'
-            | '\u{C}'
-            | '\u{E}'..='\u{1F}'
-            | '\u{FFFE}'
-            | '\u{FFFF}' => {}
-            _ => out.push(c),
-        }
-    }
-    out
+    notes2book_model::xml_escape(s, false)
 }
 
 /// A link address as a valid URL: spaces and the characters URLs may not hold are
@@ -79,7 +63,7 @@ pub fn encode_url(s: &str) -> String {
 }
 
 pub fn escape_attr(s: &str) -> String {
-    escape(s).replace('"', "&quot;")
+    notes2book_model::xml_escape(s, true)
 }
 
 /// Which file holds each anchor, and each chapter's first file.

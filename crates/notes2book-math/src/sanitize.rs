@@ -271,23 +271,9 @@ fn safe_css(v: &str) -> bool {
     !(l.contains("url(") || l.contains("expression") || l.contains('<') || l.contains('\\'))
 }
 
-/// Text for XML content or (with `attr`) a double-quoted attribute; characters XML forbids
-/// are left out.
+/// Text for XML content or (with `attr`) a double-quoted attribute.
 pub fn escape(s: &str, attr: bool) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' if attr => out.push_str("&quot;"),
-            '\n' | '\t' if attr => out.push(' '),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
-            c => out.push(c),
-        }
-    }
-    out
+    notes2book_model::xml_escape(s, attr)
 }
 
 /// A formula as plain text that reads: tokens in order, simple scripts as Unicode

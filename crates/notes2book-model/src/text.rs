@@ -96,3 +96,26 @@ mod tests {
         assert_eq!(slugify("snake_case_name"), "snake-case-name");
     }
 }
+
+/// Text for XML content or, with `attr`, a double-quoted attribute value (a quote escaped,
+/// line breaks and tabs as spaces). Characters XML 1.0 forbids are left out.
+pub fn xml_escape(s: &str, attr: bool) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' if attr => out.push_str("&quot;"),
+            '\n' | '\t' | '\r' if attr => out.push(' '),
+            '\u{0}'..='\u{8}'
+            | '\u{B}'
+            | '\u{C}'
+            | '\u{E}'..='\u{1F}'
+            | '\u{FFFE}'
+            | '\u{FFFF}' => {}
+            _ => out.push(c),
+        }
+    }
+    out
+}

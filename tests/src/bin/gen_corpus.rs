@@ -1003,10 +1003,16 @@ impl<'a> Text<'a> {
             2 => format!("\\sum_{{i=1}}^{{{w}}} {v}_i^2"),
             3 => format!("\\int_0^{{{n}}} e^{{-{v}^2}}\\,d{v}"),
             4 => format!("\\sqrt{{{v}^2 + {w}^2}}"),
-            5 => format!("\\lim_{{{v} \\to \\infty}} \\left(1 + \\frac{{1}}{{{v}}}\\right)^{{{v}}}"),
+            5 => {
+                format!("\\lim_{{{v} \\to \\infty}} \\left(1 + \\frac{{1}}{{{v}}}\\right)^{{{v}}}")
+            }
             6 => format!("\\begin{{pmatrix}} {w} & {n} \\\\ 0 & {v} \\end{{pmatrix}}"),
-            7 => format!("\\begin{{aligned}} f({v}) &= {w}{v} + {n} \\\\ f'({v}) &= {w} \\end{{aligned}}"),
-            8 => format!("|{v}| = \\begin{{cases}} {v} & {v} \\ge 0 \\\\ -{v} & \\text{{otherwise}} \\end{{cases}}"),
+            7 => format!(
+                "\\begin{{aligned}} f({v}) &= {w}{v} + {n} \\\\ f'({v}) &= {w} \\end{{aligned}}"
+            ),
+            8 => format!(
+                "|{v}| = \\begin{{cases}} {v} & {v} \\ge 0 \\\\ -{v} & \\text{{otherwise}} \\end{{cases}}"
+            ),
             9 => format!("\\mathbb{{E}}[{v}] = \\sum_{{k}} k\\,P({v} = k)"),
             10 => format!("\\hat{{{v}}} = \\operatorname{{arg\\,max}}_{{{w}}} \\mathcal{{L}}({w})"),
             11 => format!("\\binom{{{n}}}{{k}} = \\frac{{{n}!}}{{k!\\,({n}-k)!}}"),
