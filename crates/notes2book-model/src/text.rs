@@ -83,20 +83,6 @@ pub fn syntax_token(lang: &str) -> String {
     alias.to_string()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn slugs_are_xml_ids() {
-        assert_eq!(slugify("Leap seconds & smearing"), "leap-seconds-smearing");
-        assert_eq!(slugify("2. Install"), "h-2-install");
-        assert_eq!(slugify("Zürich — UTC"), "zürich-utc");
-        assert_eq!(slugify("!!!"), "section");
-        assert_eq!(slugify("snake_case_name"), "snake-case-name");
-    }
-}
-
 /// Text for XML content or, with `attr`, a double-quoted attribute value (a quote escaped,
 /// line breaks and tabs as spaces). Characters XML 1.0 forbids are left out.
 pub fn xml_escape(s: &str, attr: bool) -> String {
@@ -118,4 +104,18 @@ pub fn xml_escape(s: &str, attr: bool) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_xml_ids() {
+        assert_eq!(slugify("Leap seconds & smearing"), "leap-seconds-smearing");
+        assert_eq!(slugify("2. Install"), "h-2-install");
+        assert_eq!(slugify("Zürich — UTC"), "zürich-utc");
+        assert_eq!(slugify("!!!"), "section");
+        assert_eq!(slugify("snake_case_name"), "snake-case-name");
+    }
 }
