@@ -1016,7 +1016,7 @@ impl<'a> Text<'a> {
             9 => format!("\\mathbb{{E}}[{v}] = \\sum_{{k}} k\\,P({v} = k)"),
             10 => format!("\\hat{{{v}}} = \\operatorname{{arg\\,max}}_{{{w}}} \\mathcal{{L}}({w})"),
             11 => format!("\\binom{{{n}}}{{k}} = \\frac{{{n}!}}{{k!\\,({n}-k)!}}"),
-            12 => format!("\\nabla \\cdot \\mathbf{{E}} = \\frac{{\\rho}}{{\\varepsilon_0}}"),
+            12 => r"\nabla \cdot \mathbf{E} = \frac{\rho}{\varepsilon_0}".to_owned(),
             13 => format!("\\prod_{{j=1}}^{{{n}}} (1 - {v}_j) \\le e^{{-\\sum_j {v}_j}}"),
             14 => format!("\\|{v}\\|_2 \\le \\sqrt{{{n}}}\\,\\|{v}\\|_\\infty"),
             _ => format!("{v}_{{t+1}} = {v}_t - \\eta \\nabla_{{{v}}} J({v}_t)"),
