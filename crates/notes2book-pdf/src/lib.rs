@@ -13,31 +13,26 @@
 //!
 //! Chapters are laid out in parallel; page numbers are assigned afterwards.
 
-pub mod book;
-pub mod fonts;
-pub mod inline;
-pub mod layout;
-pub mod linebreak;
-pub mod paginate;
+pub mod finish;
 pub mod render;
-pub mod table;
 
 use std::collections::{BTreeMap, HashMap};
 
 use notes2book_assets::Assets;
 use notes2book_model::Diagnostic;
-use notes2book_model::{Book, ImageId, Inline, Length, Span};
+use notes2book_model::{Book, ImageId, Inline, Span};
 use printpdf::{
     DictItem, ExternalStream, ExternalXObject, FontId, Mm, ParsedFont, PdfDocument, PdfPage,
     PdfSaveOptions, Px, XObjectId,
 };
 use rayon::prelude::*;
 
-pub use fonts::FallbackFont;
-use fonts::{FontSet, Style};
-use inline::{Align, Fmt, Shaper};
-use layout::{Geometry, Layouter};
-use paginate::Page;
+pub use notes2book_typeset::fonts::FallbackFont;
+use notes2book_typeset::fonts::{FontSet, Style};
+use notes2book_typeset::inline::{self, Align, Fmt, Shaper};
+use notes2book_typeset::layout::{self, Geometry, Layouter};
+use notes2book_typeset::paginate::{self, Page};
+use notes2book_typeset::contents as book;
 use render::{Anchors, PageOps, PlacedImage, Renderer};
 
 /// Page margins in points; inner and outer swap on even pages when two-sided.
@@ -118,17 +113,6 @@ pub struct Pdf {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// A length the author gave, in points, relative to `width` for percentages.
-pub fn length_pt(l: Length, width: f32, em: f32) -> f32 {
-    match l {
-        Length::Px(v) => v * 0.75,
-        Length::Percent(p) => width * p / 100.0,
-        Length::Em(v) => v * em,
-        Length::Cm(v) => v * 72.0 / 2.54,
-        Length::Mm(v) => v * 72.0 / 25.4,
-        Length::In(v) => v * 72.0,
-    }
-}
 
 /// One chapter laid out: its pages and what went wrong.
 struct LaidOut {
@@ -546,9 +530,9 @@ pub fn build(book: &Book, assets: &Assets, options: &PdfOptions) -> Pdf {
     };
     let mut warnings = Vec::new();
     let lo = doc.to_lopdf_document(&save, &mut warnings);
-    let bytes = book::finish(
+    let bytes = finish::finish(
         lo,
-        &book::Finish {
+        &finish::Finish {
             outline: &outline,
             front_pages: front_len,
             language: &book.metadata.language,

@@ -14,8 +14,8 @@ use printpdf::{
     TextItem, TextMatrix, XObjectId, XObjectTransform,
 };
 
-use crate::fonts::FontSet;
-use crate::inline::{Color, Draw, LinkDest};
+use notes2book_typeset::fonts::FontSet;
+use notes2book_typeset::inline::{Color, Draw, LinkDest};
 
 /// Where internal links land: (chapter, anchor) → (1-based page, y from the page bottom).
 pub type Anchors = HashMap<(usize, Option<String>), (usize, f32)>;
