@@ -578,3 +578,25 @@ pub enum Block {
         span: Option<Span>,
     },
 }
+
+impl Block {
+    /// Where the block was written.
+    pub fn span(&self) -> Option<Span> {
+        match self {
+            Block::Figure(fig) => fig.span,
+            Block::Paragraph { span, .. }
+            | Block::Heading { span, .. }
+            | Block::BlockQuote { span, .. }
+            | Block::Callout { span, .. }
+            | Block::List { span, .. }
+            | Block::DefinitionList { span, .. }
+            | Block::CodeBlock { span, .. }
+            | Block::Table { span, .. }
+            | Block::Math { span, .. }
+            | Block::Details { span, .. }
+            | Block::Embed { span, .. }
+            | Block::Html { span, .. }
+            | Block::Rule { span } => *span,
+        }
+    }
+}

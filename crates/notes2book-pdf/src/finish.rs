@@ -25,6 +25,8 @@ pub struct Finish<'a> {
     pub front_pages: usize,
     pub language: &'a str,
     pub title: &'a str,
+    /// Page height in points, for the outline's destinations.
+    pub page_height: f32,
 }
 
 /// Add the outline, page labels, `/Lang` and viewer preferences, then compress and save.
@@ -32,7 +34,8 @@ pub fn finish(mut doc: lopdf::Document, f: &Finish<'_>) -> Vec<u8> {
     let pages = doc.get_pages();
     let page_ids: Vec<ObjectId> = pages.values().copied().collect();
     let outlines_id = doc.new_object_id();
-    let (first, last, count) = add_items(&mut doc, f.outline, outlines_id, &page_ids);
+    let (first, last, count) =
+        add_items(&mut doc, f.outline, outlines_id, &page_ids, f.page_height);
     let mut outlines = Dictionary::new();
     outlines.set("Type", Object::Name(b"Outlines".to_vec()));
     if let (Some(a), Some(b)) = (first, last) {
@@ -96,12 +99,13 @@ fn add_items(
     items: &[Bookmark],
     parent: ObjectId,
     pages: &[ObjectId],
+    page_height: f32,
 ) -> (Option<ObjectId>, Option<ObjectId>, usize) {
     let ids: Vec<ObjectId> = items.iter().map(|_| doc.new_object_id()).collect();
     let mut count = 0;
     for (i, item) in items.iter().enumerate() {
         let id = ids[i];
-        let (first, last, sub) = add_items(doc, &item.children, id, pages);
+        let (first, last, sub) = add_items(doc, &item.children, id, pages, page_height);
         count += 1 + sub;
         let mut d = Dictionary::new();
         d.set("Title", text_string(&item.title));
@@ -118,14 +122,14 @@ fn add_items(
             // Open: chapters show their sections.
             d.set("Count", Object::Integer(sub as i64));
         }
-        if let Some(page) = pages.get(item.page.saturating_sub(1)) {
+        if let Some(page) = pages.get(item.at.page.saturating_sub(1)) {
             d.set(
                 "Dest",
                 Object::Array(vec![
                     Object::Reference(*page),
                     Object::Name(b"XYZ".to_vec()),
                     Object::Null,
-                    Object::Real(item.top),
+                    Object::Real(crate::render::dest_y(&item.at, page_height)),
                     Object::Null,
                 ]),
             );

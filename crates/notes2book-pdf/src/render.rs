@@ -14,11 +14,15 @@ use printpdf::{
     TextItem, TextMatrix, XObjectId, XObjectTransform,
 };
 
+use notes2book_typeset::document::Anchors;
 use notes2book_typeset::fonts::FontSet;
-use notes2book_typeset::inline::{Color, Draw, LinkDest};
+use notes2book_typeset::frame::{Color, Draw, LinkDest, Position};
 
-/// Where internal links land: (chapter, anchor) → (1-based page, y from the page bottom).
-pub type Anchors = HashMap<(usize, Option<String>), (usize, f32)>;
+/// The y of a link's or bookmark's destination, from the page bottom: a little above the
+/// line, so that the viewer shows it whole.
+pub fn dest_y(at: &Position, page_height: f32) -> f32 {
+    page_height - at.top - at.y + 2.0
+}
 
 /// An image placed in the document: its XObject and pixel size.
 #[derive(Debug, Clone)]
@@ -265,11 +269,11 @@ impl Renderer<'_> {
                                 .anchors
                                 .get(&(*chapter, anchor.clone()))
                                 .or_else(|| self.anchors.get(&(*chapter, None)));
-                            let Some((page, ty)) = target else { continue };
+                            let Some(at) = target else { continue };
                             Actions::Goto(Destination::Xyz {
-                                page: *page,
+                                page: at.page,
                                 left: None,
-                                top: Some(round2(*ty)),
+                                top: Some(round2(dest_y(at, ph))),
                                 zoom: None,
                             })
                         }

@@ -116,13 +116,11 @@ fn fallback_fonts_from_the_configuration_are_used() {
             .iter()
             .any(|d| d.code == "pdf-missing-glyphs")
     );
-    let options = PdfOptions {
-        fallback_fonts: vec![notes2book_pdf::FallbackFont {
-            name: "DejaVuSans.ttf".into(),
-            bytes: bytes.into(),
-        }],
-        ..PdfOptions::default()
-    };
+    let mut options = PdfOptions::default();
+    options.layout.fallback_fonts = vec![notes2book_pdf::FallbackFont {
+        name: "DejaVuSans.ttf".into(),
+        bytes: bytes.into(),
+    }];
     let (with, _) = from_notes_with(&notes, &options);
     assert!(
         !with

@@ -4,12 +4,12 @@
 use notes2book_model::{Inline, TocEntry};
 
 use crate::fonts::Style;
-use crate::inline::{Align, Draw, Fmt, LinkDest, MUTED};
+use crate::frame::{Draw, LinkDest, MUTED, Position, TEXT};
+use crate::inline::{Align, Fmt};
 use crate::layout::{Layouter, VItem};
 
-/// Where a TOC entry's target is: (printed page number, 1-based physical page, y from the
-/// page bottom).
-pub type Locate<'b> = &'b dyn Fn(usize, Option<&str>) -> Option<(String, usize, f32)>;
+/// Where a TOC entry's target is: its printed page number and its position.
+pub type Locate<'b> = &'b dyn Fn(usize, Option<&str>) -> Option<(String, Position)>;
 
 /// Whether a TOC entry is shown at `depth`: every chapter (whatever its section depth),
 /// and headings down to `depth` levels within their note (2 = the note's `##` headings).
@@ -73,7 +73,7 @@ pub fn toc_items(
     }
     let num_w = size * 2.5;
     for e in entries {
-        let Some((folio, _, _)) = locate(e.chapter.0 as usize, e.anchor.as_deref()) else {
+        let Some((folio, _)) = locate(e.chapter.0 as usize, e.anchor.as_deref()) else {
             continue;
         };
         let top_level = e.anchor.is_none() && e.level <= 1;
@@ -103,7 +103,7 @@ pub fn toc_items(
             if k + 1 == n {
                 // Dot leaders on a fixed grid, then the page number flush right.
                 let mut num_fmt = Fmt::new(style, size);
-                num_fmt.color = crate::inline::TEXT;
+                num_fmt.color = TEXT;
                 let num = lay.label_draw(&folio, &num_fmt);
                 let num_width = num.as_ref().map_or(0.0, |(_, w)| *w);
                 if let Some((d, w)) = num {
@@ -141,9 +141,7 @@ pub fn toc_items(
 #[derive(Debug, Clone)]
 pub struct Bookmark {
     pub title: String,
-    /// 1-based physical page and the y of the target from the page bottom.
-    pub page: usize,
-    pub top: f32,
+    pub at: Position,
     pub children: Vec<Bookmark>,
 }
 
@@ -166,13 +164,12 @@ pub fn bookmarks(
             if !shown(e, chapter_depth, depth) {
                 continue;
             }
-            let Some((_, page, top)) = locate(e.chapter.0 as usize, e.anchor.as_deref()) else {
+            let Some((_, at)) = locate(e.chapter.0 as usize, e.anchor.as_deref()) else {
                 continue;
             };
             out.push(Bookmark {
                 title: e.title.clone(),
-                page,
-                top,
+                at,
                 children: build(&e.children, chapter_depth, depth, locate),
             });
         }

@@ -14,25 +14,8 @@ use notes2book_model::{ImageId, Inline, LinkTarget, Span};
 use unicode_linebreak::{BreakOpportunity, linebreaks};
 
 use crate::fonts::{FaceId, FontSet, Glyph, Style};
+use crate::frame::{Color, Draw, LINK, LinkDest, PlacedGlyph, TEXT};
 use crate::linebreak::{self, INFINITY_PENALTY, Item, Params};
-
-/// RGB colour, 0–1.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Color(pub f32, pub f32, pub f32);
-
-pub const TEXT: Color = Color(0.07, 0.07, 0.07);
-pub const LINK: Color = Color(0.08, 0.22, 0.55);
-pub const MUTED: Color = Color(0.35, 0.35, 0.35);
-
-/// Where a link goes.
-#[derive(Debug, Clone, PartialEq)]
-pub enum LinkDest {
-    Uri(String),
-    Internal {
-        chapter: usize,
-        anchor: Option<String>,
-    },
-}
 
 /// How a stretch of text looks.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,96 +44,6 @@ impl Fmt {
             rise: 0.0,
         }
     }
-}
-
-/// Something drawn, relative to a box's top-left corner (y grows downwards).
-#[derive(Debug, Clone, PartialEq)]
-pub enum Draw {
-    /// Glyphs on one baseline, each at its own x.
-    Glyphs {
-        face: FaceId,
-        size: f32,
-        color: Color,
-        baseline: f32,
-        glyphs: Vec<PlacedGlyph>,
-    },
-    Rect {
-        x: f32,
-        y: f32,
-        w: f32,
-        h: f32,
-        color: Color,
-    },
-    /// An outlined rectangle.
-    Frame {
-        x: f32,
-        y: f32,
-        w: f32,
-        h: f32,
-        width: f32,
-        color: Color,
-    },
-    Line {
-        x1: f32,
-        y1: f32,
-        x2: f32,
-        y2: f32,
-        width: f32,
-        color: Color,
-    },
-    Image {
-        image: ImageId,
-        x: f32,
-        y: f32,
-        w: f32,
-        h: f32,
-    },
-    Link {
-        x: f32,
-        y: f32,
-        w: f32,
-        h: f32,
-        dest: Arc<LinkDest>,
-    },
-}
-
-impl Draw {
-    /// The same drawing moved by (dx, dy).
-    pub fn shifted(&self, dx: f32, dy: f32) -> Draw {
-        let mut d = self.clone();
-        match &mut d {
-            Draw::Glyphs {
-                baseline, glyphs, ..
-            } => {
-                *baseline += dy;
-                for g in glyphs {
-                    g.x += dx;
-                }
-            }
-            Draw::Rect { x, y, .. }
-            | Draw::Frame { x, y, .. }
-            | Draw::Image { x, y, .. }
-            | Draw::Link { x, y, .. } => {
-                *x += dx;
-                *y += dy;
-            }
-            Draw::Line { x1, y1, x2, y2, .. } => {
-                *x1 += dx;
-                *x2 += dx;
-                *y1 += dy;
-                *y2 += dy;
-            }
-        }
-        d
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct PlacedGlyph {
-    pub gid: u16,
-    pub x: f32,
-    /// The text this glyph stands for (for ToUnicode): a cluster's text on its first glyph.
-    pub text: Option<String>,
 }
 
 /// A run of shaped glyphs in one face and format.
@@ -444,7 +337,7 @@ fn flatten(inlines: &[Inline], fmt: &Arc<Fmt>, image_size: ImageSize<'_>, out: &
             // Anchors are placed with their block (`layout::anchors_of`).
             Inline::Anchor { .. } => {}
             Inline::Html { html, .. } => {
-                let text = crate::layout::html_text(html);
+                let text = crate::html::html_text(html);
                 if !text.is_empty() {
                     out.push(Atom::Text(text, fmt.clone()));
                 }

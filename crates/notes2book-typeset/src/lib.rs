@@ -1,23 +1,35 @@
-//! The typesetting engine: the finished `Book` in, positioned pages out. The stages, each
-//! reading the one before:
+//! The typesetting engine: the finished `Book` in, [`Frame`]s out (one per page: glyph
+//! runs, rules, images and link areas at their positions, grouped by the block they come
+//! from, with its kind and source span). The stages, each reading only the ones before:
 //! 1. [`fonts`]: the bundled faces (and configured fallbacks), shaping with harfrust.
 //! 2. [`inline`]: a paragraph's inlines become boxes, glue and penalties (UAX #14 break
-//!    opportunities, hyphenation by the book's language).
+//!    opportunities, hyphenation by the book's language; [`html`] gives raw HTML's text).
 //! 3. [`linebreak`]: Knuth–Plass total-fit line breaking.
 //! 4. [`layout`]: blocks become a vertical list of lines and unbreakable boxes with keep
-//!    rules (widows, orphans, headings kept with what follows).
+//!    rules (widows, orphans, headings kept with what follows); tables, figures and code
+//!    are its submodules.
 //! 5. [`paginate`]: the vertical list is cut into pages, footnotes at the foot.
-//! 6. [`contents`]: the table of contents and the outline's bookmarks.
+//! 6. [`contents`], [`front`], [`furniture`]: the table of contents and the outline's
+//!    bookmarks, the cover and title page, running heads and folios.
+//! 7. [`document`]: chapters laid out in parallel, page numbers assigned, pages turned
+//!    into [`frame`]s.
 //!
 //! Nothing here knows the file format the pages are written in.
 
 pub mod contents;
+pub mod document;
 pub mod fonts;
+pub mod frame;
+pub mod front;
+pub mod furniture;
+pub mod html;
 pub mod inline;
 pub mod layout;
 pub mod linebreak;
 pub mod paginate;
-pub mod table;
+
+pub use document::{Document, Margins, Options, PAGE_SIZES, page_size, typeset};
+pub use frame::{Frame, Group, Position, Tag, TagKind};
 
 use notes2book_model::Length;
 

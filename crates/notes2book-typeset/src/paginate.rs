@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use crate::inline::{Color, Draw};
+use crate::frame::{Color, Draw};
 use crate::layout::VItem;
 
 /// A page of a chapter: items with their top y (from the top of the text area).

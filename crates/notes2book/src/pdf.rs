@@ -1,7 +1,8 @@
 //! The `pdf:` section of notes2book.yaml → the PDF backend's options.
 
 use notes2book_model::Diagnostic;
-use notes2book_pdf::{FallbackFont, PAGE_SIZES, PdfOptions, page_size};
+use notes2book_pdf::{FallbackFont, PdfOptions};
+use notes2book_typeset::{Options, PAGE_SIZES, page_size};
 
 use crate::project::Project;
 
@@ -11,10 +12,9 @@ const MM: f32 = 72.0 / 25.4;
 /// diagnostics (as errors: a wrong page size or an unreadable font is a broken config).
 pub fn options(project: &mut Project, modified: i64) -> PdfOptions {
     let cfg = project.config.pdf.clone();
-    let mut opts = PdfOptions {
-        modified,
+    let mut opts = Options {
         two_sided: cfg.two_sided,
-        ..PdfOptions::default()
+        ..Options::default()
     };
     let mut diags = Vec::new();
     if let Some(name) = &cfg.page_size {
@@ -93,5 +93,8 @@ pub fn options(project: &mut Project, modified: i64) -> PdfOptions {
         }
     }
     project.parsed.diagnostics.extend(diags);
-    opts
+    PdfOptions {
+        layout: opts,
+        modified,
+    }
 }

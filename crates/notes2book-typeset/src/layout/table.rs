@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use notes2book_model::{Align as MAlign, Inline};
 
+use super::{Layouter, VItem};
 use crate::fonts::Style;
-use crate::inline::{Align, Color, Draw, Fmt, TEXT};
-use crate::layout::{Layouter, VItem};
+use crate::frame::{Color, Draw, TEXT};
+use crate::inline::{Align, Fmt};
 
 /// Column widths: each column gets at least its longest unbreakable piece; the space left
 /// is shared in proportion to how much more each column would like (its one-line width).

@@ -1,0 +1,160 @@
+//! Images into the PDF: JPEGs byte for byte, PNGs as they are when they can be, the rest as
+//! pixels.
+
+use std::collections::BTreeMap;
+
+use printpdf::{DictItem, ExternalStream, ExternalXObject, PdfDocument, Px, XObjectId};
+
+/// Put an image into the document: JPEGs byte for byte (DCTDecode), others as pixels.
+pub fn add_image(
+    doc: &mut PdfDocument,
+    bytes: &[u8],
+    media_type: &str,
+    width: u32,
+    height: u32,
+) -> Option<XObjectId> {
+    if media_type == "image/jpeg" {
+        let components = jpeg_components(bytes)?;
+        let color_space = match components {
+            1 => "DeviceGray",
+            3 => "DeviceRGB",
+            _ => return None,
+        };
+        let mut dict = BTreeMap::new();
+        dict.insert("Type".to_string(), DictItem::Name(b"XObject".to_vec()));
+        dict.insert("Subtype".to_string(), DictItem::Name(b"Image".to_vec()));
+        dict.insert("Width".to_string(), DictItem::Int(i64::from(width)));
+        dict.insert("Height".to_string(), DictItem::Int(i64::from(height)));
+        dict.insert(
+            "ColorSpace".to_string(),
+            DictItem::Name(color_space.as_bytes().to_vec()),
+        );
+        dict.insert("BitsPerComponent".to_string(), DictItem::Int(8));
+        dict.insert("Filter".to_string(), DictItem::Name(b"DCTDecode".to_vec()));
+        let x = ExternalXObject {
+            stream: ExternalStream {
+                dict,
+                content: bytes.to_vec(),
+                compress: false,
+            },
+            width: Some(Px(width as usize)),
+            height: Some(Px(height as usize)),
+            dpi: Some(72.0),
+        };
+        return Some(doc.add_xobject(&x));
+    }
+    if media_type == "image/png"
+        && let Some(x) = png_as_is(bytes)
+    {
+        return Some(doc.add_xobject(&x));
+    }
+    // Other images as 8-bit RGB pixels, compressed here. Transparency is flattened onto
+    // white, the colour of the page.
+    let img = image::load_from_memory(bytes).ok()?;
+    let rgba = img.to_rgba8();
+    let (w, h) = (rgba.width(), rgba.height());
+    let mut rgb = Vec::with_capacity((w as usize) * (h as usize) * 3);
+    for p in rgba.pixels() {
+        let a = u16::from(p.0[3]);
+        for c in &p.0[..3] {
+            rgb.push(((u16::from(*c) * a + 255 * (255 - a) + 127) / 255) as u8);
+        }
+    }
+    let mut dict = BTreeMap::new();
+    dict.insert("Type".to_string(), DictItem::Name(b"XObject".to_vec()));
+    dict.insert("Subtype".to_string(), DictItem::Name(b"Image".to_vec()));
+    dict.insert("Width".to_string(), DictItem::Int(i64::from(w)));
+    dict.insert("Height".to_string(), DictItem::Int(i64::from(h)));
+    dict.insert(
+        "ColorSpace".to_string(),
+        DictItem::Name(b"DeviceRGB".to_vec()),
+    );
+    dict.insert("BitsPerComponent".to_string(), DictItem::Int(8));
+    // Compressed here, once: the document then holds (and copies) only the small stream.
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut z, &rgb).ok()?;
+    let content = z.finish().ok()?;
+    drop(rgb);
+    dict.insert(
+        "Filter".to_string(),
+        DictItem::Name(b"FlateDecode".to_vec()),
+    );
+    let x = ExternalXObject {
+        stream: ExternalStream {
+            dict,
+            content,
+            compress: false,
+        },
+        width: Some(Px(w as usize)),
+        height: Some(Px(h as usize)),
+        dpi: Some(72.0),
+    };
+    Some(doc.add_xobject(&x))
+}
+
+/// An 8-bit grey or RGB PNG without interlacing: its zlib data is what a PDF Flate stream
+/// with the PNG predictors holds, so it goes in without being decoded or compressed again.
+fn png_as_is(bytes: &[u8]) -> Option<ExternalXObject> {
+    let h = notes2book_assets::png::header(bytes)?;
+    let (colors, space) = match h.color_type {
+        0 => (1, "DeviceGray"),
+        2 => (3, "DeviceRGB"),
+        _ => return None,
+    };
+    if h.bit_depth != 8 || h.interlaced {
+        return None;
+    }
+    let content = notes2book_assets::png::image_data(bytes)?;
+    let mut parms = BTreeMap::new();
+    parms.insert("Predictor".to_string(), DictItem::Int(15));
+    parms.insert("Colors".to_string(), DictItem::Int(colors));
+    parms.insert("BitsPerComponent".to_string(), DictItem::Int(8));
+    parms.insert("Columns".to_string(), DictItem::Int(i64::from(h.width)));
+    let mut dict = BTreeMap::new();
+    dict.insert("Type".to_string(), DictItem::Name(b"XObject".to_vec()));
+    dict.insert("Subtype".to_string(), DictItem::Name(b"Image".to_vec()));
+    dict.insert("Width".to_string(), DictItem::Int(i64::from(h.width)));
+    dict.insert("Height".to_string(), DictItem::Int(i64::from(h.height)));
+    dict.insert(
+        "ColorSpace".to_string(),
+        DictItem::Name(space.as_bytes().to_vec()),
+    );
+    dict.insert("BitsPerComponent".to_string(), DictItem::Int(8));
+    dict.insert(
+        "Filter".to_string(),
+        DictItem::Name(b"FlateDecode".to_vec()),
+    );
+    dict.insert("DecodeParms".to_string(), DictItem::Dict { map: parms });
+    Some(ExternalXObject {
+        stream: ExternalStream {
+            dict,
+            content,
+            compress: false,
+        },
+        width: Some(Px(h.width as usize)),
+        height: Some(Px(h.height as usize)),
+        dpi: Some(72.0),
+    })
+}
+
+/// Number of colour components of a baseline or progressive JPEG (from its SOF marker).
+fn jpeg_components(bytes: &[u8]) -> Option<u8> {
+    let mut i = 2;
+    while i + 9 < bytes.len() {
+        if bytes[i] != 0xFF {
+            i += 1;
+            continue;
+        }
+        let marker = bytes[i + 1];
+        if (0xC0..=0xCF).contains(&marker) && !matches!(marker, 0xC4 | 0xC8 | 0xCC) {
+            return bytes.get(i + 9).copied();
+        }
+        if marker == 0xD8 || marker == 0x01 || (0xD0..=0xD7).contains(&marker) {
+            i += 2;
+            continue;
+        }
+        let len = usize::from(u16::from_be_bytes([bytes[i + 2], bytes[i + 3]]));
+        i += 2 + len;
+    }
+    None
+}

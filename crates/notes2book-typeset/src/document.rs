@@ -1,0 +1,388 @@
+//! The whole book → frames: chapters laid out in parallel, the body assembled page by page,
+//! the front matter laid out knowing the body's page numbers, every page given its
+//! furniture, every anchor its position.
+
+use std::collections::{BTreeMap, HashMap};
+
+use notes2book_model::{Book, Diagnostic, Span};
+use rayon::prelude::*;
+
+use crate::contents::{self, Bookmark};
+use crate::fonts::{FallbackFont, FontSet};
+use crate::frame::{Frame, Group, Position};
+use crate::front::{self, FrontKind};
+use crate::furniture::{self, Furniture};
+use crate::inline::Shaper;
+use crate::layout::{Geometry, ImageInfo, Layouter};
+use crate::paginate::{self, Page};
+
+/// Page margins in points; inner and outer swap on even pages when two-sided.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Margins {
+    pub top: f32,
+    pub bottom: f32,
+    pub inner: f32,
+    pub outer: f32,
+}
+
+/// How the book is set.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Page width and height in points.
+    pub page_size: (f32, f32),
+    pub margins: Margins,
+    /// Body text size in points.
+    pub font_size: f32,
+    /// Baseline distance as a multiple of the font size.
+    pub line_height: f32,
+    pub fallback_fonts: Vec<FallbackFont>,
+    pub justify: bool,
+    pub hyphenate: bool,
+    pub two_sided: bool,
+    /// A table of contents after the title page.
+    pub toc: bool,
+    /// Heading depth of the contents and the outline (1 = chapters only).
+    pub toc_depth: u8,
+}
+
+/// A named page size: `A4`, `Letter`, `A5`, `6x9` (inches), case-insensitive.
+pub fn page_size(name: &str) -> Option<(f32, f32)> {
+    let mm = |w: f32, h: f32| (w * 72.0 / 25.4, h * 72.0 / 25.4);
+    match name.to_ascii_lowercase().replace(' ', "").as_str() {
+        "a4" => Some(mm(210.0, 297.0)),
+        "a5" => Some(mm(148.0, 210.0)),
+        "letter" | "us-letter" => Some((612.0, 792.0)),
+        "6x9" | "6x9in" => Some((432.0, 648.0)),
+        _ => None,
+    }
+}
+
+/// The page sizes `page_size` knows, for messages.
+pub const PAGE_SIZES: &[&str] = &["A4", "Letter", "A5", "6x9"];
+
+impl Default for Options {
+    fn default() -> Self {
+        let mm = 72.0 / 25.4;
+        Options {
+            page_size: page_size("A4").unwrap_or((595.28, 841.89)),
+            margins: Margins {
+                top: 25.0 * mm,
+                bottom: 30.0 * mm,
+                inner: 30.0 * mm,
+                outer: 38.0 * mm,
+            },
+            font_size: 11.0,
+            line_height: 1.38,
+            fallback_fonts: Vec::new(),
+            justify: true,
+            hyphenate: true,
+            two_sided: false,
+            toc: true,
+            toc_depth: 2,
+        }
+    }
+}
+
+impl Options {
+    /// The width of the text block.
+    pub fn measure(&self) -> f32 {
+        let m = self.margins;
+        (self.page_size.0 - m.inner - m.outer).max(72.0)
+    }
+
+    /// The height of the text block.
+    pub fn text_height(&self) -> f32 {
+        let m = self.margins;
+        (self.page_size.1 - m.top - m.bottom).max(72.0)
+    }
+
+    fn geometry(&self) -> Geometry {
+        Geometry {
+            measure: self.measure(),
+            page_height: self.text_height(),
+            size: self.font_size,
+            leading: self.font_size * self.line_height,
+            justify: self.justify,
+            hyphenate: self.hyphenate,
+        }
+    }
+
+    /// The left edge of the text block on page `physical` (1-based).
+    fn left(&self, physical: usize) -> f32 {
+        if self.two_sided && physical.is_multiple_of(2) {
+            self.margins.outer
+        } else {
+            self.margins.inner
+        }
+    }
+}
+
+/// Where internal links land: (chapter, anchor) → position.
+pub type Anchors = HashMap<(usize, Option<String>), Position>;
+
+/// The book set in pages.
+#[derive(Debug)]
+pub struct Document {
+    /// The faces the frames' glyphs refer to (`FaceId` indexes `fonts.faces`).
+    pub fonts: FontSet,
+    pub pages: Vec<Frame>,
+    pub anchors: Anchors,
+    pub outline: Vec<Bookmark>,
+    /// The number of front-matter pages (numbered i, ii, …); the body is numbered from 1.
+    pub front_pages: usize,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// One chapter laid out: its pages and what went wrong.
+struct LaidOut {
+    pages: Vec<Page>,
+    missing: Vec<(char, Option<Span>)>,
+    overfull: Vec<Option<Span>>,
+    forced: usize,
+}
+
+fn warn(code: &'static str, message: String, span: Option<Span>, hint: Option<&str>) -> Diagnostic {
+    let d = Diagnostic::warning(code, message).at_opt(span);
+    match hint {
+        Some(h) => d.hint(h),
+        None => d,
+    }
+}
+
+/// Set the book. `images` gives an image's natural size in points (`None` when it is not
+/// available: a placeholder is drawn).
+pub fn typeset(book: &Book, images: ImageInfo<'_>, options: &Options) -> Document {
+    let mut diagnostics = Vec::new();
+    let (fonts, bad) = FontSet::new(&options.fallback_fonts);
+    for name in bad {
+        diagnostics.push(warn(
+            "pdf-font",
+            format!("`{name}` is not a font notes2book can read; it is not used"),
+            None,
+            Some("give a TrueType or OpenType file (.ttf, .otf)"),
+        ));
+    }
+    let laid = lay_chapters(book, &fonts, images, options);
+    report(&laid, &mut diagnostics);
+    let (chapters, body) = assemble_body(laid, options.two_sided);
+    let body_anchors = body_anchors(book, &chapters, &body);
+    // Printed body page numbers do not depend on the length of the contents, so the
+    // contents can be laid out knowing them.
+    let body_locate = |ch: usize, anchor: Option<&str>| -> Option<(String, Position)> {
+        let key = (ch, anchor.map(str::to_string));
+        let at = body_anchors
+            .get(&key)
+            .or_else(|| body_anchors.get(&(ch, None)))?;
+        Some(((at.page + 1).to_string(), *at))
+    };
+    let mut lay = Layouter {
+        shaper: Shaper::new(&fonts, &book.metadata.language, false),
+        geo: options.geometry(),
+        images,
+        book,
+    };
+    let front = front::front_matter(&mut lay, options, &body_locate);
+    let front_len = front.len();
+    let top = options.margins.top;
+    let place = |at: &Position| Position {
+        page: front_len + at.page + 1,
+        top,
+        y: at.y,
+    };
+    let locate = |ch: usize, anchor: Option<&str>| -> Option<(String, Position)> {
+        body_locate(ch, anchor).map(|(folio, at)| (folio, place(&at)))
+    };
+    let anchors: Anchors = body_anchors
+        .iter()
+        .map(|(key, at)| (key.clone(), place(at)))
+        .collect();
+    let chapter_depth = |c: usize| book.chapters.get(c).map_or(0, |ch| ch.depth + 1);
+    let outline = contents::bookmarks(&book.toc, &chapter_depth, options.toc_depth.max(1), &locate);
+    let kinds: Vec<FrontKind> = front.iter().map(|(k, _)| *k).collect();
+    let mut furniture = furniture::front(&kinds);
+    furniture.extend(furniture::body(
+        book,
+        &chapters,
+        front_len,
+        options.two_sided,
+    ));
+    let pages: Vec<Page> = front.into_iter().map(|(_, p)| p).chain(body).collect();
+    let pages = frames(pages, furniture, &fonts, &book.metadata.language, options);
+    Document {
+        fonts,
+        pages,
+        anchors,
+        outline,
+        front_pages: front_len,
+        diagnostics,
+    }
+}
+
+/// Every chapter's pages, in parallel.
+fn lay_chapters(
+    book: &Book,
+    fonts: &FontSet,
+    images: ImageInfo<'_>,
+    options: &Options,
+) -> Vec<LaidOut> {
+    let geo = options.geometry();
+    book.chapters
+        .par_iter()
+        .map(|ch| {
+            let mut lay = Layouter {
+                shaper: Shaper::new(fonts, &book.metadata.language, options.hyphenate),
+                geo: geo.clone(),
+                images,
+                book,
+            };
+            let items = lay.chapter(ch);
+            let mut notes = BTreeMap::new();
+            for (k, f) in ch.footnotes.iter().enumerate() {
+                let n = k as u32 + 1;
+                notes.insert(n, lay.footnote(n, &f.blocks));
+            }
+            let pages = paginate::paginate(items, &notes, geo.page_height, geo.measure);
+            let forced = pages.iter().filter(|p| p.forced).count();
+            LaidOut {
+                pages,
+                missing: lay.shaper.missing,
+                overfull: lay.shaper.overfull,
+                forced,
+            }
+        })
+        .collect()
+}
+
+/// What laying out found: characters in no font (one warning), words wider than the line,
+/// page breaks that had to split what should stay together.
+fn report(laid: &[LaidOut], diagnostics: &mut Vec<Diagnostic>) {
+    let mut missing: Vec<(char, Option<Span>)> = Vec::new();
+    for (c, s) in laid.iter().flat_map(|l| &l.missing) {
+        if !missing.iter().any(|(m, _)| m == c) {
+            missing.push((*c, *s));
+        }
+    }
+    if !missing.is_empty() {
+        let list: String = missing
+            .iter()
+            .take(40)
+            .map(|(c, _)| format!("{c} (U+{:04X}) ", *c as u32))
+            .collect();
+        diagnostics.push(warn(
+            "pdf-missing-glyphs",
+            format!(
+                "{} character{} in no font of the PDF: {}",
+                missing.len(),
+                if missing.len() == 1 { " is" } else { "s are" },
+                list.trim_end()
+            ),
+            missing[0].1,
+            Some("add a font that has them under `pdf: fallback_fonts:` (for CJK, e.g. Noto Sans CJK)"),
+        ));
+    }
+    let mut seen_overfull = std::collections::HashSet::new();
+    for s in laid.iter().flat_map(|l| &l.overfull) {
+        if seen_overfull.insert(*s) {
+            diagnostics.push(warn(
+                "pdf-overfull",
+                "a word or URL is longer than the line; it was broken where it did not fit".into(),
+                *s,
+                Some("add a space or a break opportunity to the long word or URL"),
+            ));
+        }
+    }
+    let forced: usize = laid.iter().map(|l| l.forced).sum();
+    if forced > 0 {
+        diagnostics.push(warn(
+            "pdf-forced-break",
+            format!(
+                "{forced} page break{} had to split text that should stay together",
+                if forced == 1 { "" } else { "s" }
+            ),
+            None,
+            None,
+        ));
+    }
+}
+
+/// The body's pages: each chapter from a new page (a right-hand page when two-sided), with
+/// the chapter of every page (`None` for a blank page).
+fn assemble_body(laid: Vec<LaidOut>, two_sided: bool) -> (Vec<Option<usize>>, Vec<Page>) {
+    let mut chapters = Vec::new();
+    let mut body = Vec::new();
+    for (ci, l) in laid.into_iter().enumerate() {
+        if two_sided && body.len() % 2 == 1 {
+            chapters.push(None);
+            body.push(Page::default());
+        }
+        for p in l.pages {
+            chapters.push(Some(ci));
+            body.push(p);
+        }
+    }
+    (chapters, body)
+}
+
+/// Where every anchor is in the body: (chapter, anchor) → (0-based body page, y in the text
+/// block). `(chapter, None)` is the chapter's start.
+fn body_anchors(book: &Book, chapters: &[Option<usize>], body: &[Page]) -> Anchors {
+    let mut anchors = Anchors::new();
+    for (bi, (ch, page)) in chapters.iter().zip(body).enumerate() {
+        let Some(ch) = ch else { continue };
+        for (y, item) in &page.body {
+            let at = Position {
+                page: bi,
+                top: 0.0,
+                y: *y,
+            };
+            for a in &item.anchors {
+                anchors.entry((*ch, Some(a.clone()))).or_insert(at);
+                if a == &book.chapters[*ch].anchor {
+                    anchors.entry((*ch, None)).or_insert(at);
+                }
+            }
+        }
+    }
+    anchors
+}
+
+/// Pages → frames, in parallel: the text block's items where the margins put them, then
+/// the furniture. Each page is dropped as soon as it is a frame.
+fn frames(
+    pages: Vec<Page>,
+    furniture: Vec<Furniture>,
+    fonts: &FontSet,
+    language: &str,
+    options: &Options,
+) -> Vec<Frame> {
+    let (pw, ph) = options.page_size;
+    let top = options.margins.top;
+    pages
+        .into_par_iter()
+        .zip(furniture)
+        .enumerate()
+        .map(|(pi, (page, furniture))| {
+            let physical = pi + 1;
+            let left = options.left(physical);
+            let mut groups: Vec<Group> = page
+                .body
+                .into_iter()
+                .chain(page.notes)
+                .map(|(y, item)| Group {
+                    x: left,
+                    y: top + y,
+                    draws: item.draws,
+                    tag: item.tag,
+                })
+                .collect();
+            groups.extend(furniture::groups(
+                &furniture, physical, left, fonts, language, options,
+            ));
+            Frame {
+                width: pw,
+                height: ph,
+                groups,
+            }
+        })
+        .collect()
+}

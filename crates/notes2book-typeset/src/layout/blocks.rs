@@ -1,0 +1,351 @@
+//! One block at a time: which layout each kind of block gets.
+
+use notes2book_model::{Block, DefinitionItem, Inline, ListItem, plain_text};
+
+use super::{Ctx, Layouter, VItem, anchors_of, baseline_of, right_align, with_deco};
+use crate::fonts::Style;
+use crate::frame::{Color, Draw, MUTED, TEXT};
+use crate::inline::{Align, Fmt, ParaStyle};
+
+fn heading_scale(level: u8) -> f32 {
+    match level {
+        1 => 1.55,
+        2 => 1.3,
+        3 => 1.12,
+        _ => 1.0,
+    }
+}
+
+fn callout_color(kind: &str) -> Color {
+    match kind {
+        "warning" | "caution" | "attention" => Color(0.85, 0.5, 0.0),
+        "danger" | "error" | "failure" | "bug" => Color(0.8, 0.15, 0.15),
+        "tip" | "success" | "hint" | "important" => Color(0.1, 0.55, 0.3),
+        "question" | "example" => Color(0.45, 0.3, 0.75),
+        "quote" => Color(0.45, 0.45, 0.45),
+        _ => Color(0.15, 0.4, 0.75),
+    }
+}
+
+/// A bar or ground drawn beside every item of a block (quotes, callouts, embeds); its
+/// height is set per item.
+fn bar(x: f32, w: f32, color: Color) -> Draw {
+    Draw::Rect {
+        x,
+        y: 0.0,
+        w,
+        h: 0.0,
+        color,
+    }
+}
+
+impl Layouter<'_, '_> {
+    pub(super) fn block(&mut self, block: &Block, ctx: &Ctx, out: &mut Vec<VItem>) {
+        let size = ctx.size;
+        match block {
+            Block::Paragraph { content, span } => {
+                if span.is_some() {
+                    self.shaper.span = *span;
+                }
+                let indent = if ctx.first { 0.0 } else { size * 1.5 };
+                let para = ParaStyle {
+                    justify: self.geo.justify,
+                    hyphenate: self.geo.hyphenate,
+                    align: Align::Left,
+                    indent,
+                };
+                self.paragraph(content, &Fmt::new(Style::Regular, size), &para, ctx, out);
+            }
+            Block::Heading {
+                level,
+                id,
+                content,
+                span,
+                ..
+            } => {
+                if span.is_some() {
+                    self.shaper.span = *span;
+                }
+                self.heading(*level, id, content, ctx, out);
+            }
+            Block::BlockQuote { blocks, .. } => {
+                let inset = size * 1.5;
+                let mut inner = self.inner(ctx, inset, inset * 0.5);
+                inner.deco.push(bar(
+                    ctx.left + size * 0.3,
+                    size * 0.15,
+                    Color(0.75, 0.75, 0.75),
+                ));
+                self.blocks(blocks, &inner, out);
+            }
+            Block::Callout {
+                kind,
+                title,
+                blocks,
+                ..
+            } => self.callout(kind, title, blocks, ctx, out),
+            Block::List {
+                start,
+                items,
+                tight,
+                ..
+            } => self.list(*start, items, *tight, ctx, out),
+            Block::DefinitionList { items, .. } => self.definition_list(items, ctx, out),
+            Block::CodeBlock {
+                lang, code, span, ..
+            } => {
+                if span.is_some() {
+                    self.shaper.span = *span;
+                }
+                self.code(lang.as_deref(), code, ctx, out);
+            }
+            Block::Table {
+                align,
+                head,
+                rows,
+                span,
+            } => {
+                if span.is_some() {
+                    self.shaper.span = *span;
+                }
+                super::table::table(self, align, head, rows, ctx.left, ctx.width, ctx.size, out);
+            }
+            Block::Figure(fig) => self.figure(fig, ctx, out),
+            Block::Math { tex, .. } => self.display_math(tex, ctx, out),
+            Block::Details {
+                summary, blocks, ..
+            } => {
+                self.lead_lines(summary, Style::Bold, ctx, out);
+                let inner = self.inner(ctx, size * 1.0, 0.0);
+                self.blocks(blocks, &inner, out);
+            }
+            Block::Embed {
+                blocks,
+                seamless: true,
+                ..
+            } => self.blocks(blocks, ctx, out),
+            Block::Embed { blocks, .. } => {
+                let mut inner = self.inner(ctx, size * 1.2, 0.0);
+                inner.deco.push(bar(
+                    ctx.left + size * 0.3,
+                    size * 0.08,
+                    Color(0.6, 0.6, 0.6),
+                ));
+                self.blocks(blocks, &inner, out);
+            }
+            Block::Html { html, images, span } => self.html(html, images, *span, ctx, out),
+            Block::Rule { .. } => out.push(with_deco(rule(ctx), ctx)),
+        }
+    }
+
+    fn heading(
+        &mut self,
+        level: u8,
+        id: &str,
+        content: &[Inline],
+        ctx: &Ctx,
+        out: &mut Vec<VItem>,
+    ) {
+        let hsize = ctx.size * heading_scale(level);
+        let style = if level >= 4 {
+            Style::BoldItalic
+        } else {
+            Style::Bold
+        };
+        out.push(with_deco(
+            VItem::space(ctx.leading * if level <= 2 { 1.2 } else { 0.8 }),
+            ctx,
+        ));
+        let mut lines = self.text_lines(
+            content,
+            &Fmt::new(style, hsize),
+            ctx,
+            false,
+            Align::Left,
+            hsize * 1.25,
+        );
+        if let Some(first) = lines.first_mut() {
+            first.anchors.push(id.to_string());
+            first.heading = Some((level, plain_text(content)));
+        }
+        for l in lines {
+            out.push(with_deco(l, ctx));
+        }
+        out.push(VItem {
+            height: ctx.leading * 0.4,
+            ..VItem::default()
+        });
+    }
+
+    /// Bold lines kept with what follows: a details summary, a definition term.
+    fn lead_lines(&mut self, content: &[Inline], style: Style, ctx: &Ctx, out: &mut Vec<VItem>) {
+        let lines = self.text_lines(
+            content,
+            &Fmt::new(style, ctx.size),
+            ctx,
+            false,
+            Align::Left,
+            ctx.leading,
+        );
+        let mut anchors = anchors_of(content);
+        for mut l in lines {
+            l.keep_with_next = true;
+            l.anchors.append(&mut anchors);
+            out.push(with_deco(l, ctx));
+        }
+    }
+
+    fn callout(
+        &mut self,
+        kind: &str,
+        title: &[Inline],
+        blocks: &[Block],
+        ctx: &Ctx,
+        out: &mut Vec<VItem>,
+    ) {
+        let size = ctx.size;
+        let color = callout_color(kind);
+        let mut inner = self.inner(ctx, size, size);
+        let tint = |c: f32| 1.0 - (1.0 - c) * 0.1;
+        inner.deco.push(bar(
+            ctx.left,
+            ctx.width,
+            Color(tint(color.0), tint(color.1), tint(color.2)),
+        ));
+        inner.deco.push(bar(ctx.left, size * 0.25, color));
+        out.push(with_deco(VItem::space(ctx.leading * 0.3), &inner));
+        let mut fmt = Fmt::new(Style::Bold, size);
+        fmt.color = color;
+        for mut l in self.text_lines(title, &fmt, &inner, false, Align::Left, ctx.leading) {
+            l.keep_with_next = true;
+            out.push(with_deco(l, &inner));
+        }
+        self.blocks(blocks, &inner, out);
+        out.push(with_deco(
+            VItem {
+                height: ctx.leading * 0.3,
+                ..VItem::default()
+            },
+            &inner,
+        ));
+    }
+
+    fn list(
+        &mut self,
+        start: Option<u64>,
+        items: &[ListItem],
+        tight: bool,
+        ctx: &Ctx,
+        out: &mut Vec<VItem>,
+    ) {
+        let size = ctx.size;
+        let depth = ctx
+            .deco
+            .iter()
+            .filter(|d| matches!(d, Draw::Glyphs { .. }))
+            .count();
+        let inset = size * 1.6;
+        let inner = self.inner(ctx, inset, 0.0);
+        let bullet_level = (ctx.left / inset).round() as usize + depth;
+        for (n, item) in items.iter().enumerate() {
+            let begin = out.len();
+            let mut ictx = inner.clone();
+            ictx.first = true;
+            ictx.tight = tight;
+            self.blocks(&item.blocks, &ictx, out);
+            if !tight && n + 1 < items.len() {
+                out.push(with_deco(VItem::space(ctx.leading * 0.3), ctx));
+            }
+            // The marker goes on the item's first line.
+            let Some(first) = out[begin..].iter_mut().find(|i| !i.discardable) else {
+                continue;
+            };
+            let baseline = baseline_of(first);
+            if let Some(checked) = item.task {
+                first
+                    .draws
+                    .extend(task_box(checked, inner.left - size * 1.2, baseline, size));
+                continue;
+            }
+            let label = match start {
+                Some(s) => format!("{}.", s.saturating_add(n as u64)),
+                None => ["•", "◦", "▪", "–"][bullet_level % 4].to_string(),
+            };
+            let fmt = Fmt::new(Style::Regular, size);
+            if let Some(d) = self.label(&label, &fmt, inner.left - size * 0.5, baseline) {
+                first.draws.push(right_align(d));
+            }
+        }
+    }
+
+    fn definition_list(&mut self, items: &[DefinitionItem], ctx: &Ctx, out: &mut Vec<VItem>) {
+        for item in items {
+            self.lead_lines(&item.term, Style::Bold, ctx, out);
+            let mut inner = self.inner(ctx, ctx.size * 1.5, 0.0);
+            for def in &item.definitions {
+                inner.first = true;
+                self.blocks(def, &inner, out);
+            }
+            out.push(with_deco(VItem::space(ctx.leading * 0.3), ctx));
+        }
+    }
+
+    /// Display math, as its source for now, centred.
+    fn display_math(&mut self, tex: &str, ctx: &Ctx, out: &mut Vec<VItem>) {
+        let fmt = Fmt::new(Style::Mono, ctx.size * 0.9);
+        let lines = self.text_lines(
+            &[Inline::Text(tex.to_string())],
+            &fmt,
+            ctx,
+            false,
+            Align::Center,
+            ctx.leading,
+        );
+        for l in lines {
+            out.push(with_deco(l, ctx));
+        }
+    }
+}
+
+/// A task list's box at (x, baseline), ticked when done.
+fn task_box(checked: bool, x: f32, baseline: f32, size: f32) -> Vec<Draw> {
+    let b = size * 0.7;
+    let mut draws = vec![Draw::Frame {
+        x,
+        y: baseline - b,
+        w: b,
+        h: b,
+        width: 0.6,
+        color: TEXT,
+    }];
+    if checked {
+        let tick = |(x1, y1): (f32, f32), (x2, y2): (f32, f32)| Draw::Line {
+            x1: x + b * x1,
+            y1: baseline - b * y1,
+            x2: x + b * x2,
+            y2: baseline - b * y2,
+            width: 1.0,
+            color: TEXT,
+        };
+        draws.push(tick((0.18, 0.5), (0.42, 0.2)));
+        draws.push(tick((0.42, 0.2), (0.85, 0.85)));
+    }
+    draws
+}
+
+/// A short centred rule for a thematic break.
+fn rule(ctx: &Ctx) -> VItem {
+    let w = ctx.width * 0.3;
+    VItem {
+        height: ctx.leading * 1.5,
+        draws: vec![Draw::Line {
+            x1: ctx.left + (ctx.width - w) / 2.0,
+            y1: ctx.leading * 0.75,
+            x2: ctx.left + (ctx.width + w) / 2.0,
+            y2: ctx.leading * 0.75,
+            width: 0.5,
+            color: MUTED,
+        }],
+        ..VItem::default()
+    }
+}
