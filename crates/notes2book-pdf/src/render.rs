@@ -15,8 +15,8 @@ use printpdf::{
 };
 
 use notes2book_typeset::document::Anchors;
-use notes2book_typeset::fonts::FontSet;
-use notes2book_typeset::frame::{Color, Draw, LinkDest, Position};
+use notes2book_typeset::fonts::{FaceId, FontSet};
+use notes2book_typeset::frame::{Color, Draw, LinkDest, PlacedGlyph, Position};
 
 /// The y of a link's or bookmark's destination, from the page bottom: a little above the
 /// line, so that the viewer shows it whole.
@@ -103,6 +103,15 @@ impl Renderer<'_> {
     /// page top).
     pub fn draw(&self, draws: &[Draw], x: f32, top: f32, ops: &mut PageOps) {
         let ph = self.page_height;
+        // A rectangle (x, y, w, h) of the layout in PDF coordinates.
+        let rect = |rx: f32, y: f32, w: f32, h: f32, mode: Option<PaintMode>| Rect {
+            x: Pt(round2(x + rx)),
+            y: Pt(round2(ph - (top + y + h))),
+            width: Pt(round2(w)),
+            height: Pt(round2(h)),
+            mode,
+            winding_order: None,
+        };
         for d in draws {
             match d {
                 Draw::Glyphs {
@@ -111,56 +120,14 @@ impl Renderer<'_> {
                     color,
                     baseline,
                     glyphs,
-                } => {
-                    let Some(first) = glyphs.first() else {
-                        continue;
-                    };
-                    let Some(font) = self.font_ids.get(usize::from(face.0)) else {
-                        continue;
-                    };
-                    let f = self.fonts.face(*face);
-                    // The pen moves by the PDF's own (truncated) widths; an offset puts it
-                    // back where the layout wants the next glyph whenever the drift exceeds
-                    // DRIFT (invisible), so most glyphs need no offset at all.
-                    const DRIFT: f32 = 0.04;
-                    let mut cps = Vec::with_capacity(glyphs.len());
-                    let mut pen = first.x;
-                    for (k, g) in glyphs.iter().enumerate() {
-                        pen += f.pdf_width(g.gid) * size / 1000.0;
-                        let offset = match glyphs.get(k + 1) {
-                            Some(next) if (next.x - pen).abs() > DRIFT => {
-                                let o = -(next.x - pen) * 1000.0 / size;
-                                let o = (o * 100.0).round() / 100.0;
-                                pen -= o * size / 1000.0;
-                                o
-                            }
-                            _ => 0.0,
-                        };
-                        cps.push(Codepoint {
-                            gid: g.gid,
-                            offset,
-                            cid: g.text.clone(),
-                        });
-                    }
-                    ops.text();
-                    if ops.font != Some((face.0, *size)) {
-                        ops.push(Op::SetFont {
-                            font: PdfFontHandle::External(font.clone()),
-                            size: Pt(*size),
-                        });
-                        ops.font = Some((face.0, *size));
-                    }
-                    ops.fill(*color);
-                    ops.push(Op::SetTextMatrix {
-                        matrix: TextMatrix::Translate(
-                            Pt(round2(x + first.x)),
-                            Pt(round2(ph - (top + baseline))),
-                        ),
-                    });
-                    ops.push(Op::ShowText {
-                        items: vec![TextItem::GlyphIds(cps)],
-                    });
-                }
+                } => self.glyphs(
+                    *face,
+                    *size,
+                    *color,
+                    glyphs,
+                    (x, ph - (top + baseline)),
+                    ops,
+                ),
                 Draw::Rect {
                     x: rx,
                     y,
@@ -171,14 +138,7 @@ impl Renderer<'_> {
                     ops.graphics();
                     ops.fill(*color);
                     ops.push(Op::DrawRectangle {
-                        rectangle: Rect {
-                            x: Pt(round2(x + rx)),
-                            y: Pt(round2(ph - (top + y + h))),
-                            width: Pt(round2(*w)),
-                            height: Pt(round2(*h)),
-                            mode: Some(PaintMode::Fill),
-                            winding_order: None,
-                        },
+                        rectangle: rect(*rx, *y, *w, *h, Some(PaintMode::Fill)),
                     });
                 }
                 Draw::Frame {
@@ -193,14 +153,7 @@ impl Renderer<'_> {
                     ops.push(Op::SetOutlineColor { col: rgb(*color) });
                     ops.push(Op::SetOutlineThickness { pt: Pt(*width) });
                     ops.push(Op::DrawRectangle {
-                        rectangle: Rect {
-                            x: Pt(round2(x + rx)),
-                            y: Pt(round2(ph - (top + y + h))),
-                            width: Pt(round2(*w)),
-                            height: Pt(round2(*h)),
-                            mode: Some(PaintMode::Stroke),
-                            winding_order: None,
-                        },
+                        rectangle: rect(*rx, *y, *w, *h, Some(PaintMode::Stroke)),
                     });
                 }
                 Draw::Line {
@@ -210,94 +163,158 @@ impl Renderer<'_> {
                     y2,
                     width,
                     color,
-                } => {
-                    ops.graphics();
-                    ops.push(Op::SetOutlineColor { col: rgb(*color) });
-                    ops.push(Op::SetOutlineThickness { pt: Pt(*width) });
-                    ops.push(Op::SetLineCapStyle {
-                        cap: LineCapStyle::Butt,
-                    });
-                    let p = |px: f32, py: f32| LinePoint {
-                        p: Point {
-                            x: Pt(round2(x + px)),
-                            y: Pt(round2(ph - (top + py))),
-                        },
-                        bezier: false,
-                    };
-                    ops.push(Op::DrawLine {
-                        line: Line {
-                            points: vec![p(*x1, *y1), p(*x2, *y2)],
-                            is_closed: false,
-                        },
-                    });
-                }
+                } => line(
+                    [(x + x1, ph - (top + y1)), (x + x2, ph - (top + y2))],
+                    *width,
+                    *color,
+                    ops,
+                ),
                 Draw::Image {
                     image,
                     x: ix,
                     y,
                     w,
                     h,
-                } => {
-                    let Some(placed) = self.images.get(image) else {
-                        continue;
-                    };
-                    ops.graphics();
-                    ops.push(Op::UseXobject {
-                        id: placed.id.clone(),
-                        transform: XObjectTransform {
-                            translate_x: Some(Pt(round2(x + ix))),
-                            translate_y: Some(Pt(round2(ph - (top + y + h)))),
-                            rotate: None,
-                            scale_x: Some(w / placed.px_w.max(1.0)),
-                            scale_y: Some(h / placed.px_h.max(1.0)),
-                            dpi: Some(72.0),
-                            ..XObjectTransform::default()
-                        },
-                    });
-                }
+                } => self.image(*image, rect(*ix, *y, *w, *h, None), (*w, *h), ops),
                 Draw::Link {
                     x: lx,
                     y,
                     w,
                     h,
                     dest,
-                } => {
-                    let actions = match dest.as_ref() {
-                        LinkDest::Uri(u) => Actions::Uri(u.clone()),
-                        LinkDest::Internal { chapter, anchor } => {
-                            let target = self
-                                .anchors
-                                .get(&(*chapter, anchor.clone()))
-                                .or_else(|| self.anchors.get(&(*chapter, None)));
-                            let Some(at) = target else { continue };
-                            Actions::Goto(Destination::Xyz {
-                                page: at.page,
-                                left: None,
-                                top: Some(round2(dest_y(at, ph))),
-                                zoom: None,
-                            })
-                        }
-                    };
-                    ops.push(Op::LinkAnnotation {
-                        link: LinkAnnotation::new(
-                            Rect {
-                                x: Pt(round2(x + lx)),
-                                y: Pt(round2(ph - (top + y + h))),
-                                width: Pt(round2(*w)),
-                                height: Pt(round2(*h)),
-                                mode: None,
-                                winding_order: None,
-                            },
-                            actions,
-                            Some(BorderArray::Solid([0.0, 0.0, 0.0])),
-                            Some(ColorArray::Transparent),
-                            Some(HighlightingMode::Invert),
-                        ),
-                    });
-                }
+                } => self.link(dest, rect(*lx, *y, *w, *h, None), ops),
             }
         }
     }
+
+    /// A glyph run starting at (x + its first glyph's x, baseline) in PDF coordinates.
+    fn glyphs(
+        &self,
+        face: FaceId,
+        size: f32,
+        color: Color,
+        glyphs: &[PlacedGlyph],
+        (x, baseline): (f32, f32),
+        ops: &mut PageOps,
+    ) {
+        let Some(first) = glyphs.first() else {
+            return;
+        };
+        let Some(font) = self.font_ids.get(usize::from(face.0)) else {
+            return;
+        };
+        let f = self.fonts.face(face);
+        // The pen moves by the PDF's own (truncated) widths; an offset puts it back where
+        // the layout wants the next glyph whenever the drift exceeds DRIFT (invisible), so
+        // most glyphs need no offset at all.
+        const DRIFT: f32 = 0.04;
+        let mut cps = Vec::with_capacity(glyphs.len());
+        let mut pen = first.x;
+        for (k, g) in glyphs.iter().enumerate() {
+            pen += f.pdf_width(g.gid) * size / 1000.0;
+            let offset = match glyphs.get(k + 1) {
+                Some(next) if (next.x - pen).abs() > DRIFT => {
+                    let o = -(next.x - pen) * 1000.0 / size;
+                    let o = (o * 100.0).round() / 100.0;
+                    pen -= o * size / 1000.0;
+                    o
+                }
+                _ => 0.0,
+            };
+            cps.push(Codepoint {
+                gid: g.gid,
+                offset,
+                cid: g.text.clone(),
+            });
+        }
+        ops.text();
+        if ops.font != Some((face.0, size)) {
+            ops.push(Op::SetFont {
+                font: PdfFontHandle::External(font.clone()),
+                size: Pt(size),
+            });
+            ops.font = Some((face.0, size));
+        }
+        ops.fill(color);
+        ops.push(Op::SetTextMatrix {
+            matrix: TextMatrix::Translate(Pt(round2(x + first.x)), Pt(round2(baseline))),
+        });
+        ops.push(Op::ShowText {
+            items: vec![TextItem::GlyphIds(cps)],
+        });
+    }
+
+    /// An image at `at` (PDF coordinates), scaled to `(w, h)` points.
+    fn image(&self, image: ImageId, at: Rect, (w, h): (f32, f32), ops: &mut PageOps) {
+        let Some(placed) = self.images.get(&image) else {
+            return;
+        };
+        ops.graphics();
+        ops.push(Op::UseXobject {
+            id: placed.id.clone(),
+            transform: XObjectTransform {
+                translate_x: Some(at.x),
+                translate_y: Some(at.y),
+                rotate: None,
+                scale_x: Some(w / placed.px_w.max(1.0)),
+                scale_y: Some(h / placed.px_h.max(1.0)),
+                dpi: Some(72.0),
+                ..XObjectTransform::default()
+            },
+        });
+    }
+
+    /// A link area; an internal link whose target is not in the book is left out.
+    fn link(&self, dest: &LinkDest, area: Rect, ops: &mut PageOps) {
+        let actions = match dest {
+            LinkDest::Uri(u) => Actions::Uri(u.clone()),
+            LinkDest::Internal { chapter, anchor } => {
+                let target = self
+                    .anchors
+                    .get(&(*chapter, anchor.clone()))
+                    .or_else(|| self.anchors.get(&(*chapter, None)));
+                let Some(at) = target else { return };
+                Actions::Goto(Destination::Xyz {
+                    page: at.page,
+                    left: None,
+                    top: Some(round2(dest_y(at, self.page_height))),
+                    zoom: None,
+                })
+            }
+        };
+        ops.push(Op::LinkAnnotation {
+            link: LinkAnnotation::new(
+                area,
+                actions,
+                Some(BorderArray::Solid([0.0, 0.0, 0.0])),
+                Some(ColorArray::Transparent),
+                Some(HighlightingMode::Invert),
+            ),
+        });
+    }
+}
+
+/// A straight line between two points in PDF coordinates, butt ends.
+fn line(points: [(f32, f32); 2], width: f32, color: Color, ops: &mut PageOps) {
+    ops.graphics();
+    ops.push(Op::SetOutlineColor { col: rgb(color) });
+    ops.push(Op::SetOutlineThickness { pt: Pt(width) });
+    ops.push(Op::SetLineCapStyle {
+        cap: LineCapStyle::Butt,
+    });
+    let p = |(px, py): (f32, f32)| LinePoint {
+        p: Point {
+            x: Pt(round2(px)),
+            y: Pt(round2(py)),
+        },
+        bezier: false,
+    };
+    ops.push(Op::DrawLine {
+        line: Line {
+            points: points.map(p).to_vec(),
+            is_closed: false,
+        },
+    });
 }
 
 fn round2(v: f32) -> f32 {

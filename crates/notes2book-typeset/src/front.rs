@@ -5,12 +5,12 @@ use std::collections::BTreeMap;
 use notes2book_model::{Book, Inline};
 
 use crate::contents::{self, Locate};
-use crate::document::Options;
 use crate::fonts::Style;
 use crate::frame::{Draw, Tag, TagKind};
 use crate::inline::{self, Align, Fmt};
 use crate::layout::{self, Layouter, VItem};
 use crate::paginate::{self, Page};
+use crate::setup::Options;
 
 /// What a front-matter page is; the contents are numbered in roman, the others not at all.
 #[derive(Debug, Clone, Copy, PartialEq)]

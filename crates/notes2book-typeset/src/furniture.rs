@@ -5,11 +5,11 @@ use std::sync::Arc;
 
 use notes2book_model::{Book, Inline};
 
-use crate::document::Options;
 use crate::fonts::{FontSet, Style};
 use crate::frame::{Group, Tag, TagKind};
 use crate::front::FrontKind;
 use crate::inline::{self, Align, Fmt, Shaper};
+use crate::setup::Options;
 
 /// What a page shows besides its text.
 #[derive(Debug, Clone, Default)]

@@ -759,62 +759,49 @@ pub fn set_lines(
     for _ in &breaks.overfull {
         shaper.overfull.push(shaper.span);
     }
-    let n = breaks.lines.len();
-    let mut out = Vec::with_capacity(n);
-    for (li, line) in breaks.lines.iter().enumerate() {
-        let mut x = 0.0f32;
-        let mut draws: Vec<Draw> = Vec::new();
-        let mut footnotes = Vec::new();
-        let mut ascent = leading * 0.75;
-        let mut descent = leading * 0.25;
-        let mut glyph_draws: Vec<(FaceId, Arc<Fmt>, Vec<PlacedGlyph>)> = Vec::new();
-        let mut decorations: Vec<(Arc<Fmt>, f32, f32)> = Vec::new();
+    breaks
+        .lines
+        .iter()
+        .map(|line| {
+            let mut set = LineSetter::new(leading);
+            set.contents(shaper.fonts, p, line);
+            set.finish(p.size, measure, para.align, line.hyphenated)
+        })
+        .collect()
+}
+
+/// One line being placed: the pen, glyph runs merged while face and format stay the same,
+/// and the stretches of text that carry decorations (backgrounds, strike-through, links).
+struct LineSetter {
+    x: f32,
+    draws: Vec<Draw>,
+    footnotes: Vec<u32>,
+    ascent: f32,
+    descent: f32,
+    glyph_draws: Vec<(FaceId, Arc<Fmt>, Vec<PlacedGlyph>)>,
+    decorations: Vec<(Arc<Fmt>, f32, f32)>,
+}
+
+impl LineSetter {
+    fn new(leading: f32) -> LineSetter {
+        LineSetter {
+            x: 0.0,
+            draws: Vec::new(),
+            footnotes: Vec::new(),
+            ascent: leading * 0.75,
+            descent: leading * 0.25,
+            glyph_draws: Vec::new(),
+            decorations: Vec::new(),
+        }
+    }
+
+    /// The line's boxes and glue (glue set by the line's ratio), then the hyphen if the
+    /// line ends in one.
+    fn contents(&mut self, fonts: &FontSet, p: &Prepared, line: &linebreak::Line) {
         let end = line.end.min(p.items.len());
-        let place_run = |run: &Run,
-                         x: &mut f32,
-                         glyph_draws: &mut Vec<(FaceId, Arc<Fmt>, Vec<PlacedGlyph>)>,
-                         decorations: &mut Vec<(Arc<Fmt>, f32, f32)>| {
-            let x0 = *x;
-            let mut placed = Vec::with_capacity(run.glyphs.len());
-            for (gid, adv, text) in &run.glyphs {
-                placed.push(PlacedGlyph {
-                    gid: *gid,
-                    x: *x,
-                    text: text.clone(),
-                });
-                *x += adv;
-            }
-            match glyph_draws.last_mut() {
-                Some((f, fm, g)) if *f == run.face && **fm == *run.fmt => g.extend(placed),
-                _ => glyph_draws.push((run.face, run.fmt.clone(), placed)),
-            }
-            decorations.push((run.fmt.clone(), x0, *x));
-        };
         for idx in line.start..end {
             match (&p.items[idx], &p.content[idx]) {
-                (Item::Box { width }, c) => match c {
-                    Content::Runs(runs) => {
-                        for r in runs {
-                            place_run(r, &mut x, &mut glyph_draws, &mut decorations);
-                        }
-                    }
-                    Content::FootnoteMark { number, run } => {
-                        footnotes.push(*number);
-                        place_run(run, &mut x, &mut glyph_draws, &mut decorations);
-                    }
-                    Content::Image { image, w, h } => {
-                        draws.push(Draw::Image {
-                            image: *image,
-                            x,
-                            y: -h,
-                            w: *w,
-                            h: *h,
-                        });
-                        ascent = ascent.max(*h);
-                        x += w;
-                    }
-                    _ => x += width,
-                },
+                (Item::Box { width }, c) => self.boxed(c, *width),
                 (
                     Item::Glue {
                         width,
@@ -828,37 +815,88 @@ pub fn set_lines(
                     } else {
                         width + line.ratio * shrink
                     };
-                    // A real space glyph keeps words apart in copied text.
-                    let f = shaper.fonts.face(*face);
-                    if let Some(gid) = f.glyph_for(' ') {
-                        let g = PlacedGlyph {
-                            gid,
-                            x,
-                            text: Some(" ".into()),
-                        };
-                        match glyph_draws.last_mut() {
-                            Some((ff, fm, gl)) if *ff == *face && **fm == **fmt => gl.push(g),
-                            _ => glyph_draws.push((*face, fmt.clone(), vec![g])),
-                        }
-                    }
-                    decorations.push((fmt.clone(), x, x + w));
-                    x += w;
+                    self.space(fonts, *face, fmt, w);
                 }
-                (Item::Glue { width, .. }, _) => x += width,
+                (Item::Glue { width, .. }, _) => self.x += width,
                 _ => {}
             }
         }
         if line.hyphenated
             && let Some(Content::Hyphen(Some(run))) = p.content.get(line.end)
         {
-            place_run(run, &mut x, &mut glyph_draws, &mut decorations);
+            self.run(run);
         }
-        // Backgrounds first, then text, then lines over text, then links.
-        let size = p.size;
+    }
+
+    fn boxed(&mut self, content: &Content, width: f32) {
+        match content {
+            Content::Runs(runs) => {
+                for r in runs {
+                    self.run(r);
+                }
+            }
+            Content::FootnoteMark { number, run } => {
+                self.footnotes.push(*number);
+                self.run(run);
+            }
+            Content::Image { image, w, h } => {
+                self.draws.push(Draw::Image {
+                    image: *image,
+                    x: self.x,
+                    y: -h,
+                    w: *w,
+                    h: *h,
+                });
+                self.ascent = self.ascent.max(*h);
+                self.x += w;
+            }
+            _ => self.x += width,
+        }
+    }
+
+    fn run(&mut self, run: &Run) {
+        let x0 = self.x;
+        let mut placed = Vec::with_capacity(run.glyphs.len());
+        for (gid, adv, text) in &run.glyphs {
+            placed.push(PlacedGlyph {
+                gid: *gid,
+                x: self.x,
+                text: text.clone(),
+            });
+            self.x += adv;
+        }
+        match self.glyph_draws.last_mut() {
+            Some((f, fm, g)) if *f == run.face && **fm == *run.fmt => g.extend(placed),
+            _ => self.glyph_draws.push((run.face, run.fmt.clone(), placed)),
+        }
+        self.decorations.push((run.fmt.clone(), x0, self.x));
+    }
+
+    /// An inter-word space of width `w`, drawn as a real space glyph so that copied text
+    /// keeps its words apart.
+    fn space(&mut self, fonts: &FontSet, face: FaceId, fmt: &Arc<Fmt>, w: f32) {
+        let x = self.x;
+        if let Some(gid) = fonts.face(face).glyph_for(' ') {
+            let g = PlacedGlyph {
+                gid,
+                x,
+                text: Some(" ".into()),
+            };
+            match self.glyph_draws.last_mut() {
+                Some((ff, fm, gl)) if *ff == face && **fm == **fmt => gl.push(g),
+                _ => self.glyph_draws.push((face, fmt.clone(), vec![g])),
+            }
+        }
+        self.decorations.push((fmt.clone(), x, x + w));
+        self.x += w;
+    }
+
+    /// The drawings in order (backgrounds, text, lines over text, links), aligned.
+    fn finish(mut self, size: f32, measure: f32, align: Align, hyphenated: bool) -> LineOut {
         let mut link_spans: Vec<(Arc<LinkDest>, f32, f32)> = Vec::new();
-        for (fmt, x0, x1) in &decorations {
+        for (fmt, x0, x1) in &self.decorations {
             if fmt.highlight {
-                draws.insert(
+                self.draws.insert(
                     0,
                     Draw::Rect {
                         x: *x0,
@@ -870,7 +908,7 @@ pub fn set_lines(
                 );
             }
             if fmt.code {
-                draws.insert(
+                self.draws.insert(
                     0,
                     Draw::Rect {
                         x: *x0 - 0.8,
@@ -888,8 +926,8 @@ pub fn set_lines(
                 }
             }
         }
-        for (face, fmt, glyphs) in glyph_draws {
-            draws.push(Draw::Glyphs {
+        for (face, fmt, glyphs) in self.glyph_draws {
+            self.draws.push(Draw::Glyphs {
                 face,
                 size: fmt.size,
                 color: fmt.color,
@@ -897,9 +935,9 @@ pub fn set_lines(
                 glyphs,
             });
         }
-        for (fmt, x0, x1) in &decorations {
+        for (fmt, x0, x1) in &self.decorations {
             if fmt.strike {
-                draws.push(Draw::Line {
+                self.draws.push(Draw::Line {
                     x1: *x0,
                     y1: -fmt.size * 0.28,
                     x2: *x1,
@@ -910,7 +948,7 @@ pub fn set_lines(
             }
         }
         for (dest, x0, x1) in link_spans {
-            draws.push(Draw::Link {
+            self.draws.push(Draw::Link {
                 x: x0,
                 y: -size * 0.85,
                 w: x1 - x0,
@@ -918,29 +956,26 @@ pub fn set_lines(
                 dest,
             });
         }
-        let natural = x;
-        let shift = match para.align {
+        let natural = self.x;
+        let shift = match align {
             Align::Left => 0.0,
             Align::Center => ((measure - natural) / 2.0).max(0.0),
             Align::Right => (measure - natural).max(0.0),
         };
         let draws = if shift > 0.0 {
-            draws.iter().map(|d| d.shifted(shift, 0.0)).collect()
+            self.draws.iter().map(|d| d.shifted(shift, 0.0)).collect()
         } else {
-            draws
+            self.draws
         };
-        descent = descent.max(0.0);
-        let _ = li;
-        out.push(LineOut {
+        LineOut {
             width: natural,
-            ascent,
-            descent,
+            ascent: self.ascent,
+            descent: self.descent.max(0.0),
             draws,
-            footnotes,
-            hyphenated: line.hyphenated,
-        });
+            footnotes: self.footnotes,
+            hyphenated,
+        }
     }
-    out
 }
 
 /// Code text on a fixed grid: glyph i of the line sits at column i, so indentation and

@@ -12,7 +12,7 @@
 //! 6. [`contents`], [`front`], [`furniture`]: the table of contents and the outline's
 //!    bookmarks, the cover and title page, running heads and folios.
 //! 7. [`document`]: chapters laid out in parallel, page numbers assigned, pages turned
-//!    into [`frame`]s.
+//!    into [`frame`]s, all by the page [`setup`].
 //!
 //! Nothing here knows the file format the pages are written in.
 
@@ -27,9 +27,11 @@ pub mod inline;
 pub mod layout;
 pub mod linebreak;
 pub mod paginate;
+pub mod setup;
 
-pub use document::{Document, Margins, Options, PAGE_SIZES, page_size, typeset};
+pub use document::{Document, typeset};
 pub use frame::{Frame, Group, Position, Tag, TagKind};
+pub use setup::{Margins, Options, PAGE_SIZES, page_size};
 
 use notes2book_model::Length;
 

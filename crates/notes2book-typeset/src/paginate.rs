@@ -24,6 +24,15 @@ pub struct Page {
 
 const EPS: f32 = 0.01;
 
+/// Where a page ends: the first item not on it, the footnotes it places, whether the break
+/// was forced, and a footnote to split (number, lines on this page).
+struct Plan {
+    end: usize,
+    notes: Vec<u32>,
+    forced: bool,
+    split_note: Option<(u32, usize)>,
+}
+
 /// Cut `items` into pages of `height`. `notes` are the laid-out footnotes by number.
 pub fn paginate(
     items: Vec<VItem>,
@@ -31,56 +40,101 @@ pub fn paginate(
     height: f32,
     measure: f32,
 ) -> Vec<Page> {
-    let gap = 10.0f32; // space above the footnote rule
-    let note_h = |n: &u32| {
-        notes
-            .get(n)
-            .map_or(0.0, |v| v.iter().map(|i| i.height).sum::<f32>())
+    let mut p = Paginator {
+        items: items.into_iter().map(Some).collect(),
+        notes,
+        height,
+        measure,
+        placed: HashSet::new(),
+        carry: Vec::new(),
     };
-    let n = items.len();
+    let n = p.items.len();
     let mut pages = Vec::new();
-    let mut placed: HashSet<u32> = HashSet::new();
-    let mut carry: Vec<VItem> = Vec::new();
     let mut i = 0;
-    let mut items: Vec<Option<VItem>> = items.into_iter().map(Some).collect();
     let mut prev_was_row = false;
     loop {
-        while i < n && items[i].as_ref().is_some_and(|it| it.discardable) {
+        while i < n && p.items[i].as_ref().is_some_and(|it| it.discardable) {
             i += 1;
         }
-        if i >= n && carry.is_empty() {
+        if i >= n && p.carry.is_empty() {
             break;
         }
         // A table continued from the previous page gets its header again.
-        let header: Option<Vec<VItem>> = items
+        let header: Option<Vec<VItem>> = p
+            .items
             .get(i)
             .and_then(|it| it.as_ref())
             .and_then(|it| it.repeat_header.as_ref())
             .filter(|_| prev_was_row)
             .map(|h| h.as_ref().clone());
-        let mut h: f32 = header
-            .as_ref()
-            .map_or(0.0, |v| v.iter().map(|x| x.height).sum());
-        let mut nh: f32 = if carry.is_empty() {
+        let plan = p.plan(i, header.as_deref());
+        let mut page = p.body(i, &plan, header);
+        prev_was_row = page
+            .body
+            .last()
+            .is_some_and(|(_, it)| it.repeat_header.is_some());
+        p.foot(&mut page, plan.notes, plan.split_note);
+        i = plan.end;
+        pages.push(page);
+        if i >= n && p.carry.is_empty() {
+            break;
+        }
+    }
+    if pages.is_empty() {
+        pages.push(Page::default());
+    }
+    pages
+}
+
+/// Space above the footnote rule.
+const GAP: f32 = 10.0;
+
+struct Paginator<'n> {
+    /// The items not yet placed.
+    items: Vec<Option<VItem>>,
+    notes: &'n BTreeMap<u32, Vec<VItem>>,
+    height: f32,
+    measure: f32,
+    /// Footnotes already on a page.
+    placed: HashSet<u32>,
+    /// The rest of a footnote split at the foot of the previous page.
+    carry: Vec<VItem>,
+}
+
+impl Paginator<'_> {
+    fn note_h(&self, n: &u32) -> f32 {
+        self.notes
+            .get(n)
+            .map_or(0.0, |v| v.iter().map(|i| i.height).sum::<f32>())
+    }
+
+    /// How much of the list from `i` fits on a page that starts with `header`, with its
+    /// footnotes: up to the last place a break is allowed.
+    fn plan(&self, i: usize, header: Option<&[VItem]>) -> Plan {
+        let (height, n) = (self.height, self.items.len());
+        let mut h: f32 = header.map_or(0.0, |v| v.iter().map(|x| x.height).sum());
+        let mut nh: f32 = if self.carry.is_empty() {
             0.0
         } else {
-            gap + carry.iter().map(|c| c.height).sum::<f32>()
+            GAP + self.carry.iter().map(|c| c.height).sum::<f32>()
         };
         let mut page_notes: Vec<u32> = Vec::new();
         let mut last_break: Option<(usize, Vec<u32>)> = None;
         let mut j = i;
         let mut split_note: Option<(u32, usize)> = None;
         while j < n {
-            let Some(it) = items[j].as_ref() else { break };
+            let Some(it) = self.items[j].as_ref() else {
+                break;
+            };
             let new: Vec<u32> = it
                 .footnotes
                 .iter()
                 .copied()
-                .filter(|f| !placed.contains(f) && !page_notes.contains(f))
+                .filter(|f| !self.placed.contains(f) && !page_notes.contains(f))
                 .collect();
-            let mut extra: f32 = new.iter().map(note_h).sum();
+            let mut extra: f32 = new.iter().map(|f| self.note_h(f)).sum();
             if extra > 0.0 && nh == 0.0 {
-                extra += gap;
+                extra += GAP;
             }
             if h + it.height + nh + extra <= height + EPS {
                 h += it.height;
@@ -98,22 +152,15 @@ pub fn paginate(
                 h += it.height;
                 page_notes.extend(new.iter().copied());
                 if let Some(&first) = new.first() {
-                    let room = height - h - nh - gap;
-                    let lines = notes.get(&first).map_or(&[][..], |v| v.as_slice());
-                    let mut used = 0.0;
-                    let mut k = 0;
-                    while k < lines.len() && used + lines[k].height <= room {
-                        used += lines[k].height;
-                        k += 1;
-                    }
-                    split_note = Some((first, k.max(1).min(lines.len())));
+                    split_note =
+                        Some((first, self.note_lines_fitting(first, height - h - nh - GAP)));
                 }
                 j += 1;
                 last_break = Some((j, page_notes.clone()));
             }
             break;
         }
-        let (end, notes_here, forced) = if j >= n {
+        let (end, notes, forced) = if j >= n {
             (n, page_notes, false)
         } else {
             match last_break {
@@ -122,13 +169,36 @@ pub fn paginate(
                 _ => (j.max(i + 1).min(n), page_notes, true),
             }
         };
-        let mut page = Page {
+        Plan {
+            end,
+            notes,
             forced,
+            split_note,
+        }
+    }
+
+    /// How many lines of footnote `num` fit in `room` (at least one).
+    fn note_lines_fitting(&self, num: u32, room: f32) -> usize {
+        let lines = self.notes.get(&num).map_or(&[][..], |v| v.as_slice());
+        let mut used = 0.0;
+        let mut k = 0;
+        while k < lines.len() && used + lines[k].height <= room {
+            used += lines[k].height;
+            k += 1;
+        }
+        k.max(1).min(lines.len())
+    }
+
+    /// The page's text: the repeated header, then the items from `i` to the plan's end,
+    /// without space at the top or the foot.
+    fn body(&mut self, i: usize, plan: &Plan, header: Option<Vec<VItem>>) -> Page {
+        let mut page = Page {
+            forced: plan.forced,
             ..Page::default()
         };
         let mut y = 0.0;
         if let Some(hdr) = header
-            && end > i
+            && plan.end > i
         {
             for it in hdr {
                 let hh = it.height;
@@ -136,13 +206,7 @@ pub fn paginate(
                 y += hh;
             }
         }
-        let mut last_real = i;
-        for (k, slot) in items.iter().enumerate().take(end).skip(i) {
-            if slot.as_ref().is_some_and(|it| !it.discardable) {
-                last_real = k;
-            }
-        }
-        for slot in items.iter_mut().take(end).skip(i) {
+        for slot in self.items.iter_mut().take(plan.end).skip(i) {
             let Some(it) = slot.take() else { continue };
             if it.discardable && page.body.is_empty() {
                 continue;
@@ -151,65 +215,56 @@ pub fn paginate(
             page.body.push((y, it));
             y += hh;
         }
-        // Trailing space is dropped.
         while page.body.last().is_some_and(|(_, it)| it.discardable) {
             page.body.pop();
         }
-        let _ = last_real;
-        prev_was_row = page
-            .body
-            .last()
-            .is_some_and(|(_, it)| it.repeat_header.is_some());
-        // Footnotes: the continued ones first, then those referenced here.
-        let mut foot: Vec<VItem> = std::mem::take(&mut carry);
-        for num in notes_here {
-            if !placed.insert(num) {
+        page
+    }
+
+    /// Footnotes at the foot of the page under a short rule: the continued ones first,
+    /// then those referenced here (the split one cut where the plan says).
+    fn foot(&mut self, page: &mut Page, here: Vec<u32>, split_note: Option<(u32, usize)>) {
+        let mut foot: Vec<VItem> = std::mem::take(&mut self.carry);
+        for num in here {
+            if !self.placed.insert(num) {
                 continue;
             }
-            let lines = notes.get(&num).cloned().unwrap_or_default();
+            let lines = self.notes.get(&num).cloned().unwrap_or_default();
             match split_note {
                 Some((s, k)) if s == num && k < lines.len() => {
                     let mut lines = lines;
-                    carry = lines.split_off(k);
+                    self.carry = lines.split_off(k);
                     foot.extend(lines);
                 }
                 _ => foot.extend(lines),
             }
         }
-        if !foot.is_empty() {
-            let total: f32 = foot.iter().map(|f| f.height).sum();
-            let mut fy = height - total;
-            page.notes.push((
-                fy - gap * 0.5,
-                VItem {
-                    height: 0.0,
-                    draws: vec![Draw::Line {
-                        x1: 0.0,
-                        y1: 0.0,
-                        x2: measure * 0.3,
-                        y2: 0.0,
-                        width: 0.4,
-                        color: Color(0.3, 0.3, 0.3),
-                    }],
-                    ..VItem::default()
-                },
-            ));
-            for f in foot {
-                let hh = f.height;
-                page.notes.push((fy, f));
-                fy += hh;
-            }
+        if foot.is_empty() {
+            return;
         }
-        i = end;
-        pages.push(page);
-        if i >= n && carry.is_empty() {
-            break;
+        let total: f32 = foot.iter().map(|f| f.height).sum();
+        let mut fy = self.height - total;
+        page.notes.push((
+            fy - GAP * 0.5,
+            VItem {
+                height: 0.0,
+                draws: vec![Draw::Line {
+                    x1: 0.0,
+                    y1: 0.0,
+                    x2: self.measure * 0.3,
+                    y2: 0.0,
+                    width: 0.4,
+                    color: Color(0.3, 0.3, 0.3),
+                }],
+                ..VItem::default()
+            },
+        ));
+        for f in foot {
+            let hh = f.height;
+            page.notes.push((fy, f));
+            fy += hh;
         }
     }
-    if pages.is_empty() {
-        pages.push(Page::default());
-    }
-    pages
 }
 
 #[cfg(test)]
