@@ -48,6 +48,16 @@ pub const BUNDLED_FONTS: &[BundledFont] = &[
     ),
 ];
 
+/// The math face (an OpenType MATH table): formulas in the PDF. It sits well beside Charis
+/// SIL (both are sturdy, large-eyed Scotch romans). Only a book with math uses it.
+pub const MATH_FONT: BundledFont = font!(
+    "TeX Gyre Schola Math",
+    false,
+    false,
+    false,
+    "texgyreschola-math.otf"
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -62,5 +72,10 @@ mod tests {
                 f.file_name
             );
         }
+        assert_eq!(
+            &MATH_FONT.bytes[..4],
+            b"OTTO",
+            "the math font is OpenType (CFF)"
+        );
     }
 }

@@ -18,7 +18,7 @@ mod process;
 mod resolve;
 mod svg;
 
-pub use fonts::{BUNDLED_FONTS, BundledFont};
+pub use fonts::{BUNDLED_FONTS, BundledFont, MATH_FONT};
 pub use process::{
     Assets, Encoded, ImageKind, ImageLimits, Prepared, ProcessOptions, prepare, prepare_one,
     prepare_with_progress,

@@ -771,42 +771,23 @@ fn package_entries(
 }
 
 /// Whether blocks hold a formula written as MathML.
-fn has_mathml(blocks: &[Block]) -> bool {
-    let mut found = false;
-    notes2book_model::walk_blocks(blocks, &mut |b| {
-        found |= matches!(
-            b,
-            Block::Math {
-                formula: Some(_),
-                ..
-            }
-        );
-        notes2book_model::block_inlines(b, &mut |i| {
-            found |= matches!(
-                i,
-                Inline::Math {
-                    formula: Some(_),
-                    ..
-                }
-            );
-        });
-    });
-    found
-}
-
 /// The chapter files that hold MathML, in their blocks or in the footnotes placed in them.
 fn math_files(book: &Book, plans: &[Vec<File>]) -> BTreeSet<String> {
     let links = link_map(book, plans);
     let mut out = BTreeSet::new();
     for ((ch, files), notes) in book.chapters.iter().zip(plans).zip(&links.footnote_file) {
         for f in files {
-            if ch.blocks.get(f.blocks.clone()).is_some_and(has_mathml) {
+            if ch
+                .blocks
+                .get(f.blocks.clone())
+                .is_some_and(notes2book_model::has_formula)
+            {
                 out.insert(f.name.clone());
             }
         }
         for (n, file) in notes {
             let note = n.checked_sub(1).and_then(|i| ch.footnotes.get(i as usize));
-            if note.is_some_and(|f| has_mathml(&f.blocks)) {
+            if note.is_some_and(|f| notes2book_model::has_formula(&f.blocks)) {
                 out.insert(file.clone());
             }
         }

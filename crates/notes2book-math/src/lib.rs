@@ -84,6 +84,7 @@ pub struct Converted {
 pub fn convert(tex: &str, source: &str, display: bool) -> Result<Converted, MathError> {
     check_limits(tex)?;
     let tex = mathjax_habits(&unnumbered(tex));
+    let tex = if display { top_level_rows(&tex) } else { tex };
     let mode = if display {
         MathDisplay::Block
     } else {
@@ -113,6 +114,41 @@ fn unnumbered(tex: &str) -> std::borrow::Cow<'_, str> {
             .replace(&format!("\\end{{{env}}}"), &format!("\\end{{{env}*}}"));
     }
     out.into()
+}
+
+/// A display formula whose rows are split by `\\` outside any environment (as MathJax and
+/// KaTeX allow, and GitBook and Obsidian notes write) is read as `gathered` rows, or as
+/// `aligned` ones when it also has `&` at its top level.
+fn top_level_rows(tex: &str) -> String {
+    let bytes = tex.as_bytes();
+    let (mut depth, mut rows, mut amps) = (0usize, false, false);
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => {
+                let rest = &tex[i + 1..];
+                if rest.starts_with('\\') && depth == 0 {
+                    rows = true;
+                } else if rest.starts_with("begin{") {
+                    depth += 1;
+                } else if rest.starts_with("end{") {
+                    depth = depth.saturating_sub(1);
+                }
+                i += 2;
+                continue;
+            }
+            b'{' => depth += 1,
+            b'}' => depth = depth.saturating_sub(1),
+            b'&' if depth == 0 => amps = true,
+            _ => {}
+        }
+        i += 1;
+    }
+    if !rows {
+        return tex.to_owned();
+    }
+    let env = if amps { "aligned" } else { "gathered" };
+    format!("\\begin{{{env}}}{tex}\\end{{{env}}}")
 }
 
 /// What MathJax reads and the converter does not, said the way the converter reads it:

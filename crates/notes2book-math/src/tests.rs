@@ -131,3 +131,27 @@ fn mathjax_habits_are_read() {
         r"\operatorname*{arg\,max} \\  x"
     );
 }
+
+#[test]
+fn rows_outside_an_environment_are_gathered() {
+    assert_eq!(
+        top_level_rows(r"X \sim \text{Bin}(n, p) \\ E[X] = np"),
+        r"\begin{gathered}X \sim \text{Bin}(n, p) \\ E[X] = np\end{gathered}"
+    );
+    assert_eq!(
+        top_level_rows(r"a &= b \\ &= c"),
+        r"\begin{aligned}a &= b \\ &= c\end{aligned}"
+    );
+    // Rows inside an environment or a group are the environment's.
+    for tex in [
+        r"\begin{pmatrix} a \\ b \end{pmatrix}",
+        r"\substack{a \\ b}",
+        "x",
+    ] {
+        assert_eq!(top_level_rows(tex), tex);
+    }
+    let rows = ok("a = 1 \\\\\n b = 2", true);
+    assert!(rows.contains("<mtr>"), "{rows}");
+    // Inline math keeps its text as it is.
+    assert!(!ok("a \\\\ b", false).contains("<mtr>"));
+}

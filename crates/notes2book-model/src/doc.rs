@@ -448,6 +448,30 @@ pub fn block_inlines<'a>(block: &'a Block, f: &mut impl FnMut(&'a Inline)) {
     }
 }
 
+/// Whether the blocks (at any depth) hold a formula that was read, displayed or inline.
+pub fn has_formula(blocks: &[Block]) -> bool {
+    let mut found = false;
+    walk_blocks(blocks, &mut |b| {
+        found |= matches!(
+            b,
+            Block::Math {
+                formula: Some(_),
+                ..
+            }
+        );
+        block_inlines(b, &mut |i| {
+            found |= matches!(
+                i,
+                Inline::Math {
+                    formula: Some(_),
+                    ..
+                }
+            );
+        });
+    });
+    found
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct DefinitionItem {
     pub term: Vec<Inline>,

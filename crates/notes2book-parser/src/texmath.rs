@@ -42,7 +42,10 @@ pub fn find(text: &str, code: &[Range<usize>]) -> Vec<Found> {
         }
         let found = if bytes[at] == b'$' {
             if bytes.get(at + 1) == Some(&b'$') {
-                delimited(text, at, "$$", "$$", true)
+                delimited(text, at, "$$", "$$", true).map(|mut f| {
+                    f.display = !in_running_text(text, &f.range);
+                    f
+                })
             } else {
                 dollar(text, at)
             }
@@ -82,6 +85,34 @@ fn escaped(bytes: &[u8], at: usize) -> bool {
         .count()
         % 2
         == 1
+}
+
+/// Whether a one-line `$$…$$` shares its line with words (`the number of heads in $$n$$
+/// coin flips`): it is then read inline, as GitBook and Jupyter show it, rather than as a
+/// display that would cut the sentence in two. A list marker or quote marker in front, or
+/// punctuation after, does not count.
+fn in_running_text(text: &str, range: &Range<usize>) -> bool {
+    if text[range.clone()].contains('\n') {
+        return false;
+    }
+    let line_start = text[..range.start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[range.end..]
+        .find('\n')
+        .map_or(text.len(), |i| range.end + i);
+    let before =
+        text[line_start..range.start].trim_start_matches(|c: char| c.is_whitespace() || c == '>');
+    let before = before
+        .strip_prefix(['-', '*', '+'])
+        .or_else(|| {
+            let digits = before.trim_start_matches(|c: char| c.is_ascii_digit());
+            (digits.len() < before.len())
+                .then(|| digits.strip_prefix(['.', ')']))
+                .flatten()
+        })
+        .filter(|rest| rest.starts_with(char::is_whitespace))
+        .unwrap_or(before);
+    let words = |s: &str| s.chars().any(char::is_alphanumeric);
+    words(before) || words(&text[range.end..line_end])
 }
 
 /// The end of the paragraph that `from` is in: the next blank line, or the end.
@@ -234,8 +265,21 @@ mod tests {
         );
         assert_eq!(
             texs("$$a$$ and $b$"),
-            [("a".into(), true), ("b".into(), false)]
+            [("a".into(), false), ("b".into(), false)]
         );
+    }
+
+    #[test]
+    fn double_dollars_in_a_sentence_are_inline() {
+        let display = |t: &str| find(t, &[])[0].display;
+        assert!(!display("the number of heads in $$n$$ coin flips"));
+        assert!(!display("denoted as $$\\lambda$$. Note"));
+        assert!(!display("$$x$$ is the input"));
+        assert!(display("$$E = mc^2$$"));
+        assert!(display("Where:\n$$E = mc^2$$.\nThen"));
+        assert!(display("- $$x + y$$"));
+        assert!(display("> 12. $$x + y$$,"));
+        assert!(display("Hence $$\na = b\n$$"));
     }
 
     #[test]

@@ -39,6 +39,8 @@ struct LaidOut {
     missing: Vec<(char, Option<Span>)>,
     overfull: Vec<Option<Span>>,
     forced: usize,
+    math_errors: Vec<(Option<Span>, String)>,
+    math_scaled: Vec<Option<Span>>,
 }
 
 fn warn(code: &'static str, message: String, span: Option<Span>, hint: Option<&str>) -> Diagnostic {
@@ -53,7 +55,22 @@ fn warn(code: &'static str, message: String, span: Option<Span>, hint: Option<&s
 /// available: a placeholder is drawn).
 pub fn typeset(book: &Book, images: ImageInfo<'_>, options: &Options) -> Document {
     let mut diagnostics = Vec::new();
-    let (fonts, bad) = FontSet::new(&options.fallback_fonts);
+    let (mut fonts, bad) = FontSet::new(&options.fallback_fonts);
+    let has_math = book.chapters.iter().any(|ch| {
+        notes2book_model::has_formula(&ch.blocks)
+            || ch
+                .footnotes
+                .iter()
+                .any(|f| notes2book_model::has_formula(&f.blocks))
+    });
+    if has_math && fonts.add_math().is_none() {
+        diagnostics.push(warn(
+            "pdf-font",
+            "the bundled math font could not be read; formulas are shown as their source".into(),
+            None,
+            None,
+        ));
+    }
     for name in bad {
         diagnostics.push(warn(
             "pdf-font",
@@ -148,6 +165,8 @@ fn lay_chapters(
                 missing: lay.shaper.missing,
                 overfull: lay.shaper.overfull,
                 forced,
+                math_errors: lay.shaper.math_errors,
+                math_scaled: lay.shaper.math_scaled,
             }
         })
         .collect()
@@ -191,6 +210,7 @@ fn report(laid: &[LaidOut], diagnostics: &mut Vec<Diagnostic>) {
             ));
         }
     }
+    report_math(laid, diagnostics);
     let forced: usize = laid.iter().map(|l| l.forced).sum();
     if forced > 0 {
         diagnostics.push(warn(
@@ -202,6 +222,33 @@ fn report(laid: &[LaidOut], diagnostics: &mut Vec<Diagnostic>) {
             None,
             None,
         ));
+    }
+}
+
+/// Formulas the engine could not lay out (each once, where it is) and display formulas set
+/// smaller to fit the measure.
+fn report_math(laid: &[LaidOut], diagnostics: &mut Vec<Diagnostic>) {
+    let mut seen = std::collections::HashSet::new();
+    for (span, why) in laid.iter().flat_map(|l| &l.math_errors) {
+        if seen.insert(*span) {
+            diagnostics.push(warn(
+                "pdf-math",
+                format!("this formula is shown as its source in the PDF: {why}"),
+                *span,
+                Some("simplify the formula, or report it with the TeX"),
+            ));
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    for span in laid.iter().flat_map(|l| &l.math_scaled) {
+        if seen.insert(*span) {
+            diagnostics.push(warn(
+                "pdf-math-scaled",
+                "this display formula is wider than the text; it was set smaller to fit".into(),
+                *span,
+                Some("break it over lines with `aligned` or `split`"),
+            ));
+        }
     }
 }
 

@@ -8,7 +8,7 @@
 use std::sync::{Arc, Mutex};
 
 use harfrust::{Buffer, Direction, Font, Language, Script, ShapeOptions, ShapePlan, ShaperFont};
-use notes2book_assets::BUNDLED_FONTS;
+use notes2book_assets::{BUNDLED_FONTS, MATH_FONT};
 
 /// Index into [`FontSet::faces`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -65,7 +65,8 @@ pub struct Face {
     plans: Mutex<Vec<(PlanKey, Arc<ShapePlan>)>>,
 }
 
-type PlanKey = (Direction, Option<Script>, Option<Language>);
+/// Direction, script, language and the `ssty` (math script style) level of a plan.
+type PlanKey = (Direction, Option<Script>, Option<Language>, u32);
 
 impl std::fmt::Debug for Face {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -119,7 +120,7 @@ impl Face {
         if let Some(lang) = language {
             buffer.set_language(Some(lang.clone()));
         }
-        let plan = self.plan(&buffer);
+        let plan = self.plan(&buffer, 0);
         let options = ShapeOptions::new().plan(plan.as_deref());
         if harfrust::shape(&shaper, &mut buffer, options).is_err() {
             // Shaping only fails on misuse of the buffer; fall back to nominal glyphs.
@@ -148,24 +149,54 @@ impl Face {
             .collect()
     }
 
+    /// Shape a math run (no line breaks) with the `ssty` alternates of script level `ssty`
+    /// (0 for none): positions as (gid, advance in font units, byte offset of its cluster).
+    pub fn shape_math(&self, text: &str, ssty: u32) -> Vec<Glyph> {
+        let shaper = ShaperFont::new(&self.font);
+        let mut buffer = Buffer::new();
+        buffer.push_str(text);
+        buffer.set_direction(Direction::LeftToRight);
+        buffer.set_script(Some(Script::MATH));
+        let plan = self.plan(&buffer, ssty);
+        let options = ShapeOptions::new().plan(plan.as_deref());
+        if plan.is_none() || harfrust::shape(&shaper, &mut buffer, options).is_err() {
+            return Vec::new();
+        }
+        buffer
+            .glyph_infos()
+            .iter()
+            .zip(buffer.glyph_positions())
+            .map(|(info, pos)| Glyph {
+                gid: info.glyph_id as u16,
+                advance: pos.x_advance as f32,
+                cluster: info.cluster as usize,
+            })
+            .collect()
+    }
+
     /// The cached plan for the buffer's segment properties (`None` for an invalid direction,
     /// which shaping then reports).
-    fn plan(&self, buffer: &Buffer) -> Option<Arc<ShapePlan>> {
+    fn plan(&self, buffer: &Buffer, ssty: u32) -> Option<Arc<ShapePlan>> {
         let direction = buffer.direction();
         if direction == Direction::Invalid {
             return None;
         }
-        let key: PlanKey = (direction, buffer.script(), buffer.language().cloned());
+        let key: PlanKey = (direction, buffer.script(), buffer.language().cloned(), ssty);
         let mut plans = self.plans.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((_, p)) = plans.iter().find(|(k, _)| *k == key) {
             return Some(Arc::clone(p));
         }
+        let features = [harfrust::Feature::new(
+            harfrust::Tag::new(b"ssty"),
+            ssty,
+            ..,
+        )];
         let plan = Arc::new(ShapePlan::new(
             &self.font,
             key.0,
             key.1,
             key.2.as_ref(),
-            &[],
+            if ssty > 0 { &features[..] } else { &[] },
         ));
         plans.push((key, Arc::clone(&plan)));
         Some(plan)
@@ -206,6 +237,8 @@ pub struct FontSet {
     styles: [FaceId; 6],
     /// Fallback faces, tried in order for characters the style's face lacks.
     pub fallbacks: Vec<FaceId>,
+    /// The math face, once [`FontSet::add_math`] added it.
+    pub math: Option<FaceId>,
 }
 
 /// A fallback font given in the configuration.
@@ -253,9 +286,21 @@ impl FontSet {
                 faces,
                 styles,
                 fallbacks: fb,
+                math: None,
             },
             bad,
         )
+    }
+
+    /// Add the bundled math face (last, so that a book without math keeps its faces and
+    /// bytes).
+    pub fn add_math(&mut self) -> Option<FaceId> {
+        if self.math.is_none() {
+            let face = Face::from_bytes(MATH_FONT.file_name, Arc::from(MATH_FONT.bytes))?;
+            self.math = Some(FaceId(self.faces.len() as u16));
+            self.faces.push(face);
+        }
+        self.math
     }
 
     pub fn face(&self, id: FaceId) -> &Face {

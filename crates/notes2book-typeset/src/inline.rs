@@ -16,6 +16,7 @@ use unicode_linebreak::{BreakOpportunity, linebreaks};
 use crate::fonts::{FaceId, FontSet, Glyph, Style};
 use crate::frame::{Color, Draw, LINK, LinkDest, PlacedGlyph, TEXT};
 use crate::linebreak::{self, INFINITY_PENALTY, Item, Params};
+use crate::math::{self, MathBox};
 
 /// How a stretch of text looks.
 #[derive(Debug, Clone, PartialEq)]
@@ -76,6 +77,10 @@ enum Content {
         w: f32,
         h: f32,
     },
+    Math {
+        math: Arc<MathBox>,
+        fmt: Arc<Fmt>,
+    },
 }
 
 /// One laid-out line of a paragraph.
@@ -123,6 +128,10 @@ pub struct Shaper<'a> {
     pub overfull: Vec<Option<Span>>,
     /// Where the text being laid out comes from (for messages).
     pub span: Option<Span>,
+    /// Formulas that could not be laid out (shown as their source), with why.
+    pub math_errors: Vec<(Option<Span>, String)>,
+    /// Display formulas wider than the measure, set smaller to fit.
+    pub math_scaled: Vec<Option<Span>>,
 }
 
 impl std::fmt::Debug for Shaper<'_> {
@@ -156,6 +165,8 @@ impl<'a> Shaper<'a> {
             missing: Vec::new(),
             overfull: Vec::new(),
             span: None,
+            math_errors: Vec::new(),
+            math_scaled: Vec::new(),
         }
     }
 
@@ -212,6 +223,31 @@ impl<'a> Shaper<'a> {
         }
     }
 
+    /// A formula laid out at `size`, or `None` (with the reason kept) when it cannot be.
+    pub fn math(
+        &mut self,
+        mathml: &str,
+        display: bool,
+        size: f32,
+        span: Option<Span>,
+    ) -> Option<Arc<MathBox>> {
+        let span = span.or(self.span);
+        match math::layout(self.fonts, mathml, display, size) {
+            Ok(laid) => {
+                for c in laid.missing {
+                    if !self.missing.iter().any(|(m, _)| *m == c) {
+                        self.missing.push((c, span));
+                    }
+                }
+                Some(laid.math)
+            }
+            Err(e) => {
+                self.math_errors.push((span, e.0));
+                None
+            }
+        }
+    }
+
     fn space(&self, fmt: &Fmt) -> (FaceId, f32) {
         let face = self.fonts.style_face(fmt.style);
         let f = self.fonts.face(face);
@@ -229,7 +265,18 @@ enum Atom {
     Text(String, Arc<Fmt>),
     HardBreak,
     Footnote(u32, Arc<Fmt>),
-    Image { image: ImageId, w: f32, h: f32 },
+    Image {
+        image: ImageId,
+        w: f32,
+        h: f32,
+    },
+    /// A formula: its MathML, and its source to show if it cannot be laid out.
+    Math {
+        mathml: String,
+        tex: String,
+        span: Option<Span>,
+        fmt: Arc<Fmt>,
+    },
 }
 
 /// Turns a model link target into a destination; internal links name chapters by index.
@@ -328,9 +375,18 @@ fn flatten(inlines: &[Inline], fmt: &Arc<Fmt>, image_size: ImageSize<'_>, out: &
                 });
                 out.push(Atom::Footnote(*number, f));
             }
+            Inline::Math {
+                tex,
+                formula: Some(formula),
+                span,
+            } => out.push(Atom::Math {
+                mathml: formula.mathml.clone(),
+                tex: tex.clone(),
+                span: *span,
+                fmt: fmt.clone(),
+            }),
             Inline::Math { tex, .. } => {
-                let f = derived(&|f| f.style = Style::Mono);
-                out.push(Atom::Text(tex.clone(), f));
+                out.push(Atom::Text(tex.clone(), Arc::new(source_fmt(&fmt))))
             }
             Inline::SoftBreak => out.push(Atom::Text(" ".into(), fmt.clone())),
             Inline::HardBreak => out.push(Atom::HardBreak),
@@ -436,6 +492,27 @@ pub fn prepare(
                 });
                 i += 1;
             }
+            Atom::Math {
+                mathml,
+                tex,
+                span,
+                fmt,
+            } => {
+                match shaper.math(mathml, false, fmt.size, *span) {
+                    Some(math) => {
+                        items.push(Item::Box { width: math.width });
+                        content.push(Content::Math {
+                            math,
+                            fmt: fmt.clone(),
+                        });
+                    }
+                    None => {
+                        let spans = [(0, Arc::new(source_fmt(fmt)))];
+                        text_items(shaper, tex, &spans, para, measure, &mut items, &mut content);
+                    }
+                }
+                i += 1;
+            }
             Atom::Text(..) => {
                 let mut text = String::new();
                 let mut spans: Vec<(usize, Arc<Fmt>)> = Vec::new();
@@ -465,6 +542,14 @@ pub fn prepare(
         items,
         content,
         size: fmt.size,
+    }
+}
+
+/// How a formula's source looks when it cannot be laid out: monospace.
+fn source_fmt(fmt: &Fmt) -> Fmt {
+    Fmt {
+        style: Style::Mono,
+        ..fmt.clone()
     }
 }
 
@@ -801,7 +886,7 @@ impl LineSetter {
         let end = line.end.min(p.items.len());
         for idx in line.start..end {
             match (&p.items[idx], &p.content[idx]) {
-                (Item::Box { width }, c) => self.boxed(c, *width),
+                (Item::Box { width }, c) => self.boxed(fonts, c, *width),
                 (
                     Item::Glue {
                         width,
@@ -828,7 +913,7 @@ impl LineSetter {
         }
     }
 
-    fn boxed(&mut self, content: &Content, width: f32) {
+    fn boxed(&mut self, fonts: &FontSet, content: &Content, width: f32) {
         match content {
             Content::Runs(runs) => {
                 for r in runs {
@@ -838,6 +923,23 @@ impl LineSetter {
             Content::FootnoteMark { number, run } => {
                 self.footnotes.push(*number);
                 self.run(run);
+            }
+            Content::Math { math, fmt } => {
+                if let Some(face) = fonts.math {
+                    let x = self.x;
+                    self.draws.extend(
+                        math.draws(face, fmt.color)
+                            .into_iter()
+                            .map(|d| d.shifted(x, 0.0)),
+                    );
+                }
+                self.ascent = self.ascent.max(math.ascent);
+                self.descent = self.descent.max(math.descent);
+                if fmt.link.is_some() {
+                    self.decorations
+                        .push((fmt.clone(), self.x, self.x + math.width));
+                }
+                self.x += math.width;
             }
             Content::Image { image, w, h } => {
                 self.draws.push(Draw::Image {

@@ -26,6 +26,7 @@ pub mod html;
 pub mod inline;
 pub mod layout;
 pub mod linebreak;
+pub mod math;
 pub mod paginate;
 pub mod setup;
 

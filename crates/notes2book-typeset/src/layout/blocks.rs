@@ -1,6 +1,6 @@
 //! One block at a time: which layout each kind of block gets.
 
-use notes2book_model::{Block, DefinitionItem, Inline, ListItem, plain_text};
+use notes2book_model::{Block, DefinitionItem, Inline, ListItem, Span, plain_text};
 
 use super::{Ctx, Layouter, VItem, anchors_of, baseline_of, right_align, with_deco};
 use crate::fonts::Style;
@@ -111,7 +111,24 @@ impl Layouter<'_, '_> {
                 super::table::table(self, align, head, rows, ctx.left, ctx.width, ctx.size, out);
             }
             Block::Figure(fig) => self.figure(fig, ctx, out),
-            Block::Math { tex, .. } => self.display_math(tex, ctx, out),
+            Block::Math {
+                tex,
+                formula,
+                tag,
+                span,
+                ..
+            } => {
+                let mathml = formula.as_ref().map(|f| f.mathml.as_str());
+                let laid = mathml.and_then(|m| self.display_formula(m, tag.as_deref(), *span, ctx));
+                match laid {
+                    Some(item) => {
+                        out.push(with_deco(VItem::space(ctx.leading * 0.35), ctx));
+                        out.push(with_deco(item, ctx));
+                        out.push(with_deco(VItem::space(ctx.leading * 0.35), ctx));
+                    }
+                    None => self.display_math(tex, ctx, out),
+                }
+            }
             Block::Details {
                 summary, blocks, ..
             } => {
@@ -290,7 +307,45 @@ impl Layouter<'_, '_> {
         }
     }
 
-    /// Display math, as its source for now, centred.
+    /// A display formula centred on the measure, its tag at the right margin; set smaller
+    /// if it would not fit beside the tag.
+    fn display_formula(
+        &mut self,
+        mathml: &str,
+        tag: Option<&str>,
+        span: Option<Span>,
+        ctx: &Ctx,
+    ) -> Option<VItem> {
+        let math = self.shaper.math(mathml, true, ctx.size, span)?;
+        let face = self.shaper.fonts.math?;
+        let label = tag.and_then(|t| self.label_draw(t, &Fmt::new(Style::Regular, ctx.size)));
+        let tag_room = label.as_ref().map_or(0.0, |(_, w)| w + ctx.size * 1.5);
+        let room = (ctx.width - 2.0 * tag_room).max(ctx.width * 0.5);
+        let math = if math.width > room {
+            self.shaper.math_scaled.push(span.or(self.shaper.span));
+            math.scaled(room / math.width)
+        } else {
+            (*math).clone()
+        };
+        let pad = ctx.size * 0.25;
+        let baseline = pad + math.ascent;
+        let x = ctx.left + (ctx.width - math.width) / 2.0;
+        let mut draws: Vec<Draw> = math
+            .draws(face, TEXT)
+            .into_iter()
+            .map(|d| d.shifted(x, baseline))
+            .collect();
+        if let Some((d, w)) = label {
+            draws.push(d.shifted(ctx.left + ctx.width - w, baseline));
+        }
+        Some(VItem {
+            height: baseline + math.descent + pad,
+            draws,
+            ..VItem::default()
+        })
+    }
+
+    /// Display math that could not be read: its source, centred.
     fn display_math(&mut self, tex: &str, ctx: &Ctx, out: &mut Vec<VItem>) {
         let fmt = Fmt::new(Style::Mono, ctx.size * 0.9);
         let lines = self.text_lines(

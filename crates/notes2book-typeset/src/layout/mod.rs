@@ -395,7 +395,7 @@ fn label_width(glyphs: &[PlacedGlyph]) -> f32 {
 /// keep a regular leading; taller content (inline images) makes the line taller.
 pub fn line_item(line: LineOut, left: f32, leading: f32) -> VItem {
     let top = (leading * 0.78).max(line.ascent);
-    let height = top + (leading * 0.22).max(line.descent.min(leading));
+    let height = top + (leading * 0.22).max(line.descent);
     VItem {
         height,
         draws: line.draws.iter().map(|d| d.shifted(left, top)).collect(),

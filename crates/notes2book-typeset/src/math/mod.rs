@@ -1,0 +1,200 @@
+//! Math layout: a formula's MathML (what the converter wrote for the EPUB, so both books
+//! agree on what it means) laid out from the OpenType MATH table of the bundled math face,
+//! as TeX and MathML Core do it: fractions, radicals, scripts and limits, stretchy fences,
+//! accents and braces, tables, spacing from an operator dictionary.
+//!
+//! The result is a [`MathBox`]: its width, height and depth and the glyphs and rules in
+//! it, which the line breaker takes as one unbreakable box and a display sets on its own.
+
+mod alpha;
+mod font;
+mod layout;
+mod ops;
+
+use std::sync::Arc;
+
+use crate::fonts::{FaceId, FontSet};
+use crate::frame::{Color, Draw, PlacedGlyph};
+
+pub use font::math_font;
+
+/// Something in a formula, relative to its origin on the baseline (y grows upwards).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Piece {
+    Glyph {
+        x: f32,
+        y: f32,
+        size: f32,
+        gid: u16,
+        /// The text it stands for, for copying (the first glyph of a cluster).
+        text: Option<String>,
+    },
+    /// A filled rectangle: bottom-left corner at (x, y).
+    Rule { x: f32, y: f32, w: f32, h: f32 },
+}
+
+/// A laid-out formula or part of one. Lengths in points.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MathBox {
+    pub width: f32,
+    pub ascent: f32,
+    pub descent: f32,
+    /// How far the last glyph leans out to the right (a superscript moves by it).
+    pub italic: f32,
+    /// Where an accent over it is centred, when the font says.
+    pub accent_x: Option<f32>,
+    /// A single token (scripts on it keep their standard shifts).
+    pub simple: bool,
+    /// A large operator (its subscript tucks in by its italic correction).
+    pub large: bool,
+    pub pieces: Vec<Piece>,
+}
+
+impl MathBox {
+    /// Put `other` with its origin at (dx, dy).
+    fn add(&mut self, other: MathBox, dx: f32, dy: f32) {
+        self.pieces
+            .extend(other.pieces.into_iter().map(|p| match p {
+                Piece::Glyph {
+                    x,
+                    y,
+                    size,
+                    gid,
+                    text,
+                } => Piece::Glyph {
+                    x: x + dx,
+                    y: y + dy,
+                    size,
+                    gid,
+                    text,
+                },
+                Piece::Rule { x, y, w, h } => Piece::Rule {
+                    x: x + dx,
+                    y: y + dy,
+                    w,
+                    h,
+                },
+            }));
+    }
+
+    /// The same box made `s` times as large.
+    pub fn scaled(&self, s: f32) -> MathBox {
+        MathBox {
+            width: self.width * s,
+            ascent: self.ascent * s,
+            descent: self.descent * s,
+            italic: self.italic * s,
+            accent_x: self.accent_x.map(|a| a * s),
+            simple: self.simple,
+            large: self.large,
+            pieces: self
+                .pieces
+                .iter()
+                .map(|p| match p {
+                    Piece::Glyph {
+                        x,
+                        y,
+                        size,
+                        gid,
+                        text,
+                    } => Piece::Glyph {
+                        x: x * s,
+                        y: y * s,
+                        size: size * s,
+                        gid: *gid,
+                        text: text.clone(),
+                    },
+                    Piece::Rule { x, y, w, h } => Piece::Rule {
+                        x: x * s,
+                        y: y * s,
+                        w: w * s,
+                        h: h * s,
+                    },
+                })
+                .collect(),
+        }
+    }
+
+    /// The drawings, relative to (origin, baseline) with y growing downwards: glyphs on one
+    /// baseline and size in one run.
+    pub fn draws(&self, face: FaceId, color: Color) -> Vec<Draw> {
+        let mut draws: Vec<Draw> = Vec::new();
+        for p in &self.pieces {
+            match p {
+                Piece::Glyph {
+                    x,
+                    y,
+                    size,
+                    gid,
+                    text,
+                } => {
+                    let g = PlacedGlyph {
+                        gid: *gid,
+                        x: *x,
+                        text: text.clone(),
+                    };
+                    match draws.last_mut() {
+                        Some(Draw::Glyphs {
+                            size: s,
+                            baseline,
+                            glyphs,
+                            ..
+                        }) if *s == *size
+                            && *baseline == -*y
+                            && glyphs.last().is_some_and(|l| l.x < *x) =>
+                        {
+                            glyphs.push(g)
+                        }
+                        _ => draws.push(Draw::Glyphs {
+                            face,
+                            size: *size,
+                            color,
+                            baseline: -*y,
+                            glyphs: vec![g],
+                        }),
+                    }
+                }
+                Piece::Rule { x, y, w, h } => draws.push(Draw::Rect {
+                    x: *x,
+                    y: -(y + h),
+                    w: *w,
+                    h: *h,
+                    color,
+                }),
+            }
+        }
+        draws
+    }
+}
+
+/// Why a formula could not be laid out (it is then shown as its source).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MathLayoutError(pub String);
+
+/// A formula laid out, with the characters the math face lacks.
+#[derive(Debug, Clone)]
+pub struct Laid {
+    pub math: Arc<MathBox>,
+    pub missing: Vec<char>,
+}
+
+/// Lay out `mathml` (one `<math>` element) at `size` points, in display style when
+/// `display`. `fonts` must have the math face ([`FontSet::add_math`]).
+pub fn layout(
+    fonts: &FontSet,
+    mathml: &str,
+    display: bool,
+    size: f32,
+) -> Result<Laid, MathLayoutError> {
+    let (Some(font), Some(face)) = (math_font(), fonts.math) else {
+        return Err(MathLayoutError("the math font could not be read".into()));
+    };
+    let doc = roxmltree::Document::parse(mathml)
+        .map_err(|e| MathLayoutError(format!("the MathML does not parse ({e})")))?;
+    let mut l = layout::Layout::new(font, fonts.face(face), size);
+    let b = l.formula(doc.root_element(), display)?;
+    Ok(Laid {
+        math: Arc::new(b),
+        missing: l.missing,
+    })
+}
