@@ -141,3 +141,91 @@ fn formulas_become_mathml_and_money_stays_money() {
             == std::fs::read(root.join("again/waves-and-money.epub")).expect("epub")
     );
 }
+
+fn tool(name: &str) -> Option<std::path::PathBuf> {
+    let found = std::process::Command::new(name).arg("-v").output().is_ok();
+    if !found && std::env::var_os("CI").is_some() {
+        panic!("{name} is missing: .ci/run installs it");
+    }
+    found.then(|| std::path::PathBuf::from(name))
+}
+
+#[test]
+fn formulas_are_typeset_in_the_pdf() {
+    let (Some(pdffonts), Some(pdftotext)) = (tool("pdffonts"), tool("pdftotext")) else {
+        notes2book_tests::note("skipped: poppler-utils not installed");
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tmp");
+    let root = tmp.path();
+    write(&root.join("content/waves.md"), NOTE);
+    let o = run_env(root, &["--pdf", "-o", "out"], &[]);
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    // Only the broken formula is reported: every other one was laid out, no glyph missing.
+    assert!(err.contains("1 warning, 0 errors"), "{err}");
+    assert!(
+        !err.contains("pdf-math") && !err.contains("pdf-missing-glyphs"),
+        "{err}"
+    );
+    let pdf = root.join("out/waves-and-money.pdf");
+    let fonts = std::process::Command::new(pdffonts)
+        .arg(&pdf)
+        .output()
+        .expect("pdffonts");
+    let fonts = String::from_utf8_lossy(&fonts.stdout).into_owned();
+    let math_row = fonts
+        .lines()
+        .find(|l| l.contains("TeXGyreScholaMath"))
+        .unwrap_or_else(|| panic!("the math font is in the PDF: {fonts}"));
+    assert!(
+        math_row.contains("yes yes yes"),
+        "embedded, subset, ToUnicode: {math_row}"
+    );
+    let text = std::process::Command::new(pdftotext)
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext");
+    let text = String::from_utf8_lossy(&text.stdout).into_owned();
+    // The characters of the formulas come back as written; no TeX but the broken one.
+    for want in [
+        "α + β",
+        "(2.1)",
+        "eiπ + 1 = 0",
+        "The ℒ loss",
+        "costs $5 and $10",
+    ] {
+        assert!(text.contains(want), "{want:?} in {text}");
+    }
+    let text = text.replace("\\frac{1}{", "");
+    for tex in [
+        "\\frac",
+        "\\sum",
+        "\\int",
+        "\\alpha",
+        "\\begin",
+        "\\mathcal",
+        "$$",
+    ] {
+        assert!(!text.contains(tex), "{tex} left in the PDF: {text}");
+    }
+    // A book without math does not carry the math font.
+    write(
+        &root.join("content/waves.md"),
+        "# Plain\n\nNo formulas, $5 only.\n",
+    );
+    let o = run_env(root, &["--pdf", "-o", "plain"], &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let plain = std::fs::read_dir(root.join("plain"))
+        .expect("plain")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "pdf"))
+        .expect("a pdf");
+    let fonts = std::process::Command::new("pdffonts")
+        .arg(&plain)
+        .output()
+        .expect("pdffonts");
+    assert!(!String::from_utf8_lossy(&fonts.stdout).contains("ScholaMath"));
+}

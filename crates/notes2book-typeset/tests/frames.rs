@@ -82,3 +82,74 @@ fn frames_stay_inside_the_page_and_anchors_point_into_them() {
     let outline: Vec<&str> = doc.outline.iter().map(|b| b.title.as_str()).collect();
     assert_eq!(outline, ["Long", "B"]);
 }
+
+/// The ink of a group's drawings, top and bottom (y down), estimated for text from its
+/// size and measured for math from the math font's glyph bounds.
+fn ink(
+    g: &notes2book_typeset::Group,
+    math_face: Option<notes2book_typeset::fonts::FaceId>,
+) -> Option<(f32, f32)> {
+    use notes2book_typeset::frame::Draw;
+    let font = notes2book_typeset::math::math_font().expect("math font");
+    let (mut top, mut bottom) = (f32::MAX, f32::MIN);
+    for d in &g.draws {
+        match d {
+            Draw::Glyphs {
+                face,
+                size,
+                baseline,
+                glyphs,
+                ..
+            } => {
+                let base = g.y + baseline;
+                if Some(*face) == math_face {
+                    for gl in glyphs {
+                        let [_, y0, _, y1] = font.bounds(gl.gid);
+                        top = top.min(base - y1 * size / font.upem);
+                        bottom = bottom.max(base - y0 * size / font.upem);
+                    }
+                } else {
+                    top = top.min(base - size * 0.72);
+                    bottom = bottom.max(base + size * 0.22);
+                }
+            }
+            Draw::Rect { y, h, .. } => {
+                top = top.min(g.y + y);
+                bottom = bottom.max(g.y + y + h);
+            }
+            _ => {}
+        }
+    }
+    (top < bottom).then_some((top, bottom))
+}
+
+#[test]
+fn tall_formulas_in_a_paragraph_get_the_room_they_need() {
+    let formula = r"$\dfrac{\sum_{i=1}^{n} x_i^2}{\prod_{j} y_j}$ and $\begin{pmatrix} a \\ b \\ c \end{pmatrix}$ and $\sqrt[3]{\frac{a}{b}}$";
+    let para = format!("Some words {formula} then more words to fill the line. ").repeat(12);
+    let note = format!("# Tall\n\n{para}\n\n$$\\int_0^1 f(x)\\,dx \\tag{{3}}$$\n");
+    let (doc, _) = set(&[("a.md", &note)], &Options::default());
+    assert!(doc.diagnostics.is_empty(), "{:?}", doc.diagnostics);
+    let math = doc.fonts.math;
+    assert!(math.is_some(), "a book with math has the math face");
+    let mut lines = 0;
+    for page in &doc.pages {
+        let mut text: Vec<(f32, f32)> = page
+            .groups
+            .iter()
+            .filter(|g| g.tag.as_ref().is_some_and(|t| t.kind == TagKind::Paragraph))
+            .filter_map(|g| ink(g, math))
+            .collect();
+        text.sort_by(|a, b| a.0.total_cmp(&b.0));
+        for pair in text.windows(2) {
+            lines += 1;
+            assert!(
+                pair[0].1 <= pair[1].0 + 0.01,
+                "a line's ink ({:?}) runs into the next line's ({:?})",
+                pair[0],
+                pair[1]
+            );
+        }
+    }
+    assert!(lines >= 8, "the paragraph has lines: {lines}");
+}

@@ -232,7 +232,9 @@ impl<'f> Layout<'f> {
     fn glyphs(&mut self, text: &str, variant: &str, st: St) -> MathBox {
         let mut styled = String::with_capacity(text.len());
         let mut origin: Vec<(usize, char)> = Vec::new();
-        for c in text.chars() {
+        // Invisible operators (function application, invisible times) and variation
+        // selectors (the converter marks \mathcal with one) take no room and no glyph.
+        for c in text.chars().filter(|c| !is_invisible(*c)) {
             origin.push((styled.len(), c));
             styled.push(alpha::styled(c, variant));
         }
@@ -861,6 +863,10 @@ fn parts_bottom(b: &MathBox, font: &MathFont, scale: f32) -> f32 {
         Some(Piece::Glyph { gid, y, .. }) => y + font.bounds(*gid)[1] * scale,
         _ => 0.0,
     }
+}
+
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{2061}'..='\u{2064}' | '\u{FE00}'..='\u{FE0F}' | '\u{200B}'..='\u{200D}')
 }
 
 fn shifted(b: MathBox, dy: f32) -> MathBox {

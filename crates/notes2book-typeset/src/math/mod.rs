@@ -10,6 +10,7 @@ mod alpha;
 mod font;
 mod layout;
 mod ops;
+mod svg;
 
 use std::sync::Arc;
 
@@ -17,6 +18,7 @@ use crate::fonts::{FaceId, FontSet};
 use crate::frame::{Color, Draw, PlacedGlyph};
 
 pub use font::math_font;
+pub use svg::Drawn;
 
 /// Something in a formula, relative to its origin on the baseline (y grows upwards).
 #[derive(Debug, Clone, PartialEq)]
@@ -189,12 +191,41 @@ pub fn layout(
     let (Some(font), Some(face)) = (math_font(), fonts.math) else {
         return Err(MathLayoutError("the math font could not be read".into()));
     };
+    lay_with(font, fonts.face(face), mathml, display, size)
+}
+
+fn lay_with(
+    font: &'static font::MathFont,
+    face: &crate::fonts::Face,
+    mathml: &str,
+    display: bool,
+    size: f32,
+) -> Result<Laid, MathLayoutError> {
     let doc = roxmltree::Document::parse(mathml)
         .map_err(|e| MathLayoutError(format!("the MathML does not parse ({e})")))?;
-    let mut l = layout::Layout::new(font, fonts.face(face), size);
+    let mut l = layout::Layout::new(font, face, size);
     let b = l.formula(doc.root_element(), display)?;
     Ok(Laid {
         math: Arc::new(b),
         missing: l.missing,
     })
+}
+
+/// A formula drawn as SVG by the same engine (for EPUB readers without MathML), set at
+/// 10 points and measured in ems.
+pub fn draw_svg(mathml: &str, display: bool) -> Result<Drawn, MathLayoutError> {
+    static FACE: std::sync::OnceLock<Option<crate::fonts::Face>> = std::sync::OnceLock::new();
+    let face = FACE.get_or_init(|| {
+        let f = notes2book_assets::MATH_FONT;
+        crate::fonts::Face::from_bytes(f.file_name, Arc::from(f.bytes))
+    });
+    let (Some(font), Some(face)) = (math_font(), face.as_ref()) else {
+        return Err(MathLayoutError("the math font could not be read".into()));
+    };
+    const SIZE: f32 = 10.0;
+    let laid = lay_with(font, face, mathml, display, SIZE)?;
+    if let Some(c) = laid.missing.first() {
+        return Err(MathLayoutError(format!("the math font has no `{c}`")));
+    }
+    Ok(svg::draw(font, &laid.math, SIZE))
 }
