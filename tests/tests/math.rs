@@ -229,3 +229,78 @@ fn formulas_are_typeset_in_the_pdf() {
         .expect("pdffonts");
     assert!(!String::from_utf8_lossy(&fonts.stdout).contains("ScholaMath"));
 }
+
+#[test]
+fn math_as_svg_for_readers_without_mathml() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let root = tmp.path();
+    write(&root.join("content/waves.md"), NOTE);
+    write(&root.join("notes2book.yaml"), "epub:\n  math: svg\n");
+    let o = run_env(root, &["--epub", "-o", "out"], &[]);
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("1 warning, 0 errors"),
+        "only the broken formula: {err}"
+    );
+    let epub = root.join("out/waves-and-money.epub");
+    assert_epubcheck_clean(&epub);
+    let entries = zip_entries(&epub);
+    let text = |name: &str| {
+        entries
+            .iter()
+            .find(|(n, _, _)| n.ends_with(name))
+            .map(|(_, d, _)| String::from_utf8_lossy(d).into_owned())
+            .unwrap_or_else(|| panic!("{name} in the EPUB"))
+    };
+    let xhtml = text("ch-waves.xhtml");
+    assert!(!xhtml.contains("<math"), "no MathML: {xhtml}");
+    // The 14 formulas that read are images, their TeX their alternative text, sized in
+    // ems and lowered to the baseline; the broken one is its source.
+    assert_eq!(
+        xhtml.matches("<img class=\"math-svg").count(),
+        14,
+        "{xhtml}"
+    );
+    assert!(
+        xhtml.contains("alt=\"x^2 + y^2 = z^2\"") && xhtml.contains("vertical-align:-"),
+        "{xhtml}"
+    );
+    assert!(
+        xhtml.contains("<code class=\"math\">\\frac{1}{</code>"),
+        "{xhtml}"
+    );
+    let opf = text("content.opf");
+    assert!(!opf.contains("mathml"), "no MathML declared: {opf}");
+    // Every drawing is an SVG of glyph outlines (no text, no fonts needed), listed in the
+    // manifest.
+    let svgs: Vec<&(String, Vec<u8>, bool)> = entries
+        .iter()
+        .filter(|(n, _, _)| n.starts_with("OEBPS/math/") && n.ends_with(".svg"))
+        .collect();
+    assert!(svgs.len() >= 12, "{} drawings", svgs.len());
+    for (name, data, _) in svgs {
+        let svg = String::from_utf8_lossy(data);
+        let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(doc.root_element().tag_name().name(), "svg");
+        assert!(
+            svg.contains("<path d=\"M") && !svg.contains("<text"),
+            "{name}: {svg}"
+        );
+        let href = name.trim_start_matches("OEBPS/");
+        assert!(
+            opf.contains(&format!(
+                "media-type=\"image/svg+xml\" id=\"id_math_{}\" href=\"{href}\"",
+                &href[5..]
+            )),
+            "{href} in the manifest: {opf}"
+        );
+    }
+    // The same book twice gives the same bytes.
+    let again = run_env(root, &["--epub", "-o", "again"], &[]);
+    assert!(again.status.success());
+    assert!(
+        std::fs::read(&epub).expect("epub")
+            == std::fs::read(root.join("again/waves-and-money.epub")).expect("epub")
+    );
+}

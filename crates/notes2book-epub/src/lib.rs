@@ -12,6 +12,7 @@
 
 mod highlight;
 mod html;
+mod mathsvg;
 mod package;
 mod xhtml;
 
@@ -38,6 +39,19 @@ pub struct EpubOptions {
     /// Embed the bundled fonts (Charis SIL for text, JetBrains Mono for code) and use them
     /// (default false: the reader's own font settings win).
     pub embed_fonts: bool,
+    /// How formulas are written.
+    pub math: MathOutput,
+}
+
+/// How formulas reach the reader.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MathOutput {
+    /// MathML (Apple Books, Kobo, Thorium, calibre show it).
+    #[default]
+    MathMl,
+    /// SVG images drawn by the PDF's math engine, for readers without MathML (Kindle,
+    /// older Kobo firmware); the TeX source is their alternative text.
+    Svg,
 }
 
 impl Default for EpubOptions {
@@ -49,6 +63,7 @@ impl Default for EpubOptions {
             modified: 0,
             warn_size: 50 * 1024 * 1024,
             embed_fonts: false,
+            math: MathOutput::MathMl,
         }
     }
 }

@@ -12,6 +12,7 @@ use notes2book_model::{
 };
 use rayon::prelude::*;
 
+use crate::mathsvg::MathImages;
 use crate::xhtml::{Highlighted, LinkMap, Writer, escape, escape_attr};
 use crate::{Epub, EpubError, EpubOptions, Written};
 
@@ -55,7 +56,18 @@ pub fn write_epub_to<W: Write + Seek + Send>(
     out: W,
     images_written: impl FnOnce() + Send,
 ) -> Result<Written<W>, EpubError> {
-    let images = image_files(book, assets);
+    let math = (opts.math == crate::MathOutput::Svg).then(|| MathImages::draw(book));
+    let mut images = image_files(book, assets);
+    if let Some(m) = &math {
+        images.extend(m.files().into_iter().map(|f| ImageFile {
+            path: f.path.clone(),
+            bytes: f.svg.as_bytes(),
+            media_type: "image/svg+xml",
+            width: 0,
+            height: 0,
+            cover: false,
+        }));
+    }
     let time = zip_time(opts.modified);
     let (head, text) = rayon::join(
         || {
@@ -63,10 +75,13 @@ pub fn write_epub_to<W: Write + Seek + Send>(
             images_written();
             Ok::<_, zip::result::ZipError>(zip)
         },
-        || text_parts(book, assets, opts, &images, time),
+        || text_parts(book, assets, opts, &images, math.as_ref(), time),
     );
     let mut zip = head.map_err(zip_error)?;
     let (parts, mut diagnostics) = text?;
+    if let Some(m) = &math {
+        diagnostics.extend(m.diagnostics.iter().cloned());
+    }
     for (_, part) in parts {
         let mut one = zip::ZipArchive::new(Cursor::new(part)).map_err(zip_error)?;
         let file = one.by_index_raw(0).map_err(zip_error)?;
@@ -186,6 +201,7 @@ fn text_parts(
     assets: &Assets,
     opts: &EpubOptions,
     images: &[ImageFile<'_>],
+    math: Option<&MathImages>,
     time: zip::DateTime,
 ) -> Result<(Vec<Part>, Vec<Diagnostic>), EpubError> {
     // Sizes are measured with links as long as the final ones (to each chapter's first file).
@@ -201,7 +217,16 @@ fn text_parts(
     let plans: Vec<Vec<File>> = book
         .chapters
         .par_iter()
-        .map(|c| plan(book, assets, c, opts.split_size, &draft, &highlighted))
+        .map(|c| {
+            plan(
+                book,
+                assets,
+                c,
+                opts.split_size,
+                &draft,
+                (&highlighted, math),
+            )
+        })
         .collect();
     let links = link_map(book, &plans);
 
@@ -212,7 +237,8 @@ fn text_parts(
         || {
             jobs.par_iter()
                 .map(|&(c, f, file)| -> Page {
-                    let (xhtml, d) = render_file(book, assets, &links, (c, f, file), &highlighted);
+                    let (xhtml, d) =
+                        render_file(book, assets, &links, (c, f, file), (&highlighted, math));
                     let name = format!("OEBPS/{}", file.name);
                     let part = zipped(&name, xhtml.as_bytes(), time)?;
                     Ok(((name, part), d))
@@ -285,10 +311,12 @@ fn plan(
     ch: &Chapter,
     split: usize,
     draft: &LinkMap,
-    highlighted: &Highlighted,
+    (highlighted, math): (&Highlighted, Option<&MathImages>),
 ) -> Vec<File> {
     let base = ch.anchor.clone();
-    let mut w = Writer::new(book, assets, ch.id, draft, "").with_highlighted(highlighted);
+    let mut w = Writer::new(book, assets, ch.id, draft, "")
+        .with_highlighted(highlighted)
+        .with_math(math);
     let mut sizes = Vec::with_capacity(ch.blocks.len());
     for b in &ch.blocks {
         let before = w.out.len();
@@ -441,12 +469,14 @@ fn render_file(
     assets: &Assets,
     links: &LinkMap,
     (c, f, file): (ChapterId, usize, &File),
-    highlighted: &Highlighted,
+    (highlighted, math): (&Highlighted, Option<&MathImages>),
 ) -> (String, Vec<Diagnostic>) {
     let Some(ch) = book.chapter(c) else {
         return (String::new(), Vec::new());
     };
-    let mut w = Writer::new(book, assets, c, links, &file.name).with_highlighted(highlighted);
+    let mut w = Writer::new(book, assets, c, links, &file.name)
+        .with_highlighted(highlighted)
+        .with_math(math);
     let (epub_type, class) = match ch.kind {
         ChapterKind::Note => ("chapter", "chapter"),
         ChapterKind::Section => ("part", "section-opening"),
@@ -758,7 +788,11 @@ fn package_entries(
             Some(None) => {}
             None if name == "OEBPS/content.opf" => {
                 let opf = patch_opf(&String::from_utf8_lossy(&data), book);
-                let opf = mark_mathml(&opf, &math_files(book, plans));
+                let opf = if opts.math == crate::MathOutput::MathMl {
+                    mark_mathml(&opf, &math_files(book, plans))
+                } else {
+                    opf
+                };
                 entries.push((name, Cow::Owned(opf.into_bytes())));
             }
             None => entries.push((name, Cow::Owned(data))),

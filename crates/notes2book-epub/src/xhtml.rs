@@ -13,6 +13,7 @@ use notes2book_model::{
 
 use crate::highlight;
 use crate::html::{self, ImageSource, ImgOut};
+use crate::mathsvg::MathImages;
 
 pub fn escape(s: &str) -> String {
     notes2book_model::xml_escape(s, false)
@@ -90,6 +91,8 @@ pub struct Writer<'a> {
     highlighted: Option<&'a Highlighted>,
     /// Inside a link: a remote image is then its label, not a link of its own.
     in_link: bool,
+    /// Formulas drawn as images (`epub.math: svg`), else they are MathML.
+    math: Option<&'a MathImages>,
 }
 
 /// Highlighted code, by the identity of the model's code string (address and length, valid
@@ -142,10 +145,31 @@ impl<'a> Writer<'a> {
             noterefs: BTreeMap::new(),
             highlighted: None,
             in_link: false,
+            math: None,
         }
     }
 
     /// Share highlighted code with the other writers of this book.
+    /// Write formulas as the drawings in `math` rather than as MathML.
+    pub fn with_math(mut self, math: Option<&'a MathImages>) -> Self {
+        self.math = math;
+        self
+    }
+
+    /// A formula: its drawing (or, when it could not be drawn, its source) with
+    /// `epub.math: svg`, else its MathML.
+    fn formula(&mut self, tex: &str, mathml: &str, display: bool) {
+        match self.math {
+            None => self.out.push_str(mathml),
+            Some(images) => match images.get(mathml, display) {
+                Some(img) => self.out.push_str(&crate::mathsvg::img(img, tex, display)),
+                None => {
+                    let _ = write!(self.out, "<code class=\"math\">{}</code>", escape(tex));
+                }
+            },
+        }
+    }
+
     pub fn with_highlighted(mut self, memo: &'a Highlighted) -> Self {
         self.highlighted = Some(memo);
         self
@@ -286,7 +310,7 @@ impl<'a> Writer<'a> {
                     let _ = write!(self.out, "<span class=\"eqno\">{}</span>", escape(t));
                 }
                 match formula {
-                    Some(f) => self.out.push_str(&f.mathml),
+                    Some(f) => self.formula(tex, &f.mathml, true),
                     None => {
                         let _ = write!(self.out, "<code class=\"math\">{}</code>", escape(tex));
                     }
@@ -678,7 +702,7 @@ impl<'a> Writer<'a> {
                 );
             }
             Inline::Math { tex, formula, .. } => match formula {
-                Some(f) => self.out.push_str(&f.mathml),
+                Some(f) => self.formula(tex, &f.mathml, false),
                 None => {
                     let _ = write!(self.out, "<code class=\"math\">{}</code>", escape(tex));
                 }

@@ -364,6 +364,14 @@ fn epub_options(project: &mut Project, modified: i64) -> notes2book_epub::EpubOp
     if let Some(d) = cfg.toc_depth {
         epub_opts.toc_depth = d.clamp(1, 6);
     }
+    match cfg.math.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        None | Some("mathml") => {}
+        Some("svg") => epub_opts.math = notes2book_epub::MathOutput::Svg,
+        Some(other) => project.parsed.diagnostics.push(
+            Diagnostic::error("config-epub", format!("unknown epub.math `{other}`"))
+                .hint("epub.math is `mathml` (the default) or `svg` (images, for Kindle)"),
+        ),
+    }
     if let Some(s) = cfg.split_size {
         epub_opts.split_size = s.max(10_000);
     }

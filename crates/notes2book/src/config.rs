@@ -113,6 +113,8 @@ pub struct EpubConfig {
     /// Embed the bundled fonts [default: false, the reader's fonts win].
     #[serde(default)]
     pub embed_fonts: bool,
+    /// How formulas are written: `mathml` [default] or `svg` (images, for Kindle).
+    pub math: Option<String>,
 }
 
 pub const KEYS: &[&str] = &[

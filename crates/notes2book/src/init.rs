@@ -27,6 +27,7 @@ epub:
   toc_depth: 2               # heading depth of the table of contents
   # css: extra.css           # added after the default stylesheet
   # embed_fonts: false       # true embeds the bundled fonts
+  # math: mathml             # svg draws formulas as images, for Kindle
   # max_image_px: 1600       # longest image side in the EPUB
 "#;
 
