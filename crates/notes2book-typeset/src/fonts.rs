@@ -338,6 +338,7 @@ impl FontSet {
                 match alt
                     .into_iter()
                     .chain(self.fallbacks.iter().copied())
+                    .chain(self.math)
                     .find(|&f| self.face(f).has_char(c))
                 {
                     Some(f) => f,
