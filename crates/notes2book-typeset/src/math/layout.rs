@@ -152,12 +152,18 @@ impl<'f> Layout<'f> {
         let mut boxes: Vec<Option<MathBox>> = Vec::with_capacity(kids.len());
         let mut infos: Vec<Option<OpInfo>> = Vec::with_capacity(kids.len());
         let mut deferred = Vec::new();
+        // The node whose attributes space each child: itself, or the operator at the core
+        // of an embellished one (`\sum_{i}`, `\lim_{n}`).
+        let mut spaced: Vec<Node<'_, '_>> = Vec::with_capacity(kids.len());
         for (i, k) in kids.iter().enumerate() {
             if k.tag_name().name() != "mo" {
-                infos.push(None);
+                let core = embellished_core(*k);
+                infos.push(core.map(|c| op_info(c, Form::Infix)));
+                spaced.push(core.unwrap_or(*k));
                 boxes.push(Some(self.node(*k, st)?));
                 continue;
             }
+            spaced.push(*k);
             let prev_is_op = i > 0 && kids[i - 1].tag_name().name() == "mo";
             let form = if i == 0 || (prev_is_op && i != last) {
                 Form::Prefix
@@ -190,7 +196,7 @@ impl<'f> Layout<'f> {
         for (i, b) in boxes.into_iter().enumerate() {
             let Some(b) = b else { continue };
             let (l, r) = match infos[i] {
-                Some(info) => spacing(kids[i], info, scripted, self.size(st)),
+                Some(info) => spacing(spaced[i], info, scripted, self.size(st)),
                 None => (0.0, 0.0),
             };
             out.width += l;
@@ -474,7 +480,7 @@ impl<'f> Layout<'f> {
             out.add(sub, x, -v);
         }
         if let Some(sup) = sup {
-            let x = if large { bw } else { bw + italic };
+            let x = bw + italic;
             out.ascent = out.ascent.max(sup.ascent + u);
             out.descent = out.descent.max(sup.descent - u);
             end = end.max(x + sup.width);
@@ -863,6 +869,16 @@ fn parts_bottom(b: &MathBox, font: &MathFont, scale: f32) -> f32 {
         Some(Piece::Glyph { gid, y, .. }) => y + font.bounds(*gid)[1] * scale,
         _ => 0.0,
     }
+}
+
+/// The operator of a scripted operator (`<msub><mo>∑</mo>…`), which spaces the whole.
+fn embellished_core<'a, 'i>(n: Node<'a, 'i>) -> Option<Node<'a, 'i>> {
+    let scripted = matches!(
+        n.tag_name().name(),
+        "msub" | "msup" | "msubsup" | "munder" | "mover" | "munderover"
+    );
+    let base = elements(n).next()?;
+    (scripted && base.tag_name().name() == "mo").then_some(base)
 }
 
 fn is_invisible(c: char) -> bool {
