@@ -60,6 +60,26 @@ fn write(path: &Path, text: &str) {
     std::fs::write(path, text).expect("write");
 }
 
+/// TeX that must not be left in a book's text.
+const TEX_WORDS: [&str; 7] = [
+    "\\frac",
+    "\\sum",
+    "\\int",
+    "\\alpha",
+    "\\begin",
+    "\\mathcal",
+    "$$",
+];
+
+/// The text of the EPUB entry whose name ends in `name`.
+fn entry_text(entries: &[(String, Vec<u8>, bool)], name: &str) -> String {
+    entries
+        .iter()
+        .find(|(n, _, _)| n.ends_with(name))
+        .map(|(_, d, _)| String::from_utf8_lossy(d).into_owned())
+        .unwrap_or_else(|| panic!("{name} in the EPUB"))
+}
+
 #[test]
 fn formulas_become_mathml_and_money_stays_money() {
     let tmp = tempfile::tempdir().expect("tmp");
@@ -76,13 +96,7 @@ fn formulas_become_mathml_and_money_stays_money() {
     let epub = root.join("out/waves-and-money.epub");
     assert_epubcheck_clean(&epub);
     let entries = zip_entries(&epub);
-    let page = |name: &str| {
-        entries
-            .iter()
-            .find(|(n, _, _)| n.ends_with(name))
-            .map(|(_, d, _)| String::from_utf8_lossy(d).into_owned())
-            .unwrap_or_else(|| panic!("{name} in the EPUB"))
-    };
+    let page = |name: &str| entry_text(&entries, name);
     let xhtml = page("ch-waves.xhtml");
     // 14 formulas that read: 3 inline in the first paragraph, 5 displays (one in the
     // callout), the heading's, 2 in the table, Euler's, the footnote's and the link's.
@@ -110,15 +124,7 @@ fn formulas_become_mathml_and_money_stays_money() {
         text.replace_range(a..b + "</math>".len(), "");
     }
     let text = text.replace("<code class=\"math\">\\frac{1}{</code>", "");
-    for tex in [
-        "\\frac",
-        "\\sum",
-        "\\int",
-        "\\alpha",
-        "\\begin",
-        "\\mathcal",
-        "$$",
-    ] {
+    for tex in TEX_WORDS {
         assert!(!text.contains(tex), "{tex} outside math: {text}");
     }
     // The display formula's `-` line made no heading; the one heading is the loss.
@@ -199,15 +205,7 @@ fn formulas_are_typeset_in_the_pdf() {
         assert!(text.contains(want), "{want:?} in {text}");
     }
     let text = text.replace("\\frac{1}{", "");
-    for tex in [
-        "\\frac",
-        "\\sum",
-        "\\int",
-        "\\alpha",
-        "\\begin",
-        "\\mathcal",
-        "$$",
-    ] {
+    for tex in TEX_WORDS {
         assert!(!text.contains(tex), "{tex} left in the PDF: {text}");
     }
     // A book without math does not carry the math font.
@@ -246,13 +244,7 @@ fn math_as_svg_for_readers_without_mathml() {
     let epub = root.join("out/waves-and-money.epub");
     assert_epubcheck_clean(&epub);
     let entries = zip_entries(&epub);
-    let text = |name: &str| {
-        entries
-            .iter()
-            .find(|(n, _, _)| n.ends_with(name))
-            .map(|(_, d, _)| String::from_utf8_lossy(d).into_owned())
-            .unwrap_or_else(|| panic!("{name} in the EPUB"))
-    };
+    let text = |name: &str| entry_text(&entries, name);
     let xhtml = text("ch-waves.xhtml");
     assert!(!xhtml.contains("<math"), "no MathML: {xhtml}");
     // The 14 formulas that read are images, their TeX their alternative text, sized in

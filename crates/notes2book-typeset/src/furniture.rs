@@ -156,12 +156,7 @@ fn one_line(
     align: Align,
     measure: f32,
 ) -> Option<Vec<crate::frame::Draw>> {
-    let para = inline::ParaStyle {
-        justify: false,
-        hyphenate: false,
-        align,
-        indent: 0.0,
-    };
+    let para = inline::ParaStyle::ragged(align, false);
     let p = inline::prepare(
         shaper,
         &[Inline::Text(text.to_string())],

@@ -108,6 +108,18 @@ pub struct ParaStyle {
     pub indent: f32,
 }
 
+impl ParaStyle {
+    /// Ragged, unindented lines: headings, captions, table cells, labels.
+    pub fn ragged(align: Align, hyphenate: bool) -> ParaStyle {
+        ParaStyle {
+            justify: false,
+            hyphenate,
+            align,
+            indent: 0.0,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Align {
     Left,

@@ -216,12 +216,7 @@ impl Layouter<'_, '_> {
 
     /// A one-line label at the origin (baseline 0) and its width.
     pub fn label_draw(&mut self, text: &str, fmt: &Fmt) -> Option<(Draw, f32)> {
-        let para = ParaStyle {
-            justify: false,
-            hyphenate: false,
-            align: Align::Left,
-            indent: 0.0,
-        };
+        let para = ParaStyle::ragged(Align::Left, false);
         let p = inline::prepare(
             &mut self.shaper,
             &[Inline::Text(text.into())],
@@ -282,12 +277,7 @@ impl Layouter<'_, '_> {
         align: Align,
         leading: f32,
     ) -> Vec<VItem> {
-        let para = ParaStyle {
-            justify: false,
-            hyphenate,
-            align,
-            indent: 0.0,
-        };
+        let para = ParaStyle::ragged(align, hyphenate);
         let p = inline::prepare(
             &mut self.shaper,
             content,
@@ -311,24 +301,14 @@ impl Layouter<'_, '_> {
         align: Align,
         leading: f32,
     ) -> Vec<LineOut> {
-        let para = ParaStyle {
-            justify: false,
-            hyphenate: self.geo.hyphenate,
-            align,
-            indent: 0.0,
-        };
+        let para = ParaStyle::ragged(align, self.geo.hyphenate);
         let p = inline::prepare(&mut self.shaper, content, fmt, &para, width, self.images);
         inline::set_lines(&mut self.shaper, &p, width, &para, leading)
     }
 
     /// Natural (one-line) width and longest unbreakable piece of some inlines.
     pub fn measure_inlines(&mut self, content: &[Inline], fmt: &Fmt) -> (f32, f32) {
-        let para = ParaStyle {
-            justify: false,
-            hyphenate: false,
-            align: Align::Left,
-            indent: 0.0,
-        };
+        let para = ParaStyle::ragged(Align::Left, false);
         let p = inline::prepare(&mut self.shaper, content, fmt, &para, 1e6, self.images);
         p.widths()
     }
