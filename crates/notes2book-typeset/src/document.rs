@@ -244,7 +244,7 @@ fn report_math(laid: &[LaidOut], diagnostics: &mut Vec<Diagnostic>) {
         if seen.insert(*span) {
             diagnostics.push(warn(
                 "pdf-math-scaled",
-                "this display formula is wider than the text; it was set smaller to fit".into(),
+                "this formula is wider than the text; it was set smaller to fit".into(),
                 *span,
                 Some("break it over lines with `aligned` or `split`"),
             ));

@@ -512,6 +512,14 @@ pub fn prepare(
             } => {
                 match shaper.math(mathml, false, fmt.size, *span) {
                     Some(math) => {
+                        // A formula wider than the line is set smaller, never drawn into
+                        // the margin.
+                        let math = if math.width > measure && measure > 0.0 {
+                            shaper.math_scaled.push(span.or(shaper.span));
+                            Arc::new(math.scaled(measure / math.width))
+                        } else {
+                            math
+                        };
                         items.push(Item::Box { width: math.width });
                         content.push(Content::Math {
                             math,

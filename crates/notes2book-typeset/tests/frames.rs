@@ -153,3 +153,35 @@ fn tall_formulas_in_a_paragraph_get_the_room_they_need() {
     }
     assert!(lines >= 8, "the paragraph has lines: {lines}");
 }
+
+#[test]
+fn a_formula_wider_than_the_line_is_set_smaller_not_into_the_margin() {
+    let long = "a_1 + b^2 + ".repeat(60);
+    let note = format!("# Wide\n\nText ${long} z$ and more.\n\n$$ {long} z $$\n");
+    let options = Options::default();
+    let (doc, _) = set(&[("a.md", &note)], &options);
+    let scaled = doc
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "pdf-math-scaled")
+        .count();
+    assert_eq!(scaled, 2, "{:?}", doc.diagnostics);
+    let font = notes2book_typeset::math::math_font().expect("math font");
+    let right = options.margins.inner + options.measure();
+    for page in &doc.pages {
+        for g in &page.groups {
+            for d in &g.draws {
+                if let notes2book_typeset::frame::Draw::Glyphs {
+                    face, size, glyphs, ..
+                } = d
+                    && Some(*face) == doc.fonts.math
+                {
+                    for gl in glyphs {
+                        let end = g.x + gl.x + font.advance(gl.gid) * size / font.upem;
+                        assert!(end <= right + 0.5, "a glyph ends at {end}, past {right}");
+                    }
+                }
+            }
+        }
+    }
+}
