@@ -229,3 +229,75 @@ pub fn draw_svg(mathml: &str, display: bool) -> Result<Drawn, MathLayoutError> {
     }
     Ok(svg::draw(font, &laid.math, SIZE))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fonts() -> FontSet {
+        let (mut fonts, _) = FontSet::new(&[]);
+        fonts.add_math();
+        fonts
+    }
+
+    #[test]
+    fn what_cannot_be_laid_out_is_an_error_not_a_panic() {
+        let fonts = fonts();
+        for bad in [
+            "<math><merror><mtext>x</mtext></merror></math>",
+            "<math><mfrac><mi>a</mi></mfrac></math>",
+            "<math><msub><mi>a</mi></msub></math>",
+            "<math><mroot><mi>a</mi></mroot></math>",
+            "<math><mi>a</mi>",
+        ] {
+            assert!(layout(&fonts, bad, true, 10.0).is_err(), "{bad}");
+        }
+        let (plain, _) = FontSet::new(&[]);
+        assert!(layout(&plain, "<math><mi>a</mi></math>", false, 10.0).is_err());
+    }
+
+    #[test]
+    fn boxes_have_the_size_their_parts_need() {
+        let fonts = fonts();
+        let lay = |m: &str, display: bool| {
+            layout(&fonts, m, display, 10.0)
+                .map(|l| l.math)
+                .unwrap_or_else(|e| panic!("{m}: {e:?}"))
+        };
+        let x = lay("<math><mi>x</mi></math>", false);
+        let frac = lay("<math><mfrac><mi>a</mi><mi>b</mi></mfrac></math>", false);
+        assert!(frac.ascent > x.ascent && frac.descent > x.descent);
+        let text_sum = lay("<math><mo>∑</mo></math>", false);
+        let display_sum = lay("<math><mo>∑</mo></math>", true);
+        assert!(display_sum.ascent + display_sum.descent > text_sum.ascent + text_sum.descent);
+        // Fences grow with what they enclose.
+        let small = lay(
+            "<math><mrow><mo>(</mo><mi>x</mi><mo>)</mo></mrow></math>",
+            true,
+        );
+        let tall = lay(
+            "<math><mrow><mo>(</mo><mfrac><mfrac><mi>a</mi><mi>b</mi></mfrac><mi>c</mi></mfrac><mo>)</mo></mrow></math>",
+            true,
+        );
+        assert!(tall.ascent + tall.descent > 1.5 * (small.ascent + small.descent));
+        // A superscript is raised, a subscript lowered, both smaller.
+        let sup = lay("<math><msup><mi>x</mi><mn>2</mn></msup></math>", false);
+        let sub = lay("<math><msub><mi>x</mi><mn>2</mn></msub></math>", false);
+        assert!(sup.ascent > x.ascent && sub.descent > x.descent);
+        let sizes: Vec<f32> = sup
+            .pieces
+            .iter()
+            .filter_map(|p| match p {
+                Piece::Glyph { size, .. } => Some(*size),
+                Piece::Rule { .. } => None,
+            })
+            .collect();
+        assert!(sizes.len() == 2 && sizes[1] < sizes[0] * 0.8, "{sizes:?}");
+        // Letters are italic, copied back as written.
+        let italic = math_font().and_then(|f| f.glyph('𝑥'));
+        assert!(matches!(
+            &x.pieces[..],
+            [Piece::Glyph { gid, text: Some(t), .. }] if Some(*gid) == italic && t == "x"
+        ));
+    }
+}
