@@ -744,9 +744,9 @@ fn word_items(
     }
     points.sort_by_key(|a| a.0);
     points.dedup_by_key(|p| p.0);
-    let total: f32 = pieces.iter().map(|(_, r)| r.width).sum();
-    // Emergency break points for words that cannot fit on a line.
-    let emergency = total > measure + 0.01;
+    // Emergency break points for words with a piece that cannot fit on a line (a run of
+    // ideographs is one "word" with a break opportunity between every two characters).
+    let emergency = longest_piece(&pieces, &points, start) > measure + 0.01;
     if emergency {
         shaper.overfull.push(shaper.span);
     }
@@ -789,6 +789,29 @@ fn word_items(
         }
     }
     flush_box(&mut pending, items, content);
+}
+
+/// The widest stretch of a word between two of its break points.
+fn longest_piece(pieces: &[(usize, Run)], points: &[(usize, bool, f32)], start: usize) -> f32 {
+    let (mut widest, mut cur, mut k) = (0.0f32, 0.0f32, 0);
+    for (piece_start, run) in pieces {
+        let mut byte = *piece_start;
+        for (_, adv, text) in &run.glyphs {
+            if let Some(t) = text {
+                while k < points.len() && points[k].0 < byte {
+                    k += 1;
+                }
+                if k < points.len() && points[k].0 == byte && byte > start {
+                    widest = widest.max(cur);
+                    cur = 0.0;
+                    k += 1;
+                }
+                byte += t.len();
+            }
+            cur += adv;
+        }
+    }
+    widest.max(cur)
 }
 
 fn run_text_len(run: &Run) -> usize {

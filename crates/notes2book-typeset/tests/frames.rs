@@ -185,3 +185,32 @@ fn a_formula_wider_than_the_line_is_set_smaller_not_into_the_margin() {
         }
     }
 }
+
+#[test]
+fn only_a_piece_that_cannot_fit_is_overfull() {
+    let overfull = |note: &str| {
+        let (doc, _) = set(&[("a.md", note)], &Options::default());
+        doc.diagnostics
+            .iter()
+            .filter(|d| d.code == "pdf-overfull")
+            .count()
+    };
+    // A run of ideographs is one "word" that may break between any two of them; a URL may
+    // break after its slashes.
+    assert_eq!(
+        overfull(&format!(
+            "# A\n\n{}\n",
+            "这是一个很长的中文段落。".repeat(40)
+        )),
+        0
+    );
+    assert_eq!(
+        overfull(&format!(
+            "# A\n\nSee {}.\n",
+            "https://example.org/a-path".repeat(12)
+        )),
+        0
+    );
+    // One piece longer than the line is still reported.
+    assert_eq!(overfull(&format!("# A\n\n{}\n", "x".repeat(300))), 1);
+}
