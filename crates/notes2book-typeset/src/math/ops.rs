@@ -66,6 +66,10 @@ pub fn lookup(text: &str, form: Form) -> OpInfo {
             ..info(0.0, 0.0)
         };
     }
+    // Quantifiers and the like are ordinary symbols in TeX (`\forall x`): no space.
+    if matches!(c, '∀' | '∃' | '∄' | '¬' | '∂' | '∇' | '∞' | '′' | '°') {
+        return info(0.0, 0.0);
+    }
     let (l, r) = if is_relation(c) {
         (THICK, THICK)
     } else if is_binary(c) {
