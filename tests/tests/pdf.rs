@@ -554,3 +554,93 @@ fn a_configured_cover_is_the_first_page_then_the_title_page() {
         assert!(title.contains(w), "`{w}` on the title page: {title}");
     }
 }
+
+/// Characters the bundled fonts lack are set in a font found in a font folder or on the
+/// machine; `--ignore-system-fonts` alone gives the missing-glyph warning with what to
+/// install, and the same bytes whatever the machine has.
+#[test]
+fn fonts_are_found_for_characters_the_bundled_ones_lack() {
+    let dejavu = Path::new("/usr/share/fonts/truetype/dejavu");
+    let (Some(pdffonts), Some(pdftotext)) = (tool("pdffonts"), tool("pdftotext")) else {
+        note("skipped: poppler-utils not installed");
+        return;
+    };
+    if !dejavu.join("DejaVuSans.ttf").is_file() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            ".ci/run installs fonts-dejavu-core"
+        );
+        note("skipped: DejaVu fonts not installed");
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tmp");
+    let root = tmp.path();
+    std::fs::create_dir_all(root.join("content")).expect("mkdir");
+    // Georgian: Charis SIL and JetBrains Mono lack it, DejaVu Sans has it.
+    std::fs::write(
+        root.join("content/a.md"),
+        "# Greetings\n\nIn Georgian: გამარჯობა, მსოფლიო.\n",
+    )
+    .expect("write");
+    let build = |args: &[&str], env: &[(&str, &str)]| {
+        let o = run_env(root, args, env);
+        assert!(o.status.success(), "{}", stderr(&o));
+        stderr(&o)
+    };
+    let dir = dejavu.display().to_string();
+    let err = build(
+        &[
+            "--pdf",
+            "-o",
+            "found",
+            "--ignore-system-fonts",
+            "--font-path",
+            &dir,
+        ],
+        &[],
+    );
+    assert!(!err.contains("pdf-missing-glyphs"), "{err}");
+    let pdf_in = |dir: &str| {
+        std::fs::read_dir(root.join(dir))
+            .expect("out dir")
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|e| e == "pdf"))
+            .expect("a PDF")
+    };
+    let pdf = pdf_in("found");
+    let fonts = Command::new(&pdffonts)
+        .arg(&pdf)
+        .output()
+        .expect("pdffonts");
+    let fonts = String::from_utf8_lossy(&fonts.stdout).into_owned();
+    // The body is a serif: DejaVu Serif is preferred to DejaVu Sans.
+    assert!(fonts.contains("DejaVuSerif"), "{fonts}");
+    let text = Command::new(&pdftotext)
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext");
+    assert!(
+        String::from_utf8_lossy(&text.stdout).contains("გამარჯობა, მსოფლიო"),
+        "the Georgian reads back"
+    );
+    // Without any font folder: the warning, and bytes that do not depend on the machine's
+    // fonts (a different font configuration gives the same file).
+    let err = build(&["--pdf", "-o", "alone", "--ignore-system-fonts"], &[]);
+    assert!(
+        err.contains("warning[pdf-missing-glyphs]") && err.contains("--font-path"),
+        "{err}"
+    );
+    build(
+        &["--pdf", "-o", "other", "--ignore-system-fonts"],
+        &[
+            ("FONTCONFIG_FILE", "/nonexistent"),
+            ("XDG_DATA_HOME", "/nonexistent"),
+        ],
+    );
+    assert_eq!(
+        std::fs::read(pdf_in("alone")).expect("pdf"),
+        std::fs::read(pdf_in("other")).expect("pdf")
+    );
+}

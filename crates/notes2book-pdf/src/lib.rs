@@ -126,7 +126,7 @@ fn add_fonts(
     let mut font_ids: Vec<FontId> = Vec::new();
     for face in &fonts.faces {
         let mut w = Vec::new();
-        match ParsedFont::from_bytes(&face.bytes, 0, &mut w) {
+        match ParsedFont::from_bytes(&face.bytes, face.index as usize, &mut w) {
             Some(pf) => font_ids.push(doc.add_font(&pf)),
             None => {
                 diagnostics.push(warn(

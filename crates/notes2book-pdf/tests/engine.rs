@@ -120,6 +120,7 @@ fn fallback_fonts_from_the_configuration_are_used() {
     options.layout.fallback_fonts = vec![notes2book_pdf::FallbackFont {
         name: "DejaVuSans.ttf".into(),
         bytes: bytes.into(),
+        index: 0,
     }];
     let (with, _) = from_notes_with(&notes, &options);
     assert!(

@@ -56,6 +56,25 @@ fn warn(code: &'static str, message: String, span: Option<Span>, hint: Option<&s
 pub fn typeset(book: &Book, images: ImageInfo<'_>, options: &Options) -> Document {
     let mut diagnostics = Vec::new();
     let (mut fonts, bad) = FontSet::new(&options.fallback_fonts);
+    let d = &options.discovery;
+    let missing = if d.system || !d.dirs.is_empty() {
+        crate::discover::uncovered(book, &fonts)
+    } else {
+        Default::default()
+    };
+    for font in crate::discover::fallbacks(&missing, &book.metadata.language, d) {
+        if !fonts.add_fallback(&font) {
+            diagnostics.push(warn(
+                "pdf-font",
+                format!(
+                    "the font `{}` found on this machine could not be read",
+                    font.name
+                ),
+                None,
+                None,
+            ));
+        }
+    }
     let has_math = book.chapters.iter().any(|ch| {
         notes2book_model::has_formula(&ch.blocks)
             || ch
@@ -196,7 +215,7 @@ fn report(laid: &[LaidOut], diagnostics: &mut Vec<Diagnostic>) {
                 list.trim_end()
             ),
             missing[0].1,
-            Some("add a font that has them under `pdf: fallback_fonts:` (for CJK, e.g. Noto Sans CJK)"),
+            Some(crate::discover::install_hint(missing[0].0)),
         ));
     }
     let mut seen_overfull = std::collections::HashSet::new();

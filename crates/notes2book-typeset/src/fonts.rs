@@ -54,6 +54,8 @@ pub struct Face {
     /// PostScript-like name for messages.
     pub name: String,
     pub bytes: Arc<[u8]>,
+    /// The face's index in its file (a collection, `.ttc`, holds several).
+    pub index: u32,
     font: Font,
     pub units_per_em: f32,
     pub ascender: f32,
@@ -75,8 +77,8 @@ impl std::fmt::Debug for Face {
 }
 
 impl Face {
-    pub fn from_bytes(name: &str, bytes: Arc<[u8]>) -> Option<Face> {
-        let font = Font::new(bytes.to_vec(), 0)?;
+    pub fn from_bytes(name: &str, bytes: Arc<[u8]>, index: u32) -> Option<Face> {
+        let font = Font::new(bytes.to_vec(), index)?;
         let (upem, asc, desc, advances) = {
             let shaper = ShaperFont::new(&font);
             let upem = f32::from(font.units_per_em().max(1));
@@ -98,6 +100,7 @@ impl Face {
         Some(Face {
             name: name.to_string(),
             bytes,
+            index,
             font,
             units_per_em: upem,
             ascender: asc,
@@ -246,6 +249,8 @@ pub struct FontSet {
 pub struct FallbackFont {
     pub name: String,
     pub bytes: Arc<[u8]>,
+    /// The face's index in a collection (0 for a single font).
+    pub index: u32,
 }
 
 impl FontSet {
@@ -255,7 +260,7 @@ impl FontSet {
         let mut faces = Vec::new();
         let mut styles = [FaceId(0); 6];
         for f in BUNDLED_FONTS {
-            let Some(face) = Face::from_bytes(f.file_name, Arc::from(f.bytes)) else {
+            let Some(face) = Face::from_bytes(f.file_name, Arc::from(f.bytes), 0) else {
                 continue;
             };
             let id = FaceId(faces.len() as u16);
@@ -273,7 +278,7 @@ impl FontSet {
         let mut bad = Vec::new();
         let mut fb = Vec::new();
         for f in fallbacks {
-            match Face::from_bytes(&f.name, f.bytes.clone()) {
+            match Face::from_bytes(&f.name, f.bytes.clone(), f.index) {
                 Some(face) => {
                     fb.push(FaceId(faces.len() as u16));
                     faces.push(face);
@@ -292,11 +297,28 @@ impl FontSet {
         )
     }
 
+    /// Add a fallback face after the configured ones (a face found on the machine).
+    pub fn add_fallback(&mut self, font: &FallbackFont) -> bool {
+        match Face::from_bytes(&font.name, font.bytes.clone(), font.index) {
+            Some(face) => {
+                self.fallbacks.push(FaceId(self.faces.len() as u16));
+                self.faces.push(face);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Whether some face has `c`.
+    pub fn covers(&self, c: char) -> bool {
+        self.faces.iter().any(|f| f.has_char(c))
+    }
+
     /// Add the bundled math face (last, so that a book without math keeps its faces and
     /// bytes).
     pub fn add_math(&mut self) -> Option<FaceId> {
         if self.math.is_none() {
-            let face = Face::from_bytes(MATH_FONT.file_name, Arc::from(MATH_FONT.bytes))?;
+            let face = Face::from_bytes(MATH_FONT.file_name, Arc::from(MATH_FONT.bytes), 0)?;
             self.math = Some(FaceId(self.faces.len() as u16));
             self.faces.push(face);
         }

@@ -17,6 +17,7 @@
 //! Nothing here knows the file format the pages are written in.
 
 pub mod contents;
+pub mod discover;
 pub mod document;
 pub mod fonts;
 pub mod frame;

@@ -30,6 +30,9 @@ pub struct Options {
     pub toc: bool,
     /// Heading depth of the contents and the outline (1 = chapters only).
     pub toc_depth: u8,
+    /// Where to find fonts for characters the bundled and configured faces lack (nowhere
+    /// by default: the same notes then give the same PDF on every machine).
+    pub discovery: crate::discover::Discovery,
 }
 
 /// A named page size: `A4`, `Letter`, `A5`, `6x9` (inches), case-insensitive.
@@ -66,6 +69,7 @@ impl Default for Options {
             two_sided: false,
             toc: true,
             toc_depth: 2,
+            discovery: crate::discover::Discovery::default(),
         }
     }
 }

@@ -60,6 +60,13 @@ pub struct Build {
     /// Output folder [default: book]
     #[arg(short, long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
+    /// Use only the bundled fonts and those named in the config or by --font-path, not the
+    /// machine's (the same notes then give the same PDF on every machine)
+    #[arg(long)]
+    pub ignore_system_fonts: bool,
+    /// A folder of fonts to search for characters the bundled fonts lack (repeatable)
+    #[arg(long, value_name = "DIR")]
+    pub font_path: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]

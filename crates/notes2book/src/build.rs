@@ -239,13 +239,22 @@ pub struct Formats {
     pub pdf: bool,
 }
 
+/// Where the PDF looks for fonts besides the bundled ones.
+#[derive(Debug, Clone, Default)]
+pub struct FontArgs {
+    /// `--ignore-system-fonts`
+    pub ignore_system: bool,
+    /// `--font-path`
+    pub paths: Vec<PathBuf>,
+}
+
 /// Build the requested outputs: images prepared once for both, the two backends side by
 /// side, then every output written atomically (nothing is written when the book has
 /// errors, or warnings under `--strict`).
 pub fn build(
     project: &mut Project,
     out_dir: &Path,
-    formats: Formats,
+    (formats, fonts): (Formats, &FontArgs),
     strict: bool,
     timings: &mut Vec<(&'static str, std::time::Duration)>,
     progress: &Progress,
@@ -262,7 +271,9 @@ pub fn build(
     timings.push(("prepare images", t.elapsed()));
     let modified = modified_time(project);
     let epub_opts = formats.epub.then(|| epub_options(project, modified));
-    let pdf_opts = formats.pdf.then(|| crate::pdf::options(project, modified));
+    let pdf_opts = formats
+        .pdf
+        .then(|| crate::pdf::options(project, modified, fonts));
     let config_error = project
         .parsed
         .diagnostics

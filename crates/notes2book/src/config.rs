@@ -75,6 +75,10 @@ pub struct PdfConfig {
     /// this file).
     #[serde(default)]
     pub fallback_fonts: Vec<PathBuf>,
+    /// Folders of fonts searched for characters the bundled fonts lack, besides the
+    /// machine's (relative to this file).
+    #[serde(default)]
+    pub font_dirs: Vec<PathBuf>,
     /// Justify body text [default: true].
     pub justify: Option<bool>,
     /// Hyphenate by the book's language [default: true].

@@ -85,7 +85,19 @@ fn main() -> ExitCode {
                 epub: cli.build.epub || !cli.build.pdf,
                 pdf: cli.build.pdf || !cli.build.epub,
             };
-            run(&cli.build.common, Mode::Build { out, formats }, &reporter)
+            let fonts = build::FontArgs {
+                ignore_system: cli.build.ignore_system_fonts,
+                paths: cli.build.font_path.clone(),
+            };
+            run(
+                &cli.build.common,
+                Mode::Build {
+                    out,
+                    formats,
+                    fonts,
+                },
+                &reporter,
+            )
         }
     }
 }
@@ -122,6 +134,7 @@ enum Mode {
     Build {
         out: PathBuf,
         formats: build::Formats,
+        fonts: build::FontArgs,
     },
 }
 
@@ -163,7 +176,11 @@ fn run(args: &Common, mode: Mode, reporter: &Reporter) -> ExitCode {
             timings.push(("prepare images", t.elapsed()));
         }
         Mode::Dump => {}
-        Mode::Build { out, formats } => {
+        Mode::Build {
+            out,
+            formats,
+            fonts,
+        } => {
             if out.is_file() {
                 let d = notes2book_model::Diagnostic::error(
                     "out-dir-is-file",
@@ -176,7 +193,7 @@ fn run(args: &Common, mode: Mode, reporter: &Reporter) -> ExitCode {
             outcome = Some(build::build(
                 &mut project,
                 out,
-                *formats,
+                (*formats, fonts),
                 args.strict,
                 &mut timings,
                 &progress,

@@ -10,7 +10,7 @@ const MM: f32 = 72.0 / 25.4;
 
 /// Options for the PDF backend; problems in the section are added to the project's
 /// diagnostics (as errors: a wrong page size or an unreadable font is a broken config).
-pub fn options(project: &mut Project, modified: i64) -> PdfOptions {
+pub fn options(project: &mut Project, modified: i64, fonts: &crate::build::FontArgs) -> PdfOptions {
     let cfg = project.config.pdf.clone();
     let mut opts = Options {
         two_sided: cfg.two_sided,
@@ -82,6 +82,7 @@ pub fn options(project: &mut Project, modified: i64) -> PdfOptions {
             Ok(bytes) => opts.fallback_fonts.push(FallbackFont {
                 name: f.display().to_string(),
                 bytes: bytes.into(),
+                index: 0,
             }),
             Err(e) => diags.push(
                 Diagnostic::error(
@@ -92,6 +93,12 @@ pub fn options(project: &mut Project, modified: i64) -> PdfOptions {
             ),
         }
     }
+    let mut dirs = fonts.paths.clone();
+    dirs.extend(cfg.font_dirs.iter().map(|d| project.config_dir.join(d)));
+    opts.discovery = notes2book_typeset::discover::Discovery {
+        system: !fonts.ignore_system,
+        dirs,
+    };
     project.parsed.diagnostics.extend(diags);
     PdfOptions {
         layout: opts,

@@ -217,7 +217,7 @@ pub fn draw_svg(mathml: &str, display: bool) -> Result<Drawn, MathLayoutError> {
     static FACE: std::sync::OnceLock<Option<crate::fonts::Face>> = std::sync::OnceLock::new();
     let face = FACE.get_or_init(|| {
         let f = notes2book_assets::MATH_FONT;
-        crate::fonts::Face::from_bytes(f.file_name, Arc::from(f.bytes))
+        crate::fonts::Face::from_bytes(f.file_name, Arc::from(f.bytes), 0)
     });
     let (Some(font), Some(face)) = (math_font(), face.as_ref()) else {
         return Err(MathLayoutError("the math font could not be read".into()));

@@ -1,0 +1,251 @@
+//! Fonts found on the machine (fontconfig's folders on Linux, the system folders on macOS
+//! and Windows) and in folders the user names, for the characters that the bundled and
+//! configured faces lack: Chinese, Japanese, Korean, Arabic, Devanagari, Thai and the rest.
+//! A face is chosen for coverage first, then for the book's language (the Han variant for
+//! `zh-Hant`, `ja` or `ko`) and for a serif; the choice depends only on the fonts, never on
+//! the order in which a folder lists them, so the same fonts give the same PDF.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use notes2book_model::{Block, Book, Inline};
+
+use crate::fonts::{FallbackFont, FontSet};
+
+/// Where to look for fonts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Discovery {
+    /// The machine's fonts.
+    pub system: bool,
+    /// More folders (searched whether or not `system` is set).
+    pub dirs: Vec<PathBuf>,
+}
+
+/// The characters of `book` that no face of `fonts` has (spaces and controls aside).
+pub fn uncovered(book: &Book, fonts: &FontSet) -> BTreeSet<char> {
+    let mut all: BTreeSet<char> = BTreeSet::new();
+    // The bundled faces have every printable ASCII character.
+    let mut add = |s: &str| all.extend(s.chars().filter(|c| !c.is_ascii()));
+    let md = &book.metadata;
+    add(&md.title);
+    md.subtitle.as_deref().map(&mut add);
+    md.authors.iter().for_each(|a| add(a));
+    for ch in &book.chapters {
+        add(&ch.title);
+        let blocks = ch
+            .blocks
+            .iter()
+            .chain(ch.footnotes.iter().flat_map(|f| &f.blocks));
+        for b in blocks {
+            notes2book_model::walk_blocks(std::slice::from_ref(b), &mut |b| {
+                match b {
+                    Block::CodeBlock { code, .. } => add(code),
+                    Block::Html { html, .. } => add(&crate::html::html_text(html)),
+                    Block::Math {
+                        tex, formula: None, ..
+                    } => add(tex),
+                    _ => {}
+                }
+                notes2book_model::block_inlines(b, &mut |i| match i {
+                    Inline::Text(t) | Inline::Code(t) => add(t),
+                    Inline::Image { alt, .. } => add(alt),
+                    Inline::Math {
+                        tex, formula: None, ..
+                    } => add(tex),
+                    Inline::Html { html, .. } => add(&crate::html::html_text(html)),
+                    _ => {}
+                });
+            });
+        }
+    }
+    all.into_iter()
+        .filter(|c| !c.is_whitespace() && !c.is_control() && !fonts.covers(*c))
+        .collect()
+}
+
+/// What to install for a character no font has, by its script.
+pub fn install_hint(c: char) -> &'static str {
+    match c as u32 {
+        0x1100..=0x11FF | 0x3130..=0x318F | 0xAC00..=0xD7AF => {
+            "Korean needs a Hangul font: install Noto Sans CJK (Debian `fonts-noto-cjk`; macOS and Windows have one), or name one with --font-path or pdf.font_dirs"
+        }
+        0x2E80..=0x2FFF
+        | 0x3000..=0x30FF
+        | 0x3400..=0x4DBF
+        | 0x4E00..=0x9FFF
+        | 0xF900..=0xFAFF
+        | 0xFF00..=0xFFEF
+        | 0x20000..=0x3FFFF => {
+            "Chinese and Japanese need a CJK font: install Noto Sans CJK (Debian `fonts-noto-cjk`; macOS has PingFang, Windows Microsoft YaHei), or name one with --font-path or pdf.font_dirs"
+        }
+        0x0590..=0x05FF => {
+            "Hebrew needs a font such as Noto Sans Hebrew (Debian `fonts-noto-core`)"
+        }
+        0x0600..=0x06FF | 0x0750..=0x077F | 0xFB50..=0xFDFF | 0xFE70..=0xFEFF => {
+            "Arabic needs a font such as Noto Naskh Arabic (Debian `fonts-noto-core`)"
+        }
+        0x0900..=0x0DFF => {
+            "Indic scripts need a font such as Noto Sans Devanagari (Debian `fonts-noto-core`)"
+        }
+        0x0E00..=0x0EFF => {
+            "Thai and Lao need a font such as Noto Sans Thai (Debian `fonts-noto-core`)"
+        }
+        0x1F000..=0x1FAFF | 0x2600..=0x27BF => {
+            "emoji and symbols need a font that has them, such as Noto Emoji or Symbola (Debian `fonts-noto-core`, `fonts-symbola`)"
+        }
+        _ => {
+            "install a font that has them, or name one with --font-path, pdf.font_dirs or pdf.fallback_fonts"
+        }
+    }
+}
+
+/// A face that covers some of the characters looked for.
+#[derive(Debug)]
+struct Candidate {
+    id: fontdb::ID,
+    family: String,
+    /// Source path and index: the last tie-breaker.
+    key: (String, u32),
+    covered: BTreeSet<char>,
+    preference: i32,
+}
+
+/// Faces that cover `missing`, in the order to try them: each time the face that covers
+/// the most of what is still missing (among those the language and style prefer).
+pub fn fallbacks(
+    missing: &BTreeSet<char>,
+    language: &str,
+    discovery: &Discovery,
+) -> Vec<FallbackFont> {
+    if missing.is_empty() || (!discovery.system && discovery.dirs.is_empty()) {
+        return Vec::new();
+    }
+    let mut db = fontdb::Database::new();
+    if discovery.system {
+        db.load_system_fonts();
+    }
+    for dir in &discovery.dirs {
+        db.load_fonts_dir(dir);
+    }
+    let mut candidates: Vec<Candidate> = db
+        .faces()
+        .filter(|f| f.style == fontdb::Style::Normal && (350..=500).contains(&f.weight.0))
+        .filter_map(|f| {
+            let covered = db
+                .with_face_data(f.id, |data, index| {
+                    let face = ttf_parser::Face::parse(data, index).ok()?;
+                    Some(
+                        missing
+                            .iter()
+                            .copied()
+                            .filter(|c| face.glyph_index(*c).is_some_and(|g| g.0 != 0))
+                            .collect::<BTreeSet<char>>(),
+                    )
+                })
+                .flatten()?;
+            if covered.is_empty() {
+                return None;
+            }
+            let family = f
+                .families
+                .first()
+                .map(|(n, _)| n.clone())
+                .unwrap_or_default();
+            let path = match &f.source {
+                fontdb::Source::File(p) | fontdb::Source::SharedFile(p, _) => {
+                    p.display().to_string()
+                }
+                fontdb::Source::Binary(_) => String::new(),
+            };
+            Some(Candidate {
+                id: f.id,
+                preference: preference(&family, f.monospaced, language),
+                family,
+                key: (path, f.index),
+                covered,
+            })
+        })
+        .collect();
+    let mut left = missing.clone();
+    let mut chosen = Vec::new();
+    while !left.is_empty() {
+        let best = candidates
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (i, c.covered.intersection(&left).count(), c))
+            .filter(|(_, n, _)| *n > 0)
+            .max_by(|(_, na, a), (_, nb, b)| {
+                a.preference
+                    .cmp(&b.preference)
+                    .then(na.cmp(nb))
+                    .then(b.family.cmp(&a.family))
+                    .then(b.key.cmp(&a.key))
+            })
+            .map(|(i, _, _)| i);
+        let Some(i) = best else { break };
+        let c = candidates.swap_remove(i);
+        left.retain(|ch| !c.covered.contains(ch));
+        if let Some(font) = db.with_face_data(c.id, |data, index| FallbackFont {
+            name: c.family.clone(),
+            bytes: Arc::from(data),
+            index,
+        }) {
+            chosen.push(font);
+        }
+    }
+    chosen
+}
+
+/// How much the book would like this family: the Han variant of its language, a serif
+/// (the body is a serif), not a monospace or an emoji-only face.
+fn preference(family: &str, monospaced: bool, language: &str) -> i32 {
+    let lang = language.to_ascii_lowercase();
+    let variant = if lang.starts_with("ja") {
+        "JP"
+    } else if lang.starts_with("ko") {
+        "KR"
+    } else if lang.contains("hant") || lang.ends_with("-tw") || lang.ends_with("-hk") {
+        "TC"
+    } else {
+        "SC"
+    };
+    let words: Vec<&str> = family.split_whitespace().collect();
+    let mut score = 0;
+    if words.contains(&variant) {
+        score += 4;
+    }
+    if words.contains(&"Serif") {
+        score += 1;
+    }
+    if monospaced || words.iter().any(|w| w.starts_with("Mono")) {
+        score -= 2;
+    }
+    score
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_language_picks_the_han_variant_and_a_serif_is_preferred() {
+        let p = |f: &str, l: &str| preference(f, false, l);
+        assert!(p("Noto Sans CJK JP", "ja") > p("Noto Sans CJK SC", "ja"));
+        assert!(p("Noto Sans CJK SC", "zh") > p("Noto Sans CJK TC", "zh"));
+        assert!(p("Noto Sans CJK TC", "zh-Hant") > p("Noto Sans CJK SC", "zh-Hant"));
+        assert!(p("Noto Serif CJK KR", "ko") > p("Noto Sans CJK KR", "ko"));
+        assert!(preference("Noto Sans Mono CJK SC", true, "zh") < p("Noto Sans CJK SC", "zh"));
+    }
+
+    #[test]
+    fn nothing_is_searched_without_a_place_to_search() {
+        let missing: BTreeSet<char> = ['中'].into();
+        assert!(fallbacks(&missing, "zh", &Discovery::default()).is_empty());
+        let none = Discovery {
+            system: false,
+            dirs: vec![PathBuf::from("/nonexistent/fonts")],
+        };
+        assert!(fallbacks(&missing, "zh", &none).is_empty());
+    }
+}
