@@ -642,6 +642,16 @@ fn text_items(
             } else {
                 (0.0, 0.0)
             };
+            // A line starts with closing punctuation only when nothing else fits, even
+            // after a space (UAX #14's LB13: `Trident 。`, `word !`).
+            if text[pos..].chars().next().is_some_and(no_break_before) {
+                items.push(Item::Penalty {
+                    width: 0.0,
+                    penalty: 1000.0,
+                    flagged: false,
+                });
+                content.push(Content::Nothing);
+            }
             items.push(Item::Glue {
                 width: w,
                 stretch,
@@ -789,6 +799,15 @@ fn word_items(
         }
     }
     flush_box(&mut pending, items, content);
+}
+
+/// Characters that never start a line, not even after a space (UAX #14, LB13).
+fn no_break_before(c: char) -> bool {
+    use unicode_linebreak::BreakClass as B;
+    matches!(
+        unicode_linebreak::break_property(c as u32),
+        B::ClosePunctuation | B::CloseParenthesis | B::Exclamation | B::InfixSeparator
+    )
 }
 
 /// The widest stretch of a word between two of its break points.
