@@ -579,7 +579,7 @@ fn fonts_are_found_for_characters_the_bundled_ones_lack() {
     // Georgian: Charis SIL and JetBrains Mono lack it, DejaVu Sans has it.
     std::fs::write(
         root.join("content/a.md"),
-        "# Greetings\n\nIn Georgian: გამარჯობა, მსოფლიო.\n",
+        "# Greetings\n\nIn Georgian: გამარჯობა, მსოფლიო. In Greek: Ελληνικά.\n",
     )
     .expect("write");
     let build = |args: &[&str], env: &[(&str, &str)]| {
@@ -614,8 +614,10 @@ fn fonts_are_found_for_characters_the_bundled_ones_lack() {
         .output()
         .expect("pdffonts");
     let fonts = String::from_utf8_lossy(&fonts.stdout).into_owned();
-    // The body is a serif: DejaVu Serif is preferred to DejaVu Sans.
+    // The body is a serif: DejaVu Serif is preferred to DejaVu Sans, and the Greek that
+    // Charis SIL lacks is set in it rather than in the monospace.
     assert!(fonts.contains("DejaVuSerif"), "{fonts}");
+    assert!(!fonts.contains("JetBrainsMono"), "{fonts}");
     let text = Command::new(&pdftotext)
         .arg(&pdf)
         .arg("-")

@@ -309,9 +309,16 @@ impl FontSet {
         }
     }
 
-    /// Whether some face has `c`.
+    /// Whether a face for prose (any but the monospace ones) has `c`.
     pub fn covers(&self, c: char) -> bool {
-        self.faces.iter().any(|f| f.has_char(c))
+        let mono = [
+            self.style_face(Style::Mono),
+            self.style_face(Style::MonoBold),
+        ];
+        self.faces
+            .iter()
+            .enumerate()
+            .any(|(i, f)| !mono.contains(&FaceId(i as u16)) && f.has_char(c))
     }
 
     /// Add the bundled math face (last, so that a book without math keeps its faces and
@@ -352,14 +359,18 @@ impl FontSet {
                 primary
             } else {
                 // Another style of the book face (e.g. an arrow only the regular has), then
-                // the configured fallbacks.
-                let alt = [
-                    self.style_face(Style::Regular),
-                    self.style_face(Style::Mono),
-                ];
-                match alt
+                // the configured and found fallbacks, the monospace last for prose (its
+                // Greek is no text face), and the math face.
+                let regular = [self.style_face(Style::Regular)];
+                let mono = [self.style_face(Style::Mono)];
+                let fallbacks = self.fallbacks.iter().copied();
+                let order: Vec<FaceId> = if style.is_mono() {
+                    regular.into_iter().chain(mono).chain(fallbacks).collect()
+                } else {
+                    regular.into_iter().chain(fallbacks).chain(mono).collect()
+                };
+                match order
                     .into_iter()
-                    .chain(self.fallbacks.iter().copied())
                     .chain(self.math)
                     .find(|&f| self.face(f).has_char(c))
                 {
