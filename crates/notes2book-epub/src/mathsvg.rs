@@ -3,7 +3,7 @@
 //! with `<img>`, the TeX source as its `alt`, sized in ems and lowered to its baseline, so
 //! it scales with the reader's text and sits on the line like text.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
 use notes2book_model::{Block, Book, Diagnostic, Inline, Span};
 use rayon::prelude::*;
@@ -29,8 +29,12 @@ pub struct MathImages {
 impl MathImages {
     /// Draw every formula in `book` (in parallel, each distinct one once).
     pub fn draw(book: &Book) -> MathImages {
-        let add = |blocks: &'_ [Block]| {
-            let mut found: Vec<(String, bool, Option<Span>)> = Vec::new();
+        // Each distinct formula with the first place it is written.
+        let mut wanted: BTreeMap<(&str, bool), Option<Span>> = BTreeMap::new();
+        let blocks = book.chapters.iter().flat_map(|ch| {
+            std::iter::once(&ch.blocks).chain(ch.footnotes.iter().map(|f| &f.blocks))
+        });
+        for blocks in blocks {
             notes2book_model::walk_blocks(blocks, &mut |b| {
                 if let Block::Math {
                     formula: Some(f),
@@ -38,7 +42,7 @@ impl MathImages {
                     ..
                 } = b
                 {
-                    found.push((f.mathml.clone(), true, *span));
+                    wanted.entry((&f.mathml, true)).or_insert(*span);
                 }
                 notes2book_model::block_inlines(b, &mut |i| {
                     if let Inline::Math {
@@ -47,29 +51,14 @@ impl MathImages {
                         ..
                     } = i
                     {
-                        found.push((f.mathml.clone(), false, *span));
+                        wanted.entry((&f.mathml, false)).or_insert(*span);
                     }
                 });
             });
-            found
-        };
-        let mut all = Vec::new();
-        for ch in &book.chapters {
-            all.extend(add(&ch.blocks));
-            for f in &ch.footnotes {
-                all.extend(add(&f.blocks));
-            }
-        }
-        let mut wanted: BTreeSet<(&str, bool, Option<Span>)> = BTreeSet::new();
-        let mut seen = BTreeSet::new();
-        for (m, d, s) in &all {
-            if seen.insert((m.as_str(), *d)) {
-                wanted.insert((m.as_str(), *d, *s));
-            }
         }
         let results: Vec<((String, bool), Result<MathImage, Diagnostic>)> = wanted
             .into_par_iter()
-            .map(|(mathml, display, span)| {
+            .map(|((mathml, display), span)| {
                 let key = (mathml.to_string(), display);
                 (key, draw_one(mathml, display, span))
             })

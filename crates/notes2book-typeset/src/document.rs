@@ -218,17 +218,15 @@ fn report(laid: &[LaidOut], diagnostics: &mut Vec<Diagnostic>) {
             Some(crate::discover::install_hint(missing[0].0)),
         ));
     }
-    let mut seen_overfull = std::collections::HashSet::new();
-    for s in laid.iter().flat_map(|l| &l.overfull) {
-        if seen_overfull.insert(*s) {
-            diagnostics.push(warn(
-                "pdf-overfull",
-                "a word or URL is longer than the line; it was broken where it did not fit".into(),
-                *s,
-                Some("add a space or a break opportunity to the long word or URL"),
-            ));
-        }
-    }
+    once_per_place(
+        laid.iter().flat_map(|l| &l.overfull),
+        (
+            "pdf-overfull",
+            "a word or URL is longer than the line; it was broken where it did not fit",
+            "add a space or a break opportunity to the long word or URL",
+        ),
+        diagnostics,
+    );
     report_math(laid, diagnostics);
     let forced: usize = laid.iter().map(|l| l.forced).sum();
     if forced > 0 {
@@ -244,8 +242,22 @@ fn report(laid: &[LaidOut], diagnostics: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Formulas the engine could not lay out (each once, where it is) and display formulas set
-/// smaller to fit the measure.
+/// One warning `(code, message, hint)` for each distinct place in `places`.
+fn once_per_place<'a>(
+    places: impl Iterator<Item = &'a Option<Span>>,
+    (code, message, hint): (&'static str, &str, &str),
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let mut seen = std::collections::HashSet::new();
+    for span in places {
+        if seen.insert(*span) {
+            diagnostics.push(warn(code, message.to_string(), *span, Some(hint)));
+        }
+    }
+}
+
+/// Formulas the engine could not lay out (each once, where it is) and formulas set smaller
+/// to fit the measure.
 fn report_math(laid: &[LaidOut], diagnostics: &mut Vec<Diagnostic>) {
     let mut seen = std::collections::HashSet::new();
     for (span, why) in laid.iter().flat_map(|l| &l.math_errors) {
@@ -258,17 +270,15 @@ fn report_math(laid: &[LaidOut], diagnostics: &mut Vec<Diagnostic>) {
             ));
         }
     }
-    let mut seen = std::collections::HashSet::new();
-    for span in laid.iter().flat_map(|l| &l.math_scaled) {
-        if seen.insert(*span) {
-            diagnostics.push(warn(
-                "pdf-math-scaled",
-                "this formula is wider than the text; it was set smaller to fit".into(),
-                *span,
-                Some("break it over lines with `aligned` or `split`"),
-            ));
-        }
-    }
+    once_per_place(
+        laid.iter().flat_map(|l| &l.math_scaled),
+        (
+            "pdf-math-scaled",
+            "this formula is wider than the text; it was set smaller to fit",
+            "break it over lines with `aligned` or `split`",
+        ),
+        diagnostics,
+    );
 }
 
 /// The body's pages: each chapter from a new page (a right-hand page when two-sided), with

@@ -6,6 +6,7 @@ use super::{Ctx, Layouter, VItem, anchors_of, baseline_of, right_align, with_dec
 use crate::fonts::Style;
 use crate::frame::{Color, Draw, MUTED, TEXT};
 use crate::inline::{Align, Fmt, ParaStyle};
+use crate::math::MathBox;
 
 fn heading_scale(level: u8) -> f32 {
     match level {
@@ -321,11 +322,13 @@ impl Layouter<'_, '_> {
         let label = tag.and_then(|t| self.label_draw(t, &Fmt::new(Style::Regular, ctx.size)));
         let tag_room = label.as_ref().map_or(0.0, |(_, w)| w + ctx.size * 1.5);
         let room = (ctx.width - 2.0 * tag_room).max(ctx.width * 0.5);
-        let math = if math.width > room {
+        let scaled;
+        let math: &MathBox = if math.width > room {
             self.shaper.math_scaled.push(span.or(self.shaper.span));
-            math.scaled(room / math.width)
+            scaled = math.scaled(room / math.width);
+            &scaled
         } else {
-            (*math).clone()
+            &math
         };
         let pad = ctx.size * 0.25;
         let baseline = pad + math.ascent;

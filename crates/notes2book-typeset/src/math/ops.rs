@@ -76,7 +76,7 @@ pub fn lookup(text: &str, form: Form) -> OpInfo {
         (MEDIUM, MEDIUM)
     } else if matches!(c, ',' | ';') {
         (0.0, THIN)
-    } else if matches!(c, '!' | '′' | '″' | '‴' | '.' | '\u{2061}'..='\u{2064}') {
+    } else if matches!(c, '!' | '″' | '‴' | '.' | '\u{2061}'..='\u{2064}') {
         (0.0, 0.0)
     } else if c == ':' {
         (THICK, THICK)
