@@ -97,7 +97,12 @@ fn characters_no_font_has_give_one_warning_with_where() {
         "{}",
         d.message
     );
-    assert!(d.message.starts_with("3 characters"), "{}", d.message);
+    assert!(
+        d.message.starts_with("3 Chinese or Japanese characters are"),
+        "{}",
+        d.message
+    );
+    assert!(d.hint.as_deref().is_some_and(|h| h.contains("fonts-noto-cjk")), "{d:?}");
     let loc = d.span.and_then(|s| sources.locate(s)).expect("a location");
     assert!(loc.path.ends_with("a.md"), "{loc:?}");
     assert_eq!(loc.line, 5, "the paragraph where they first occur");
@@ -139,17 +144,37 @@ fn fallback_fonts_from_the_configuration_are_used() {
 
 #[test]
 fn a_word_longer_than_the_line_is_broken_and_reported() {
-    // One path segment longer than the line (a URL may break after its slashes).
+    // A "word" of prose with no break opportunity at all is worth a warning that names it.
+    let word = "x".repeat(150);
+    let (pdf, _) = from_notes_with(
+        &[("a.md", &format!("# A\n\nSee {word} for more.\n"))],
+        &PdfOptions::default(),
+    );
+    let d = pdf.diagnostics.iter().find(|d| d.code == "pdf-overfull");
+    assert!(
+        d.is_some_and(|d| d.message.contains("`xxxxxxxx")),
+        "{:?}",
+        pdf.diagnostics
+    );
+}
+
+#[test]
+fn long_urls_and_code_break_at_their_punctuation_without_a_warning() {
+    // URLs, paths and code may be cut where they do not fit, as books do; no warning.
     let url = format!(
-        "https://example.com/{}",
+        "https://example.com/{}?q=%E6%AD%A3%E5%88%99",
         "averyveryverylongpathsegment".repeat(12)
     );
+    let ident = "someVeryLongIdentifierName".repeat(8);
     let (pdf, _) = from_notes_with(
-        &[("a.md", &format!("# A\n\nSee `{url}` for more.\n"))],
+        &[(
+            "a.md",
+            &format!("# A\n\nSee `{url}` or <{url}> and {ident} and {}.\n", "=".repeat(120)),
+        )],
         &PdfOptions::default(),
     );
     assert!(
-        pdf.diagnostics.iter().any(|d| d.code == "pdf-overfull"),
+        !pdf.diagnostics.iter().any(|d| d.code == "pdf-overfull"),
         "{:?}",
         pdf.diagnostics
     );

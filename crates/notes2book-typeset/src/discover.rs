@@ -64,39 +64,47 @@ pub fn uncovered(book: &Book, fonts: &FontSet) -> BTreeSet<char> {
         .collect()
 }
 
-/// What to install for a character no font has, by its script.
-pub fn install_hint(c: char) -> &'static str {
+/// The script of a character no font has, for messages: its name and what to install.
+pub fn script_of(c: char) -> (&'static str, &'static str) {
     match c as u32 {
-        0x1100..=0x11FF | 0x3130..=0x318F | 0xAC00..=0xD7AF => {
-            "Korean needs a Hangul font: install Noto Sans CJK (Debian `fonts-noto-cjk`; macOS and Windows have one), or name one with --font-path or pdf.font_dirs"
-        }
+        0x1100..=0x11FF | 0x3130..=0x318F | 0xAC00..=0xD7AF => (
+            "Korean",
+            "install a Hangul font such as Noto Sans CJK (Debian `fonts-noto-cjk`; macOS and Windows have one), or name one with --font-path or pdf.font_dirs",
+        ),
         0x2E80..=0x2FFF
         | 0x3000..=0x30FF
         | 0x3400..=0x4DBF
         | 0x4E00..=0x9FFF
         | 0xF900..=0xFAFF
         | 0xFF00..=0xFFEF
-        | 0x20000..=0x3FFFF => {
-            "Chinese and Japanese need a CJK font: install Noto Sans CJK (Debian `fonts-noto-cjk`; macOS has PingFang, Windows Microsoft YaHei), or name one with --font-path or pdf.font_dirs"
-        }
-        0x0590..=0x05FF => {
-            "Hebrew needs a font such as Noto Sans Hebrew (Debian `fonts-noto-core`)"
-        }
-        0x0600..=0x06FF | 0x0750..=0x077F | 0xFB50..=0xFDFF | 0xFE70..=0xFEFF => {
-            "Arabic needs a font such as Noto Naskh Arabic (Debian `fonts-noto-core`)"
-        }
-        0x0900..=0x0DFF => {
-            "Indic scripts need a font such as Noto Sans Devanagari (Debian `fonts-noto-core`)"
-        }
-        0x0E00..=0x0EFF => {
-            "Thai and Lao need a font such as Noto Sans Thai (Debian `fonts-noto-core`)"
-        }
-        0x1F000..=0x1FAFF | 0x2600..=0x27BF => {
-            "emoji and symbols need a font that has them, such as Noto Emoji or Symbola (Debian `fonts-noto-core`, `fonts-symbola`)"
-        }
-        _ => {
-            "install a font that has them, or name one with --font-path, pdf.font_dirs or pdf.fallback_fonts"
-        }
+        | 0x20000..=0x3FFFF => (
+            "Chinese or Japanese",
+            "install a CJK font such as Noto Sans CJK (Debian `fonts-noto-cjk`; macOS has PingFang, Windows Microsoft YaHei), or name one with --font-path or pdf.font_dirs",
+        ),
+        0x0590..=0x05FF => (
+            "Hebrew",
+            "install a font such as Noto Sans Hebrew (Debian `fonts-noto-core`)",
+        ),
+        0x0600..=0x06FF | 0x0750..=0x077F | 0xFB50..=0xFDFF | 0xFE70..=0xFEFF => (
+            "Arabic",
+            "install a font such as Noto Naskh Arabic (Debian `fonts-noto-core`)",
+        ),
+        0x0900..=0x0DFF => (
+            "Indic",
+            "install a font such as Noto Sans Devanagari (Debian `fonts-noto-core`)",
+        ),
+        0x0E00..=0x0EFF => (
+            "Thai or Lao",
+            "install a font such as Noto Sans Thai (Debian `fonts-noto-core`)",
+        ),
+        0x1F000..=0x1FAFF | 0x2600..=0x27BF => (
+            "emoji or symbol",
+            "colour emoji fonts are bitmaps, which the PDF does not use: install an outline font that has them, such as Symbola (Debian `fonts-symbola`) or Noto Emoji",
+        ),
+        _ => (
+            "other",
+            "install a font that has them, or name one with --font-path, pdf.font_dirs or pdf.fallback_fonts",
+        ),
     }
 }
 
@@ -135,6 +143,11 @@ pub fn fallbacks(
             let covered = db
                 .with_face_data(f.id, |data, index| {
                     let face = ttf_parser::Face::parse(data, index).ok()?;
+                    // Bitmap-only faces (colour emoji) have nothing the PDF can draw.
+                    let t = face.tables();
+                    if t.glyf.is_none() && t.cff.is_none() && t.cff2.is_none() {
+                        return None;
+                    }
                     Some(
                         missing
                             .iter()

@@ -37,7 +37,7 @@ pub struct Document {
 struct LaidOut {
     pages: Vec<Page>,
     missing: Vec<(char, Option<Span>)>,
-    overfull: Vec<Option<Span>>,
+    overfull: Vec<(Option<Span>, String)>,
     forced: usize,
     math_errors: Vec<(Option<Span>, String)>,
     math_scaled: Vec<Option<Span>>,
@@ -194,39 +194,56 @@ fn lay_chapters(
 /// What laying out found: characters in no font (one warning), words wider than the line,
 /// page breaks that had to split what should stay together.
 fn report(laid: &[LaidOut], diagnostics: &mut Vec<Diagnostic>) {
-    let mut missing: Vec<(char, Option<Span>)> = Vec::new();
+    // One warning per script, at the first place one of its characters is missing.
+    let mut scripts: Vec<(&str, &str, Vec<char>, Option<Span>)> = Vec::new();
     for (c, s) in laid.iter().flat_map(|l| &l.missing) {
-        if !missing.iter().any(|(m, _)| m == c) {
-            missing.push((*c, *s));
+        let (name, hint) = crate::discover::script_of(*c);
+        match scripts.iter_mut().find(|g| g.0 == name) {
+            Some(g) if g.2.contains(c) => {}
+            Some(g) => g.2.push(*c),
+            None => scripts.push((name, hint, vec![*c], *s)),
         }
     }
-    if !missing.is_empty() {
-        let list: String = missing
+    for (name, hint, chars, span) in scripts {
+        let list: String = chars
             .iter()
             .take(40)
-            .map(|(c, _)| format!("{c} (U+{:04X}) ", *c as u32))
+            .map(|c| format!("{c} (U+{:04X}) ", *c as u32))
             .collect();
+        let more = if chars.len() > 40 { "…" } else { "" };
+        let noun = if name == "other" {
+            "character".to_string()
+        } else {
+            format!("{name} character")
+        };
         diagnostics.push(warn(
             "pdf-missing-glyphs",
             format!(
-                "{} character{} in no font of the PDF: {}",
-                missing.len(),
-                if missing.len() == 1 { " is" } else { "s are" },
+                "{} {noun}{} in no font of the PDF: {}{more}",
+                chars.len(),
+                if chars.len() == 1 { " is" } else { "s are" },
                 list.trim_end()
             ),
-            missing[0].1,
-            Some(crate::discover::install_hint(missing[0].0)),
+            span,
+            Some(hint),
         ));
     }
-    once_per_place(
-        laid.iter().flat_map(|l| &l.overfull),
-        (
-            "pdf-overfull",
-            "a word or URL is longer than the line; it was broken where it did not fit",
-            "add a space or a break opportunity to the long word or URL",
-        ),
-        diagnostics,
-    );
+    let mut seen = std::collections::HashSet::new();
+    for (span, word) in laid.iter().flat_map(|l| &l.overfull) {
+        if seen.insert(*span) {
+            let what = if word.is_empty() {
+                "a word or URL".to_string()
+            } else {
+                format!("`{word}`")
+            };
+            diagnostics.push(warn(
+                "pdf-overfull",
+                format!("{what} is longer than the line; it was broken where it did not fit"),
+                *span,
+                Some("add a space or a break opportunity to the long word or URL"),
+            ));
+        }
+    }
     report_math(laid, diagnostics);
     let forced: usize = laid.iter().map(|l| l.forced).sum();
     if forced > 0 {

@@ -11,8 +11,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use notes2book_model::{ImageId, Inline, LinkTarget, Span};
-use unicode_linebreak::{BreakOpportunity, linebreaks};
 
+use crate::breaks::{self, Kind};
 use crate::fonts::{FaceId, FontSet, Glyph, Style};
 use crate::frame::{Color, Draw, LINK, LinkDest, PlacedGlyph, TEXT};
 use crate::linebreak::{self, INFINITY_PENALTY, Item, Params};
@@ -136,8 +136,8 @@ pub struct Shaper<'a> {
     /// Characters no font has, with where they were first seen.
     pub missing: Vec<(char, Option<Span>)>,
     /// Lines that could not be set within the measure (never drawn past it: they were
-    /// broken by force), with where.
-    pub overfull: Vec<Option<Span>>,
+    /// broken by force), with where and the word if it is known.
+    pub overfull: Vec<(Option<Span>, String)>,
     /// Where the text being laid out comes from (for messages).
     pub span: Option<Span>,
     /// Formulas that could not be laid out (shown as their source), with why.
@@ -211,14 +211,15 @@ impl<'a> Shaper<'a> {
         let scale = fmt.size / self.fonts.face(face).units_per_em;
         let mut out = Vec::with_capacity(glyphs.len());
         let mut width = 0.0;
+        // Cluster starts in text order: right-to-left runs list their glyphs backwards.
+        let mut starts: Vec<usize> = glyphs.iter().map(|g| g.cluster).collect();
+        starts.sort_unstable();
+        starts.dedup();
         for (i, g) in glyphs.iter().enumerate() {
             let first_of_cluster = i == 0 || glyphs[i - 1].cluster != g.cluster;
             let text_of = if first_of_cluster {
-                let end = glyphs[i + 1..]
-                    .iter()
-                    .map(|n| n.cluster)
-                    .find(|&c| c > g.cluster)
-                    .unwrap_or(text.len());
+                let next = starts.partition_point(|&c| c <= g.cluster);
+                let end = starts.get(next).copied().unwrap_or(text.len());
                 text.get(g.cluster..end).map(str::to_string)
             } else {
                 None
@@ -609,13 +610,9 @@ fn text_items(
     items: &mut Vec<Item>,
     content: &mut Vec<Content>,
 ) {
-    // Allowed breaks that are not at spaces (after hyphens, dashes, slashes in some
-    // contexts, between ideographs).
-    let mut opportunities: Vec<usize> = linebreaks(text)
-        .filter(|(_, op)| *op == BreakOpportunity::Allowed || *op == BreakOpportunity::Mandatory)
-        .map(|(i, _)| i)
-        .collect();
-    opportunities.dedup();
+    // Breaks that are not at spaces (after hyphens and dashes, between ideographs,
+    // between Thai words).
+    let opportunities = breaks::opportunities(text);
     let mut pos = 0;
     let bytes = text.len();
     while pos < bytes {
@@ -642,12 +639,12 @@ fn text_items(
             } else {
                 (0.0, 0.0)
             };
-            // A line starts with closing punctuation only when nothing else fits, even
-            // after a space (UAX #14's LB13: `Trident 。`, `word !`).
+            // A line never starts with closing punctuation, even after a space (UAX #14's
+            // LB13: `Trident 。`, `word !`): the space does not break.
             if text[pos..].chars().next().is_some_and(no_break_before) {
                 items.push(Item::Penalty {
                     width: 0.0,
-                    penalty: 1000.0,
+                    penalty: INFINITY_PENALTY,
                     flagged: false,
                 });
                 content.push(Content::Nothing);
@@ -687,21 +684,26 @@ fn word_items(
     start: usize,
     end: usize,
     spans: &[(usize, Arc<Fmt>)],
-    opportunities: &[usize],
+    opportunities: &[(usize, Kind)],
     para: &ParaStyle,
     measure: f32,
     items: &mut Vec<Item>,
     content: &mut Vec<Content>,
 ) {
-    // Break points inside the word: (byte offset in text, flagged/hyphen, penalty).
+    // Break points inside the word: (byte offset in text, kind, penalty).
     // `opportunities` and `spans` are sorted: look at this word's part only, so a long
     // paragraph costs linear time rather than words × opportunities.
-    let mut points: Vec<(usize, bool, f32)> = Vec::new();
-    let first = opportunities.partition_point(|&o| o <= start);
-    for &o in opportunities[first..].iter().take_while(|&&o| o < end) {
+    let mut points: Vec<(usize, Point, f32)> = Vec::new();
+    let first = opportunities.partition_point(|&(o, _)| o <= start);
+    for &(o, kind) in opportunities[first..].iter().take_while(|&&(o, _)| o < end) {
         let prev = text[..o].chars().next_back().unwrap_or(' ');
         let hyphen = matches!(prev, '-' | '\u{2010}');
-        points.push((o, false, if hyphen { 50.0 } else { 0.0 }));
+        let point = if kind == Kind::Wide && para.justify {
+            Point::Stretch
+        } else {
+            Point::Break
+        };
+        points.push((o, point, if hyphen { 50.0 } else { 0.0 }));
     }
     let fmt0 = fmt_at(spans, start).clone();
     if para.hyphenate
@@ -727,7 +729,7 @@ fn word_items(
                 let syll: Vec<&str> = hypher::hyphenate_bounded(letters, lang, 2, 3).collect();
                 for part in syll.iter().take(syll.len().saturating_sub(1)) {
                     off += part.len();
-                    points.push((off, true, 50.0));
+                    points.push((off, Point::Hyphen, 50.0));
                 }
             }
         }
@@ -754,11 +756,19 @@ fn word_items(
     }
     points.sort_by_key(|a| a.0);
     points.dedup_by_key(|p| p.0);
+    // A long URL or identifier may also break after its punctuation and between the
+    // humps of camelCase, without a hyphen.
+    if longest_piece(&pieces, &points, start) > measure * 0.4 {
+        points.extend(token_breaks(&text[start..end]).map(|(o, p)| (start + o, Point::Break, p)));
+        points.sort_by(|a, b| a.0.cmp(&b.0).then(a.2.total_cmp(&b.2)));
+        points.dedup_by_key(|p| p.0);
+    }
     // Emergency break points for words with a piece that cannot fit on a line (a run of
     // ideographs is one "word" with a break opportunity between every two characters).
     let emergency = longest_piece(&pieces, &points, start) > measure + 0.01;
-    if emergency {
-        shaper.overfull.push(shaper.span);
+    if emergency && !breaks_anywhere(&text[start..end], &fmt0) {
+        let word: String = text[start..end].chars().take(48).collect();
+        shaper.overfull.push((shaper.span, word));
     }
     // Emit boxes, cutting runs at the break points that fall on cluster boundaries.
     let mut pending: Vec<Run> = Vec::new();
@@ -769,7 +779,7 @@ fn word_items(
         for (gid, adv, gtext) in run.glyphs.clone() {
             // A glyph with text starts a cluster at `byte`.
             if let Some(t) = &gtext {
-                while let Some(&&(p, flagged, penalty)) = point_iter.peek() {
+                while let Some(&&(p, point, penalty)) = point_iter.peek() {
                     if p < byte {
                         point_iter.next();
                         continue;
@@ -780,14 +790,14 @@ fn word_items(
                             pending.push(std::mem::replace(&mut cur, empty_like(&run)));
                         }
                         flush_box(&mut pending, items, content);
-                        push_break(shaper, flagged, penalty, &fmt0, items, content);
+                        push_break(shaper, point, penalty, &fmt0, items, content);
                     }
                     break;
                 }
                 if emergency && !cur.glyphs.is_empty() && cur.width + adv > measure * 0.5 {
                     pending.push(std::mem::replace(&mut cur, empty_like(&run)));
                     flush_box(&mut pending, items, content);
-                    push_break(shaper, false, 900.0, &fmt0, items, content);
+                    push_break(shaper, Point::Break, 900.0, &fmt0, items, content);
                 }
                 byte += t.len();
             }
@@ -801,6 +811,49 @@ fn word_items(
     flush_box(&mut pending, items, content);
 }
 
+/// Break points inside a long token (a URL, a path, an identifier), as (byte offset,
+/// penalty): after a run of `/ . _ ? & = # \ , ; -` followed by a letter or digit, and
+/// between a lower-case letter and an upper-case one.
+fn token_breaks(token: &str) -> impl Iterator<Item = (usize, f32)> + '_ {
+    let is_sep = |c: char| {
+        matches!(
+            c,
+            '/' | '.' | '_' | '?' | '&' | '=' | '#' | '\\' | ',' | ';' | '-' | '\u{A0}'
+        )
+    };
+    let url = is_url(token);
+    let mut prev: Option<char> = None;
+    token.char_indices().filter_map(move |(i, c)| {
+        let p = prev.replace(c)?;
+        if is_sep(p) && (c.is_alphanumeric() || c == '%') {
+            Some((i, 200.0))
+        } else if url && c == '%' && p != '%' {
+            Some((i, 250.0))
+        } else if (p.is_lowercase() && c.is_uppercase())
+            || (p.is_ascii_digit() && c.is_alphabetic())
+            || (p.is_alphabetic() && c.is_ascii_digit())
+        {
+            Some((i, 300.0))
+        } else {
+            None
+        }
+    })
+}
+
+fn is_url(token: &str) -> bool {
+    token.contains("://") || token.starts_with("www.") || token.starts_with("mailto:")
+}
+
+/// A token that may be cut at any character when nothing else fits, as typesetters do
+/// with URLs, code and rows of symbols: no warning is due. A word of prose is not.
+fn breaks_anywhere(token: &str, fmt: &Fmt) -> bool {
+    is_url(token)
+        || fmt.style.is_mono()
+        || fmt.code
+        || fmt.link.is_some()
+        || !token.chars().any(char::is_alphabetic)
+}
+
 /// Characters that never start a line, not even after a space (UAX #14, LB13).
 fn no_break_before(c: char) -> bool {
     use unicode_linebreak::BreakClass as B;
@@ -811,7 +864,7 @@ fn no_break_before(c: char) -> bool {
 }
 
 /// The widest stretch of a word between two of its break points.
-fn longest_piece(pieces: &[(usize, Run)], points: &[(usize, bool, f32)], start: usize) -> f32 {
+fn longest_piece(pieces: &[(usize, Run)], points: &[(usize, Point, f32)], start: usize) -> f32 {
     let (mut widest, mut cur, mut k) = (0.0f32, 0.0f32, 0);
     for (piece_start, run) in pieces {
         let mut byte = *piece_start;
@@ -859,15 +912,35 @@ fn flush_box(pending: &mut Vec<Run>, items: &mut Vec<Item>, content: &mut Vec<Co
     content.push(Content::Runs(runs));
 }
 
+/// A break point inside a word.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Point {
+    /// A break that adds nothing.
+    Break,
+    /// A hyphenation point: a hyphen is drawn if the line breaks here.
+    Hyphen,
+    /// A gap between East Asian characters: a break, and space when a line is justified.
+    Stretch,
+}
+
 fn push_break(
     shaper: &mut Shaper<'_>,
-    flagged: bool,
+    point: Point,
     penalty: f32,
     fmt: &Arc<Fmt>,
     items: &mut Vec<Item>,
     content: &mut Vec<Content>,
 ) {
-    if flagged {
+    if point == Point::Stretch {
+        // Inter-character space: up to a tenth of an em per gap, never shrinking (a CJK
+        // line has a gap per character, so this is plenty for any line).
+        items.push(Item::Glue {
+            width: 0.0,
+            stretch: fmt.size * 0.1,
+            shrink: 0.0,
+        });
+        content.push(Content::Nothing);
+    } else if point == Point::Hyphen {
         let run = shaper.runs("-", fmt).into_iter().next();
         let width = run.as_ref().map_or(0.0, |r| r.width);
         items.push(Item::Penalty {
@@ -904,7 +977,7 @@ pub fn set_lines(
     };
     let breaks = linebreak::break_lines(&p.items, &|_| measure, &params);
     for _ in &breaks.overfull {
-        shaper.overfull.push(shaper.span);
+        shaper.overfull.push((shaper.span, String::new()));
     }
     breaks
         .lines
@@ -915,6 +988,15 @@ pub fn set_lines(
             set.finish(p.size, measure, para.align, line.hyphenated)
         })
         .collect()
+}
+
+/// The width of glue on a line set with adjustment ratio `ratio`.
+fn set_glue(ratio: f32, width: f32, stretch: f32, shrink: f32) -> f32 {
+    if ratio >= 0.0 {
+        width + ratio * stretch
+    } else {
+        width + ratio * shrink
+    }
 }
 
 /// One line being placed: the pen, glyph runs merged while face and format stay the same,
@@ -957,14 +1039,16 @@ impl LineSetter {
                     },
                     Content::Space { fmt, face },
                 ) => {
-                    let w = if line.ratio >= 0.0 {
-                        width + line.ratio * stretch
-                    } else {
-                        width + line.ratio * shrink
-                    };
-                    self.space(fonts, *face, fmt, w);
+                    self.space(fonts, *face, fmt, set_glue(line.ratio, *width, *stretch, *shrink));
                 }
-                (Item::Glue { width, .. }, _) => self.x += width,
+                (
+                    Item::Glue {
+                        width,
+                        stretch,
+                        shrink,
+                    },
+                    _,
+                ) => self.x += set_glue(line.ratio, *width, *stretch, *shrink),
                 _ => {}
             }
         }
