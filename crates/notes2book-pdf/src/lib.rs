@@ -65,8 +65,10 @@ fn write(book: &Book, assets: &Assets, document: Document, options: &PdfOptions)
     let font_ids = add_fonts(&mut doc, &fonts, &mut diagnostics);
     let images = add_images(&mut doc, book, assets, &mut diagnostics);
     let (_, ph) = options.layout.page_size;
+    let canonical = render::canonical_text(&pages);
     let renderer = Renderer {
         fonts: &fonts,
+        canonical: &canonical,
         font_ids: &font_ids,
         images: &images,
         anchors: &anchors,

@@ -9,14 +9,14 @@ use std::sync::Arc;
 
 use notes2book_model::ImageId;
 use printpdf::{
-    Actions, BorderArray, Codepoint, ColorArray, Destination, FontId, HighlightingMode, Line,
+    Actions, BorderArray, Codepoint, ColorArray, Destination, DictItem, FontId, HighlightingMode, Line,
     LineCapStyle, LinePoint, LinkAnnotation, Op, PaintMode, PdfFontHandle, Point, Pt, Rect, Rgb,
     TextItem, TextMatrix, XObjectId, XObjectTransform,
 };
 
 use notes2book_typeset::document::Anchors;
 use notes2book_typeset::fonts::{FaceId, FontSet};
-use notes2book_typeset::frame::{Color, Draw, LinkDest, PlacedGlyph, Position};
+use notes2book_typeset::frame::{Color, Draw, Frame, LinkDest, PlacedGlyph, Position};
 
 /// The y of a link's or bookmark's destination, from the page bottom: a little above the
 /// line, so that the viewer shows it whole.
@@ -35,6 +35,8 @@ pub struct PlacedImage {
 #[derive(Debug)]
 pub struct Renderer<'a> {
     pub fonts: &'a FontSet,
+    /// The text each glyph reads back as (ToUnicode), from [`canonical_text`].
+    pub canonical: &'a HashMap<(FaceId, u16), String>,
     pub font_ids: &'a [FontId],
     pub images: &'a HashMap<ImageId, PlacedImage>,
     pub anchors: &'a Anchors,
@@ -208,7 +210,10 @@ impl Renderer<'_> {
         // the layout wants the next glyph whenever the drift exceeds DRIFT (invisible), so
         // most glyphs need no offset at all.
         const DRIFT: f32 = 0.04;
-        let mut cps = Vec::with_capacity(glyphs.len());
+        // Pieces of the run to show: a cluster whose glyphs do not each read back as its
+        // text (a conjunct, a reordered vowel sign, a glyph that stands for different text
+        // elsewhere) is shown inside a span whose /ActualText is the cluster's text.
+        let mut pieces: Vec<(Option<&str>, Vec<Codepoint>)> = Vec::new();
         let mut pen = first.x;
         for (k, g) in glyphs.iter().enumerate() {
             pen += f.pdf_width(g.gid) * size / 1000.0;
@@ -221,11 +226,27 @@ impl Renderer<'_> {
                 }
                 _ => 0.0,
             };
-            cps.push(Codepoint {
+            let canonical = self.canonical.get(&(face, g.gid));
+            let cp = Codepoint {
                 gid: g.gid,
                 offset,
-                cid: g.text.clone(),
-            });
+                cid: canonical.cloned(),
+            };
+            match &g.text {
+                Some(t) => {
+                    let alone = glyphs.get(k + 1).is_none_or(|n| n.text.is_some());
+                    let plain = alone && canonical.is_some_and(|c| c == t);
+                    let actual = (!plain).then_some(t.as_str());
+                    match pieces.last_mut() {
+                        Some((None, cps)) if actual.is_none() => cps.push(cp),
+                        _ => pieces.push((actual, vec![cp])),
+                    }
+                }
+                None => match pieces.last_mut() {
+                    Some((_, cps)) => cps.push(cp),
+                    None => pieces.push((None, vec![cp])),
+                },
+            }
         }
         ops.text();
         if ops.font != Some((face.0, size)) {
@@ -239,9 +260,22 @@ impl Renderer<'_> {
         ops.push(Op::SetTextMatrix {
             matrix: TextMatrix::Translate(Pt(round2(x + first.x)), Pt(round2(baseline))),
         });
-        ops.push(Op::ShowText {
-            items: vec![TextItem::GlyphIds(cps)],
-        });
+        for (actual, cps) in pieces {
+            let show = Op::ShowText {
+                items: vec![TextItem::GlyphIds(cps)],
+            };
+            match actual {
+                Some(text) => {
+                    ops.push(Op::BeginMarkedContentWithProperties {
+                        tag: "Span".into(),
+                        properties: actual_text(text),
+                    });
+                    ops.push(show);
+                    ops.push(Op::EndMarkedContent);
+                }
+                None => ops.push(show),
+            }
+        }
     }
 
     /// An image at `at` (PDF coordinates), scaled to `(w, h)` points.
@@ -323,3 +357,41 @@ fn round2(v: f32) -> f32 {
 
 /// Keep `Arc` in scope for callers building link destinations.
 pub type Dest = Arc<LinkDest>;
+
+/// The text each glyph of each face reads back as: that of the first cluster it forms
+/// alone. (A PDF maps a glyph to one text for the whole file; every other use of the
+/// glyph gets an /ActualText span.)
+pub fn canonical_text(pages: &[Frame]) -> HashMap<(FaceId, u16), String> {
+    let mut canonical = HashMap::new();
+    for g in pages.iter().flat_map(|p| &p.groups) {
+        for d in &g.draws {
+            let Draw::Glyphs { face, glyphs, .. } = d else {
+                continue;
+            };
+            for (k, gl) in glyphs.iter().enumerate() {
+                let alone = glyphs.get(k + 1).is_none_or(|n| n.text.is_some());
+                if let (Some(t), true) = (&gl.text, alone) {
+                    canonical.entry((*face, gl.gid)).or_insert_with(|| t.clone());
+                }
+            }
+        }
+    }
+    canonical
+}
+
+/// `<< /ActualText (text) >>`, the text as UTF-16BE with a byte-order mark.
+fn actual_text(text: &str) -> DictItem {
+    let mut data = vec![0xFE, 0xFF];
+    for unit in text.encode_utf16() {
+        data.extend(unit.to_be_bytes());
+    }
+    let mut map = std::collections::BTreeMap::new();
+    map.insert(
+        "ActualText".to_string(),
+        DictItem::String {
+            data,
+            literal: false,
+        },
+    );
+    DictItem::Dict { map }
+}
