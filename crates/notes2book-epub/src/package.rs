@@ -456,9 +456,15 @@ fn footnote_refs(inlines: &[Inline], out: &mut Vec<u32>) {
     }
 }
 
+/// An XHTML document in `lang`, right to left when the language is written so.
 fn page(lang: &str, title: &str, body: &str) -> String {
+    let dir = if notes2book_model::is_rtl_language(lang) {
+        " dir=\"rtl\""
+    } else {
+        ""
+    };
     format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" xmlns:epub=\"http://www.idpf.org/2007/ops\" lang=\"{l}\" xml:lang=\"{l}\">\n<head>\n<meta charset=\"utf-8\"/>\n<title>{t}</title>\n<link rel=\"stylesheet\" type=\"text/css\" href=\"stylesheet.css\"/>\n</head>\n<body>\n{body}</body>\n</html>\n",
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" xmlns:epub=\"http://www.idpf.org/2007/ops\" lang=\"{l}\" xml:lang=\"{l}\"{dir}>\n<head>\n<meta charset=\"utf-8\"/>\n<title>{t}</title>\n<link rel=\"stylesheet\" type=\"text/css\" href=\"stylesheet.css\"/>\n</head>\n<body>\n{body}</body>\n</html>\n",
         l = escape_attr(lang),
         t = escape(title),
     )
@@ -598,6 +604,10 @@ fn package(
     b.epub_version(EpubVersion::V30);
     b.set_title(m.title.clone());
     b.set_lang(m.language.clone());
+    if notes2book_model::is_rtl_language(&m.language) {
+        // Pages turn right to left in a book whose language is written so.
+        b.epub_direction(epub_builder::PageDirection::Rtl);
+    }
     b.set_authors(m.authors.clone());
     b.set_generator(format!("notes2book {}", env!("CARGO_PKG_VERSION")));
     b.set_toc_name("Contents");

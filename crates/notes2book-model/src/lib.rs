@@ -22,4 +22,4 @@ pub use diag::{Diagnostic, Severity};
 pub use doc::*;
 pub use outline::outline;
 pub use source::{FileId, Location, SourceFile, Sources, Span};
-pub use text::{plain_text, slug_words, slugify, syntax_token, xml_escape};
+pub use text::{is_rtl_language, plain_text, slug_words, slugify, syntax_token, xml_escape};

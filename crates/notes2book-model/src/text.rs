@@ -119,3 +119,34 @@ mod tests {
         assert_eq!(slugify("snake_case_name"), "snake-case-name");
     }
 }
+
+/// Whether a BCP 47 language tag names a language written right to left (Arabic, Hebrew,
+/// Persian, Urdu and the others of those scripts), or has a right-to-left script subtag.
+pub fn is_rtl_language(tag: &str) -> bool {
+    let mut parts = tag.split(['-', '_']);
+    let primary = parts.next().unwrap_or("").to_ascii_lowercase();
+    let script_rtl = parts.any(|p| {
+        matches!(
+            p.to_ascii_lowercase().as_str(),
+            "arab" | "hebr" | "thaa" | "syrc" | "nkoo" | "adlm" | "rohg"
+        )
+    });
+    script_rtl
+        || matches!(
+            primary.as_str(),
+            "ar" | "he" | "iw" | "fa" | "ur" | "yi" | "ps" | "sd" | "ug" | "dv" | "ckb" | "syr"
+        )
+}
+
+#[cfg(test)]
+mod rtl_tests {
+    #[test]
+    fn right_to_left_languages() {
+        for t in ["ar", "he", "fa-IR", "ur", "az-Arab", "yi"] {
+            assert!(super::is_rtl_language(t), "{t}");
+        }
+        for t in ["en", "zh-Hant", "arn", "hi", ""] {
+            assert!(!super::is_rtl_language(t), "{t}");
+        }
+    }
+}

@@ -5,7 +5,7 @@
 //! `zh-Hant`, `ja` or `ko`) and for a serif; the choice depends only on the fonts, never on
 //! the order in which a folder lists them, so the same fonts give the same PDF.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -136,7 +136,7 @@ pub fn fallbacks(
     for dir in &discovery.dirs {
         db.load_fonts_dir(dir);
     }
-    let mut candidates: Vec<Candidate> = db
+    let candidates: Vec<Candidate> = db
         .faces()
         .filter(|f| f.style == fontdb::Style::Normal && (350..=500).contains(&f.weight.0))
         .filter_map(|f| {
@@ -180,34 +180,75 @@ pub fn fallbacks(
             })
         })
         .collect();
+    // Script by script (in a fixed order), the face made for that script if there is
+    // one; then characters of no particular script (punctuation, symbols, emoji) from
+    // whichever faces cover most of them.
     let mut left = missing.clone();
-    let mut chosen = Vec::new();
-    while !left.is_empty() {
-        let best = candidates
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (i, c.covered.intersection(&left).count(), c))
-            .filter(|(_, n, _)| *n > 0)
-            .max_by(|(_, na, a), (_, nb, b)| {
-                a.preference
-                    .cmp(&b.preference)
-                    .then(na.cmp(nb))
-                    .then(b.family.cmp(&a.family))
-                    .then(b.key.cmp(&a.key))
-            })
-            .map(|(i, _, _)| i);
-        let Some(i) = best else { break };
-        let c = candidates.swap_remove(i);
-        left.retain(|ch| !c.covered.contains(ch));
-        if let Some(font) = db.with_face_data(c.id, |data, index| FallbackFont {
-            name: c.family.clone(),
-            bytes: Arc::from(data),
-            index,
-        }) {
-            chosen.push(font);
+    let mut order: Vec<usize> = Vec::new();
+    let mut by_script: BTreeMap<&'static str, BTreeSet<char>> = BTreeMap::new();
+    for c in missing {
+        if let Some(name) = script_name(*c) {
+            by_script.entry(name).or_default().insert(*c);
         }
     }
-    chosen
+    for (script, mut chars) in by_script {
+        while let Some(i) = best(&candidates, &chars, Some(script)) {
+            chars.retain(|ch| !candidates[i].covered.contains(ch));
+            left.retain(|ch| !candidates[i].covered.contains(ch));
+            if !order.contains(&i) {
+                order.push(i);
+            }
+        }
+    }
+    while let Some(i) = best(&candidates, &left, None) {
+        left.retain(|ch| !candidates[i].covered.contains(ch));
+        order.push(i);
+    }
+    order
+        .into_iter()
+        .filter_map(|i| {
+            let c = &candidates[i];
+            db.with_face_data(c.id, |data, index| FallbackFont {
+                name: c.family.clone(),
+                bytes: Arc::from(data),
+                index,
+            })
+        })
+        .collect()
+}
+
+/// The candidate that best covers `wanted`: the preferred (by language and style, and by
+/// being made for `script`), then the one covering most, then by name and file.
+fn best(candidates: &[Candidate], wanted: &BTreeSet<char>, script: Option<&str>) -> Option<usize> {
+    candidates
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let made_for = script.is_some_and(|s| c.family.split_whitespace().any(|w| w == s));
+            let score = c.preference + if made_for { 8 } else { 0 };
+            (i, score, c.covered.intersection(wanted).count(), c)
+        })
+        .filter(|(_, _, n, _)| *n > 0)
+        .max_by(|(_, sa, na, a), (_, sb, nb, b)| {
+            sa.cmp(sb)
+                .then(na.cmp(nb))
+                .then(b.family.cmp(&a.family))
+                .then(b.key.cmp(&a.key))
+        })
+        .map(|(i, _, _, _)| i)
+}
+
+/// The word a font family made for `c`'s script has in its name ("Noto Naskh Arabic",
+/// "Noto Sans CJK SC"), or `None` for characters common to all scripts.
+fn script_name(c: char) -> Option<&'static str> {
+    use unicode_script::{Script, UnicodeScript};
+    match c.script() {
+        Script::Common | Script::Inherited | Script::Unknown => None,
+        Script::Han | Script::Hiragana | Script::Katakana | Script::Hangul | Script::Bopomofo => {
+            Some("CJK")
+        }
+        other => Some(other.full_name()),
+    }
 }
 
 /// How much the book would like this family: the Han variant of its language, a serif
@@ -228,7 +269,7 @@ fn preference(family: &str, monospaced: bool, language: &str) -> i32 {
     if words.contains(&variant) {
         score += 4;
     }
-    if words.contains(&"Serif") {
+    if words.contains(&"Serif") || words.contains(&"Naskh") {
         score += 1;
     }
     if monospaced || words.iter().any(|w| w.starts_with("Mono")) {

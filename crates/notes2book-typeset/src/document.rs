@@ -166,7 +166,12 @@ fn lay_chapters(
         .par_iter()
         .map(|ch| {
             let mut lay = Layouter {
-                shaper: Shaper::new(fonts, &book.metadata.language, options.hyphenate),
+                // A note in another language is hyphenated, shaped and set in its own.
+                shaper: Shaper::new(
+                    fonts,
+                    ch.front.lang.as_deref().unwrap_or(&book.metadata.language),
+                    options.hyphenate,
+                ),
                 geo: geo.clone(),
                 images,
                 book,

@@ -115,11 +115,17 @@ impl Face {
     }
 
     /// Shape `text` (one word or run, no line breaks).
-    pub fn shape(&self, text: &str, language: Option<&harfrust::Language>) -> Vec<Glyph> {
+    pub fn shape(&self, text: &str, language: Option<&harfrust::Language>, rtl: bool) -> Vec<Glyph> {
         let shaper = ShaperFont::new(&self.font);
         let mut buffer = Buffer::new();
         buffer.push_str(text);
         buffer.guess_segment_properties();
+        // The direction is the bidi algorithm's (digits in Arabic text stay left to right).
+        buffer.set_direction(if rtl {
+            Direction::RightToLeft
+        } else {
+            Direction::LeftToRight
+        });
         if let Some(lang) = language {
             buffer.set_language(Some(lang.clone()));
         }
@@ -407,7 +413,7 @@ mod tests {
         assert!(bad.is_empty());
         assert_eq!(set.faces.len(), 6);
         let face = set.face(set.style_face(Style::Regular));
-        let glyphs = face.shape("office", None);
+        let glyphs = face.shape("office", None, false);
         // "ffi" becomes one glyph in Charis SIL.
         assert!(glyphs.len() < 6, "{glyphs:?}");
         assert!(glyphs.iter().all(|g| g.gid != 0));

@@ -55,6 +55,9 @@ struct Run {
     /// (gid, advance in points, text)
     glyphs: Vec<(u16, f32, Option<String>)>,
     width: f32,
+    /// Bidi embedding level: odd runs are right to left (their glyphs already in visual
+    /// order).
+    level: u8,
 }
 
 #[derive(Debug, Clone)]
@@ -63,6 +66,7 @@ enum Content {
     Space {
         fmt: Arc<Fmt>,
         face: FaceId,
+        level: u8,
     },
     /// A hyphenation point; the run is the hyphen drawn if the line breaks here.
     Hyphen(Option<Run>),
@@ -129,10 +133,13 @@ pub enum Align {
 
 /// Shared per-chapter state: fonts, hyphenation, a shaping cache, missing characters.
 pub struct Shaper<'a> {
+    /// The chapter's language is written right to left (the direction of paragraphs
+    /// without a strong character).
+    rtl: bool,
     pub fonts: &'a FontSet,
     pub hyphen_lang: Option<hypher::Lang>,
     pub language: Option<harfrust::Language>,
-    cache: HashMap<(FaceId, String), Arc<Vec<Glyph>>>,
+    cache: HashMap<(FaceId, String, bool), Arc<Vec<Glyph>>>,
     /// Characters no font has, with where they were first seen.
     pub missing: Vec<(char, Option<Span>)>,
     /// Lines that could not be set within the measure (never drawn past it: they were
@@ -172,6 +179,7 @@ impl<'a> Shaper<'a> {
         Shaper {
             fonts,
             hyphen_lang,
+            rtl: notes2book_model::is_rtl_language(language),
             language: primary.parse().ok(),
             cache: HashMap::new(),
             missing: Vec::new(),
@@ -182,17 +190,27 @@ impl<'a> Shaper<'a> {
         }
     }
 
-    fn shape(&mut self, face: FaceId, text: &str) -> Arc<Vec<Glyph>> {
-        if let Some(g) = self.cache.get(&(face, text.to_string())) {
+    fn shape(&mut self, face: FaceId, text: &str, rtl: bool) -> Arc<Vec<Glyph>> {
+        let key = (face, text.to_string(), rtl);
+        if let Some(g) = self.cache.get(&key) {
             return g.clone();
         }
-        let glyphs = Arc::new(self.fonts.face(face).shape(text, self.language.as_ref()));
-        self.cache.insert((face, text.to_string()), glyphs.clone());
+        let glyphs = Arc::new(
+            self.fonts
+                .face(face)
+                .shape(text, self.language.as_ref(), rtl),
+        );
+        self.cache.insert(key, glyphs.clone());
         glyphs
     }
 
     /// Shape `text` in `fmt` into runs (one per face, for fallback fonts).
     fn runs(&mut self, text: &str, fmt: &Arc<Fmt>) -> Vec<Run> {
+        self.runs_at(text, fmt, 0)
+    }
+
+    /// [`Shaper::runs`] at bidi level `level` (odd: shaped right to left).
+    fn runs_at(&mut self, text: &str, fmt: &Arc<Fmt>, level: u8) -> Vec<Run> {
         let mut missing = Vec::new();
         let pieces = self.fonts.runs(text, fmt.style, &mut missing);
         for c in missing {
@@ -202,12 +220,12 @@ impl<'a> Shaper<'a> {
         }
         pieces
             .into_iter()
-            .map(|(face, piece)| self.run(face, &piece, fmt))
+            .map(|(face, piece)| self.run(face, &piece, fmt, level))
             .collect()
     }
 
-    fn run(&mut self, face: FaceId, text: &str, fmt: &Arc<Fmt>) -> Run {
-        let glyphs = self.shape(face, text);
+    fn run(&mut self, face: FaceId, text: &str, fmt: &Arc<Fmt>, level: u8) -> Run {
+        let glyphs = self.shape(face, text, level % 2 == 1);
         let scale = fmt.size / self.fonts.face(face).units_per_em;
         let mut out = Vec::with_capacity(glyphs.len());
         let mut width = 0.0;
@@ -233,6 +251,7 @@ impl<'a> Shaper<'a> {
             fmt: fmt.clone(),
             glyphs: out,
             width,
+            level,
         }
     }
 
@@ -422,6 +441,8 @@ pub struct Prepared {
     content: Vec<Content>,
     /// Line height basis: the paragraph's base size.
     size: f32,
+    /// The paragraph runs right to left.
+    rtl: bool,
 }
 
 impl Prepared {
@@ -465,6 +486,11 @@ pub fn prepare(
     let fmt = Arc::new(fmt.clone());
     let mut atoms = Vec::new();
     flatten(inlines, &fmt, image_size, &mut atoms);
+    let set = Setting {
+        para,
+        measure,
+        rtl: paragraph_rtl(&atoms).unwrap_or(shaper.rtl),
+    };
     let mut items = Vec::new();
     let mut content = Vec::new();
     if para.indent > 0.0 {
@@ -529,7 +555,7 @@ pub fn prepare(
                     }
                     None => {
                         let spans = [(0, Arc::new(source_fmt(fmt)))];
-                        text_items(shaper, tex, &spans, para, measure, &mut items, &mut content);
+                        text_items(shaper, tex, &spans, &set, &mut items, &mut content);
                     }
                 }
                 i += 1;
@@ -542,15 +568,7 @@ pub fn prepare(
                     text.push_str(t);
                     i += 1;
                 }
-                text_items(
-                    shaper,
-                    &text,
-                    &spans,
-                    para,
-                    measure,
-                    &mut items,
-                    &mut content,
-                );
+                text_items(shaper, &text, &spans, &set, &mut items, &mut content);
             }
         }
     }
@@ -563,7 +581,42 @@ pub fn prepare(
         items,
         content,
         size: fmt.size,
+        rtl: set.rtl,
     }
+}
+
+/// How a paragraph's text is being set: its style, measure and direction.
+struct Setting<'p> {
+    para: &'p ParaStyle,
+    measure: f32,
+    /// The paragraph runs right to left (its base bidi level is 1).
+    rtl: bool,
+}
+
+/// A stretch of a paragraph's text with what is known of it: formats from byte offsets,
+/// break opportunities, and bidi levels (`None`: all left to right).
+struct Text<'t> {
+    text: &'t str,
+    spans: &'t [(usize, Arc<Fmt>)],
+    opportunities: Vec<(usize, Kind)>,
+    levels: Option<Vec<u8>>,
+}
+
+impl Text<'_> {
+    fn level(&self, at: usize) -> u8 {
+        self.levels
+            .as_ref()
+            .and_then(|l| l.get(at).copied())
+            .unwrap_or(0)
+    }
+}
+
+/// The direction of a paragraph, from its first strong character.
+fn paragraph_rtl(atoms: &[Atom]) -> Option<bool> {
+    atoms.iter().find_map(|a| match a {
+        Atom::Text(t, _) => crate::bidi::first_strong_rtl(t),
+        _ => None,
+    })
 }
 
 /// How a formula's source looks when it cannot be laid out: monospace.
@@ -580,6 +633,7 @@ fn empty_run(shaper: &Shaper<'_>, fmt: &Arc<Fmt>) -> Run {
         fmt: fmt.clone(),
         glyphs: Vec::new(),
         width: 0.0,
+        level: 0,
     }
 }
 
@@ -605,14 +659,18 @@ fn text_items(
     shaper: &mut Shaper<'_>,
     text: &str,
     spans: &[(usize, Arc<Fmt>)],
-    para: &ParaStyle,
-    measure: f32,
+    set: &Setting<'_>,
     items: &mut Vec<Item>,
     content: &mut Vec<Content>,
 ) {
     // Breaks that are not at spaces (after hyphens and dashes, between ideographs,
-    // between Thai words).
-    let opportunities = breaks::opportunities(text);
+    // between Thai words), and the bidi levels of right-to-left text.
+    let t = Text {
+        text,
+        spans,
+        opportunities: breaks::opportunities(text),
+        levels: crate::bidi::levels(text, set.rtl),
+    };
     let mut pos = 0;
     let bytes = text.len();
     while pos < bytes {
@@ -622,39 +680,7 @@ fn text_items(
             while pos < bytes && text[pos..].chars().next().is_some_and(is_space) {
                 pos += text[pos..].chars().next().map_or(1, char::len_utf8);
             }
-            let fmt = fmt_at(spans, start).clone();
-            let (face, w) = shaper.space(&fmt);
-            let last_is_box = matches!(items.last(), Some(Item::Box { .. }));
-            if !last_is_box && !items.is_empty() {
-                // Spaces after a break or another space collapse.
-                if matches!(items.last(), Some(Item::Glue { .. })) {
-                    continue;
-                }
-            }
-            if items.is_empty() {
-                continue;
-            }
-            let (stretch, shrink) = if para.justify {
-                (w * 0.5, w * 0.33)
-            } else {
-                (0.0, 0.0)
-            };
-            // A line never starts with closing punctuation, even after a space (UAX #14's
-            // LB13: `Trident 。`, `word !`): the space does not break.
-            if text[pos..].chars().next().is_some_and(no_break_before) {
-                items.push(Item::Penalty {
-                    width: 0.0,
-                    penalty: INFINITY_PENALTY,
-                    flagged: false,
-                });
-                content.push(Content::Nothing);
-            }
-            items.push(Item::Glue {
-                width: w,
-                stretch,
-                shrink,
-            });
-            content.push(Content::Space { fmt, face });
+            space_items(shaper, &t, start, pos, set.para, items, content);
             continue;
         }
         // A word: up to the next space.
@@ -662,40 +688,108 @@ fn text_items(
         while pos < bytes && !text[pos..].chars().next().is_some_and(is_space) {
             pos += text[pos..].chars().next().map_or(1, char::len_utf8);
         }
-        word_items(
-            shaper,
-            text,
-            start,
-            pos,
-            spans,
-            &opportunities,
-            para,
-            measure,
-            items,
-            content,
-        );
+        word_items(shaper, &t, start, pos, set, items, content);
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn word_items(
+/// The glue of the spaces from `start` to `end` (collapsed into one).
+fn space_items(
     shaper: &mut Shaper<'_>,
-    text: &str,
+    t: &Text<'_>,
     start: usize,
     end: usize,
-    spans: &[(usize, Arc<Fmt>)],
-    opportunities: &[(usize, Kind)],
     para: &ParaStyle,
-    measure: f32,
     items: &mut Vec<Item>,
     content: &mut Vec<Content>,
 ) {
-    // Break points inside the word: (byte offset in text, kind, penalty).
-    // `opportunities` and `spans` are sorted: look at this word's part only, so a long
+    // Spaces at the start, after a break or after another space collapse.
+    if !matches!(items.last(), Some(Item::Box { .. })) {
+        if items.is_empty() || matches!(items.last(), Some(Item::Glue { .. })) {
+            return;
+        }
+    }
+    let fmt = fmt_at(t.spans, start).clone();
+    let (face, w) = shaper.space(&fmt);
+    let (stretch, shrink) = if para.justify {
+        (w * 0.5, w * 0.33)
+    } else {
+        (0.0, 0.0)
+    };
+    // A line never starts with closing punctuation, even after a space (UAX #14's
+    // LB13: `Trident 。`, `word !`): the space does not break.
+    if t.text[end..].chars().next().is_some_and(no_break_before) {
+        items.push(Item::Penalty {
+            width: 0.0,
+            penalty: INFINITY_PENALTY,
+            flagged: false,
+        });
+        content.push(Content::Nothing);
+    }
+    items.push(Item::Glue {
+        width: w,
+        stretch,
+        shrink,
+    });
+    content.push(Content::Space {
+        fmt,
+        face,
+        level: t.level(start),
+    });
+}
+
+/// A break point inside a word: (byte offset in the text, kind, penalty).
+type BreakPoint = (usize, Point, f32);
+
+fn word_items(
+    shaper: &mut Shaper<'_>,
+    t: &Text<'_>,
+    start: usize,
+    end: usize,
+    set: &Setting<'_>,
+    items: &mut Vec<Item>,
+    content: &mut Vec<Content>,
+) {
+    let fmt0 = fmt_at(t.spans, start).clone();
+    let mut points = word_points(shaper, t, start, end, set.para);
+    let pieces = shape_word(shaper, t, start, end);
+    // A long URL or identifier may also break after its punctuation and between the
+    // humps of camelCase, without a hyphen.
+    if longest_piece(&pieces, &points, start) > set.measure * 0.4 {
+        let token = &t.text[start..end];
+        points.extend(token_breaks(token).map(|(o, p)| (start + o, Point::Break, p)));
+        points.sort_by(|a, b| a.0.cmp(&b.0).then(a.2.total_cmp(&b.2)));
+        points.dedup_by_key(|p| p.0);
+    }
+    // Emergency break points for words with a piece that cannot fit on a line (a run of
+    // ideographs is one "word" with a break opportunity between every two characters).
+    let emergency = longest_piece(&pieces, &points, start) > set.measure + 0.01;
+    if emergency && !breaks_anywhere(&t.text[start..end], &fmt0) {
+        let word: String = t.text[start..end].chars().take(48).collect();
+        shaper.overfull.push((shaper.span, word));
+    }
+    let cut = Cut {
+        start,
+        fmt: &fmt0,
+        emergency: emergency.then_some(set.measure * 0.5),
+    };
+    emit_word(shaper, pieces, &points, &cut, items, content);
+}
+
+/// The break points inside the word from `start` to `end`: the text's opportunities and,
+/// for a left-to-right word of letters, hyphenation points.
+fn word_points(
+    shaper: &Shaper<'_>,
+    t: &Text<'_>,
+    start: usize,
+    end: usize,
+    para: &ParaStyle,
+) -> Vec<BreakPoint> {
+    // The opportunities and spans are sorted: look at this word's part only, so a long
     // paragraph costs linear time rather than words × opportunities.
-    let mut points: Vec<(usize, Point, f32)> = Vec::new();
-    let first = opportunities.partition_point(|&(o, _)| o <= start);
-    for &(o, kind) in opportunities[first..].iter().take_while(|&&(o, _)| o < end) {
+    let text = t.text;
+    let mut points: Vec<BreakPoint> = Vec::new();
+    let first = t.opportunities.partition_point(|&(o, _)| o <= start);
+    for &(o, kind) in t.opportunities[first..].iter().take_while(|&&(o, _)| o < end) {
         let prev = text[..o].chars().next_back().unwrap_or(' ');
         let hyphen = matches!(prev, '-' | '\u{2010}');
         let point = if kind == Kind::Wide && para.justify {
@@ -705,10 +799,11 @@ fn word_items(
         };
         points.push((o, point, if hyphen { 50.0 } else { 0.0 }));
     }
-    let fmt0 = fmt_at(spans, start).clone();
+    let fmt0 = fmt_at(t.spans, start);
     if para.hyphenate
         && !fmt0.style.is_mono()
         && fmt0.link.is_none()
+        && t.level(start) % 2 == 0
         && let Some(lang) = shaper.hyphen_lang
     {
         // Hyphenate each alphabetic stretch of the word.
@@ -734,46 +829,86 @@ fn word_items(
             }
         }
     }
-    // Split the word into format pieces and shape each.
-    let mut pieces: Vec<(usize, Run)> = Vec::new();
-    let first = spans.partition_point(|(s, _)| *s <= start);
-    let mut cuts: Vec<usize> = spans[first..]
+    points.sort_by_key(|a| a.0);
+    points.dedup_by_key(|p| p.0);
+    points
+}
+
+/// The word from `start` to `end` shaped: one run per format, bidi level and face (in
+/// logical order), each with the byte offset where its text starts.
+fn shape_word(
+    shaper: &mut Shaper<'_>,
+    t: &Text<'_>,
+    start: usize,
+    end: usize,
+) -> Vec<(usize, Run)> {
+    let first = t.spans.partition_point(|(s, _)| *s <= start);
+    let mut cuts: Vec<usize> = t.spans[first..]
         .iter()
         .map(|(s, _)| *s)
         .take_while(|&s| s < end)
         .collect();
-    cuts.insert(0, start);
+    if let Some(levels) = &t.levels {
+        cuts.extend(
+            (start + 1..end).filter(|&i| t.text.is_char_boundary(i) && levels[i] != levels[i - 1]),
+        );
+    }
+    cuts.push(start);
     cuts.push(end);
+    cuts.sort_unstable();
+    cuts.dedup();
+    let mut pieces = Vec::new();
     for w in cuts.windows(2) {
         let (a, b) = (w[0], w[1]);
-        let fmt = fmt_at(spans, a).clone();
+        let fmt = fmt_at(t.spans, a).clone();
+        let level = t.level(a);
         let mut off = a;
-        for run in shaper.runs(&text[a..b], &fmt) {
+        for run in shaper.runs_at(&t.text[a..b], &fmt, level) {
             let len: usize = run_text_len(&run);
             pieces.push((off, run));
             off += len;
         }
     }
-    points.sort_by_key(|a| a.0);
-    points.dedup_by_key(|p| p.0);
-    // A long URL or identifier may also break after its punctuation and between the
-    // humps of camelCase, without a hyphen.
-    if longest_piece(&pieces, &points, start) > measure * 0.4 {
-        points.extend(token_breaks(&text[start..end]).map(|(o, p)| (start + o, Point::Break, p)));
-        points.sort_by(|a, b| a.0.cmp(&b.0).then(a.2.total_cmp(&b.2)));
-        points.dedup_by_key(|p| p.0);
-    }
-    // Emergency break points for words with a piece that cannot fit on a line (a run of
-    // ideographs is one "word" with a break opportunity between every two characters).
-    let emergency = longest_piece(&pieces, &points, start) > measure + 0.01;
-    if emergency && !breaks_anywhere(&text[start..end], &fmt0) {
-        let word: String = text[start..end].chars().take(48).collect();
-        shaper.overfull.push((shaper.span, word));
-    }
-    // Emit boxes, cutting runs at the break points that fall on cluster boundaries.
+    pieces
+}
+
+/// How a word's runs are cut into boxes.
+struct Cut<'a> {
+    /// Where the word starts (no break there).
+    start: usize,
+    fmt: &'a Arc<Fmt>,
+    /// For a word that cannot fit: the widest a piece may grow before a forced break.
+    emergency: Option<f32>,
+}
+
+/// The boxes and breaks of a word: its runs cut at the break points that fall on cluster
+/// boundaries (a right-to-left run is kept whole: it breaks only where it starts).
+fn emit_word(
+    shaper: &mut Shaper<'_>,
+    pieces: Vec<(usize, Run)>,
+    points: &[BreakPoint],
+    cut: &Cut<'_>,
+    items: &mut Vec<Item>,
+    content: &mut Vec<Content>,
+) {
     let mut pending: Vec<Run> = Vec::new();
     let mut point_iter = points.iter().peekable();
     for (piece_start, run) in pieces {
+        if run.level % 2 == 1 {
+            let end = piece_start + run_text_len(&run);
+            while let Some(&&(p, point, penalty)) = point_iter.peek() {
+                if p >= end {
+                    break;
+                }
+                point_iter.next();
+                if p == piece_start && p > cut.start {
+                    flush_box(&mut pending, items, content);
+                    push_break(shaper, point, penalty, cut.fmt, items, content);
+                }
+            }
+            pending.push(run);
+            continue;
+        }
         let mut cur = empty_like(&run);
         let mut byte = piece_start;
         for (gid, adv, gtext) in run.glyphs.clone() {
@@ -784,20 +919,23 @@ fn word_items(
                         point_iter.next();
                         continue;
                     }
-                    if p == byte && (byte > start) {
+                    if p == byte && (byte > cut.start) {
                         point_iter.next();
                         if !cur.glyphs.is_empty() {
                             pending.push(std::mem::replace(&mut cur, empty_like(&run)));
                         }
                         flush_box(&mut pending, items, content);
-                        push_break(shaper, point, penalty, &fmt0, items, content);
+                        push_break(shaper, point, penalty, cut.fmt, items, content);
                     }
                     break;
                 }
-                if emergency && !cur.glyphs.is_empty() && cur.width + adv > measure * 0.5 {
+                if let Some(widest) = cut.emergency
+                    && !cur.glyphs.is_empty()
+                    && cur.width + adv > widest
+                {
                     pending.push(std::mem::replace(&mut cur, empty_like(&run)));
                     flush_box(&mut pending, items, content);
-                    push_break(shaper, Point::Break, 900.0, &fmt0, items, content);
+                    push_break(shaper, Point::Break, 900.0, cut.fmt, items, content);
                 }
                 byte += t.len();
             }
@@ -864,7 +1002,7 @@ fn no_break_before(c: char) -> bool {
 }
 
 /// The widest stretch of a word between two of its break points.
-fn longest_piece(pieces: &[(usize, Run)], points: &[(usize, Point, f32)], start: usize) -> f32 {
+fn longest_piece(pieces: &[(usize, Run)], points: &[BreakPoint], start: usize) -> f32 {
     let (mut widest, mut cur, mut k) = (0.0f32, 0.0f32, 0);
     for (piece_start, run) in pieces {
         let mut byte = *piece_start;
@@ -899,6 +1037,7 @@ fn empty_like(run: &Run) -> Run {
         fmt: run.fmt.clone(),
         glyphs: Vec::new(),
         width: 0.0,
+        level: run.level,
     }
 }
 
@@ -985,9 +1124,66 @@ pub fn set_lines(
         .map(|line| {
             let mut set = LineSetter::new(leading);
             set.contents(shaper.fonts, p, line);
-            set.finish(p.size, measure, para.align, line.hyphenated)
+            // A right-to-left paragraph's lines start at the right.
+            let align = match (p.rtl, para.align) {
+                (true, Align::Left) => Align::Right,
+                (_, align) => align,
+            };
+            set.finish(p.size, measure, align, line.hyphenated)
         })
         .collect()
+}
+
+/// A piece of a line, placed as a whole.
+enum Unit<'p> {
+    Run(&'p Run),
+    /// Any other box content, and its width.
+    Boxed(&'p Content, f32),
+    /// An inter-word space, set to its width.
+    Space(FaceId, &'p Arc<Fmt>, f32),
+    /// Space with nothing drawn.
+    Skip(f32),
+}
+
+/// A line's pieces in logical order with their bidi levels (boxes other than text at the
+/// paragraph's level, glue at that of the text before it).
+fn line_units<'p>(p: &'p Prepared, line: &linebreak::Line) -> Vec<(u8, Unit<'p>)> {
+    let base = u8::from(p.rtl);
+    let end = line.end.min(p.items.len());
+    let mut units: Vec<(u8, Unit<'p>)> = Vec::new();
+    for idx in line.start..end {
+        let before = units.last().map_or(base, |u| u.0);
+        match (&p.items[idx], &p.content[idx]) {
+            (Item::Box { .. }, Content::Runs(runs)) => {
+                units.extend(runs.iter().map(|r| (r.level, Unit::Run(r))));
+            }
+            (Item::Box { width }, c) => units.push((base, Unit::Boxed(c, *width))),
+            (
+                Item::Glue {
+                    width,
+                    stretch,
+                    shrink,
+                },
+                c,
+            ) => {
+                let w = set_glue(line.ratio, *width, *stretch, *shrink);
+                match c {
+                    Content::Space { fmt, face, level } => {
+                        units.push((*level, Unit::Space(*face, fmt, w)));
+                    }
+                    _ => units.push((before, Unit::Skip(w))),
+                }
+            }
+            _ => {}
+        }
+    }
+    if line.hyphenated
+        && let Some(Content::Hyphen(Some(run))) = p.content.get(line.end)
+    {
+        let before = units.last().map_or(base, |u| u.0);
+        units.push((before, Unit::Run(run)));
+    }
+    units
 }
 
 /// The width of glue on a line set with adjustment ratio `ratio`.
@@ -1025,37 +1221,19 @@ impl LineSetter {
     }
 
     /// The line's boxes and glue (glue set by the line's ratio), then the hyphen if the
-    /// line ends in one.
+    /// line ends in one: in visual order, right-to-left pieces reversed.
     fn contents(&mut self, fonts: &FontSet, p: &Prepared, line: &linebreak::Line) {
-        let end = line.end.min(p.items.len());
-        for idx in line.start..end {
-            match (&p.items[idx], &p.content[idx]) {
-                (Item::Box { width }, c) => self.boxed(fonts, c, *width),
-                (
-                    Item::Glue {
-                        width,
-                        stretch,
-                        shrink,
-                    },
-                    Content::Space { fmt, face },
-                ) => {
-                    self.space(fonts, *face, fmt, set_glue(line.ratio, *width, *stretch, *shrink));
-                }
-                (
-                    Item::Glue {
-                        width,
-                        stretch,
-                        shrink,
-                    },
-                    _,
-                ) => self.x += set_glue(line.ratio, *width, *stretch, *shrink),
-                _ => {}
-            }
+        let mut units = line_units(p, line);
+        if units.iter().any(|(level, _)| level % 2 == 1) {
+            crate::bidi::reorder(&mut units);
         }
-        if line.hyphenated
-            && let Some(Content::Hyphen(Some(run))) = p.content.get(line.end)
-        {
-            self.run(run);
+        for (_, unit) in units {
+            match unit {
+                Unit::Run(run) => self.run(run),
+                Unit::Boxed(c, width) => self.boxed(fonts, c, width),
+                Unit::Space(face, fmt, w) => self.space(fonts, face, fmt, w),
+                Unit::Skip(w) => self.x += w,
+            }
         }
     }
 

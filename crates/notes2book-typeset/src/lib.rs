@@ -16,6 +16,7 @@
 //!
 //! Nothing here knows the file format the pages are written in.
 
+pub mod bidi;
 pub mod breaks;
 pub mod contents;
 pub mod discover;
