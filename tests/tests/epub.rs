@@ -373,3 +373,43 @@ fn errors_write_nothing_and_keep_the_previous_book() {
     let out = run_env(tmp.path(), &["--epub", "-o", "occupied"], &[]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
 }
+
+/// A note in a right-to-left language is a right-to-left chapter; a book in one turns its
+/// pages right to left.
+#[test]
+fn right_to_left_notes_and_books() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    write(&dir.join("notes2book.yaml"), "title: Mixed\nlanguage: en\n");
+    write(
+        &dir.join("content/a.md"),
+        "---\ntitle: Arabic\nlang: ar\n---\n\nمرحبا بالعالم.\n",
+    );
+    write(&dir.join("content/b.md"), "# English\n\nHello.\n");
+    let out = run_env(dir, &["--epub", "-o", "out"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let epub = dir.join("out/mixed.epub");
+    assert_epubcheck_clean(&epub);
+    let names: Vec<String> = notes2book_tests::zip_entries(&epub)
+        .into_iter()
+        .map(|(n, _, _)| n)
+        .collect();
+    let chapter = |needle: &str| {
+        names
+            .iter()
+            .map(|n| epub_text(&epub, n))
+            .find(|t| t.contains(needle) && t.contains("<section"))
+            .expect("the chapter")
+    };
+    assert!(chapter("مرحبا").contains("lang=\"ar\" xml:lang=\"ar\" dir=\"rtl\""));
+    assert!(!chapter("Hello.").contains("dir=\"rtl\""));
+    let opf = epub_text(&epub, "OEBPS/content.opf");
+    assert!(opf.contains("page-progression-direction=\"ltr\""), "{opf}");
+
+    write(&dir.join("notes2book.yaml"), "title: Mixed\nlanguage: he\n");
+    let out = run_env(dir, &["--epub", "-o", "out"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let opf = epub_text(&epub, "OEBPS/content.opf");
+    assert!(opf.contains("page-progression-direction=\"rtl\""), "{opf}");
+    assert_epubcheck_clean(&epub);
+}

@@ -605,8 +605,10 @@ fn package(
     b.set_title(m.title.clone());
     b.set_lang(m.language.clone());
     if notes2book_model::is_rtl_language(&m.language) {
-        // Pages turn right to left in a book whose language is written so.
-        b.epub_direction(epub_builder::PageDirection::Rtl);
+        // Pages turn right to left in a book whose language is written so. (epub-builder
+        // 0.8.2's `epub_direction` sets a field its template never reads; the metadata
+        // key is what reaches the spine.)
+        b.metadata("direction", "rtl")?;
     }
     b.set_authors(m.authors.clone());
     b.set_generator(format!("notes2book {}", env!("CARGO_PKG_VERSION")));

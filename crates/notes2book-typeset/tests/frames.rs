@@ -214,3 +214,107 @@ fn only_a_piece_that_cannot_fit_is_overfull() {
     // One piece longer than the line is still reported.
     assert_eq!(overfull(&format!("# A\n\n{}\n", "x".repeat(300))), 1);
 }
+
+/// The fixture's Noto subsets, as fallback fonts.
+fn script_fonts() -> Vec<notes2book_typeset::fonts::FallbackFont> {
+    let dir = notes2book_tests::repo().join("tests/fixtures/scripts/fonts");
+    [
+        "NotoSerifCJKsc-subset.otf",
+        "NotoNaskhArabic-subset.ttf",
+        "NotoSerifHebrew-subset.ttf",
+    ]
+    .iter()
+    .map(|f| notes2book_typeset::fonts::FallbackFont {
+        name: f.to_string(),
+        bytes: std::fs::read(dir.join(f)).expect("fixture font").into(),
+        index: 0,
+    })
+    .collect()
+}
+
+/// Each text line of the first body page: (baseline, leftmost glyph x, rightmost glyph x)
+/// in page coordinates, top to bottom.
+fn text_lines(doc: &Document) -> Vec<(f32, f32, f32)> {
+    use notes2book_typeset::frame::Draw;
+    let page = doc
+        .pages
+        .iter()
+        .find(|p| {
+            p.groups
+                .iter()
+                .any(|g| g.tag.as_ref().is_some_and(|t| t.kind == TagKind::Paragraph))
+        })
+        .expect("a page of text");
+    let mut lines: Vec<(f32, f32, f32)> = Vec::new();
+    for g in &page.groups {
+        if !g.tag.as_ref().is_some_and(|t| t.kind == TagKind::Paragraph) {
+            continue;
+        }
+        for d in &g.draws {
+            let Draw::Glyphs {
+                baseline, glyphs, ..
+            } = d
+            else {
+                continue;
+            };
+            let y = g.y + baseline;
+            for gl in glyphs {
+                let x = g.x + gl.x;
+                match lines.iter_mut().find(|l| (l.0 - y).abs() < 0.5) {
+                    Some(l) => {
+                        l.1 = l.1.min(x);
+                        l.2 = l.2.max(x);
+                    }
+                    None => lines.push((y, x, x)),
+                }
+            }
+        }
+    }
+    lines.sort_by(|a, b| a.0.total_cmp(&b.0));
+    lines
+}
+
+#[test]
+fn chinese_is_justified_by_space_between_its_characters() {
+    let options = Options {
+        fallback_fonts: script_fonts(),
+        ..Options::default()
+    };
+    let para = "排版引擎应该在汉字之间均匀地增加空隙，使每一行都与右边界对齐，就像一本印刷精美的书。".repeat(3);
+    let (doc, _) = set(&[("a.md", &format!("# 书\n\n{para}\n"))], &options);
+    let lines = text_lines(&doc);
+    assert!(lines.len() >= 4, "{lines:?}");
+    // Every line but the last ends with a full-width character at the right edge: their
+    // last glyphs start at the same x.
+    let right = lines[0].2;
+    for l in &lines[..lines.len() - 1] {
+        assert!((l.2 - right).abs() < 0.3, "ragged: {l:?} vs {right}");
+    }
+    assert!(lines[lines.len() - 1].2 <= right + 0.3);
+}
+
+#[test]
+fn right_to_left_paragraphs_start_at_the_right() {
+    let options = Options {
+        fallback_fonts: script_fonts(),
+        ..Options::default()
+    };
+    let para = "مرحبا بالعالم. هذه فقرة عربية كاملة تبدأ بحرف عربي، وفيها رقم 2024 وكلمة English في الوسط، ويجب أن تكون محاذاة السطور إلى اليمين.";
+    let (doc, _) = set(&[("a.md", &format!("# ع\n\n{para}\n"))], &options);
+    let lines = text_lines(&doc);
+    assert!(lines.len() >= 2, "{lines:?}");
+    let (first, last) = (lines[0], lines[lines.len() - 1]);
+    // The short last line hangs from the right edge, like the full first line.
+    assert!(last.1 > first.1 + 50.0, "last line starts at the left: {lines:?}");
+    assert!(
+        (last.2 - first.2).abs() < 12.0,
+        "last line does not reach the right: {lines:?}"
+    );
+    // The same paragraph in English starts at the left.
+    let (doc, _) = set(
+        &[("a.md", "# E\n\nA short English paragraph that fills more than one line of the page, so that its last line is a short one at the left.\n")],
+        &options,
+    );
+    let en = text_lines(&doc);
+    assert!((en[en.len() - 1].1 - en[0].1).abs() < 0.5, "{en:?}");
+}
