@@ -180,7 +180,8 @@ impl<'a> Shaper<'a> {
             fonts,
             hyphen_lang,
             rtl: notes2book_model::is_rtl_language(language),
-            language: primary.parse().ok(),
+            // The whole tag: `zh-Hant` and `ja` pick their glyph forms in a Pan-CJK font (locl).
+            language: language.to_ascii_lowercase().parse().ok(),
             cache: HashMap::new(),
             missing: Vec::new(),
             overfull: Vec::new(),

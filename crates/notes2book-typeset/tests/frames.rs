@@ -318,3 +318,32 @@ fn right_to_left_paragraphs_start_at_the_right() {
     let en = text_lines(&doc);
     assert!((en[en.len() - 1].1 - en[0].1).abs() < 0.5, "{en:?}");
 }
+
+#[test]
+fn a_note_in_traditional_chinese_gets_its_glyph_forms() {
+    use notes2book_typeset::frame::Draw;
+    let options = Options {
+        fallback_fonts: script_fonts(),
+        ..Options::default()
+    };
+    let hans = "---\ntitle: A\nlang: zh-Hans\n---\n\n骨\n";
+    let hant = "---\ntitle: B\nlang: zh-Hant\n---\n\n骨\n";
+    let gids = |note: &str| -> Vec<u16> {
+        let (doc, _) = set(&[("a.md", note)], &options);
+        doc.pages
+            .iter()
+            .flat_map(|p| &p.groups)
+            .filter(|g| g.tag.as_ref().is_some_and(|t| t.kind == TagKind::Paragraph))
+            .flat_map(|g| &g.draws)
+            .filter_map(|d| match d {
+                Draw::Glyphs { glyphs, .. } => Some(glyphs.iter().map(|g| g.gid)),
+                _ => None,
+            })
+            .flatten()
+            .collect()
+    };
+    let (a, b) = (gids(hans), gids(hant));
+    assert_eq!((a.len(), b.len()), (1, 1));
+    // The same Pan-CJK face, the note's language's form of 骨 (OpenType locl).
+    assert_ne!(a, b);
+}
