@@ -646,3 +646,77 @@ fn fonts_are_found_for_characters_the_bundled_ones_lack() {
         std::fs::read(pdf_in("other")).expect("pdf")
     );
 }
+
+/// `pdf.fonts` sets the book in families found by name; a wrong name is an error that
+/// says which families are near.
+#[test]
+fn the_book_is_set_in_the_families_pdf_fonts_names() {
+    let dejavu = Path::new("/usr/share/fonts/truetype/dejavu");
+    let Some(pdffonts) = tool("pdffonts") else {
+        note("skipped: poppler-utils not installed");
+        return;
+    };
+    if !dejavu.join("DejaVuSerif.ttf").is_file() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            ".ci/run installs fonts-dejavu-core"
+        );
+        note("skipped: DejaVu fonts not installed");
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tmp");
+    let root = tmp.path();
+    std::fs::create_dir_all(root.join("content")).expect("mkdir");
+    std::fs::write(
+        root.join("content/a.md"),
+        "# A heading\n\nBody text with *emphasis*, **strong** and `code`.\n",
+    )
+    .expect("write");
+    let config = |fonts: &str| {
+        std::fs::write(
+            root.join("notes2book.yaml"),
+            format!("title: Families\npdf:\n  fonts:\n{fonts}"),
+        )
+        .expect("write")
+    };
+    let dir = dejavu.display().to_string();
+    let args = [
+        "--pdf",
+        "-o",
+        "out",
+        "--ignore-system-fonts",
+        "--font-path",
+        &dir,
+    ];
+    config("    body: DejaVu Serif\n    heading: DejaVu Sans\n    mono: DejaVu Sans Mono\n");
+    let o = run_env(root, &args, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let fonts = Command::new(&pdffonts)
+        .arg(root.join("out/families.pdf"))
+        .output()
+        .expect("pdffonts");
+    let fonts = String::from_utf8_lossy(&fonts.stdout).into_owned();
+    for want in [
+        "DejaVuSerif ",
+        "DejaVuSerif-Italic",
+        "DejaVuSerif-Bold",
+        "DejaVuSans-Bold",
+        "DejaVuSansMono",
+    ] {
+        assert!(fonts.contains(want), "{want} not in {fonts}");
+    }
+    assert!(
+        !fonts.contains("CharisSIL") && !fonts.contains("JetBrainsMono"),
+        "{fonts}"
+    );
+    // A misspelt family stops the build and names the nearest.
+    config("    body: DejaVu Serf\n");
+    let o = run_env(root, &args, &[]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains("error[config-pdf]: pdf.fonts.body: no font family `DejaVu Serf`")
+            && err.contains("similar: DejaVu Serif"),
+        "{err}"
+    );
+}

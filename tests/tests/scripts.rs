@@ -60,7 +60,10 @@ fn nine_scripts_read_back_from_the_pdf() {
     let (pdf, err) = build(tmp.path());
     // Every character has a font but the emoji (colour emoji fonts are bitmaps); nothing
     // is too long for its line.
-    for block in err.split("\n\n").filter(|b| b.contains("pdf-missing-glyphs")) {
+    for block in err
+        .split("\n\n")
+        .filter(|b| b.contains("pdf-missing-glyphs"))
+    {
         assert!(block.contains("emoji or symbol"), "{block}");
     }
     assert!(!err.contains("pdf-overfull"), "{err}");
@@ -77,12 +80,17 @@ fn nine_scripts_read_back_from_the_pdf() {
         "क्षत्रिय और विद्यालय",
         "สวัสดีชาวโลก",
     ] {
-        assert!(text.contains(probe), "{probe} does not read back from:\n{text}");
+        assert!(
+            text.contains(probe),
+            "{probe} does not read back from:\n{text}"
+        );
     }
     // Kinsoku: no line opens with closing punctuation.
     for line in text.lines() {
         assert!(
-            !line.trim_start().starts_with(['，', '。', '、', '）', '」', '！', '？', '：', '；']),
+            !line
+                .trim_start()
+                .starts_with(['，', '。', '、', '）', '」', '！', '？', '：', '；']),
             "{line}"
         );
     }

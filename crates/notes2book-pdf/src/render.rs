@@ -9,9 +9,9 @@ use std::sync::Arc;
 
 use notes2book_model::ImageId;
 use printpdf::{
-    Actions, BorderArray, Codepoint, ColorArray, Destination, DictItem, FontId, HighlightingMode, Line,
-    LineCapStyle, LinePoint, LinkAnnotation, Op, PaintMode, PdfFontHandle, Point, Pt, Rect, Rgb,
-    TextItem, TextMatrix, XObjectId, XObjectTransform,
+    Actions, BorderArray, Codepoint, ColorArray, Destination, DictItem, FontId, HighlightingMode,
+    Line, LineCapStyle, LinePoint, LinkAnnotation, Op, PaintMode, PdfFontHandle, Point, Pt, Rect,
+    Rgb, TextItem, TextMatrix, XObjectId, XObjectTransform,
 };
 
 use notes2book_typeset::document::Anchors;
@@ -371,7 +371,9 @@ pub fn canonical_text(pages: &[Frame]) -> HashMap<(FaceId, u16), String> {
             for (k, gl) in glyphs.iter().enumerate() {
                 let alone = glyphs.get(k + 1).is_none_or(|n| n.text.is_some());
                 if let (Some(t), true) = (&gl.text, alone) {
-                    canonical.entry((*face, gl.gid)).or_insert_with(|| t.clone());
+                    canonical
+                        .entry((*face, gl.gid))
+                        .or_insert_with(|| t.clone());
                 }
             }
         }

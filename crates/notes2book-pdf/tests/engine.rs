@@ -98,11 +98,17 @@ fn characters_no_font_has_give_one_warning_with_where() {
         d.message
     );
     assert!(
-        d.message.starts_with("3 Chinese or Japanese characters are"),
+        d.message
+            .starts_with("3 Chinese or Japanese characters are"),
         "{}",
         d.message
     );
-    assert!(d.hint.as_deref().is_some_and(|h| h.contains("fonts-noto-cjk")), "{d:?}");
+    assert!(
+        d.hint
+            .as_deref()
+            .is_some_and(|h| h.contains("fonts-noto-cjk")),
+        "{d:?}"
+    );
     let loc = d.span.and_then(|s| sources.locate(s)).expect("a location");
     assert!(loc.path.ends_with("a.md"), "{loc:?}");
     assert_eq!(loc.line, 5, "the paragraph where they first occur");
@@ -169,7 +175,10 @@ fn long_urls_and_code_break_at_their_punctuation_without_a_warning() {
     let (pdf, _) = from_notes_with(
         &[(
             "a.md",
-            &format!("# A\n\nSee `{url}` or <{url}> and {ident} and {}.\n", "=".repeat(120)),
+            &format!(
+                "# A\n\nSee `{url}` or <{url}> and {ident} and {}.\n",
+                "=".repeat(120)
+            ),
         )],
         &PdfOptions::default(),
     );

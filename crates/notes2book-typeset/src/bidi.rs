@@ -79,7 +79,15 @@ mod tests {
     fn lines_are_reordered_by_level() {
         // "abc" [Hebrew word 1] [Hebrew word 2] "def" in a left-to-right paragraph: the two
         // Hebrew words swap.
-        let mut line = vec![(0, "abc"), (0, " "), (1, "W1"), (1, " "), (1, "W2"), (0, " "), (0, "def")];
+        let mut line = vec![
+            (0, "abc"),
+            (0, " "),
+            (1, "W1"),
+            (1, " "),
+            (1, "W2"),
+            (0, " "),
+            (0, "def"),
+        ];
         reorder(&mut line);
         let order: Vec<&str> = line.iter().map(|p| p.1).collect();
         assert_eq!(order, ["abc", " ", "W2", " ", "W1", " ", "def"]);

@@ -129,6 +129,5 @@ mod tests {
         assert!(parts.len() >= 4, "{parts:?}");
         assert_eq!(parts.concat(), "ภาษาไทยง่ายนิดเดียว");
         assert!(parts.contains(&"ภาษา"), "{parts:?}");
-
     }
 }

@@ -55,7 +55,7 @@ pub fn toc_items(
     // Heading.
     for l in lay.cell_lines(
         &[Inline::Text("Contents".into())],
-        &Fmt::new(Style::Bold, size * 2.0),
+        &Fmt::new(Style::Heading, size * 2.0),
         measure,
         Align::Left,
         size * 2.4,

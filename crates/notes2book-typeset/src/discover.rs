@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use notes2book_model::{Block, Book, Inline};
 
-use crate::fonts::{FallbackFont, FontSet};
+use crate::fonts::{FallbackFont, Family, FontSet};
 
 /// Where to look for fonts.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -108,6 +108,100 @@ pub fn script_of(c: char) -> (&'static str, &'static str) {
     }
 }
 
+/// The faces of the family `name` (`pdf.fonts`): its regular, italic, bold and bold
+/// italic as found among the machine's fonts (unless `discovery.system` is off) and the
+/// font folders; or, when `name` is a font file, that face for all four. An error says
+/// what is wrong, naming families of a similar name.
+pub fn family(name: &str, discovery: &Discovery, base: &std::path::Path) -> Result<Family, String> {
+    let lower = name.to_ascii_lowercase();
+    if [".ttf", ".otf", ".ttc", ".otc"]
+        .iter()
+        .any(|e| lower.ends_with(e))
+    {
+        let path = base.join(name);
+        let bytes =
+            std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let font = FallbackFont {
+            name: name.to_string(),
+            bytes: Arc::from(bytes),
+            index: 0,
+        };
+        return Ok(Family {
+            regular: Some(font.clone()),
+            italic: Some(font.clone()),
+            bold: Some(font.clone()),
+            bold_italic: Some(font),
+        });
+    }
+    let db = database(discovery);
+    let find = |weight: u16, style: fontdb::Style| -> Option<FallbackFont> {
+        let query = fontdb::Query {
+            families: &[fontdb::Family::Name(name)],
+            weight: fontdb::Weight(weight),
+            stretch: fontdb::Stretch::Normal,
+            style,
+        };
+        let id = db.query(&query)?;
+        let face = db.face(id)?;
+        // The closest match may be another weight or style: only an exact one is taken.
+        let exact = face.style == style && face.weight.0.abs_diff(weight) < 100;
+        if !exact {
+            return None;
+        }
+        db.with_face_data(id, |data, index| FallbackFont {
+            name: face.post_script_name.clone(),
+            bytes: Arc::from(data),
+            index,
+        })
+    };
+    let family = Family {
+        regular: find(400, fontdb::Style::Normal),
+        italic: find(400, fontdb::Style::Italic),
+        bold: find(700, fontdb::Style::Normal),
+        bold_italic: find(700, fontdb::Style::Italic),
+    };
+    if family.regular.is_some() || family.bold.is_some() {
+        return Ok(family);
+    }
+    // The installed families nearest to the name, by edit distance.
+    let all: BTreeSet<String> = db
+        .faces()
+        .flat_map(|f| f.families.iter().map(|(n, _)| n.clone()))
+        .collect();
+    let mut near: Vec<(usize, String)> = all
+        .into_iter()
+        .map(|n| {
+            (
+                strsim::damerau_levenshtein(&lower, &n.to_ascii_lowercase()),
+                n,
+            )
+        })
+        .filter(|(d, n)| *d <= n.len() / 2)
+        .collect();
+    near.sort();
+    let similar: Vec<String> = near.into_iter().take(5).map(|(_, n)| n).collect();
+    Err(if similar.is_empty() {
+        format!("no font family `{name}` is installed or in the font folders")
+    } else {
+        format!(
+            "no font family `{name}` is installed or in the font folders; similar: {}",
+            similar.join(", ")
+        )
+    })
+}
+
+/// The fonts `discovery` names, loaded.
+fn database(discovery: &Discovery) -> fontdb::Database {
+    let mut db = fontdb::Database::new();
+    if discovery.system {
+        db.load_system_fonts();
+    }
+    for dir in &discovery.dirs {
+        db.load_fonts_dir(dir);
+    }
+    db
+}
+
 /// A face that covers some of the characters looked for.
 #[derive(Debug)]
 struct Candidate {
@@ -129,13 +223,7 @@ pub fn fallbacks(
     if missing.is_empty() || (!discovery.system && discovery.dirs.is_empty()) {
         return Vec::new();
     }
-    let mut db = fontdb::Database::new();
-    if discovery.system {
-        db.load_system_fonts();
-    }
-    for dir in &discovery.dirs {
-        db.load_fonts_dir(dir);
-    }
+    let db = database(discovery);
     let candidates: Vec<Candidate> = db
         .faces()
         .filter(|f| f.style == fontdb::Style::Normal && (350..=500).contains(&f.weight.0))

@@ -55,7 +55,10 @@ fn warn(code: &'static str, message: String, span: Option<Span>, hint: Option<&s
 /// available: a placeholder is drawn).
 pub fn typeset(book: &Book, images: ImageInfo<'_>, options: &Options) -> Document {
     let mut diagnostics = Vec::new();
-    let (mut fonts, bad) = FontSet::new(&options.fallback_fonts);
+    let (mut fonts, mut bad) = FontSet::new(&options.fallback_fonts);
+    for (role, family) in &options.families {
+        bad.extend(fonts.set_family(*role, family));
+    }
     let d = &options.discovery;
     let missing = if d.system || !d.dirs.is_empty() {
         crate::discover::uncovered(book, &fonts)

@@ -24,6 +24,9 @@ pub enum Style {
     BoldItalic,
     Mono,
     MonoBold,
+    /// Headings: the bold of the book face unless `pdf.fonts.heading` names another.
+    Heading,
+    HeadingItalic,
 }
 
 impl Style {
@@ -31,6 +34,7 @@ impl Style {
         match self {
             Style::Regular => Style::Italic,
             Style::Bold => Style::BoldItalic,
+            Style::Heading => Style::HeadingItalic,
             other => other,
         }
     }
@@ -46,6 +50,14 @@ impl Style {
 
     pub fn is_mono(self) -> bool {
         matches!(self, Style::Mono | Style::MonoBold)
+    }
+
+    /// The bold of this style (what code inside it is set in, for one).
+    pub fn is_bold(self) -> bool {
+        matches!(
+            self,
+            Style::Bold | Style::BoldItalic | Style::Heading | Style::HeadingItalic
+        )
     }
 }
 
@@ -115,7 +127,12 @@ impl Face {
     }
 
     /// Shape `text` (one word or run, no line breaks).
-    pub fn shape(&self, text: &str, language: Option<&harfrust::Language>, rtl: bool) -> Vec<Glyph> {
+    pub fn shape(
+        &self,
+        text: &str,
+        language: Option<&harfrust::Language>,
+        rtl: bool,
+    ) -> Vec<Glyph> {
         let shaper = ShaperFont::new(&self.font);
         let mut buffer = Buffer::new();
         buffer.push_str(text);
@@ -243,11 +260,28 @@ pub struct Glyph {
 #[derive(Debug)]
 pub struct FontSet {
     pub faces: Vec<Face>,
-    styles: [FaceId; 6],
+    styles: [FaceId; 8],
     /// Fallback faces, tried in order for characters the style's face lacks.
     pub fallbacks: Vec<FaceId>,
     /// The math face, once [`FontSet::add_math`] added it.
     pub math: Option<FaceId>,
+}
+
+/// What a family of faces is used for (`pdf.fonts`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Body,
+    Heading,
+    Mono,
+}
+
+/// The faces of one family found for `pdf.fonts` (any may be missing).
+#[derive(Debug, Clone, Default)]
+pub struct Family {
+    pub regular: Option<FallbackFont>,
+    pub italic: Option<FallbackFont>,
+    pub bold: Option<FallbackFont>,
+    pub bold_italic: Option<FallbackFont>,
 }
 
 /// A fallback font given in the configuration.
@@ -264,7 +298,7 @@ impl FontSet {
     /// read as fonts.
     pub fn new(fallbacks: &[FallbackFont]) -> (FontSet, Vec<String>) {
         let mut faces = Vec::new();
-        let mut styles = [FaceId(0); 6];
+        let mut styles = [FaceId(0); 8];
         for f in BUNDLED_FONTS {
             let Some(face) = Face::from_bytes(f.file_name, Arc::from(f.bytes), 0) else {
                 continue;
@@ -281,6 +315,9 @@ impl FontSet {
             styles[slot] = id;
             faces.push(face);
         }
+        // Headings are in the bold until a heading family is set.
+        styles[6] = styles[2];
+        styles[7] = styles[3];
         let mut bad = Vec::new();
         let mut fb = Vec::new();
         for f in fallbacks {
@@ -350,8 +387,53 @@ impl FontSet {
             Style::BoldItalic => 3,
             Style::Mono => 4,
             Style::MonoBold => 5,
+            Style::Heading => 6,
+            Style::HeadingItalic => 7,
         };
         self.styles[i]
+    }
+
+    /// Set a role of the book in the faces of `family` (those it has; the others keep
+    /// the bundled ones). Returns the names of faces that could not be read.
+    pub fn set_family(&mut self, role: Role, family: &Family) -> Vec<String> {
+        let slots: &[(usize, &Option<FallbackFont>)] = match role {
+            Role::Body => &[
+                (0, &family.regular),
+                (1, &family.italic),
+                (2, &family.bold),
+                (3, &family.bold_italic),
+            ],
+            // A heading is bold: the family's bold, or its regular when it has none.
+            Role::Heading => &[
+                (
+                    6,
+                    family
+                        .bold
+                        .as_ref()
+                        .map_or(&family.regular, |_| &family.bold),
+                ),
+                (
+                    7,
+                    family
+                        .bold_italic
+                        .as_ref()
+                        .map_or(&family.italic, |_| &family.bold_italic),
+                ),
+            ],
+            Role::Mono => &[(4, &family.regular), (5, &family.bold)],
+        };
+        let mut bad = Vec::new();
+        for (slot, font) in slots {
+            let Some(font) = font else { continue };
+            match Face::from_bytes(&font.name, font.bytes.clone(), font.index) {
+                Some(face) => {
+                    self.styles[*slot] = FaceId(self.faces.len() as u16);
+                    self.faces.push(face);
+                }
+                None => bad.push(font.name.clone()),
+            }
+        }
+        bad
     }
 
     /// Split `text` into runs of one face each: the style's face where it has the

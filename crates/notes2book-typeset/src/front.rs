@@ -109,7 +109,7 @@ fn title_page(lay: &mut Layouter<'_, '_>, book: &Book, options: &Options) -> Pag
         }
         y += gap;
     };
-    add(lay, &md.title, Style::Bold, fs * 2.6, fs * 1.5);
+    add(lay, &md.title, Style::Heading, fs * 2.6, fs * 1.5);
     add(
         lay,
         md.subtitle.as_deref().unwrap_or(""),

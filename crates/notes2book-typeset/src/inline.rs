@@ -362,7 +362,7 @@ fn flatten(inlines: &[Inline], fmt: &Arc<Fmt>, image_size: ImageSize<'_>, out: &
             }
             Inline::Code(code) => {
                 let f = derived(&|f| {
-                    f.style = if f.style == Style::Bold || f.style == Style::BoldItalic {
+                    f.style = if f.style.is_bold() {
                         Style::MonoBold
                     } else {
                         Style::Mono
@@ -704,10 +704,8 @@ fn space_items(
     content: &mut Vec<Content>,
 ) {
     // Spaces at the start, after a break or after another space collapse.
-    if !matches!(items.last(), Some(Item::Box { .. })) {
-        if items.is_empty() || matches!(items.last(), Some(Item::Glue { .. })) {
-            return;
-        }
+    if items.is_empty() || matches!(items.last(), Some(Item::Glue { .. })) {
+        return;
     }
     let fmt = fmt_at(t.spans, start).clone();
     let (face, w) = shaper.space(&fmt);
@@ -790,7 +788,10 @@ fn word_points(
     let text = t.text;
     let mut points: Vec<BreakPoint> = Vec::new();
     let first = t.opportunities.partition_point(|&(o, _)| o <= start);
-    for &(o, kind) in t.opportunities[first..].iter().take_while(|&&(o, _)| o < end) {
+    for &(o, kind) in t.opportunities[first..]
+        .iter()
+        .take_while(|&&(o, _)| o < end)
+    {
         let prev = text[..o].chars().next_back().unwrap_or(' ');
         let hyphen = matches!(prev, '-' | '\u{2010}');
         let point = if kind == Kind::Wide && para.justify {
@@ -804,7 +805,7 @@ fn word_points(
     if para.hyphenate
         && !fmt0.style.is_mono()
         && fmt0.link.is_none()
-        && t.level(start) % 2 == 0
+        && t.level(start).is_multiple_of(2)
         && let Some(lang) = shaper.hyphen_lang
     {
         // Hyphenate each alphabetic stretch of the word.

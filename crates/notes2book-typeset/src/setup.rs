@@ -33,6 +33,8 @@ pub struct Options {
     /// Where to find fonts for characters the bundled and configured faces lack (nowhere
     /// by default: the same notes then give the same PDF on every machine).
     pub discovery: crate::discover::Discovery,
+    /// Families that replace the bundled faces for a role (`pdf.fonts`).
+    pub families: Vec<(crate::fonts::Role, crate::fonts::Family)>,
 }
 
 /// A named page size: `A4`, `Letter`, `A5`, `6x9` (inches), case-insensitive.
@@ -70,6 +72,7 @@ impl Default for Options {
             toc: true,
             toc_depth: 2,
             discovery: crate::discover::Discovery::default(),
+            families: Vec::new(),
         }
     }
 }

@@ -280,7 +280,9 @@ fn chinese_is_justified_by_space_between_its_characters() {
         fallback_fonts: script_fonts(),
         ..Options::default()
     };
-    let para = "排版引擎应该在汉字之间均匀地增加空隙，使每一行都与右边界对齐，就像一本印刷精美的书。".repeat(3);
+    let para =
+        "排版引擎应该在汉字之间均匀地增加空隙，使每一行都与右边界对齐，就像一本印刷精美的书。"
+            .repeat(3);
     let (doc, _) = set(&[("a.md", &format!("# 书\n\n{para}\n"))], &options);
     let lines = text_lines(&doc);
     assert!(lines.len() >= 4, "{lines:?}");
@@ -305,14 +307,20 @@ fn right_to_left_paragraphs_start_at_the_right() {
     assert!(lines.len() >= 2, "{lines:?}");
     let (first, last) = (lines[0], lines[lines.len() - 1]);
     // The short last line hangs from the right edge, like the full first line.
-    assert!(last.1 > first.1 + 50.0, "last line starts at the left: {lines:?}");
+    assert!(
+        last.1 > first.1 + 50.0,
+        "last line starts at the left: {lines:?}"
+    );
     assert!(
         (last.2 - first.2).abs() < 12.0,
         "last line does not reach the right: {lines:?}"
     );
     // The same paragraph in English starts at the left.
     let (doc, _) = set(
-        &[("a.md", "# E\n\nA short English paragraph that fills more than one line of the page, so that its last line is a short one at the left.\n")],
+        &[(
+            "a.md",
+            "# E\n\nA short English paragraph that fills more than one line of the page, so that its last line is a short one at the left.\n",
+        )],
         &options,
     );
     let en = text_lines(&doc);

@@ -59,6 +59,15 @@ pub struct Config {
     pub pdf: PdfConfig,
 }
 
+/// `pdf.fonts`: a family for each role.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FontsConfig {
+    pub body: Option<String>,
+    pub heading: Option<String>,
+    pub mono: Option<String>,
+}
+
 /// The `pdf:` section.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -79,6 +88,11 @@ pub struct PdfConfig {
     /// machine's (relative to this file).
     #[serde(default)]
     pub font_dirs: Vec<PathBuf>,
+    /// The families the book is set in, by name (found like the fallback fonts) or as a
+    /// font file relative to this file [default: Charis SIL, its bold for headings,
+    /// JetBrains Mono].
+    #[serde(default)]
+    pub fonts: FontsConfig,
     /// Justify body text [default: true].
     pub justify: Option<bool>,
     /// Hyphenate by the book's language [default: true].

@@ -99,6 +99,21 @@ pub fn options(project: &mut Project, modified: i64, fonts: &crate::build::FontA
         system: !fonts.ignore_system,
         dirs,
     };
+    use notes2book_typeset::fonts::Role;
+    let roles = [
+        (Role::Body, "body", &cfg.fonts.body),
+        (Role::Heading, "heading", &cfg.fonts.heading),
+        (Role::Mono, "mono", &cfg.fonts.mono),
+    ];
+    for (role, key, name) in roles {
+        let Some(name) = name else { continue };
+        match notes2book_typeset::discover::family(name, &opts.discovery, &project.config_dir) {
+            Ok(family) => opts.families.push((role, family)),
+            Err(e) => diags.push(Diagnostic::error("config-pdf", format!("pdf.fonts.{key}: {e}")).hint(
+                "name a family installed on this machine or in pdf.font_dirs / --font-path (`fc-list : family` lists them), or a font file relative to notes2book.yaml",
+            )),
+        }
+    }
     project.parsed.diagnostics.extend(diags);
     PdfOptions {
         layout: opts,

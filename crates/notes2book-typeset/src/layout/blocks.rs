@@ -166,9 +166,9 @@ impl Layouter<'_, '_> {
     ) {
         let hsize = ctx.size * heading_scale(level);
         let style = if level >= 4 {
-            Style::BoldItalic
+            Style::HeadingItalic
         } else {
-            Style::Bold
+            Style::Heading
         };
         out.push(with_deco(
             VItem::space(ctx.leading * if level <= 2 { 1.2 } else { 0.8 }),

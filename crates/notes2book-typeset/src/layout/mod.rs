@@ -125,7 +125,7 @@ impl Layouter<'_, '_> {
         let title = vec![Inline::Text(ch.title.clone())];
         let mut lines = self.text_lines(
             &title,
-            &Fmt::new(Style::Bold, size),
+            &Fmt::new(Style::Heading, size),
             &ctx,
             false,
             Align::Left,
