@@ -191,6 +191,11 @@ impl<'a> Shaper<'a> {
         }
     }
 
+    /// Whether the chapter's language is written right to left.
+    pub fn rtl(&self) -> bool {
+        self.rtl
+    }
+
     fn shape(&mut self, face: FaceId, text: &str, rtl: bool) -> Arc<Vec<Glyph>> {
         let key = (face, text.to_string(), rtl);
         if let Some(g) = self.cache.get(&key) {

@@ -315,6 +315,14 @@ fn right_to_left_paragraphs_start_at_the_right() {
         (last.2 - first.2).abs() < 12.0,
         "last line does not reach the right: {lines:?}"
     );
+    // A right-to-left list: text and markers at the right.
+    let (doc, _) = set(&[("a.md", "# ع\n\n- عنصر\n- عنصر آخر\n")], &options);
+    let items = text_lines(&doc);
+    let (w, _) = options.page_size;
+    for l in &items {
+        assert!(l.1 > w / 2.0, "a list item starts at the left: {items:?}");
+        assert!(l.2 > w - options.margins.outer - 30.0, "{items:?}");
+    }
     // The same paragraph in English starts at the left.
     let (doc, _) = set(
         &[(

@@ -263,7 +263,16 @@ impl Layouter<'_, '_> {
             .filter(|d| matches!(d, Draw::Glyphs { .. }))
             .count();
         let inset = size * 1.6;
-        let inner = self.inner(ctx, inset, 0.0);
+        // A right-to-left list is indented from the right, its markers on the right.
+        let rtl = items
+            .iter()
+            .find_map(|i| blocks_rtl(&i.blocks))
+            .unwrap_or(self.shaper.rtl());
+        let inner = if rtl {
+            self.inner(ctx, 0.0, inset)
+        } else {
+            self.inner(ctx, inset, 0.0)
+        };
         let bullet_level = (ctx.left / inset).round() as usize + depth;
         for (n, item) in items.iter().enumerate() {
             let begin = out.len();
@@ -279,18 +288,28 @@ impl Layouter<'_, '_> {
                 continue;
             };
             let baseline = baseline_of(first);
+            let right = inner.left + inner.width;
             if let Some(checked) = item.task {
-                first
-                    .draws
-                    .extend(task_box(checked, inner.left - size * 1.2, baseline, size));
+                let x = if rtl {
+                    right + size * 0.4
+                } else {
+                    inner.left - size * 1.2
+                };
+                first.draws.extend(task_box(checked, x, baseline, size));
                 continue;
             }
             let label = match start {
+                // Read right to left, the full stop comes first.
+                Some(s) if rtl => format!(".{}", s.saturating_add(n as u64)),
                 Some(s) => format!("{}.", s.saturating_add(n as u64)),
                 None => ["•", "◦", "▪", "–"][bullet_level % 4].to_string(),
             };
             let fmt = Fmt::new(Style::Regular, size);
-            if let Some(d) = self.label(&label, &fmt, inner.left - size * 0.5, baseline) {
+            if rtl {
+                if let Some(d) = self.label(&label, &fmt, right + size * 0.5, baseline) {
+                    first.draws.push(d);
+                }
+            } else if let Some(d) = self.label(&label, &fmt, inner.left - size * 0.5, baseline) {
                 first.draws.push(right_align(d));
             }
         }
@@ -366,6 +385,17 @@ impl Layouter<'_, '_> {
 }
 
 /// A task list's box at (x, baseline), ticked when done.
+/// The direction of the first block with text among `blocks`, by its first strong
+/// character.
+fn blocks_rtl(blocks: &[Block]) -> Option<bool> {
+    blocks.iter().find_map(|b| match b {
+        Block::Paragraph { content, .. } | Block::Heading { content, .. } => {
+            crate::bidi::first_strong_rtl(&notes2book_model::plain_text(content))
+        }
+        _ => None,
+    })
+}
+
 fn task_box(checked: bool, x: f32, baseline: f32, size: f32) -> Vec<Draw> {
     let b = size * 0.7;
     let mut draws = vec![Draw::Frame {

@@ -225,7 +225,10 @@ impl Layouter<'_, '_> {
             1e6,
             &|_| None,
         );
-        let line = inline::set_lines(&mut self.shaper, &p, 1e6, &para, fmt.size)
+        // Set on its own width: a label in a right-to-left chapter must not be aligned to
+        // the right of a huge measure.
+        let natural = p.widths().0;
+        let line = inline::set_lines(&mut self.shaper, &p, natural, &para, fmt.size)
             .into_iter()
             .next()?;
         let width = line.width;
