@@ -17,6 +17,16 @@ const OPENABLE: &[&str] = &[
     "irc", "ircs", "xmpp", "sip", "sips", "callto", "magnet", "gopher", "git", "ssh", "webcal",
 ];
 
+/// A web address written without the slashes after its scheme (`http:host/path`), with
+/// them put back.
+fn missing_slashes(url: &str) -> Option<String> {
+    let (s, rest) = url.split_once(':')?;
+    let web = ["http", "https", "ftp"].contains(&s.to_ascii_lowercase().as_str());
+    let host = rest.trim_start_matches('/');
+    let host_first = host.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+    (web && !rest.starts_with("//") && host_first).then(|| format!("{s}://{host}"))
+}
+
 /// Turn the links to schemes no reader opens into their text, with a warning per scheme.
 pub fn drop_unopenable(chapters: &mut [Chapter], diags: &mut Vec<Diagnostic>) {
     let mut seen: BTreeMap<String, (usize, Option<Span>)> = BTreeMap::new();
@@ -24,9 +34,21 @@ pub fn drop_unopenable(chapters: &mut [Chapter], diags: &mut Vec<Diagnostic>) {
     for ch in chapters.iter_mut() {
         let mut check = |inline: &mut Inline| {
             let Inline::Link(link) = inline else { return };
-            let LinkTarget::External { url } = &link.target else {
+            let LinkTarget::External { url } = &mut link.target else {
                 return;
             };
+            // `http:golang.org/…`: a web address without its `//` (EPUBCheck's RSC-020).
+            if let Some(fixed) = missing_slashes(url) {
+                bad_hosts.push(
+                    Diagnostic::warning(
+                        "link-invalid",
+                        format!("`{url}` lacks the `//` after its scheme; linked as `{fixed}`"),
+                    )
+                    .at_opt(link.span)
+                    .hint("write web addresses as `https://host/path`"),
+                );
+                *url = fixed;
+            }
             if !host_is_valid(url) {
                 bad_hosts.push(
                     Diagnostic::warning(
@@ -71,5 +93,21 @@ pub fn drop_unopenable(chapters: &mut [Chapter], diags: &mut Vec<Diagnostic>) {
             .at_opt(span)
             .hint("link to a web address instead, or leave the text unlinked"),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn web_addresses_without_slashes_are_repaired() {
+        let fix = super::missing_slashes;
+        assert_eq!(
+            fix("http:golang.org/doc/effective_go.html").as_deref(),
+            Some("http://golang.org/doc/effective_go.html")
+        );
+        assert_eq!(fix("https://example.org"), None);
+        assert_eq!(fix("mailto:someone@example.org"), None);
+        assert_eq!(fix("http:/"), None);
+        assert_eq!(fix("https:/example.org/a").as_deref(), Some("https://example.org/a"));
     }
 }
