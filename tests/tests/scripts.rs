@@ -94,6 +94,12 @@ fn nine_scripts_read_back_from_the_pdf() {
             "{line}"
         );
     }
+    // A heading in Chinese is set in the bold of the face found for Chinese.
+    if let Some(pdffonts) = tool("pdffonts") {
+        let o = Command::new(pdffonts).arg(&pdf).output().expect("pdffonts");
+        let fonts = String::from_utf8_lossy(&o.stdout).into_owned();
+        assert!(fonts.contains("NotoSerifCJKsc-Bold"), "{fonts}");
+    }
     // The same fonts give the same bytes.
     let again = tempfile::tempdir().expect("tmp");
     let (pdf2, _) = build(again.path());

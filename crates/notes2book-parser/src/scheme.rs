@@ -23,7 +23,10 @@ fn missing_slashes(url: &str) -> Option<String> {
     let (s, rest) = url.split_once(':')?;
     let web = ["http", "https", "ftp"].contains(&s.to_ascii_lowercase().as_str());
     let host = rest.trim_start_matches('/');
-    let host_first = host.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+    let host_first = host
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric());
     (web && !rest.starts_with("//") && host_first).then(|| format!("{s}://{host}"))
 }
 
@@ -108,6 +111,9 @@ mod tests {
         assert_eq!(fix("https://example.org"), None);
         assert_eq!(fix("mailto:someone@example.org"), None);
         assert_eq!(fix("http:/"), None);
-        assert_eq!(fix("https:/example.org/a").as_deref(), Some("https://example.org/a"));
+        assert_eq!(
+            fix("https:/example.org/a").as_deref(),
+            Some("https://example.org/a")
+        );
     }
 }

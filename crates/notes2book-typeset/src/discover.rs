@@ -213,13 +213,13 @@ struct Candidate {
     preference: i32,
 }
 
-/// Faces that cover `missing`, in the order to try them: each time the face that covers
-/// the most of what is still missing (among those the language and style prefer).
+/// Faces that cover `missing`, in the order to try them, each with its family's bold if
+/// there is one.
 pub fn fallbacks(
     missing: &BTreeSet<char>,
     language: &str,
     discovery: &Discovery,
-) -> Vec<FallbackFont> {
+) -> Vec<(FallbackFont, Option<FallbackFont>)> {
     if missing.is_empty() || (!discovery.system && discovery.dirs.is_empty()) {
         return Vec::new();
     }
@@ -292,17 +292,34 @@ pub fn fallbacks(
         left.retain(|ch| !candidates[i].covered.contains(ch));
         order.push(i);
     }
+    let load = |id: fontdb::ID, name: &str| {
+        db.with_face_data(id, |data, index| FallbackFont {
+            name: name.to_string(),
+            bytes: Arc::from(data),
+            index,
+        })
+    };
     order
         .into_iter()
         .filter_map(|i| {
             let c = &candidates[i];
-            db.with_face_data(c.id, |data, index| FallbackFont {
-                name: c.family.clone(),
-                bytes: Arc::from(data),
-                index,
-            })
+            let bold = bold_sibling(&db, c).and_then(|id| load(id, &format!("{} Bold", c.family)));
+            Some((load(c.id, &c.family)?, bold))
         })
         .collect()
+}
+
+/// The bold face of a candidate's family, if the fonts have one.
+fn bold_sibling(db: &fontdb::Database, c: &Candidate) -> Option<fontdb::ID> {
+    let query = fontdb::Query {
+        families: &[fontdb::Family::Name(&c.family)],
+        weight: fontdb::Weight::BOLD,
+        stretch: fontdb::Stretch::Normal,
+        style: fontdb::Style::Normal,
+    };
+    let id = db.query(&query)?;
+    let face = db.face(id)?;
+    (face.weight.0 >= 600 && face.style == fontdb::Style::Normal).then_some(id)
 }
 
 /// The candidate that best covers `wanted`: the preferred (by language and style, and by

@@ -65,8 +65,8 @@ pub fn typeset(book: &Book, images: ImageInfo<'_>, options: &Options) -> Documen
     } else {
         Default::default()
     };
-    for font in crate::discover::fallbacks(&missing, &book.metadata.language, d) {
-        if !fonts.add_fallback(&font) {
+    for (font, bold) in crate::discover::fallbacks(&missing, &book.metadata.language, d) {
+        if !fonts.add_fallback(&font, bold.as_ref()) {
             diagnostics.push(warn(
                 "pdf-font",
                 format!(

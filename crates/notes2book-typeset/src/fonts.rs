@@ -263,6 +263,8 @@ pub struct FontSet {
     styles: [FaceId; 8],
     /// Fallback faces, tried in order for characters the style's face lacks.
     pub fallbacks: Vec<FaceId>,
+    /// The bold face of a fallback's family, where one was found (by fallback face).
+    bold_of: Vec<(FaceId, FaceId)>,
     /// The math face, once [`FontSet::add_math`] added it.
     pub math: Option<FaceId>,
 }
@@ -334,22 +336,29 @@ impl FontSet {
                 faces,
                 styles,
                 fallbacks: fb,
+                bold_of: Vec::new(),
                 math: None,
             },
             bad,
         )
     }
 
-    /// Add a fallback face after the configured ones (a face found on the machine).
-    pub fn add_fallback(&mut self, font: &FallbackFont) -> bool {
-        match Face::from_bytes(&font.name, font.bytes.clone(), font.index) {
-            Some(face) => {
-                self.fallbacks.push(FaceId(self.faces.len() as u16));
-                self.faces.push(face);
-                true
-            }
-            None => false,
+    /// Add a fallback face after the configured ones (a face found on the machine), with
+    /// its family's bold if there is one (for headings and strong text).
+    pub fn add_fallback(&mut self, font: &FallbackFont, bold: Option<&FallbackFont>) -> bool {
+        let Some(face) = Face::from_bytes(&font.name, font.bytes.clone(), font.index) else {
+            return false;
+        };
+        let id = FaceId(self.faces.len() as u16);
+        self.fallbacks.push(id);
+        self.faces.push(face);
+        if let Some(b) = bold
+            && let Some(face) = Face::from_bytes(&b.name, b.bytes.clone(), b.index)
+        {
+            self.bold_of.push((id, FaceId(self.faces.len() as u16)));
+            self.faces.push(face);
         }
+        true
     }
 
     /// Whether a face for prose (any but the monospace ones) has `c`.
@@ -462,6 +471,11 @@ impl FontSet {
                     .chain(self.math)
                     .find(|&f| self.face(f).has_char(c))
                 {
+                    Some(f) if style.is_bold() => self
+                        .bold_of
+                        .iter()
+                        .find(|(r, b)| *r == f && self.face(*b).has_char(c))
+                        .map_or(f, |(_, b)| *b),
                     Some(f) => f,
                     None => {
                         missing.push(c);
