@@ -42,17 +42,14 @@ pub fn uncovered(book: &Book, fonts: &FontSet) -> BTreeSet<char> {
                 match b {
                     Block::CodeBlock { code, .. } => add(code),
                     Block::Html { html, .. } => add(&crate::html::html_text(html)),
-                    Block::Math {
-                        tex, formula: None, ..
-                    } => add(tex),
+                    // A formula's text may be in any script (`\text{速度}`).
+                    Block::Math { tex, .. } => add(tex),
                     _ => {}
                 }
                 notes2book_model::block_inlines(b, &mut |i| match i {
                     Inline::Text(t) | Inline::Code(t) => add(t),
                     Inline::Image { alt, .. } => add(alt),
-                    Inline::Math {
-                        tex, formula: None, ..
-                    } => add(tex),
+                    Inline::Math { tex, .. } => add(tex),
                     Inline::Html { html, .. } => add(&crate::html::html_text(html)),
                     _ => {}
                 });

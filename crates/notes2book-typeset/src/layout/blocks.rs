@@ -387,7 +387,7 @@ impl Layouter<'_, '_> {
 /// A task list's box at (x, baseline), ticked when done.
 /// The direction of the first block with text among `blocks`, by its first strong
 /// character.
-fn blocks_rtl(blocks: &[Block]) -> Option<bool> {
+pub(super) fn blocks_rtl(blocks: &[Block]) -> Option<bool> {
     blocks.iter().find_map(|b| match b {
         Block::Paragraph { content, .. } | Block::Heading { content, .. } => {
             crate::bidi::first_strong_rtl(&notes2book_model::plain_text(content))

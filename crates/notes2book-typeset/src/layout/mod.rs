@@ -153,8 +153,10 @@ impl Layouter<'_, '_> {
         let size = self.geo.size * 0.82;
         let leading = size * 1.3;
         let indent = size * 1.6;
+        // A right-to-left note hangs its number on the right.
+        let rtl = blocks::blocks_rtl(blocks).unwrap_or(self.shaper.rtl());
         let ctx = Ctx {
-            left: indent,
+            left: if rtl { 0.0 } else { indent },
             width: self.geo.measure - indent,
             size,
             leading,
@@ -169,7 +171,12 @@ impl Layouter<'_, '_> {
         // The number hangs in the indent of the first line.
         if let Some(first) = out.iter_mut().find(|i| !i.discardable) {
             let fmt = Fmt::new(Style::Regular, size);
-            if let Some(d) = self.label(&format!("{number}."), &fmt, 0.0, baseline_of(first)) {
+            let (label, x) = if rtl {
+                (format!(".{number}"), self.geo.measure - indent + size * 0.4)
+            } else {
+                (format!("{number}."), 0.0)
+            };
+            if let Some(d) = self.label(&label, &fmt, x, baseline_of(first)) {
                 first.draws.push(d);
             }
         }

@@ -6,7 +6,7 @@ use ttf_parser::math::Constants;
 use super::font::{MathFont, Stretched};
 use super::ops::{self, Form, OpInfo};
 use super::{MathBox, MathLayoutError, Piece, alpha};
-use crate::fonts::Face;
+use crate::fonts::{Face, FontSet, Style};
 
 type Result<T> = std::result::Result<T, MathLayoutError>;
 type Get = fn(&Constants<'static>) -> ttf_parser::math::MathValue<'static>;
@@ -53,18 +53,61 @@ impl St {
 pub(super) struct Layout<'f> {
     font: &'static MathFont,
     face: &'f Face,
+    /// The book's faces, for text the math face lacks.
+    text: Option<&'f FontSet>,
     size: f32,
     pub missing: Vec<char>,
 }
 
 impl<'f> Layout<'f> {
-    pub fn new(font: &'static MathFont, face: &'f Face, size: f32) -> Layout<'f> {
+    pub fn new(
+        font: &'static MathFont,
+        face: &'f Face,
+        text: Option<&'f FontSet>,
+        size: f32,
+    ) -> Layout<'f> {
         Layout {
             font,
             face,
+            text,
             size,
             missing: Vec::new(),
         }
+    }
+
+    /// `text` set in the book's regular face and its fallbacks, for characters the math
+    /// face lacks (Chinese in `\text{}`, say), or `None` without text faces.
+    fn text_glyphs(&mut self, text: &str, st: St) -> Option<MathBox> {
+        let fonts = self.text?;
+        let size = self.size(st);
+        let mut b = MathBox::default();
+        let mut missing = Vec::new();
+        for (id, piece) in fonts.runs(text, Style::Regular, &mut missing) {
+            let face = fonts.face(id);
+            let scale = size / face.units_per_em;
+            b.ascent = b.ascent.max(face.ascender * scale);
+            b.descent = b.descent.max(-face.descender * scale);
+            let glyphs = face.shape(&piece, None, false);
+            let mut last = usize::MAX;
+            for g in &glyphs {
+                let t = (g.cluster != last)
+                    .then(|| piece.get(g.cluster..).and_then(|r| r.chars().next()))
+                    .flatten()
+                    .map(String::from);
+                last = g.cluster;
+                b.pieces.push(Piece::Glyph {
+                    x: b.width,
+                    y: 0.0,
+                    size,
+                    gid: g.gid,
+                    text: t,
+                    face: Some(id),
+                });
+                b.width += g.advance * scale;
+            }
+        }
+        self.missing.extend(missing);
+        Some(b)
     }
 
     fn size(&self, st: St) -> f32 {
@@ -244,6 +287,15 @@ impl<'f> Layout<'f> {
             origin.push((styled.len(), c));
             styled.push(alpha::styled(c, variant));
         }
+        let lacks = |c: &char| !c.is_whitespace() && self.font.glyph(*c).is_none();
+        if text
+            .chars()
+            .filter(|c| !is_invisible(*c))
+            .any(|c| lacks(&c))
+            && let Some(b) = self.text_glyphs(text, st)
+        {
+            return b;
+        }
         let shaped = self.face.shape_math(&styled, u32::from(st.level.min(2)));
         let scale = self.size(st) / self.font.upem;
         let mut b = MathBox::default();
@@ -269,6 +321,7 @@ impl<'f> Layout<'f> {
                 size: self.size(st),
                 gid: g.gid,
                 text,
+                face: None,
             });
             b.width += g.advance * scale;
         }
@@ -357,6 +410,7 @@ impl<'f> Layout<'f> {
                     size,
                     gid: g,
                     text,
+                    face: None,
                 });
             }
             Stretched::Assembly(parts, total) => {
@@ -374,6 +428,7 @@ impl<'f> Layout<'f> {
                             size,
                             gid: g,
                             text: t,
+                            face: None,
                         });
                     } else {
                         b.width = b
@@ -385,6 +440,7 @@ impl<'f> Layout<'f> {
                             size,
                             gid: g,
                             text: t,
+                            face: None,
                         });
                     }
                 }

@@ -30,6 +30,9 @@ pub enum Piece {
         gid: u16,
         /// The text it stands for, for copying (the first glyph of a cluster).
         text: Option<String>,
+        /// A text face for what the math face lacks (Chinese in `\text{}`); `None`: the
+        /// math face.
+        face: Option<FaceId>,
     },
     /// A filled rectangle: bottom-left corner at (x, y).
     Rule { x: f32, y: f32, w: f32, h: f32 },
@@ -63,12 +66,14 @@ impl MathBox {
                     size,
                     gid,
                     text,
+                    face,
                 } => Piece::Glyph {
                     x: x + dx,
                     y: y + dy,
                     size,
                     gid,
                     text,
+                    face,
                 },
                 Piece::Rule { x, y, w, h } => Piece::Rule {
                     x: x + dx,
@@ -99,12 +104,14 @@ impl MathBox {
                         size,
                         gid,
                         text,
+                        face,
                     } => Piece::Glyph {
                         x: x * s,
                         y: y * s,
                         size: size * s,
                         gid: *gid,
                         text: text.clone(),
+                        face: *face,
                     },
                     Piece::Rule { x, y, w, h } => Piece::Rule {
                         x: x * s,
@@ -129,26 +136,30 @@ impl MathBox {
                     size,
                     gid,
                     text,
+                    face: own,
                 } => {
                     let g = PlacedGlyph {
                         gid: *gid,
                         x: *x,
                         text: text.clone(),
                     };
+                    let in_face = own.unwrap_or(face);
                     match draws.last_mut() {
                         Some(Draw::Glyphs {
+                            face: f,
                             size: s,
                             baseline,
                             glyphs,
                             ..
-                        }) if *s == *size
+                        }) if *f == in_face
+                            && *s == *size
                             && *baseline == -*y
                             && glyphs.last().is_some_and(|l| l.x < *x) =>
                         {
                             glyphs.push(g)
                         }
                         _ => draws.push(Draw::Glyphs {
-                            face,
+                            face: in_face,
                             size: *size,
                             color,
                             baseline: -*y,
@@ -191,19 +202,20 @@ pub fn layout(
     let (Some(font), Some(face)) = (math_font(), fonts.math) else {
         return Err(MathLayoutError("the math font could not be read".into()));
     };
-    lay_with(font, fonts.face(face), mathml, display, size)
+    lay_with(font, (fonts.face(face), Some(fonts)), mathml, display, size)
 }
 
+/// Lay out with the math face and, when given, the text faces for what it lacks.
 fn lay_with(
     font: &'static font::MathFont,
-    face: &crate::fonts::Face,
+    (face, text): (&crate::fonts::Face, Option<&FontSet>),
     mathml: &str,
     display: bool,
     size: f32,
 ) -> Result<Laid, MathLayoutError> {
     let doc = roxmltree::Document::parse(mathml)
         .map_err(|e| MathLayoutError(format!("the MathML does not parse ({e})")))?;
-    let mut l = layout::Layout::new(font, face, size);
+    let mut l = layout::Layout::new(font, face, text, size);
     let b = l.formula(doc.root_element(), display)?;
     Ok(Laid {
         math: Arc::new(b),
@@ -223,7 +235,8 @@ pub fn draw_svg(mathml: &str, display: bool) -> Result<Drawn, MathLayoutError> {
         return Err(MathLayoutError("the math font could not be read".into()));
     };
     const SIZE: f32 = 10.0;
-    let laid = lay_with(font, face, mathml, display, SIZE)?;
+    // Only the math face's outlines are drawn: no text faces.
+    let laid = lay_with(font, (face, None), mathml, display, SIZE)?;
     if let Some(c) = laid.missing.first() {
         return Err(MathLayoutError(format!("the math font has no `{c}`")));
     }
