@@ -92,6 +92,66 @@ pub fn add_image(
     Some(doc.add_xobject(&x))
 }
 
+/// An image with its transparency kept (an /SMask of its alpha), for pictures drawn over
+/// coloured backgrounds: colour emoji in highlighted or code text.
+pub fn add_with_alpha(doc: &mut PdfDocument, bytes: &[u8]) -> Option<XObjectId> {
+    let rgba = image::load_from_memory(bytes).ok()?.to_rgba8();
+    let (w, h) = (rgba.width(), rgba.height());
+    let mut rgb = Vec::with_capacity((w as usize) * (h as usize) * 3);
+    let mut alpha = Vec::with_capacity((w as usize) * (h as usize));
+    for p in rgba.pixels() {
+        rgb.extend_from_slice(&p.0[..3]);
+        alpha.push(p.0[3]);
+    }
+    let mut dict = image_dict(w, h, "DeviceRGB");
+    dict.insert(
+        "SMask".to_string(),
+        DictItem::Stream {
+            stream: ExternalStream {
+                dict: image_dict(w, h, "DeviceGray"),
+                content: deflate(&alpha)?,
+                compress: false,
+            },
+        },
+    );
+    let x = ExternalXObject {
+        stream: ExternalStream {
+            dict,
+            content: deflate(&rgb)?,
+            compress: false,
+        },
+        width: Some(Px(w as usize)),
+        height: Some(Px(h as usize)),
+        dpi: Some(72.0),
+    };
+    Some(doc.add_xobject(&x))
+}
+
+/// The dictionary of an 8-bit, Flate-compressed image.
+fn image_dict(w: u32, h: u32, space: &str) -> BTreeMap<String, DictItem> {
+    let mut dict = BTreeMap::new();
+    dict.insert("Type".to_string(), DictItem::Name(b"XObject".to_vec()));
+    dict.insert("Subtype".to_string(), DictItem::Name(b"Image".to_vec()));
+    dict.insert("Width".to_string(), DictItem::Int(i64::from(w)));
+    dict.insert("Height".to_string(), DictItem::Int(i64::from(h)));
+    dict.insert(
+        "ColorSpace".to_string(),
+        DictItem::Name(space.as_bytes().to_vec()),
+    );
+    dict.insert("BitsPerComponent".to_string(), DictItem::Int(8));
+    dict.insert(
+        "Filter".to_string(),
+        DictItem::Name(b"FlateDecode".to_vec()),
+    );
+    dict
+}
+
+fn deflate(data: &[u8]) -> Option<Vec<u8>> {
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut z, data).ok()?;
+    z.finish().ok()
+}
+
 /// An 8-bit grey or RGB PNG without interlacing: its zlib data is what a PDF Flate stream
 /// with the PNG predictors holds, so it goes in without being decoded or compressed again.
 fn png_as_is(bytes: &[u8]) -> Option<ExternalXObject> {

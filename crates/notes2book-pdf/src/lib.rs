@@ -66,9 +66,11 @@ fn write(book: &Book, assets: &Assets, document: Document, options: &PdfOptions)
     let images = add_images(&mut doc, book, assets, &mut diagnostics);
     let (_, ph) = options.layout.page_size;
     let canonical = render::canonical_text(&pages);
+    let emoji = render::add_emoji(&mut doc, &fonts, &pages);
     let renderer = Renderer {
         fonts: &fonts,
         canonical: &canonical,
+        emoji: &emoji,
         font_ids: &font_ids,
         images: &images,
         anchors: &anchors,
@@ -127,6 +129,11 @@ fn add_fonts(
 ) -> Vec<FontId> {
     let mut font_ids: Vec<FontId> = Vec::new();
     for face in &fonts.faces {
+        if face.bitmap {
+            // Its glyphs are drawn as pictures (render::add_emoji).
+            font_ids.push(FontId::new());
+            continue;
+        }
         let mut w = Vec::new();
         match ParsedFont::from_bytes(&face.bytes, face.index as usize, &mut w) {
             Some(pf) => font_ids.push(doc.add_font(&pf)),

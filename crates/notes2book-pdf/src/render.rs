@@ -37,6 +37,8 @@ pub struct Renderer<'a> {
     pub fonts: &'a FontSet,
     /// The text each glyph reads back as (ToUnicode), from [`canonical_text`].
     pub canonical: &'a HashMap<(FaceId, u16), String>,
+    /// The pictures of the glyphs of bitmap faces (colour emoji), from [`add_emoji`].
+    pub emoji: &'a HashMap<(FaceId, u16), Emoji>,
     pub font_ids: &'a [FontId],
     pub images: &'a HashMap<ImageId, PlacedImage>,
     pub anchors: &'a Anchors,
@@ -202,6 +204,10 @@ impl Renderer<'_> {
         let Some(first) = glyphs.first() else {
             return;
         };
+        if self.fonts.face(face).bitmap {
+            self.emoji_glyphs(face, size, glyphs, (x, baseline), ops);
+            return;
+        }
         let Some(font) = self.font_ids.get(usize::from(face.0)) else {
             return;
         };
@@ -274,6 +280,77 @@ impl Renderer<'_> {
                     ops.push(Op::EndMarkedContent);
                 }
                 None => ops.push(show),
+            }
+        }
+    }
+
+    /// Glyphs of a bitmap face: each its picture, with an invisible space whose
+    /// /ActualText is the glyph's text, so that the emoji reads back.
+    fn emoji_glyphs(
+        &self,
+        face: FaceId,
+        size: f32,
+        glyphs: &[PlacedGlyph],
+        (x, baseline): (f32, f32),
+        ops: &mut PageOps,
+    ) {
+        let text_face = self
+            .fonts
+            .style_face(notes2book_typeset::fonts::Style::Regular);
+        let space = self.fonts.face(text_face).glyph_for(' ');
+        for g in glyphs {
+            let Some(e) = self.emoji.get(&(face, g.gid)) else {
+                continue;
+            };
+            let s = size / e.ppem;
+            let (w, h) = (e.px_w * s, e.px_h * s);
+            ops.graphics();
+            ops.push(Op::UseXobject {
+                id: e.id.clone(),
+                transform: XObjectTransform {
+                    translate_x: Some(Pt(x + g.x + e.dx * s)),
+                    translate_y: Some(Pt(baseline + e.dy * s)),
+                    rotate: None,
+                    scale_x: Some(w / e.px_w.max(1.0)),
+                    scale_y: Some(h / e.px_h.max(1.0)),
+                    dpi: Some(72.0),
+                    ..XObjectTransform::default()
+                },
+            });
+            if let (Some(text), Some(space), Some(font)) =
+                (&g.text, space, self.font_ids.get(usize::from(text_face.0)))
+            {
+                // The space is as wide as the emoji, so that no gap reads as a word break.
+                let tf = self.fonts.face(text_face);
+                let bf = self.fonts.face(face);
+                let width = bf.advance(g.gid) * size / bf.units_per_em;
+                let space_em = tf.advance(space) / tf.units_per_em;
+                let stretch = round2(width / (space_em * size).max(0.01) * 100.0);
+                ops.text();
+                if ops.font != Some((text_face.0, size)) {
+                    ops.push(Op::SetFont {
+                        font: PdfFontHandle::External(font.clone()),
+                        size: Pt(size),
+                    });
+                    ops.font = Some((text_face.0, size));
+                }
+                ops.push(Op::SetHorizontalScaling { percent: stretch });
+                ops.push(Op::SetTextMatrix {
+                    matrix: TextMatrix::Translate(Pt(round2(x + g.x)), Pt(round2(baseline))),
+                });
+                ops.push(Op::BeginMarkedContentWithProperties {
+                    tag: "Span".into(),
+                    properties: actual_text(text),
+                });
+                ops.push(Op::ShowText {
+                    items: vec![TextItem::GlyphIds(vec![Codepoint {
+                        gid: space,
+                        offset: 0.0,
+                        cid: Some(" ".into()),
+                    }])],
+                });
+                ops.push(Op::EndMarkedContent);
+                ops.push(Op::SetHorizontalScaling { percent: 100.0 });
             }
         }
     }
@@ -396,4 +473,68 @@ fn actual_text(text: &str) -> DictItem {
         },
     );
     DictItem::Dict { map }
+}
+
+/// The picture of a bitmap glyph: its image, size in pixels, offset of its bottom-left
+/// corner from the glyph origin in pixels, and its pixels per em.
+#[derive(Debug, Clone)]
+pub struct Emoji {
+    pub id: XObjectId,
+    pub px_w: f32,
+    pub px_h: f32,
+    pub dx: f32,
+    pub dy: f32,
+    pub ppem: f32,
+}
+
+/// Every glyph of a bitmap face the pages use, embedded once as an image (its largest
+/// strike), in the order of first use.
+pub fn add_emoji(
+    doc: &mut printpdf::PdfDocument,
+    fonts: &FontSet,
+    pages: &[Frame],
+) -> HashMap<(FaceId, u16), Emoji> {
+    let mut out: HashMap<(FaceId, u16), Emoji> = HashMap::new();
+    let mut parsed: HashMap<FaceId, Option<ttf_parser::Face<'_>>> = HashMap::new();
+    for g in pages.iter().flat_map(|p| &p.groups) {
+        for d in &g.draws {
+            let Draw::Glyphs { face, glyphs, .. } = d else {
+                continue;
+            };
+            let f = fonts.face(*face);
+            if !f.bitmap {
+                continue;
+            }
+            let tf = parsed
+                .entry(*face)
+                .or_insert_with(|| ttf_parser::Face::parse(&f.bytes, f.index).ok());
+            let Some(tf) = tf.as_ref() else { continue };
+            for gl in glyphs {
+                if out.contains_key(&(*face, gl.gid)) {
+                    continue;
+                }
+                let Some(img) = tf.glyph_raster_image(ttf_parser::GlyphId(gl.gid), u16::MAX) else {
+                    continue;
+                };
+                if img.format != ttf_parser::RasterImageFormat::PNG {
+                    continue;
+                }
+                let Some(id) = crate::images::add_with_alpha(doc, img.data) else {
+                    continue;
+                };
+                out.insert(
+                    (*face, gl.gid),
+                    Emoji {
+                        id,
+                        px_w: f32::from(img.width),
+                        px_h: f32::from(img.height),
+                        dx: f32::from(img.x),
+                        dy: f32::from(img.y),
+                        ppem: f32::from(img.pixels_per_em.max(1)),
+                    },
+                );
+            }
+        }
+    }
+    out
 }

@@ -96,7 +96,7 @@ pub fn script_of(c: char) -> (&'static str, &'static str) {
         ),
         0x1F000..=0x1FAFF | 0x2600..=0x27BF => (
             "emoji or symbol",
-            "colour emoji fonts are bitmaps, which the PDF does not use: install an outline font that has them, such as Symbola (Debian `fonts-symbola`) or Noto Emoji",
+            "install an emoji font such as Noto Color Emoji (Debian `fonts-noto-color-emoji`; macOS and Windows have one) or Symbola (`fonts-symbola`)",
         ),
         _ => (
             "other",
@@ -228,20 +228,21 @@ pub fn fallbacks(
             let covered = db
                 .with_face_data(f.id, |data, index| {
                     let face = ttf_parser::Face::parse(data, index).ok()?;
-                    // Bitmap-only faces (colour emoji) have nothing the PDF can draw.
+                    // Bitmap-only faces (colour emoji) are drawn as pictures: a last
+                    // resort after every face with outlines.
                     let t = face.tables();
-                    if t.glyf.is_none() && t.cff.is_none() && t.cff2.is_none() {
-                        return None;
-                    }
-                    Some(
+                    let bitmap = t.glyf.is_none() && t.cff.is_none() && t.cff2.is_none();
+                    Some((
+                        bitmap,
                         missing
                             .iter()
                             .copied()
                             .filter(|c| face.glyph_index(*c).is_some_and(|g| g.0 != 0))
                             .collect::<BTreeSet<char>>(),
-                    )
+                    ))
                 })
                 .flatten()?;
+            let (bitmap, covered) = covered;
             if covered.is_empty() {
                 return None;
             }
@@ -258,7 +259,8 @@ pub fn fallbacks(
             };
             Some(Candidate {
                 id: f.id,
-                preference: preference(&family, f.monospaced, language),
+                preference: preference(&family, f.monospaced, language)
+                    - if bitmap { 20 } else { 0 },
                 family,
                 key: (path, f.index),
                 covered,

@@ -74,6 +74,8 @@ pub struct Face {
     pub descender: f32,
     /// Nominal advance of every glyph, in font units.
     advances: Vec<f32>,
+    /// Glyphs are pictures (colour emoji in CBDT or sbix), with no outlines to embed.
+    pub bitmap: bool,
     /// Shape plans by direction, script and language: building one compiles the font's
     /// lookups, and doing that per word was an eighth of a whole build.
     plans: Mutex<Vec<(PlanKey, Arc<ShapePlan>)>>,
@@ -109,8 +111,13 @@ impl Face {
                 .collect();
             (upem, asc, desc, advances)
         };
+        let bitmap = ttf_parser::Face::parse(&bytes, index).is_ok_and(|f| {
+            let t = f.tables();
+            t.glyf.is_none() && t.cff.is_none() && t.cff2.is_none()
+        });
         Some(Face {
             name: name.to_string(),
+            bitmap,
             bytes,
             index,
             font,
@@ -451,38 +458,18 @@ impl FontSet {
     pub fn runs(&self, text: &str, style: Style, missing: &mut Vec<char>) -> Vec<(FaceId, String)> {
         let primary = self.style_face(style);
         let mut runs: Vec<(FaceId, String)> = Vec::new();
-        for c in text.chars() {
-            let face = if c.is_whitespace() || is_invisible(c) || self.face(primary).has_char(c) {
-                primary
-            } else {
-                // Another style of the book face (e.g. an arrow only the regular has), then
-                // the configured and found fallbacks, the monospace last for prose (its
-                // Greek is no text face), and the math face.
-                let regular = [self.style_face(Style::Regular)];
-                let mono = [self.style_face(Style::Mono)];
-                let fallbacks = self.fallbacks.iter().copied();
-                let order: Vec<FaceId> = if style.is_mono() {
-                    regular.into_iter().chain(mono).chain(fallbacks).collect()
-                } else {
-                    regular.into_iter().chain(fallbacks).chain(mono).collect()
-                };
-                match order
-                    .into_iter()
-                    .chain(self.math)
-                    .find(|&f| self.face(f).has_char(c))
-                {
-                    Some(f) if style.is_bold() => self
-                        .bold_of
-                        .iter()
-                        .find(|(r, b)| *r == f && self.face(*b).has_char(c))
-                        .map_or(f, |(_, b)| *b),
-                    Some(f) => f,
-                    None => {
-                        missing.push(c);
-                        primary
-                    }
-                }
+        let mut prev: Option<char> = None;
+        let mut chars = text.chars().peekable();
+        while let Some(c) = chars.next() {
+            let face = match (prev, runs.last()) {
+                // An emoji sequence (modifier, joiner, flag, keycap) stays in one face.
+                (Some(p), Some((f, _))) if joins_emoji(p, c) => *f,
+                _ if is_emoji(c) || chars.peek() == Some(&'\u{FE0F}') => self
+                    .colour_face(c)
+                    .unwrap_or_else(|| self.face_for(c, style, primary, missing)),
+                _ => self.face_for(c, style, primary, missing),
             };
+            prev = Some(c);
             match runs.last_mut() {
                 Some((f, s)) if *f == face => s.push(c),
                 _ => runs.push((face, c.to_string())),
@@ -490,6 +477,76 @@ impl FontSet {
         }
         runs
     }
+
+    /// A colour (bitmap) fallback face that has `c`: emoji are drawn in colour when the
+    /// machine has such a face, rather than in an outline font's black.
+    fn colour_face(&self, c: char) -> Option<FaceId> {
+        self.fallbacks
+            .iter()
+            .copied()
+            .find(|&f| self.face(f).bitmap && self.face(f).has_char(c))
+    }
+
+    /// The face for `c` in `style`: the style's face where it has the character, else the
+    /// first fallback that has it; a character no face has stays with the style's face
+    /// and is added to `missing`.
+    fn face_for(&self, c: char, style: Style, primary: FaceId, missing: &mut Vec<char>) -> FaceId {
+        if c.is_whitespace() || is_invisible(c) || self.face(primary).has_char(c) {
+            return primary;
+        }
+        // Another style of the book face (e.g. an arrow only the regular has), then the
+        // configured and found fallbacks, the monospace last for prose (its Greek is no
+        // text face), and the math face.
+        let regular = [self.style_face(Style::Regular)];
+        let mono = [self.style_face(Style::Mono)];
+        let fallbacks = self.fallbacks.iter().copied();
+        let order: Vec<FaceId> = if style.is_mono() {
+            regular.into_iter().chain(mono).chain(fallbacks).collect()
+        } else {
+            regular.into_iter().chain(fallbacks).chain(mono).collect()
+        };
+        match order
+            .into_iter()
+            .chain(self.math)
+            .find(|&f| self.face(f).has_char(c))
+        {
+            Some(f) if style.is_bold() => self
+                .bold_of
+                .iter()
+                .find(|(r, b)| *r == f && self.face(*b).has_char(c))
+                .map_or(f, |(_, b)| *b),
+            Some(f) => f,
+            None => {
+                missing.push(c);
+                primary
+            }
+        }
+    }
+}
+
+/// Whether `c` continues the emoji sequence that `prev` is part of: a joiner or what it
+/// joins, a variation selector, a skin-tone modifier, a tag, a keycap, a flag's second
+/// letter.
+fn joins_emoji(prev: char, c: char) -> bool {
+    let regional = |c: char| ('\u{1F1E6}'..='\u{1F1FF}').contains(&c);
+    matches!(c, '\u{200D}' | '\u{FE0E}' | '\u{FE0F}' | '\u{20E3}' | '\u{1F3FB}'..='\u{1F3FF}' | '\u{E0020}'..='\u{E007F}')
+        || prev == '\u{200D}'
+        || (regional(prev) && regional(c))
+}
+
+/// Characters shown as emoji by default (Emoji_Presentation): the pictographs of the
+/// supplementary planes and the dingbats and symbols that are emoji by default.
+fn is_emoji(c: char) -> bool {
+    matches!(c,
+        '\u{1F000}'..='\u{1FAFF}'
+        | '\u{231A}' | '\u{231B}' | '\u{23E9}'..='\u{23EC}' | '\u{23F0}' | '\u{23F3}'
+        | '\u{25FD}' | '\u{25FE}' | '\u{2614}' | '\u{2615}' | '\u{2648}'..='\u{2653}'
+        | '\u{267F}' | '\u{2693}' | '\u{26A1}' | '\u{26AA}' | '\u{26AB}' | '\u{26BD}'
+        | '\u{26BE}' | '\u{26C4}' | '\u{26C5}' | '\u{26CE}' | '\u{26D4}' | '\u{26EA}'
+        | '\u{26F2}' | '\u{26F3}' | '\u{26F5}' | '\u{26FA}' | '\u{26FD}' | '\u{2705}'
+        | '\u{270A}' | '\u{270B}' | '\u{2728}' | '\u{274C}' | '\u{274E}'
+        | '\u{2753}'..='\u{2755}' | '\u{2757}' | '\u{2795}'..='\u{2797}' | '\u{27B0}'
+        | '\u{27BF}' | '\u{2B1B}' | '\u{2B1C}' | '\u{2B50}' | '\u{2B55}')
 }
 
 fn is_invisible(c: char) -> bool {
