@@ -459,17 +459,27 @@ impl Prepared {
     /// (Natural width on one line, widest piece that cannot be broken.)
     pub fn widths(&self) -> (f32, f32) {
         let (mut total, mut piece, mut widest) = (0.0f32, 0.0f32, 0.0f32);
+        // After a forbidden break, the glue that follows does not break either (a space
+        // before closing punctuation): the piece goes on across it.
+        let mut bound = false;
         for item in &self.items {
             match item {
                 Item::Box { width } => {
                     total += width;
                     piece += width;
+                    bound = false;
+                }
+                Item::Glue { width, .. } if bound => {
+                    total += width;
+                    piece += width;
+                    bound = false;
                 }
                 Item::Glue { width, .. } => {
                     total += width;
                     widest = widest.max(piece);
                     piece = 0.0;
                 }
+                Item::Penalty { penalty, .. } if *penalty >= INFINITY_PENALTY => bound = true,
                 Item::Penalty { width, .. } => {
                     widest = widest.max(piece + width);
                     piece = 0.0;

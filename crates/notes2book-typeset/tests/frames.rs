@@ -211,6 +211,15 @@ fn only_a_piece_that_cannot_fit_is_overfull() {
         )),
         0
     );
+    // A table cell whose space before closing punctuation cannot break (`, ...)`) gets a
+    // column as wide as the piece that makes.
+    let words = "word ".repeat(40);
+    assert_eq!(
+        overfull(&format!(
+            "# A\n\n| A | B |\n|---|---|\n| `expr(expr, ...)` | {words} |\n"
+        )),
+        0
+    );
     // One piece longer than the line is still reported.
     assert_eq!(overfull(&format!("# A\n\n{}\n", "x".repeat(300))), 1);
 }
