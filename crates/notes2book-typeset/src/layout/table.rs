@@ -12,14 +12,22 @@ use crate::inline::{Align, Fmt};
 
 /// Column widths: each column gets at least its longest unbreakable piece; the space left
 /// is shared in proportion to how much more each column would like (its one-line width).
-/// If even the minimums do not fit, they are scaled down (cells then break inside words).
-pub fn column_widths(min: &[f32], max: &[f32], width: f32) -> Vec<f32> {
+/// If even the minimums do not fit, the columns wider than `floor` give up the difference
+/// in proportion to their excess over it (a short word keeps its column, a long code
+/// token breaks), and only then are all scaled down.
+pub fn column_widths(min: &[f32], max: &[f32], width: f32, floor: f32) -> Vec<f32> {
     let smin: f32 = min.iter().sum();
     let smax: f32 = max.iter().sum();
     if smax <= width {
         return max.to_vec();
     }
     if smin >= width || smax <= smin {
+        let excess = smin - width;
+        let spare: f32 = min.iter().map(|m| (m - floor).max(0.0)).sum();
+        if spare >= excess && spare > 0.0 {
+            let f = excess / spare;
+            return min.iter().map(|m| m - (m - floor).max(0.0) * f).collect();
+        }
         let s = width / smin.max(0.01);
         return min.iter().map(|m| m * s).collect();
     }
@@ -27,29 +35,18 @@ pub fn column_widths(min: &[f32], max: &[f32], width: f32) -> Vec<f32> {
     min.iter().zip(max).map(|(a, b)| a + (b - a) * f).collect()
 }
 
-#[allow(clippy::too_many_arguments)]
-pub fn table(
+/// The smallest a table's type is scaled to make its columns fit (of its usual size).
+const MIN_TABLE_SCALE: f32 = 0.72;
+
+/// Each column's narrowest (its widest unbreakable piece) and widest (its longest cell on
+/// one line) width, padding included, with type of `size`.
+fn column_extents(
     lay: &mut Layouter<'_, '_>,
-    align: &[MAlign],
-    head: &[Vec<Inline>],
-    rows: &[Vec<Vec<Inline>>],
-    left: f32,
-    width: f32,
+    (head, rows): (&[Vec<Inline>], &[Vec<Vec<Inline>>]),
+    ncols: usize,
     size: f32,
-    out: &mut Vec<VItem>,
-) {
-    let size = size * 0.9;
-    let leading = size * 1.3;
+) -> (Vec<f32>, Vec<f32>) {
     let pad = size * 0.45;
-    let ncols = rows
-        .iter()
-        .map(Vec::len)
-        .chain([head.len()])
-        .max()
-        .unwrap_or(0);
-    if ncols == 0 {
-        return;
-    }
     let head_fmt = Fmt::new(Style::Bold, size);
     let body_fmt = Fmt::new(Style::Regular, size);
     let mut min = vec![size * 2.0; ncols];
@@ -63,7 +60,44 @@ pub fn table(
             max[c] = max[c].max(natural + 2.0 * pad);
         }
     }
-    let widths = column_widths(&min, &max, width);
+    (min, max)
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn table(
+    lay: &mut Layouter<'_, '_>,
+    align: &[MAlign],
+    head: &[Vec<Inline>],
+    rows: &[Vec<Vec<Inline>>],
+    left: f32,
+    width: f32,
+    size: f32,
+    out: &mut Vec<VItem>,
+) {
+    let ncols = rows
+        .iter()
+        .map(Vec::len)
+        .chain([head.len()])
+        .max()
+        .unwrap_or(0);
+    if ncols == 0 {
+        return;
+    }
+    // A table whose unbreakable pieces do not fit side by side is set in smaller type,
+    // down to a floor; only then do its cells break inside words.
+    let mut size = size * 0.9;
+    let (mut min, mut max) = column_extents(lay, (head, rows), ncols, size);
+    let need: f32 = min.iter().sum();
+    if need > width && need > 0.0 {
+        let shrink = (width / need).max(MIN_TABLE_SCALE);
+        size *= shrink;
+        (min, max) = column_extents(lay, (head, rows), ncols, size);
+    }
+    let leading = size * 1.3;
+    let pad = size * 0.45;
+    let head_fmt = Fmt::new(Style::Bold, size);
+    let body_fmt = Fmt::new(Style::Regular, size);
+    let widths = column_widths(&min, &max, width, size * 3.0);
     let total: f32 = widths.iter().sum();
     let col_align = |c: usize| match align.get(c) {
         Some(MAlign::Center) => Align::Center,
@@ -145,17 +179,22 @@ mod tests {
     fn widths_fit_the_measure_and_respect_minimums() {
         // Natural widths fit: kept.
         assert_eq!(
-            column_widths(&[10.0, 10.0], &[40.0, 50.0], 200.0),
+            column_widths(&[10.0, 10.0], &[40.0, 50.0], 200.0, 30.0),
             vec![40.0, 50.0]
         );
         // Too wide: each column at least its minimum, the sum exactly the measure.
-        let w = column_widths(&[30.0, 20.0, 40.0], &[300.0, 60.0, 400.0], 400.0);
+        let w = column_widths(&[30.0, 20.0, 40.0], &[300.0, 60.0, 400.0], 400.0, 30.0);
         assert!((w.iter().sum::<f32>() - 400.0).abs() < 0.01, "{w:?}");
         assert!(w[0] >= 30.0 && w[1] >= 20.0 && w[2] >= 40.0);
         // The column that wants more gets more.
         assert!(w[2] > w[1]);
         // Even the minimums are too wide: scaled to fit.
-        let w = column_widths(&[300.0, 300.0], &[400.0, 400.0], 400.0);
+        let w = column_widths(&[300.0, 300.0], &[400.0, 400.0], 400.0, 30.0);
         assert!((w.iter().sum::<f32>() - 400.0).abs() < 0.01);
+        // A short column keeps its minimum; the long ones give up the difference.
+        let w = column_widths(&[25.0, 200.0, 300.0], &[25.0, 300.0, 400.0], 400.0, 30.0);
+        assert!((w.iter().sum::<f32>() - 400.0).abs() < 0.01, "{w:?}");
+        assert_eq!(w[0], 25.0);
+        assert!(w[1] < 200.0 && w[2] < 300.0 && w[2] > w[1], "{w:?}");
     }
 }
