@@ -121,7 +121,7 @@ fn content_pdf_is_valid_embeds_its_fonts_and_has_every_word() {
         expected.len()
     );
 
-    let out = Command::new(pdftotext)
+    let out = Command::new(&pdftotext)
         .arg(&pdf)
         .arg("-")
         .output()
@@ -129,9 +129,19 @@ fn content_pdf_is_valid_embeds_its_fonts_and_has_every_word() {
     let pdf_text = String::from_utf8_lossy(&out.stdout).into_owned();
     let joined = pdf_text.replace("-\n", "");
     let kept = pdf_text.replace("-\n", "-");
+    // pdftotext joins a line ending in a hyphen to the next one (`well-` + `disciplined`
+    // reads `welldisciplined`); its raw mode keeps the lines as they are.
+    let raw = Command::new(&pdftotext)
+        .args(["-raw"])
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext -raw");
+    let raw = String::from_utf8_lossy(&raw.stdout).replace("-\n", "-");
     let found: BTreeSet<String> = words_of(&joined)
         .into_iter()
         .chain(words_of(&kept))
+        .chain(words_of(&raw))
         .collect();
     let missing: Vec<&String> = expected.iter().filter(|w| !found.contains(*w)).collect();
     assert!(
@@ -487,10 +497,25 @@ fn page_size_and_margins_come_from_the_config() {
     let info = String::from_utf8_lossy(&info.stdout).into_owned();
     assert!(info.contains("432 x 648 pts"), "{info}");
 
+    // Sizes with units.
+    std::fs::write(
+        dir.join("notes2book.yaml"),
+        "title: Sizes\npdf:\n  page_size: 148mm x 210mm\n",
+    )
+    .expect("config");
+    let o = run_env(dir, &["--pdf"], &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let info = Command::new("pdfinfo")
+        .arg(dir.join("book/sizes.pdf"))
+        .output()
+        .expect("pdfinfo");
+    let info = String::from_utf8_lossy(&info.stdout).into_owned();
+    assert!(info.contains("419.528 x 595.276 pts"), "{info}");
+
     // A page size it does not know is a configuration error: exit 2, nothing written.
     std::fs::write(
         dir.join("notes2book.yaml"),
-        "title: Sizes\npdf:\n  page_size: B5\n",
+        "title: Sizes\npdf:\n  page_size: B7\n",
     )
     .expect("config");
     std::fs::remove_file(dir.join("book/sizes.pdf")).expect("rm");
@@ -499,8 +524,8 @@ fn page_size_and_margins_come_from_the_config() {
     let err = stderr(&o);
     assert!(
         err.contains("error[config-pdf]")
-            && err.contains("unknown page size `B5`")
-            && err.contains("A4, Letter, A5, 6x9"),
+            && err.contains("unknown page size `B7`")
+            && err.contains("A4, Letter, A5, B5, 6x9"),
         "{err}"
     );
     assert!(!dir.join("book/sizes.pdf").exists());

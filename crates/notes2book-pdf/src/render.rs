@@ -64,6 +64,8 @@ pub struct PageOps {
     in_text: bool,
     font: Option<(u16, f32)>,
     fill: Option<Color>,
+    /// Horizontal scaling (Tz) in percent, when not 100.
+    scaling: Option<f32>,
 }
 
 impl PageOps {
@@ -90,6 +92,16 @@ impl PageOps {
 
     fn push(&mut self, op: Op) {
         self.ops.push(op);
+    }
+
+    /// Set the horizontal scaling (percent) for the text that follows, if it changes.
+    /// Tz is part of the text state, which outlives text objects.
+    fn scaling(&mut self, percent: f32) {
+        let now = self.scaling.unwrap_or(100.0);
+        if (now - percent).abs() > 1e-3 {
+            self.ops.push(Op::SetHorizontalScaling { percent });
+            self.scaling = (percent != 100.0).then_some(percent);
+        }
     }
 
     /// The operations, with any open text object closed.
@@ -124,9 +136,9 @@ impl Renderer<'_> {
                     color,
                     baseline,
                     glyphs,
+                    stretch,
                 } => self.glyphs(
-                    *face,
-                    *size,
+                    (*face, *size, *stretch),
                     *color,
                     glyphs,
                     (x, ph - (top + baseline)),
@@ -194,8 +206,7 @@ impl Renderer<'_> {
     /// A glyph run starting at (x + its first glyph's x, baseline) in PDF coordinates.
     fn glyphs(
         &self,
-        face: FaceId,
-        size: f32,
+        (face, size, stretch): (FaceId, f32, f32),
         color: Color,
         glyphs: &[PlacedGlyph],
         (x, baseline): (f32, f32),
@@ -221,13 +232,15 @@ impl Renderer<'_> {
         // elsewhere) is shown inside a span whose /ActualText is the cluster's text.
         let mut pieces: Vec<(Option<&str>, Vec<Codepoint>)> = Vec::new();
         let mut pen = first.x;
+        // Widths and offsets are scaled by the horizontal scaling (Tz) too.
+        let unit = size * stretch / 1000.0;
         for (k, g) in glyphs.iter().enumerate() {
-            pen += f.pdf_width(g.gid) * size / 1000.0;
+            pen += f.pdf_width(g.gid) * unit;
             let offset = match glyphs.get(k + 1) {
                 Some(next) if (next.x - pen).abs() > DRIFT => {
-                    let o = -(next.x - pen) * 1000.0 / size;
+                    let o = -(next.x - pen) / unit;
                     let o = (o * 100.0).round() / 100.0;
-                    pen -= o * size / 1000.0;
+                    pen -= o * unit;
                     o
                 }
                 _ => 0.0,
@@ -263,6 +276,7 @@ impl Renderer<'_> {
             ops.font = Some((face.0, size));
         }
         ops.fill(color);
+        ops.scaling(round2(stretch * 100.0));
         ops.push(Op::SetTextMatrix {
             matrix: TextMatrix::Translate(Pt(round2(x + first.x)), Pt(round2(baseline))),
         });
@@ -334,7 +348,7 @@ impl Renderer<'_> {
                     });
                     ops.font = Some((text_face.0, size));
                 }
-                ops.push(Op::SetHorizontalScaling { percent: stretch });
+                ops.scaling(stretch);
                 ops.push(Op::SetTextMatrix {
                     matrix: TextMatrix::Translate(Pt(round2(x + g.x)), Pt(round2(baseline))),
                 });
@@ -350,7 +364,6 @@ impl Renderer<'_> {
                     }])],
                 });
                 ops.push(Op::EndMarkedContent);
-                ops.push(Op::SetHorizontalScaling { percent: 100.0 });
             }
         }
     }

@@ -157,6 +157,10 @@ pub fn typeset(book: &Book, images: ImageInfo<'_>, options: &Options) -> Documen
     }
 }
 
+/// Font expansion of justified lines with micro-typography on (pdfTeX's microtype
+/// default: ±2 %).
+const EXPANSION: f32 = 0.02;
+
 /// Every chapter's pages, in parallel.
 fn lay_chapters(
     book: &Book,
@@ -168,13 +172,15 @@ fn lay_chapters(
     book.chapters
         .par_iter()
         .map(|ch| {
+            // A note in another language is hyphenated, shaped and set in its own.
+            let mut shaper = Shaper::new(
+                fonts,
+                ch.front.lang.as_deref().unwrap_or(&book.metadata.language),
+                options.hyphenate,
+            );
+            shaper.expansion = if options.microtype { EXPANSION } else { 0.0 };
             let mut lay = Layouter {
-                // A note in another language is hyphenated, shaped and set in its own.
-                shaper: Shaper::new(
-                    fonts,
-                    ch.front.lang.as_deref().unwrap_or(&book.metadata.language),
-                    options.hyphenate,
-                ),
+                shaper,
                 geo: geo.clone(),
                 images,
                 book,

@@ -38,6 +38,8 @@ pub enum Draw {
         color: Color,
         baseline: f32,
         glyphs: Vec<PlacedGlyph>,
+        /// Horizontal scale of the glyphs (font expansion; 1 for none).
+        stretch: f32,
     },
     Rect {
         x: f32,

@@ -133,6 +133,8 @@ pub enum Align {
 
 /// Shared per-chapter state: fonts, hyphenation, a shaping cache, missing characters.
 pub struct Shaper<'a> {
+    /// Font expansion for justified text (micro-typography; 0: none).
+    pub expansion: f32,
     /// The chapter's language is written right to left (the direction of paragraphs
     /// without a strong character).
     rtl: bool,
@@ -177,6 +179,7 @@ impl<'a> Shaper<'a> {
             None
         };
         Shaper {
+            expansion: 0.0,
             fonts,
             hyphen_lang,
             rtl: notes2book_model::is_rtl_language(language),
@@ -767,10 +770,13 @@ fn word_items(
     let mut points = word_points(shaper, t, start, end, set.para);
     let pieces = shape_word(shaper, t, start, end);
     // A long URL or identifier may also break after its punctuation and between the
-    // humps of camelCase, without a hyphen.
-    if longest_piece(&pieces, &points, start) > set.measure * 0.4 {
+    // humps of camelCase, without a hyphen; so may inline code (which is never
+    // hyphenated), at a higher cost, rather than leave a loose line before it.
+    let long = longest_piece(&pieces, &points, start) > set.measure * 0.4;
+    if long || fmt0.code {
         let token = &t.text[start..end];
-        points.extend(token_breaks(token).map(|(o, p)| (start + o, Point::Break, p)));
+        let extra = if long { 0.0 } else { 300.0 };
+        points.extend(token_breaks(token).map(|(o, p)| (start + o, Point::Break, p + extra)));
         points.sort_by(|a, b| a.0.cmp(&b.0).then(a.2.total_cmp(&b.2)));
         points.dedup_by_key(|p| p.0);
     }
@@ -1126,11 +1132,14 @@ pub fn set_lines(
     if p.items.is_empty() {
         return Vec::new();
     }
-    let params = if para.justify {
+    let mut params = if para.justify {
         Params::justified(p.size)
     } else {
         Params::ragged(p.size)
     };
+    let expansion = if para.justify { shaper.expansion } else { 0.0 };
+    params.expansion = expansion;
+    let fit = Fit { measure, expansion };
     let breaks = linebreak::break_lines(&p.items, &|_| measure, &params);
     for _ in &breaks.overfull {
         shaper.overfull.push((shaper.span, String::new()));
@@ -1140,7 +1149,7 @@ pub fn set_lines(
         .iter()
         .map(|line| {
             let mut set = LineSetter::new(leading);
-            set.contents(shaper.fonts, p, line);
+            set.contents(shaper.fonts, p, line, fit);
             // A right-to-left paragraph's lines start at the right.
             let align = match (p.rtl, para.align) {
                 (true, Align::Left) => Align::Right,
@@ -1156,10 +1165,42 @@ enum Unit<'p> {
     Run(&'p Run),
     /// Any other box content, and its width.
     Boxed(&'p Content, f32),
-    /// An inter-word space, set to its width.
-    Space(FaceId, &'p Arc<Fmt>, f32),
+    /// An inter-word space.
+    Space(FaceId, &'p Arc<Fmt>, Glue),
     /// Space with nothing drawn.
-    Skip(f32),
+    Skip(Glue),
+}
+
+/// A glue item's natural width, stretch and shrink.
+#[derive(Debug, Clone, Copy, Default)]
+struct Glue {
+    width: f32,
+    stretch: f32,
+    shrink: f32,
+}
+
+/// How the glue of a line is set: by the line's ratio, or by the share of the room
+/// left once expanded text is placed (of each glue's stretch, or shrink when negative).
+struct GlueSet {
+    ratio: f32,
+    share: Option<f32>,
+}
+
+impl GlueSet {
+    fn width(&self, g: Glue) -> f32 {
+        match self.share {
+            Some(s) if s >= 0.0 => g.width + s * g.stretch,
+            Some(s) => g.width + s * g.shrink,
+            None => set_glue(self.ratio, g.width, g.stretch, g.shrink),
+        }
+    }
+}
+
+/// What a line is fitted to: the measure and the font expansion allowed (0: none).
+#[derive(Debug, Clone, Copy)]
+struct Fit {
+    measure: f32,
+    expansion: f32,
 }
 
 /// A line's pieces in logical order with their bidi levels (boxes other than text at the
@@ -1183,12 +1224,16 @@ fn line_units<'p>(p: &'p Prepared, line: &linebreak::Line) -> Vec<(u8, Unit<'p>)
                 },
                 c,
             ) => {
-                let w = set_glue(line.ratio, *width, *stretch, *shrink);
+                let g = Glue {
+                    width: *width,
+                    stretch: *stretch,
+                    shrink: *shrink,
+                };
                 match c {
                     Content::Space { fmt, face, level } => {
-                        units.push((*level, Unit::Space(*face, fmt, w)));
+                        units.push((*level, Unit::Space(*face, fmt, g)));
                     }
-                    _ => units.push((before, Unit::Skip(w))),
+                    _ => units.push((before, Unit::Skip(g))),
                 }
             }
             _ => {}
@@ -1216,6 +1261,8 @@ fn set_glue(ratio: f32, width: f32, stretch: f32, shrink: f32) -> f32 {
 /// and the stretches of text that carry decorations (backgrounds, strike-through, links).
 struct LineSetter {
     x: f32,
+    /// Horizontal scale of the line's text (font expansion).
+    scale: f32,
     draws: Vec<Draw>,
     footnotes: Vec<u32>,
     ascent: f32,
@@ -1228,6 +1275,7 @@ impl LineSetter {
     fn new(leading: f32) -> LineSetter {
         LineSetter {
             x: 0.0,
+            scale: 1.0,
             draws: Vec::new(),
             footnotes: Vec::new(),
             ascent: leading * 0.75,
@@ -1239,8 +1287,9 @@ impl LineSetter {
 
     /// The line's boxes and glue (glue set by the line's ratio), then the hyphen if the
     /// line ends in one: in visual order, right-to-left pieces reversed.
-    fn contents(&mut self, fonts: &FontSet, p: &Prepared, line: &linebreak::Line) {
+    fn contents(&mut self, fonts: &FontSet, p: &Prepared, line: &linebreak::Line, fit: Fit) {
         let mut units = line_units(p, line);
+        let glue = self.fit_line(&units, line.ratio, fit);
         if units.iter().any(|(level, _)| level % 2 == 1) {
             crate::bidi::reorder(&mut units);
         }
@@ -1248,9 +1297,46 @@ impl LineSetter {
             match unit {
                 Unit::Run(run) => self.run(run),
                 Unit::Boxed(c, width) => self.boxed(fonts, c, width),
-                Unit::Space(face, fmt, w) => self.space(fonts, face, fmt, w),
-                Unit::Skip(w) => self.x += w,
+                Unit::Space(face, fmt, g) => self.space(fonts, face, fmt, glue.width(g)),
+                Unit::Skip(g) => self.x += glue.width(g),
             }
+        }
+    }
+
+    /// Set the line's text scale and say how wide each glue is. With font expansion the
+    /// text takes its share of the adjustment (up to ±`expansion`) and the glue the rest,
+    /// so that the line ends exactly at the measure; without, glue is set by the ratio.
+    fn fit_line(&mut self, units: &[(u8, Unit<'_>)], ratio: f32, fit: Fit) -> GlueSet {
+        let plain = GlueSet { ratio, share: None };
+        if fit.expansion <= 0.0 || ratio == 0.0 || !ratio.is_finite() {
+            return plain;
+        }
+        let (mut text, mut other, mut glue) = (0.0f32, 0.0f32, Glue::default());
+        for (_, u) in units {
+            match u {
+                Unit::Run(r) => text += r.width,
+                Unit::Boxed(_, w) => other += w,
+                Unit::Space(_, _, g) | Unit::Skip(g) => {
+                    glue.width += g.width;
+                    glue.stretch += g.stretch;
+                    glue.shrink += g.shrink;
+                }
+            }
+        }
+        let scale = 1.0 + ratio.clamp(-1.0, 1.0) * fit.expansion;
+        let room = fit.measure - text * scale - other - glue.width;
+        let give = if room >= 0.0 {
+            glue.stretch
+        } else {
+            glue.shrink
+        };
+        if give <= 0.0 {
+            return plain;
+        }
+        self.scale = scale;
+        GlueSet {
+            ratio,
+            share: Some(room / give),
         }
     }
 
@@ -1306,7 +1392,7 @@ impl LineSetter {
                 x: self.x,
                 text: text.clone(),
             });
-            self.x += adv;
+            self.x += adv * self.scale;
         }
         match self.glyph_draws.last_mut() {
             Some((f, fm, g)) if *f == run.face && **fm == *run.fmt => g.extend(placed),
@@ -1376,6 +1462,7 @@ impl LineSetter {
                 color: fmt.color,
                 baseline: -fmt.rise,
                 glyphs,
+                stretch: self.scale,
             });
         }
         for (fmt, x0, x1) in &self.decorations {
@@ -1449,6 +1536,7 @@ pub fn mono_draw(
             color: fmt.color,
             baseline,
             glyphs,
+            stretch: 1.0,
         });
     }
     out

@@ -35,7 +35,7 @@ pub mod setup;
 
 pub use document::{Document, typeset};
 pub use frame::{Frame, Group, Position, Tag, TagKind};
-pub use setup::{Margins, Options, PAGE_SIZES, page_size};
+pub use setup::{Margins, Options, PAGE_SIZES, font_size_for, margins_for, page_size};
 
 use notes2book_model::Length;
 

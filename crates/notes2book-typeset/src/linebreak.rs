@@ -67,6 +67,9 @@ pub struct Params {
     pub ragged: bool,
     /// The stretch every line is assumed to have in ragged mode (3 em).
     pub ragged_stretch: f32,
+    /// Font expansion (micro-typography): the share by which the boxes of a line may be
+    /// widened or narrowed, as glue is stretched or shrunk (0.02: ±2 %; 0: none).
+    pub expansion: f32,
     /// TeX \looseness: 0 = optimum; +1/-1 try for one line more/fewer. Honoured as closely
     /// as the tolerance allows in the first two passes, for paragraphs of at most 5000 items;
     /// the emergency pass ignores it. [`Breaks::looseness`] says what was achieved.
@@ -89,6 +92,7 @@ impl Params {
             max_consecutive_hyphens: 2,
             ragged: false,
             ragged_stretch: 3.0 * em,
+            expansion: 0.0,
             looseness: 0,
         }
     }
@@ -389,12 +393,22 @@ impl<'p> Paragraph<'p> {
         let mut stretch = Vec::with_capacity(n + 1);
         let mut shrink = Vec::with_capacity(n + 1);
         let (mut w, mut y, mut z) = (0.0, 0.0, 0.0);
+        let expansion = if params.ragged {
+            0.0
+        } else {
+            clean(params.expansion).clamp(0.0, 0.1)
+        };
         for item in items {
             width.push(w);
             stretch.push(y);
             shrink.push(z);
             match *item {
-                Item::Box { width } => w += clean(width),
+                Item::Box { width } => {
+                    let bw = clean(width);
+                    w += bw;
+                    y += bw * expansion;
+                    z += bw * expansion;
+                }
                 Item::Glue {
                     width,
                     stretch,

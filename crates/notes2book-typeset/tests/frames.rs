@@ -372,3 +372,38 @@ fn a_note_in_traditional_chinese_gets_its_glyph_forms() {
     // The same Pan-CJK face, the note's language's form of 骨 (OpenType locl).
     assert_ne!(a, b);
 }
+
+#[test]
+fn justified_lines_are_expanded_by_at_most_two_percent_and_only_with_microtype() {
+    use notes2book_typeset::frame::Draw;
+    let body = "The quick brown fox jumps over the lazy dog, and many more words follow it here. "
+        .repeat(30);
+    let note = format!("# A\n\n{body}\n");
+    let stretches = |options: &Options| -> Vec<f32> {
+        let (doc, _) = set(&[("a.md", &note)], options);
+        doc.pages
+            .iter()
+            .flat_map(|p| &p.groups)
+            .filter(|g| g.tag.as_ref().is_some_and(|t| t.kind == TagKind::Paragraph))
+            .flat_map(|g| &g.draws)
+            .filter_map(|d| match d {
+                Draw::Glyphs { stretch, .. } => Some(*stretch),
+                _ => None,
+            })
+            .collect()
+    };
+    let on = stretches(&Options::default());
+    assert!(
+        on.iter().all(|s| (0.98 - 1e-4..=1.02 + 1e-4).contains(s)),
+        "{on:?}"
+    );
+    assert!(
+        on.iter().any(|s| (s - 1.0).abs() > 1e-3),
+        "no line was expanded"
+    );
+    let off = stretches(&Options {
+        microtype: false,
+        ..Options::default()
+    });
+    assert!(off.iter().all(|s| *s == 1.0), "{off:?}");
+}

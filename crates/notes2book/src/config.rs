@@ -95,6 +95,9 @@ pub struct PdfConfig {
     pub fonts: FontsConfig,
     /// Justify body text [default: true].
     pub justify: Option<bool>,
+    /// Micro-typography for justified text: font expansion of up to ±2 % a line
+    /// [default: true].
+    pub microtype: Option<bool>,
     /// Hyphenate by the book's language [default: true].
     pub hyphenate: Option<bool>,
     /// A table of contents after the title page [default: true].

@@ -2,7 +2,7 @@
 
 use notes2book_model::Diagnostic;
 use notes2book_pdf::{FallbackFont, PdfOptions};
-use notes2book_typeset::{Options, PAGE_SIZES, page_size};
+use notes2book_typeset::{Options, PAGE_SIZES, font_size_for, margins_for, page_size};
 
 use crate::project::Project;
 
@@ -26,6 +26,14 @@ pub fn options(project: &mut Project, modified: i64, fonts: &crate::build::FontA
             ),
         }
     }
+    // The body size and the margins suit the page unless the configuration sets them.
+    opts.font_size = font_size_for(opts.page_size);
+    if let Some(s) = cfg.font_size
+        && (5.0..=30.0).contains(&s)
+    {
+        opts.font_size = s;
+    }
+    opts.margins = margins_for(opts.page_size, opts.font_size);
     if let Some(m) = cfg.margins {
         let set = |v: Option<f32>, d: f32| v.map_or(d, |mm| mm.clamp(0.0, 100.0) * MM);
         opts.margins.top = set(m.top, opts.margins.top);
@@ -44,15 +52,13 @@ pub fn options(project: &mut Project, modified: i64, fonts: &crate::build::FontA
             .hint("make pdf.margins smaller (they are in millimetres)"),
         );
     }
-    if let Some(s) = cfg.font_size {
-        if (5.0..=30.0).contains(&s) {
-            opts.font_size = s;
-        } else {
-            diags.push(
-                Diagnostic::error("config-pdf", format!("font size {s} is out of range"))
-                    .hint("pdf.font_size is in points, between 5 and 30 (books use 9.5 to 12)"),
-            );
-        }
+    if let Some(s) = cfg.font_size
+        && !(5.0..=30.0).contains(&s)
+    {
+        diags.push(
+            Diagnostic::error("config-pdf", format!("font size {s} is out of range"))
+                .hint("pdf.font_size is in points, between 5 and 30 (books use 9.5 to 12)"),
+        );
     }
     if let Some(l) = cfg.line_height {
         if (1.0..=3.0).contains(&l) {
@@ -72,6 +78,9 @@ pub fn options(project: &mut Project, modified: i64, fonts: &crate::build::FontA
     }
     if let Some(j) = cfg.justify {
         opts.justify = j;
+    }
+    if let Some(m) = cfg.microtype {
+        opts.microtype = m;
     }
     if let Some(hy) = cfg.hyphenate {
         opts.hyphenate = hy;

@@ -164,6 +164,7 @@ impl MathBox {
                             color,
                             baseline: -*y,
                             glyphs: vec![g],
+                            stretch: 1.0,
                         }),
                     }
                 }
