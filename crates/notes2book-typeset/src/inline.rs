@@ -842,7 +842,11 @@ fn word_points(
                 i += text[i..].chars().next().map_or(1, char::len_utf8);
             }
             let letters = &text[s..i];
-            if letters.chars().count() >= 5 {
+            // Not a name or an acronym (capitalised), and not the paragraph's last word
+            // (its last line would end in half a word).
+            let capital = letters.chars().next().is_some_and(char::is_uppercase);
+            let last = text[end..].trim().is_empty();
+            if letters.chars().count() >= 5 && !capital && !last {
                 let mut off = s;
                 let syll: Vec<&str> = hypher::hyphenate_bounded(letters, lang, 2, 3).collect();
                 for part in syll.iter().take(syll.len().saturating_sub(1)) {
@@ -1540,4 +1544,67 @@ pub fn mono_draw(
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The hyphenation points of `text` set as one justified paragraph (the text before
+    /// each point).
+    fn hyphen_points(text: &str) -> Vec<String> {
+        let (fonts, _) = FontSet::new(&[]);
+        let mut shaper = Shaper::new(&fonts, "en", true);
+        let para = ParaStyle {
+            justify: true,
+            hyphenate: true,
+            align: Align::Left,
+            indent: 0.0,
+        };
+        let p = prepare(
+            &mut shaper,
+            &[Inline::Text(text.into())],
+            &Fmt::new(Style::Regular, 11.0),
+            &para,
+            300.0,
+            &|_| None,
+        );
+        let mut out = Vec::new();
+        let mut before = String::new();
+        for (item, content) in p.items.iter().zip(&p.content) {
+            match (item, content) {
+                (Item::Penalty { flagged: true, .. }, _) => out.push(before.clone()),
+                (_, Content::Runs(runs)) => {
+                    for r in runs {
+                        before.extend(r.glyphs.iter().filter_map(|g| g.2.clone()));
+                    }
+                }
+                (_, Content::Space { .. }) => before.push(' '),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn names_and_the_last_word_are_not_hyphenated() {
+        let points =
+            hyphen_points("Hyphenation happens everywhere in Constantinople documentation");
+        // "happens", "everywhere" may break; "Hyphenation" and "Constantinople" are
+        // capitalised and "documentation" ends the paragraph.
+        assert!(points.iter().any(|p| p.ends_with("every")), "{points:?}");
+        assert!(
+            !points
+                .iter()
+                .any(|p| p.starts_with("Hy") && !p.contains(' ')),
+            "{points:?}"
+        );
+        assert!(
+            !points
+                .iter()
+                .any(|p| p.ends_with("Constan") || p.ends_with("Con")),
+            "{points:?}"
+        );
+        assert!(!points.iter().any(|p| p.contains("docu")), "{points:?}");
+    }
 }
