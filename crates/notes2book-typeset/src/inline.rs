@@ -976,9 +976,10 @@ fn emit_word(
     flush_box(&mut pending, items, content);
 }
 
-/// Break points inside a long token (a URL, a path, an identifier), as (byte offset,
-/// penalty): after a run of `/ . _ ? & = # \ , ; -` followed by a letter or digit, and
-/// between a lower-case letter and an upper-case one.
+/// Break points inside a long token (a URL, a path, an identifier, JSON), as (byte
+/// offset, penalty): after a run of `/ . _ ? & = # \ , ; - : } ] ) | +` followed by a
+/// letter, digit or opening quote or bracket, before `%XX` in a URL, and between a
+/// lower-case letter and an upper-case one or letters and digits.
 fn token_breaks(token: &str) -> impl Iterator<Item = (usize, f32)> + '_ {
     let is_sep = |c: char| {
         matches!(
@@ -990,7 +991,10 @@ fn token_breaks(token: &str) -> impl Iterator<Item = (usize, f32)> + '_ {
     let mut prev: Option<char> = None;
     token.char_indices().filter_map(move |(i, c)| {
         let p = prev.replace(c)?;
-        if is_sep(p) && (c.is_alphanumeric() || c == '%') {
+        let opens = |c: char| {
+            c.is_alphanumeric() || matches!(c, '%' | '"' | '“' | '‘' | '\'' | '[' | '{' | '(' | '$')
+        };
+        if (is_sep(p) || matches!(p, ':' | '}' | ']' | ')' | '|' | '+')) && opens(c) {
             Some((i, 200.0))
         } else if url && c == '%' && p != '%' {
             Some((i, 250.0))
@@ -1012,11 +1016,15 @@ fn is_url(token: &str) -> bool {
 /// A token that may be cut at any character when nothing else fits, as typesetters do
 /// with URLs, code and rows of symbols: no warning is due. A word of prose is not.
 fn breaks_anywhere(token: &str, fmt: &Fmt) -> bool {
+    // Machine text (JSON, paths, expressions): a quarter of it or more is punctuation.
+    let chars = token.chars().count().max(1);
+    let punctuation = token.chars().filter(|c| !c.is_alphanumeric()).count();
     is_url(token)
         || fmt.style.is_mono()
         || fmt.code
         || fmt.link.is_some()
         || !token.chars().any(char::is_alphabetic)
+        || punctuation * 4 >= chars
 }
 
 /// Characters that never start a line, not even after a space (UAX #14, LB13).

@@ -220,6 +220,13 @@ fn only_a_piece_that_cannot_fit_is_overfull() {
         )),
         0
     );
+    // A wide table of short columns and JSON: the short ones keep their words, the JSON
+    // wraps after its commas and colons.
+    let json = r#"[{"id":1,"name":"A","children":[{"id":2,"name":"B"}]},{"id":3,"name":"C"}]"#;
+    let table = format!(
+        "| key | value | type | atom | id | parent | fullkey | path |\n|---|---|---|---|---|---|---|---|\n| children | {json} | integer | 1 | 3 | 1 | $[0].children[0].name | $[0].children[0] |\n"
+    );
+    assert_eq!(overfull(&format!("# A\n\n{table}")), 0);
     // One piece longer than the line is still reported.
     assert_eq!(overfull(&format!("# A\n\n{}\n", "x".repeat(300))), 1);
 }

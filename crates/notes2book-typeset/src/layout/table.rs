@@ -12,9 +12,9 @@ use crate::inline::{Align, Fmt};
 
 /// Column widths: each column gets at least its longest unbreakable piece; the space left
 /// is shared in proportion to how much more each column would like (its one-line width).
-/// If even the minimums do not fit, the columns wider than `floor` give up the difference
-/// in proportion to their excess over it (a short word keeps its column, a long code
-/// token breaks), and only then are all scaled down.
+/// If even the minimums do not fit, the widest columns are cut to a common width (no
+/// narrower than `floor`) while the narrow ones keep their words; only if that is not
+/// enough are all scaled down.
 pub fn column_widths(min: &[f32], max: &[f32], width: f32, floor: f32) -> Vec<f32> {
     let smin: f32 = min.iter().sum();
     let smax: f32 = max.iter().sum();
@@ -22,11 +22,27 @@ pub fn column_widths(min: &[f32], max: &[f32], width: f32, floor: f32) -> Vec<f3
         return max.to_vec();
     }
     if smin >= width || smax <= smin {
-        let excess = smin - width;
-        let spare: f32 = min.iter().map(|m| (m - floor).max(0.0)).sum();
-        if spare >= excess && spare > 0.0 {
-            let f = excess / spare;
-            return min.iter().map(|m| m - (m - floor).max(0.0) * f).collect();
+        // The widest columns are cut down to a common cap, the narrow ones keep their
+        // words: the cap c with Σ min(mᵢ, c) = width, if it is no narrower than `floor`.
+        let capped = |c: f32| min.iter().map(|m| m.min(c)).sum::<f32>();
+        let (mut lo, mut hi) = (0.0f32, min.iter().copied().fold(0.0, f32::max));
+        for _ in 0..40 {
+            let mid = (lo + hi) / 2.0;
+            if capped(mid) > width {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        if lo >= floor {
+            let mut w: Vec<f32> = min.iter().map(|m| m.min(lo)).collect();
+            // What rounding leaves goes to the capped columns.
+            let left = width - w.iter().sum::<f32>();
+            let n = w.iter().filter(|x| **x >= lo).count().max(1) as f32;
+            for x in w.iter_mut().filter(|x| **x >= lo) {
+                *x += left / n;
+            }
+            return w;
         }
         let s = width / smin.max(0.01);
         return min.iter().map(|m| m * s).collect();
@@ -191,10 +207,15 @@ mod tests {
         // Even the minimums are too wide: scaled to fit.
         let w = column_widths(&[300.0, 300.0], &[400.0, 400.0], 400.0, 30.0);
         assert!((w.iter().sum::<f32>() - 400.0).abs() < 0.01);
-        // A short column keeps its minimum; the long ones give up the difference.
-        let w = column_widths(&[25.0, 200.0, 300.0], &[25.0, 300.0, 400.0], 400.0, 30.0);
+        // Short columns keep their minimum; the widest are cut to a common width.
+        let w = column_widths(
+            &[25.0, 60.0, 200.0, 300.0],
+            &[25.0, 60.0, 300.0, 400.0],
+            400.0,
+            30.0,
+        );
         assert!((w.iter().sum::<f32>() - 400.0).abs() < 0.01, "{w:?}");
-        assert_eq!(w[0], 25.0);
-        assert!(w[1] < 200.0 && w[2] < 300.0 && w[2] > w[1], "{w:?}");
+        assert_eq!((w[0], w[1]), (25.0, 60.0));
+        assert!(w[2] < 200.0 && (w[3] - w[2]).abs() < 0.01, "{w:?}");
     }
 }
