@@ -98,6 +98,10 @@ pub fn script_of(c: char) -> (&'static str, &'static str) {
             "emoji or symbol",
             "install an emoji font such as Noto Color Emoji (Debian `fonts-noto-color-emoji`; macOS and Windows have one) or Symbola (`fonts-symbola`)",
         ),
+        0xE000..=0xF8FF | 0xF0000..=0x10FFFF => (
+            "private-use",
+            "private-use code points stand for the icons of one font (Nerd Fonts, Font Awesome) or come from garbled text: name that font with --font-path or pdf.fallback_fonts, or remove them",
+        ),
         _ => (
             "other",
             "install a font that has them, or name one with --font-path, pdf.font_dirs or pdf.fallback_fonts",
