@@ -212,6 +212,8 @@ struct Candidate {
     key: (String, u32),
     covered: BTreeSet<char>,
     preference: i32,
+    /// Its glyphs are pictures (colour emoji).
+    bitmap: bool,
 }
 
 /// Faces that cover `missing`, in the order to try them, each with its family's bold if
@@ -265,6 +267,7 @@ pub fn fallbacks(
                 id: f.id,
                 preference: preference(&family, f.monospaced, language)
                     - if bitmap { 20 } else { 0 },
+                bitmap,
                 family,
                 key: (path, f.index),
                 covered,
@@ -333,7 +336,9 @@ fn best(candidates: &[Candidate], wanted: &BTreeSet<char>, script: Option<&str>)
         .enumerate()
         .map(|(i, c)| {
             let made_for = script.is_some_and(|s| c.family.split_whitespace().any(|w| w == s));
-            let score = c.preference + if made_for { 8 } else { 0 };
+            // Emoji want a colour face, which every other script avoids.
+            let colour = script == Some(EMOJI) && c.bitmap;
+            let score = c.preference + if made_for { 8 } else { 0 } + if colour { 40 } else { 0 };
             (i, score, c.covered.intersection(wanted).count(), c)
         })
         .filter(|(_, _, n, _)| *n > 0)
@@ -346,10 +351,16 @@ fn best(candidates: &[Candidate], wanted: &BTreeSet<char>, script: Option<&str>)
         .map(|(i, _, _, _)| i)
 }
 
+/// The group of emoji among the scripts (a colour face is preferred for them).
+const EMOJI: &str = "Emoji";
+
 /// The word a font family made for `c`'s script has in its name ("Noto Naskh Arabic",
 /// "Noto Sans CJK SC"), or `None` for characters common to all scripts.
 fn script_name(c: char) -> Option<&'static str> {
     use unicode_script::{Script, UnicodeScript};
+    if crate::fonts::is_emoji(c) {
+        return Some(EMOJI);
+    }
     match c.script() {
         Script::Common | Script::Inherited | Script::Unknown => None,
         Script::Han | Script::Hiragana | Script::Katakana | Script::Hangul | Script::Bopomofo => {

@@ -536,7 +536,7 @@ fn joins_emoji(prev: char, c: char) -> bool {
 
 /// Characters shown as emoji by default (Emoji_Presentation): the pictographs of the
 /// supplementary planes and the dingbats and symbols that are emoji by default.
-fn is_emoji(c: char) -> bool {
+pub(crate) fn is_emoji(c: char) -> bool {
     matches!(c,
         '\u{1F000}'..='\u{1FAFF}'
         | '\u{231A}' | '\u{231B}' | '\u{23E9}'..='\u{23EC}' | '\u{23F0}' | '\u{23F3}'
