@@ -585,28 +585,15 @@ fn a_configured_cover_is_the_first_page_then_the_title_page() {
 /// install, and the same bytes whatever the machine has.
 #[test]
 fn fonts_are_found_for_characters_the_bundled_ones_lack() {
-    let dejavu = Path::new("/usr/share/fonts/truetype/dejavu");
     let (Some(pdffonts), Some(pdftotext)) = (tool("pdffonts"), tool("pdftotext")) else {
         note("skipped: poppler-utils not installed");
         return;
     };
-    if !dejavu.join("DejaVuSans.ttf").is_file() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            ".ci/run installs fonts-dejavu-core"
-        );
-        note("skipped: DejaVu fonts not installed");
-        return;
-    }
-    let tmp = tempfile::tempdir().expect("tmp");
-    let root = tmp.path();
-    std::fs::create_dir_all(root.join("content")).expect("mkdir");
+    let Some(dejavu) = dejavu() else { return };
     // Georgian: Charis SIL and JetBrains Mono lack it, DejaVu Sans has it.
-    std::fs::write(
-        root.join("content/a.md"),
-        "# Greetings\n\nIn Georgian: გამარჯობა, მსოფლიო. In Greek: Ελληνικά.\n",
-    )
-    .expect("write");
+    let (tmp, _) =
+        one_note("# Greetings\n\nIn Georgian: გამარჯობა, მსოფლიო. In Greek: Ελληνικά.\n");
+    let root = tmp.path();
     let build = |args: &[&str], env: &[(&str, &str)]| {
         let o = run_env(root, args, env);
         assert!(o.status.success(), "{}", stderr(&o));
@@ -672,31 +659,41 @@ fn fonts_are_found_for_characters_the_bundled_ones_lack() {
     );
 }
 
+/// Debian's DejaVu fonts folder (`.ci/run` installs fonts-dejavu-core), or `None` with a
+/// note when this machine lacks them.
+fn dejavu() -> Option<&'static Path> {
+    let dir = Path::new("/usr/share/fonts/truetype/dejavu");
+    if dir.join("DejaVuSerif.ttf").is_file() && dir.join("DejaVuSans.ttf").is_file() {
+        return Some(dir);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        ".ci/run installs fonts-dejavu-core"
+    );
+    note("skipped: DejaVu fonts not installed");
+    None
+}
+
+/// A temporary book folder with one note, `content/a.md`.
+fn one_note(text: &str) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().expect("tmp");
+    std::fs::create_dir_all(tmp.path().join("content")).expect("mkdir");
+    let note = tmp.path().join("content/a.md");
+    std::fs::write(&note, text).expect("write");
+    (tmp, note)
+}
+
 /// `pdf.fonts` sets the book in families found by name; a wrong name is an error that
 /// says which families are near.
 #[test]
 fn the_book_is_set_in_the_families_pdf_fonts_names() {
-    let dejavu = Path::new("/usr/share/fonts/truetype/dejavu");
     let Some(pdffonts) = tool("pdffonts") else {
         note("skipped: poppler-utils not installed");
         return;
     };
-    if !dejavu.join("DejaVuSerif.ttf").is_file() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            ".ci/run installs fonts-dejavu-core"
-        );
-        note("skipped: DejaVu fonts not installed");
-        return;
-    }
-    let tmp = tempfile::tempdir().expect("tmp");
+    let Some(dejavu) = dejavu() else { return };
+    let (tmp, _) = one_note("# A heading\n\nBody text with *emphasis*, **strong** and `code`.\n");
     let root = tmp.path();
-    std::fs::create_dir_all(root.join("content")).expect("mkdir");
-    std::fs::write(
-        root.join("content/a.md"),
-        "# A heading\n\nBody text with *emphasis*, **strong** and `code`.\n",
-    )
-    .expect("write");
     let config = |fonts: &str| {
         std::fs::write(
             root.join("notes2book.yaml"),

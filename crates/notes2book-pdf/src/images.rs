@@ -20,27 +20,8 @@ pub fn add_image(
             3 => "DeviceRGB",
             _ => return None,
         };
-        let mut dict = BTreeMap::new();
-        dict.insert("Type".to_string(), DictItem::Name(b"XObject".to_vec()));
-        dict.insert("Subtype".to_string(), DictItem::Name(b"Image".to_vec()));
-        dict.insert("Width".to_string(), DictItem::Int(i64::from(width)));
-        dict.insert("Height".to_string(), DictItem::Int(i64::from(height)));
-        dict.insert(
-            "ColorSpace".to_string(),
-            DictItem::Name(color_space.as_bytes().to_vec()),
-        );
-        dict.insert("BitsPerComponent".to_string(), DictItem::Int(8));
-        dict.insert("Filter".to_string(), DictItem::Name(b"DCTDecode".to_vec()));
-        let x = ExternalXObject {
-            stream: ExternalStream {
-                dict,
-                content: bytes.to_vec(),
-                compress: false,
-            },
-            width: Some(Px(width as usize)),
-            height: Some(Px(height as usize)),
-            dpi: Some(72.0),
-        };
+        let dict = image_dict(width, height, color_space, "DCTDecode");
+        let x = xobject(dict, bytes.to_vec(), width, height);
         return Some(doc.add_xobject(&x));
     }
     if media_type == "image/png"
@@ -60,35 +41,10 @@ pub fn add_image(
             rgb.push(((u16::from(*c) * a + 255 * (255 - a) + 127) / 255) as u8);
         }
     }
-    let mut dict = BTreeMap::new();
-    dict.insert("Type".to_string(), DictItem::Name(b"XObject".to_vec()));
-    dict.insert("Subtype".to_string(), DictItem::Name(b"Image".to_vec()));
-    dict.insert("Width".to_string(), DictItem::Int(i64::from(w)));
-    dict.insert("Height".to_string(), DictItem::Int(i64::from(h)));
-    dict.insert(
-        "ColorSpace".to_string(),
-        DictItem::Name(b"DeviceRGB".to_vec()),
-    );
-    dict.insert("BitsPerComponent".to_string(), DictItem::Int(8));
     // Compressed here, once: the document then holds (and copies) only the small stream.
-    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
-    std::io::Write::write_all(&mut z, &rgb).ok()?;
-    let content = z.finish().ok()?;
+    let content = deflate(&rgb)?;
     drop(rgb);
-    dict.insert(
-        "Filter".to_string(),
-        DictItem::Name(b"FlateDecode".to_vec()),
-    );
-    let x = ExternalXObject {
-        stream: ExternalStream {
-            dict,
-            content,
-            compress: false,
-        },
-        width: Some(Px(w as usize)),
-        height: Some(Px(h as usize)),
-        dpi: Some(72.0),
-    };
+    let x = xobject(image_dict(w, h, "DeviceRGB", "FlateDecode"), content, w, h);
     Some(doc.add_xobject(&x))
 }
 
@@ -103,32 +59,36 @@ pub fn add_with_alpha(doc: &mut PdfDocument, bytes: &[u8]) -> Option<XObjectId> 
         rgb.extend_from_slice(&p.0[..3]);
         alpha.push(p.0[3]);
     }
-    let mut dict = image_dict(w, h, "DeviceRGB");
+    let mut dict = image_dict(w, h, "DeviceRGB", "FlateDecode");
     dict.insert(
         "SMask".to_string(),
         DictItem::Stream {
             stream: ExternalStream {
-                dict: image_dict(w, h, "DeviceGray"),
+                dict: image_dict(w, h, "DeviceGray", "FlateDecode"),
                 content: deflate(&alpha)?,
                 compress: false,
             },
         },
     );
-    let x = ExternalXObject {
+    Some(doc.add_xobject(&xobject(dict, deflate(&rgb)?, w, h)))
+}
+
+/// An image XObject of `content` (already encoded as `dict` says), `w` × `h` pixels.
+fn xobject(dict: BTreeMap<String, DictItem>, content: Vec<u8>, w: u32, h: u32) -> ExternalXObject {
+    ExternalXObject {
         stream: ExternalStream {
             dict,
-            content: deflate(&rgb)?,
+            content,
             compress: false,
         },
         width: Some(Px(w as usize)),
         height: Some(Px(h as usize)),
         dpi: Some(72.0),
-    };
-    Some(doc.add_xobject(&x))
+    }
 }
 
-/// The dictionary of an 8-bit, Flate-compressed image.
-fn image_dict(w: u32, h: u32, space: &str) -> BTreeMap<String, DictItem> {
+/// The dictionary of an 8-bit image in colour space `space`, encoded with `filter`.
+fn image_dict(w: u32, h: u32, space: &str, filter: &str) -> BTreeMap<String, DictItem> {
     let mut dict = BTreeMap::new();
     dict.insert("Type".to_string(), DictItem::Name(b"XObject".to_vec()));
     dict.insert("Subtype".to_string(), DictItem::Name(b"Image".to_vec()));
@@ -141,7 +101,7 @@ fn image_dict(w: u32, h: u32, space: &str) -> BTreeMap<String, DictItem> {
     dict.insert("BitsPerComponent".to_string(), DictItem::Int(8));
     dict.insert(
         "Filter".to_string(),
-        DictItem::Name(b"FlateDecode".to_vec()),
+        DictItem::Name(filter.as_bytes().to_vec()),
     );
     dict
 }
@@ -170,31 +130,9 @@ fn png_as_is(bytes: &[u8]) -> Option<ExternalXObject> {
     parms.insert("Colors".to_string(), DictItem::Int(colors));
     parms.insert("BitsPerComponent".to_string(), DictItem::Int(8));
     parms.insert("Columns".to_string(), DictItem::Int(i64::from(h.width)));
-    let mut dict = BTreeMap::new();
-    dict.insert("Type".to_string(), DictItem::Name(b"XObject".to_vec()));
-    dict.insert("Subtype".to_string(), DictItem::Name(b"Image".to_vec()));
-    dict.insert("Width".to_string(), DictItem::Int(i64::from(h.width)));
-    dict.insert("Height".to_string(), DictItem::Int(i64::from(h.height)));
-    dict.insert(
-        "ColorSpace".to_string(),
-        DictItem::Name(space.as_bytes().to_vec()),
-    );
-    dict.insert("BitsPerComponent".to_string(), DictItem::Int(8));
-    dict.insert(
-        "Filter".to_string(),
-        DictItem::Name(b"FlateDecode".to_vec()),
-    );
+    let mut dict = image_dict(h.width, h.height, space, "FlateDecode");
     dict.insert("DecodeParms".to_string(), DictItem::Dict { map: parms });
-    Some(ExternalXObject {
-        stream: ExternalStream {
-            dict,
-            content,
-            compress: false,
-        },
-        width: Some(Px(h.width as usize)),
-        height: Some(Px(h.height as usize)),
-        dpi: Some(72.0),
-    })
+    Some(xobject(dict, content, h.width, h.height))
 }
 
 /// Number of colour components of a baseline or progressive JPEG (from its SOF marker).

@@ -94,6 +94,17 @@ impl PageOps {
         self.ops.push(op);
     }
 
+    /// Select `font` (of face `face`) at `size`, if it is not the current one.
+    fn set_font(&mut self, face: FaceId, font: &FontId, size: f32) {
+        if self.font != Some((face.0, size)) {
+            self.ops.push(Op::SetFont {
+                font: PdfFontHandle::External(font.clone()),
+                size: Pt(size),
+            });
+            self.font = Some((face.0, size));
+        }
+    }
+
     /// Set the horizontal scaling (percent) for the text that follows, if it changes.
     /// Tz is part of the text state, which outlives text objects.
     fn scaling(&mut self, percent: f32) {
@@ -268,13 +279,7 @@ impl Renderer<'_> {
             }
         }
         ops.text();
-        if ops.font != Some((face.0, size)) {
-            ops.push(Op::SetFont {
-                font: PdfFontHandle::External(font.clone()),
-                size: Pt(size),
-            });
-            ops.font = Some((face.0, size));
-        }
+        ops.set_font(face, font, size);
         ops.fill(color);
         ops.scaling(round2(stretch * 100.0));
         ops.push(Op::SetTextMatrix {
@@ -317,20 +322,8 @@ impl Renderer<'_> {
                 continue;
             };
             let s = size / e.ppem;
-            let (w, h) = (e.px_w * s, e.px_h * s);
-            ops.graphics();
-            ops.push(Op::UseXobject {
-                id: e.id.clone(),
-                transform: XObjectTransform {
-                    translate_x: Some(Pt(x + g.x + e.dx * s)),
-                    translate_y: Some(Pt(baseline + e.dy * s)),
-                    rotate: None,
-                    scale_x: Some(w / e.px_w.max(1.0)),
-                    scale_y: Some(h / e.px_h.max(1.0)),
-                    dpi: Some(72.0),
-                    ..XObjectTransform::default()
-                },
-            });
+            let at = (Pt(x + g.x + e.dx * s), Pt(baseline + e.dy * s));
+            place(&e.id, at, (s, s), ops);
             if let (Some(text), Some(space), Some(font)) =
                 (&g.text, space, self.font_ids.get(usize::from(text_face.0)))
             {
@@ -341,13 +334,7 @@ impl Renderer<'_> {
                 let space_em = tf.advance(space) / tf.units_per_em;
                 let stretch = round2(width / (space_em * size).max(0.01) * 100.0);
                 ops.text();
-                if ops.font != Some((text_face.0, size)) {
-                    ops.push(Op::SetFont {
-                        font: PdfFontHandle::External(font.clone()),
-                        size: Pt(size),
-                    });
-                    ops.font = Some((text_face.0, size));
-                }
+                ops.set_font(text_face, font, size);
                 ops.scaling(stretch);
                 ops.push(Op::SetTextMatrix {
                     matrix: TextMatrix::Translate(Pt(round2(x + g.x)), Pt(round2(baseline))),
@@ -373,19 +360,8 @@ impl Renderer<'_> {
         let Some(placed) = self.images.get(&image) else {
             return;
         };
-        ops.graphics();
-        ops.push(Op::UseXobject {
-            id: placed.id.clone(),
-            transform: XObjectTransform {
-                translate_x: Some(at.x),
-                translate_y: Some(at.y),
-                rotate: None,
-                scale_x: Some(w / placed.px_w.max(1.0)),
-                scale_y: Some(h / placed.px_h.max(1.0)),
-                dpi: Some(72.0),
-                ..XObjectTransform::default()
-            },
-        });
+        let scale = (w / placed.px_w.max(1.0), h / placed.px_h.max(1.0));
+        place(&placed.id, (at.x, at.y), scale, ops);
     }
 
     /// A link area; an internal link whose target is not in the book is left out.
@@ -550,4 +526,21 @@ pub fn add_emoji(
         }
     }
     out
+}
+
+/// Draw image `id` with its lower-left corner at `at`, one pixel scaled to `scale` points.
+fn place(id: &XObjectId, (x, y): (Pt, Pt), (sx, sy): (f32, f32), ops: &mut PageOps) {
+    ops.graphics();
+    ops.push(Op::UseXobject {
+        id: id.clone(),
+        transform: XObjectTransform {
+            translate_x: Some(x),
+            translate_y: Some(y),
+            rotate: None,
+            scale_x: Some(sx),
+            scale_y: Some(sy),
+            dpi: Some(72.0),
+            ..XObjectTransform::default()
+        },
+    });
 }

@@ -248,6 +248,14 @@ fn script_fonts() -> Vec<notes2book_typeset::fonts::FallbackFont> {
     .collect()
 }
 
+/// The default options with the fixture's fonts as fallbacks.
+fn script_options() -> Options {
+    Options {
+        fallback_fonts: script_fonts(),
+        ..Options::default()
+    }
+}
+
 /// Each text line of the first body page: (baseline, leftmost glyph x, rightmost glyph x)
 /// in page coordinates, top to bottom.
 fn text_lines(doc: &Document) -> Vec<(f32, f32, f32)> {
@@ -292,10 +300,7 @@ fn text_lines(doc: &Document) -> Vec<(f32, f32, f32)> {
 
 #[test]
 fn chinese_is_justified_by_space_between_its_characters() {
-    let options = Options {
-        fallback_fonts: script_fonts(),
-        ..Options::default()
-    };
+    let options = script_options();
     let para =
         "排版引擎应该在汉字之间均匀地增加空隙，使每一行都与右边界对齐，就像一本印刷精美的书。"
             .repeat(3);
@@ -313,10 +318,7 @@ fn chinese_is_justified_by_space_between_its_characters() {
 
 #[test]
 fn right_to_left_paragraphs_start_at_the_right() {
-    let options = Options {
-        fallback_fonts: script_fonts(),
-        ..Options::default()
-    };
+    let options = script_options();
     let para = "مرحبا بالعالم. هذه فقرة عربية كاملة تبدأ بحرف عربي، وفيها رقم 2024 وكلمة English في الوسط، ويجب أن تكون محاذاة السطور إلى اليمين.";
     let (doc, _) = set(&[("a.md", &format!("# ع\n\n{para}\n"))], &options);
     let lines = text_lines(&doc);
@@ -354,10 +356,7 @@ fn right_to_left_paragraphs_start_at_the_right() {
 #[test]
 fn a_note_in_traditional_chinese_gets_its_glyph_forms() {
     use notes2book_typeset::frame::Draw;
-    let options = Options {
-        fallback_fonts: script_fonts(),
-        ..Options::default()
-    };
+    let options = script_options();
     let hans = "---\ntitle: A\nlang: zh-Hans\n---\n\n骨\n";
     let hant = "---\ntitle: B\nlang: zh-Hant\n---\n\n骨\n";
     let gids = |note: &str| -> Vec<u16> {
