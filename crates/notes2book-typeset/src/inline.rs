@@ -1172,6 +1172,42 @@ pub fn set_lines(
         .collect()
 }
 
+/// How far the first and the last character of a line hang into the margins: a share of
+/// their width, by character (the shares of pdfTeX's microtype for serif faces).
+fn protrusion(units: &[(u8, Unit<'_>)]) -> (f32, f32) {
+    let left = match units.first() {
+        Some((_, Unit::Run(r))) => r.glyphs.first().and_then(|(_, adv, t)| {
+            let c = t.as_deref()?.chars().next()?;
+            let share = match c {
+                '‘' | '\'' => 0.7,
+                '“' | '"' | '«' => 0.5,
+                '(' | '[' => 0.1,
+                _ => return None,
+            };
+            Some(share * adv)
+        }),
+        _ => None,
+    };
+    let right = match units.last() {
+        Some((_, Unit::Run(r))) => r.glyphs.iter().rev().find_map(|(_, adv, t)| {
+            let c = t.as_deref()?.chars().next_back()?;
+            let share = match c {
+                '-' | '\u{2010}' | '.' | '’' | '\'' => 0.7,
+                ',' => 0.6,
+                '”' | '"' | '»' | '–' => 0.5,
+                ':' | ';' => 0.4,
+                '—' => 0.3,
+                '!' | '?' => 0.2,
+                ')' | ']' => 0.1,
+                _ => 0.0,
+            };
+            Some(share * adv)
+        }),
+        _ => None,
+    };
+    (left.unwrap_or(0.0), right.unwrap_or(0.0))
+}
+
 /// A piece of a line, placed as a whole.
 enum Unit<'p> {
     Run(&'p Run),
@@ -1301,8 +1337,21 @@ impl LineSetter {
     /// line ends in one: in visual order, right-to-left pieces reversed.
     fn contents(&mut self, fonts: &FontSet, p: &Prepared, line: &linebreak::Line, fit: Fit) {
         let mut units = line_units(p, line);
-        let glue = self.fit_line(&units, line.ratio, fit);
-        if units.iter().any(|(level, _)| level % 2 == 1) {
+        let rtl = units.iter().any(|(level, _)| level % 2 == 1);
+        // With micro-typography, punctuation and hyphens at the ends of a line hang into
+        // the margins by part of their width, so that the edges look straight.
+        let (left, right) = if fit.expansion > 0.0 && !rtl {
+            protrusion(&units)
+        } else {
+            (0.0, 0.0)
+        };
+        self.x = -left;
+        let wider = Fit {
+            measure: fit.measure + left + right,
+            ..fit
+        };
+        let glue = self.fit_line(&units, line.ratio, wider);
+        if rtl {
             crate::bidi::reorder(&mut units);
         }
         for (_, unit) in units {
@@ -1592,6 +1641,66 @@ mod tests {
             }
         }
         out
+    }
+
+    #[test]
+    fn punctuation_hangs_into_the_margin_with_microtype() {
+        let (fonts, _) = FontSet::new(&[]);
+        let text = "Words, then more words. And the same again, with commas, stops. ".repeat(12);
+        let ends = |expansion: f32| -> Vec<(char, f32)> {
+            let mut shaper = Shaper::new(&fonts, "en", true);
+            shaper.expansion = expansion;
+            let para = ParaStyle {
+                justify: true,
+                hyphenate: true,
+                align: Align::Left,
+                indent: 0.0,
+            };
+            let fmt = Fmt::new(Style::Regular, 11.0);
+            let p = prepare(
+                &mut shaper,
+                &[Inline::Text(text.clone())],
+                &fmt,
+                &para,
+                250.0,
+                &|_| None,
+            );
+            let lines = set_lines(&mut shaper, &p, 250.0, &para, 15.0);
+            let n = lines.len();
+            lines[..n - 1]
+                .iter()
+                .filter_map(|l| {
+                    let (face, size, stretch, g) = l.draws.iter().rev().find_map(|d| match d {
+                        Draw::Glyphs {
+                            face,
+                            size,
+                            stretch,
+                            glyphs,
+                            ..
+                        } => glyphs.last().map(|g| (*face, *size, *stretch, g.clone())),
+                        _ => None,
+                    })?;
+                    let f = fonts.face(face);
+                    let right = g.x + f.advance(g.gid) * size / f.units_per_em * stretch;
+                    Some((g.text?.chars().next_back()?, right))
+                })
+                .collect()
+        };
+        let on = ends(0.02);
+        // A line ending in a comma or full stop reaches past the measure; one ending in a
+        // letter ends on it.
+        assert!(on.iter().any(|(c, _)| matches!(c, ',' | '.')), "{on:?}");
+        for (c, right) in &on {
+            if matches!(c, ',' | '.') {
+                assert!(*right > 250.5, "{c} ends at {right}");
+            } else if c.is_alphabetic() {
+                assert!((right - 250.0).abs() < 0.1, "{c} ends at {right}");
+            }
+        }
+        // Without micro-typography every line ends on the measure.
+        for (c, right) in ends(0.0) {
+            assert!((right - 250.0).abs() < 0.1, "{c} ends at {right}");
+        }
     }
 
     #[test]

@@ -35,7 +35,8 @@ pub struct Options {
     pub discovery: crate::discover::Discovery,
     /// Families that replace the bundled faces for a role (`pdf.fonts`).
     pub families: Vec<(crate::fonts::Role, crate::fonts::Family)>,
-    /// Micro-typography for justified text: font expansion of up to ±2 % a line.
+    /// Micro-typography for justified text: font expansion of up to ±2 % a line and
+    /// punctuation protruding into the margins.
     pub microtype: bool,
 }
 

@@ -95,8 +95,8 @@ pub struct PdfConfig {
     pub fonts: FontsConfig,
     /// Justify body text [default: true].
     pub justify: Option<bool>,
-    /// Micro-typography for justified text: font expansion of up to ±2 % a line
-    /// [default: true].
+    /// Micro-typography for justified text: font expansion of up to ±2 % a line and
+    /// punctuation protruding into the margins [default: true].
     pub microtype: Option<bool>,
     /// Hyphenate by the book's language [default: true].
     pub hyphenate: Option<bool>,
