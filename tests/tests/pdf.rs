@@ -488,13 +488,16 @@ fn page_size_and_margins_come_from_the_config() {
     std::fs::create_dir_all(dir.join("content")).expect("mkdir");
     std::fs::write(dir.join("content/a.md"), "# A\n\nText.\n").expect("note");
     std::fs::write(dir.join("notes2book.yaml"), "title: Sizes\npdf:\n  page_size: 6x9\n  margins: {top: 15, bottom: 18, inner: 16, outer: 12}\n  two_sided: true\n").expect("config");
-    let o = run_env(dir, &["--pdf"], &[]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let info = Command::new("pdfinfo")
-        .arg(dir.join("book/sizes.pdf"))
-        .output()
-        .expect("pdfinfo");
-    let info = String::from_utf8_lossy(&info.stdout).into_owned();
+    let page_size = || {
+        let o = run_env(dir, &["--pdf"], &[]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let info = Command::new("pdfinfo")
+            .arg(dir.join("book/sizes.pdf"))
+            .output()
+            .expect("pdfinfo");
+        String::from_utf8_lossy(&info.stdout).into_owned()
+    };
+    let info = page_size();
     assert!(info.contains("432 x 648 pts"), "{info}");
 
     // Sizes with units.
@@ -503,13 +506,7 @@ fn page_size_and_margins_come_from_the_config() {
         "title: Sizes\npdf:\n  page_size: 148mm x 210mm\n",
     )
     .expect("config");
-    let o = run_env(dir, &["--pdf"], &[]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let info = Command::new("pdfinfo")
-        .arg(dir.join("book/sizes.pdf"))
-        .output()
-        .expect("pdfinfo");
-    let info = String::from_utf8_lossy(&info.stdout).into_owned();
+    let info = page_size();
     assert!(info.contains("419.528 x 595.276 pts"), "{info}");
 
     // A page size it does not know is a configuration error: exit 2, nothing written.

@@ -248,6 +248,15 @@ fn script_fonts() -> Vec<notes2book_typeset::fonts::FallbackFont> {
     .collect()
 }
 
+/// The drawings of every paragraph of the document.
+fn paragraph_draws(doc: &Document) -> impl Iterator<Item = &notes2book_typeset::frame::Draw> {
+    doc.pages
+        .iter()
+        .flat_map(|p| &p.groups)
+        .filter(|g| g.tag.as_ref().is_some_and(|t| t.kind == TagKind::Paragraph))
+        .flat_map(|g| &g.draws)
+}
+
 /// The default options with the fixture's fonts as fallbacks.
 fn script_options() -> Options {
     Options {
@@ -361,11 +370,7 @@ fn a_note_in_traditional_chinese_gets_its_glyph_forms() {
     let hant = "---\ntitle: B\nlang: zh-Hant\n---\n\n骨\n";
     let gids = |note: &str| -> Vec<u16> {
         let (doc, _) = set(&[("a.md", note)], &options);
-        doc.pages
-            .iter()
-            .flat_map(|p| &p.groups)
-            .filter(|g| g.tag.as_ref().is_some_and(|t| t.kind == TagKind::Paragraph))
-            .flat_map(|g| &g.draws)
+        paragraph_draws(&doc)
             .filter_map(|d| match d {
                 Draw::Glyphs { glyphs, .. } => Some(glyphs.iter().map(|g| g.gid)),
                 _ => None,
@@ -387,11 +392,7 @@ fn justified_lines_are_expanded_by_at_most_two_percent_and_only_with_microtype()
     let note = format!("# A\n\n{body}\n");
     let stretches = |options: &Options| -> Vec<f32> {
         let (doc, _) = set(&[("a.md", &note)], options);
-        doc.pages
-            .iter()
-            .flat_map(|p| &p.groups)
-            .filter(|g| g.tag.as_ref().is_some_and(|t| t.kind == TagKind::Paragraph))
-            .flat_map(|g| &g.draws)
+        paragraph_draws(&doc)
             .filter_map(|d| match d {
                 Draw::Glyphs { stretch, .. } => Some(*stretch),
                 _ => None,
