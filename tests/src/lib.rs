@@ -251,3 +251,13 @@ impl Rng {
         items[self.below(items.len())]
     }
 }
+
+/// An external tool (`pdftotext`, `qpdf` …) if it runs here; on CI, where `.ci/run`
+/// installs them, a missing one fails the test instead of skipping it.
+pub fn tool(name: &str) -> Option<PathBuf> {
+    let found = std::process::Command::new(name).arg("-v").output().is_ok();
+    if !found && std::env::var_os("CI").is_some() {
+        panic!("{name} is missing: .ci/run installs it");
+    }
+    found.then(|| PathBuf::from(name))
+}

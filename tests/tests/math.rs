@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use notes2book_tests::{assert_epubcheck_clean, run_env, stderr, zip_entries};
+use notes2book_tests::{assert_epubcheck_clean, run_env, stderr, tool, zip_entries};
 
 const NOTE: &str = r#"---
 title: Waves and money
@@ -146,14 +146,6 @@ fn formulas_become_mathml_and_money_stays_money() {
         std::fs::read(&epub).expect("epub")
             == std::fs::read(root.join("again/waves-and-money.epub")).expect("epub")
     );
-}
-
-fn tool(name: &str) -> Option<std::path::PathBuf> {
-    let found = std::process::Command::new(name).arg("-v").output().is_ok();
-    if !found && std::env::var_os("CI").is_some() {
-        panic!("{name} is missing: .ci/run installs it");
-    }
-    found.then(|| std::path::PathBuf::from(name))
 }
 
 #[test]

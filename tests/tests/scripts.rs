@@ -4,15 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use notes2book_tests::{note, repo, run_env, stderr};
-
-fn tool(name: &str) -> Option<PathBuf> {
-    let found = Command::new(name).arg("-v").output().is_ok();
-    if !found && std::env::var_os("CI").is_some() {
-        panic!("{name} is missing: .ci/run installs it");
-    }
-    found.then(|| PathBuf::from(name))
-}
+use notes2book_tests::{note, repo, run_env, stderr, tool};
 
 fn fixture() -> PathBuf {
     repo().join("tests/fixtures/scripts")
