@@ -191,7 +191,15 @@ fn lay_chapters(
                 let n = k as u32 + 1;
                 notes.insert(n, lay.footnote(n, &f.blocks));
             }
-            let pages = paginate::paginate(items, &notes, geo.page_height, geo.measure);
+            let pages = paginate::paginate(
+                items,
+                &notes,
+                paginate::Sheet {
+                    height: geo.page_height,
+                    measure: geo.measure,
+                    leading: geo.leading,
+                },
+            );
             let forced = pages.iter().filter(|p| p.forced).count();
             LaidOut {
                 pages,

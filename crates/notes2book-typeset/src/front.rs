@@ -45,8 +45,12 @@ pub fn front_matter(
         for item in &mut items {
             item.tag = Some(tag.clone());
         }
-        let (height, measure) = (lay.geo.page_height, lay.geo.measure);
-        for p in paginate::paginate(items, &BTreeMap::new(), height, measure) {
+        let sheet = paginate::Sheet {
+            height: lay.geo.page_height,
+            measure: lay.geo.measure,
+            leading: lay.geo.leading,
+        };
+        for p in paginate::paginate(items, &BTreeMap::new(), sheet) {
             front.push((FrontKind::Contents, p));
         }
         if options.two_sided && front.len() % 2 == 1 {

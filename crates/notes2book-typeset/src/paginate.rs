@@ -7,8 +7,15 @@
 //! bottom is ragged rather than stretched. A line whose footnote does not fit with it goes
 //! to the next page; only a footnote taller than what is left of an otherwise empty page
 //! continues onto the next page.
+//!
+//! A figure that does not fit at the foot of a page does not leave the page short: the
+//! text after it moves up to fill the page, as LaTeX floats figures, and the figure heads
+//! the next page. Text never moves past another figure, so figures keep their order.
+//! What is left short is spread: the space between blocks on a page that is not a
+//! chapter's last grows (each by at most a line) so that its last line sits on the foot.
 
 use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 
 use crate::frame::{Color, Draw};
 use crate::layout::VItem;
@@ -33,18 +40,25 @@ struct Plan {
     split_note: Option<(u32, usize)>,
 }
 
-/// Cut `items` into pages of `height`. `notes` are the laid-out footnotes by number.
-pub fn paginate(
-    items: Vec<VItem>,
-    notes: &BTreeMap<u32, Vec<VItem>>,
-    height: f32,
-    measure: f32,
-) -> Vec<Page> {
+/// The text area pages are cut to: its height and width, and the body's line spacing.
+#[derive(Debug, Clone, Copy)]
+pub struct Sheet {
+    pub height: f32,
+    pub measure: f32,
+    pub leading: f32,
+}
+
+/// A page may end this many lines short before a figure before text is moved up.
+const SHORT_LINES: f32 = 2.0;
+
+/// Cut `items` into pages of the sheet. `notes` are the laid-out footnotes by number.
+pub fn paginate(items: Vec<VItem>, notes: &BTreeMap<u32, Vec<VItem>>, sheet: Sheet) -> Vec<Page> {
     let mut p = Paginator {
         items: items.into_iter().map(Some).collect(),
         notes,
-        height,
-        measure,
+        height: sheet.height,
+        measure: sheet.measure,
+        leading: sheet.leading,
         placed: HashSet::new(),
         carry: Vec::new(),
     };
@@ -67,8 +81,15 @@ pub fn paginate(
             .and_then(|it| it.repeat_header.as_ref())
             .filter(|_| prev_was_row)
             .map(|h| h.as_ref().clone());
-        let plan = p.plan(i, header.as_deref());
+        let mut plan = p.plan(i, header.as_deref());
+        if p.float_figure(i, &plan, header.as_deref()) {
+            plan = p.plan(i, header.as_deref());
+        }
+        let room = p.height - p.used(i, &plan, header.as_deref());
         let mut page = p.body(i, &plan, header);
+        if plan.end < n {
+            spread(&mut page, room, p.leading);
+        }
         prev_was_row = page
             .body
             .last()
@@ -86,6 +107,24 @@ pub fn paginate(
     pages
 }
 
+/// Lets the empty space between blocks on `page` grow, each by at most `leading`, to take
+/// up `room`. Spaces with drawings (a callout's background) keep their height.
+fn spread(page: &mut Page, room: f32, leading: f32) {
+    let stretchy = |it: &VItem| it.discardable && it.draws.is_empty();
+    let k = page.body.iter().filter(|(_, it)| stretchy(it)).count();
+    if k == 0 || room <= EPS {
+        return;
+    }
+    let each = (room / k as f32).min(leading);
+    let mut shift = 0.0;
+    for (y, it) in &mut page.body {
+        *y += shift;
+        if stretchy(it) {
+            shift += each;
+        }
+    }
+}
+
 /// Space above the footnote rule.
 const GAP: f32 = 10.0;
 
@@ -95,6 +134,7 @@ struct Paginator<'n> {
     notes: &'n BTreeMap<u32, Vec<VItem>>,
     height: f32,
     measure: f32,
+    leading: f32,
     /// Footnotes already on a page.
     placed: HashSet<u32>,
     /// The rest of a footnote split at the foot of the previous page.
@@ -175,6 +215,75 @@ impl Paginator<'_> {
             forced,
             split_note,
         }
+    }
+
+    /// The height a plan fills: the items from `i` to its end without the space at its foot,
+    /// and its footnotes.
+    fn used(&self, i: usize, plan: &Plan, header: Option<&[VItem]>) -> f32 {
+        let mut body: Vec<&VItem> = header.map_or(Vec::new(), |h| h.iter().collect());
+        body.extend(self.items[i..plan.end].iter().flatten());
+        while body.last().is_some_and(|it| it.discardable) {
+            body.pop();
+        }
+        let mut notes: f32 = plan.notes.iter().map(|n| self.note_h(n)).sum();
+        notes += self.carry.iter().map(|c| c.height).sum::<f32>();
+        let gap = if notes > 0.0 { GAP } else { 0.0 };
+        body.iter().map(|it| it.height).sum::<f32>() + notes + gap
+    }
+
+    /// When the page ends more than a couple of lines short before a figure that does not
+    /// fit, moves the text after the figure (up to the next heading or figure) before it, as
+    /// much as fills the page. Returns whether anything moved.
+    fn float_figure(&mut self, i: usize, plan: &Plan, header: Option<&[VItem]>) -> bool {
+        let n = self.items.len();
+        let is = |k: usize, f: fn(&VItem) -> bool| {
+            self.items.get(k).and_then(|s| s.as_ref()).is_some_and(f)
+        };
+        // The figure with the space above it and its own space below: [a, b).
+        let mut a = plan.end;
+        while a > i && is(a - 1, |it| it.discardable) {
+            a -= 1;
+        }
+        let mut f = plan.end;
+        while f < n && is(f, |it| it.discardable) {
+            f += 1;
+        }
+        if plan.forced || f >= n || !is(f, |it| it.float) {
+            return false;
+        }
+        if self.height - self.used(i, plan, header) <= SHORT_LINES * self.leading {
+            return false;
+        }
+        // The figure's own space below goes with it; the space of what follows stays.
+        let own = self.items[f].as_ref().and_then(|it| it.tag.clone());
+        let mut b = f + 1;
+        while b < n
+            && self.items[b].as_ref().is_some_and(|it| {
+                it.discardable
+                    && own.is_some()
+                    && it.tag.as_ref().map(Arc::as_ptr) == own.as_ref().map(Arc::as_ptr)
+            })
+        {
+            b += 1;
+        }
+        // The text that may move: up to the next figure.
+        let mut limit = b;
+        while limit < n && !is(limit, |it| it.float) {
+            limit += 1;
+        }
+        if limit == b {
+            return false;
+        }
+        // Try moving all of it, see how much of it the page takes, and move only that.
+        self.items[a..limit].rotate_left(b - a);
+        let trial = self.plan(i, header);
+        self.items[a..limit].rotate_right(b - a);
+        let taken = trial.end.saturating_sub(a).min(limit - b);
+        if taken == 0 {
+            return false;
+        }
+        self.items[a..b + taken].rotate_left(b - a);
+        true
     }
 
     /// How many lines of footnote `num` fit in `room` (at least one).
@@ -271,6 +380,12 @@ impl Paginator<'_> {
 mod tests {
     use super::*;
 
+    const SHEET: Sheet = Sheet {
+        height: 100.0,
+        measure: 300.0,
+        leading: 10.0,
+    };
+
     fn line(keep: bool) -> VItem {
         VItem {
             height: 10.0,
@@ -296,14 +411,136 @@ mod tests {
         // so the whole paragraph moves.
         let mut items = para(9);
         items.extend(para(5));
-        let pages = paginate(items, &BTreeMap::new(), 100.0, 300.0);
+        let pages = paginate(items, &BTreeMap::new(), SHEET);
         assert_eq!(pages.len(), 2);
         assert_eq!(heights(&pages[0]), 9);
         assert_eq!(heights(&pages[1]), 5);
         // A paragraph of 11 lines: 10 fit, but the 11th alone would be a widow: 9 + 2.
-        let pages = paginate(para(11), &BTreeMap::new(), 100.0, 300.0);
+        let pages = paginate(para(11), &BTreeMap::new(), SHEET);
         assert_eq!(heights(&pages[0]), 9);
         assert_eq!(heights(&pages[1]), 2);
+    }
+
+    /// A figure with its space above and below, all tagged as the figure (as the layout
+    /// makes them).
+    fn figure(height: f32) -> Vec<VItem> {
+        let tag = Some(crate::frame::Tag::new(
+            crate::frame::TagKind::Figure,
+            None,
+            None,
+        ));
+        let fig = VItem {
+            height,
+            float: true,
+            tag: tag.clone(),
+            ..VItem::default()
+        };
+        let space = VItem {
+            tag,
+            ..VItem::space(5.0)
+        };
+        vec![space.clone(), fig, space]
+    }
+
+    /// The heights of a page's items that are not space, in order.
+    fn order(p: &Page) -> Vec<f32> {
+        p.body
+            .iter()
+            .filter(|(_, i)| !i.discardable)
+            .map(|(_, i)| i.height)
+            .collect()
+    }
+
+    #[test]
+    fn text_after_a_figure_fills_the_page_the_figure_does_not_fit_on() {
+        // 3 lines, a figure of 80 (does not fit in the 70 left), then 12 lines of text.
+        let mut items = para(3);
+        items.extend(figure(80.0));
+        items.extend(para(12));
+        let pages = paginate(items.clone(), &BTreeMap::new(), SHEET);
+        // Page 1: the 3 lines and 7 lines moved up from after the figure (a widow-safe
+        // break: 7 + 5 left); page 2: the figure first, then the other 5 lines.
+        assert_eq!(order(&pages[0]), vec![10.0; 10]);
+        assert_eq!(order(&pages[1])[0], 80.0);
+        assert_eq!(heights(&pages[1]), 1 + 1);
+        assert_eq!(pages.len(), 3);
+        assert_eq!(heights(&pages[2]), 4);
+        // Without the float mark the page stays short before the figure.
+        for it in &mut items {
+            it.float = false;
+        }
+        let pages = paginate(items, &BTreeMap::new(), SHEET);
+        assert_eq!(heights(&pages[0]), 3);
+    }
+
+    #[test]
+    fn text_moved_past_a_figure_keeps_its_own_space() {
+        // The space above a heading after the figure stays above the heading.
+        let mut items = para(3);
+        items.extend(figure(80.0));
+        items.push(VItem::space(7.0));
+        let mut heading = line(true);
+        heading.heading = Some((2, "H".into()));
+        items.push(heading);
+        items.extend(para(6));
+        let pages = paginate(items, &BTreeMap::new(), SHEET);
+        let body = &pages[0].body;
+        let h = body
+            .iter()
+            .position(|(_, it)| it.heading.is_some())
+            .expect("the heading moved up");
+        assert_eq!(body[h - 1].1.height, 7.0);
+        assert!(body[h - 1].1.discardable);
+        assert_eq!(order(&pages[1])[0], 80.0);
+    }
+
+    #[test]
+    fn text_never_moves_past_another_figure() {
+        let mut items = para(3);
+        items.extend(figure(80.0));
+        items.extend(figure(20.0));
+        items.extend(para(4));
+        let pages = paginate(items, &BTreeMap::new(), SHEET);
+        assert_eq!(heights(&pages[0]), 3, "figures keep their order");
+        // A page only a line or two short is left as it is.
+        let mut items = para(8);
+        items.extend(figure(80.0));
+        items.extend(para(4));
+        let pages = paginate(items, &BTreeMap::new(), SHEET);
+        assert_eq!(heights(&pages[0]), 8);
+    }
+
+    /// The bottom of the last item on a page.
+    fn foot(p: &Page) -> f32 {
+        p.body.last().map_or(0.0, |(y, it)| y + it.height)
+    }
+
+    #[test]
+    fn space_between_blocks_spreads_to_fill_a_short_page() {
+        // Two paragraphs of 4 with a space of 5 between, then a paragraph of 4 that does
+        // not fit in the 15 left: the space grows by at most a line (10), to 15.
+        let mut items = para(4);
+        items.push(VItem::space(5.0));
+        items.extend(para(4));
+        items.push(VItem::space(5.0));
+        items.extend(para(4));
+        let pages = paginate(items.clone(), &BTreeMap::new(), SHEET);
+        assert_eq!(heights(&pages[0]), 8);
+        assert!((foot(&pages[0]) - 95.0).abs() < EPS, "{}", foot(&pages[0]));
+        // Two spaces share what is left: 30 + 5 + 20 + 5 + 20 = 80, and the next
+        // paragraph of three lines does not fit: 20 is spread, 10 to each space.
+        let mut items = para(3);
+        for n in [2, 2, 3] {
+            items.push(VItem::space(5.0));
+            items.extend(para(n));
+        }
+        let pages = paginate(items, &BTreeMap::new(), SHEET);
+        assert_eq!(heights(&pages[0]), 7);
+        assert!((foot(&pages[0]) - 100.0).abs() < EPS, "{}", foot(&pages[0]));
+        // The chapter's last page keeps its natural spacing.
+        let last = pages.last().expect("a page");
+        let natural: f32 = last.body.iter().map(|(_, i)| i.height).sum();
+        assert!((foot(last) - natural).abs() < EPS);
     }
 
     #[test]
@@ -313,7 +550,7 @@ mod tests {
         heading.heading = Some((2, "H".into()));
         items.push(heading);
         items.extend(para(4));
-        let pages = paginate(items, &BTreeMap::new(), 100.0, 300.0);
+        let pages = paginate(items, &BTreeMap::new(), SHEET);
         // The heading would fit as line 9 with one line of text: it moves to page 2.
         assert_eq!(heights(&pages[0]), 8);
         assert!(pages[1].body[0].1.heading.is_some());
@@ -335,7 +572,7 @@ mod tests {
                 ..VItem::default()
             });
         }
-        let pages = paginate(items, &BTreeMap::new(), 100.0, 300.0);
+        let pages = paginate(items, &BTreeMap::new(), SHEET);
         assert_eq!(pages.len(), 2);
         // Page 2 starts with the header again, then the remaining 6 rows.
         assert!(pages[1].body[0].1.repeat_header.is_none());
@@ -355,12 +592,7 @@ mod tests {
         items[6].footnotes = vec![1];
         // 8 lines + 2 note lines + gap do not fit in 100: the line with the reference (and
         // the widow-kept last line) move to the next page with the note.
-        let pages = paginate(
-            items,
-            &BTreeMap::from([(1, notes[&1].clone())]),
-            100.0,
-            300.0,
-        );
+        let pages = paginate(items, &BTreeMap::from([(1, notes[&1].clone())]), SHEET);
         let page_of_ref = pages
             .iter()
             .position(|p| p.body.iter().any(|(_, i)| i.footnotes.contains(&1)))
@@ -385,7 +617,7 @@ mod tests {
         let notes = BTreeMap::from([(1, (0..15).map(|_| line(false)).collect::<Vec<_>>())]);
         let mut items = para(3);
         items[0].footnotes = vec![1];
-        let pages = paginate(items, &notes, 100.0, 300.0);
+        let pages = paginate(items, &notes, SHEET);
         let note_lines: usize = pages.iter().map(|p| p.notes.len().saturating_sub(1)).sum();
         assert_eq!(note_lines, 15, "every footnote line is placed once");
         assert!(pages.len() >= 2);

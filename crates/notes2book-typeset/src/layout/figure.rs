@@ -105,10 +105,14 @@ impl Layouter<'_, '_> {
             }
         }
         out.push(with_deco(VItem::space(ctx.leading * 0.5), ctx));
+        // Only a figure of the main text floats: inside a list, quote or callout the text
+        // around it belongs to the same box.
+        let float = ctx.deco.is_empty() && ctx.left == 0.0 && ctx.width >= self.geo.measure;
         out.push(with_deco(
             VItem {
                 height,
                 draws,
+                float,
                 ..VItem::default()
             },
             ctx,

@@ -38,6 +38,9 @@ pub struct VItem {
     pub heading: Option<(u8, String)>,
     /// The innermost block this item belongs to.
     pub tag: Option<Arc<Tag>>,
+    /// A figure in the main text: when it does not fit at the foot of a page, the text
+    /// after it may move up to fill the page.
+    pub float: bool,
 }
 
 impl VItem {
