@@ -4,7 +4,9 @@
 # with nothing configured but `page_size`, and by Typst at A5 (the same Markdown through
 # pandoc's Typst writer and template: justified, hyphenated, Libertinus Serif 11 pt), each
 # measured with pdfmetrics.py: characters a line, loose lines (word space > 0.5 em),
-# hyphenated line ends, the longest hyphen ladder, widows + orphans, overfull lines.
+# hyphenated line ends, the longest hyphen ladder, widows + orphans, overfull lines; and
+# with bench/short_pages.py, the pages that end more than 3 lines short (not before a
+# chapter opening).
 #
 #   bench/typography.sh                    # A4 Letter A5 6x9, and Typst at A5
 #   bench/typography.sh A5 5x8 "7in x 10in"
@@ -38,12 +40,13 @@ label = sys.argv[1]
 d = json.load(sys.stdin)
 l = d.get("layout", {})
 pct = lambda v: "%.1f %%" % (100 * v) if isinstance(v, (int, float)) else "?"
-print("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+print("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
     label, d.get("info", {}).get("pages", "?"), l.get("chars_per_line_median", "?"),
     pct(l.get("loose_share")), pct(l.get("hyphenated_share")),
     l.get("max_consecutive_hyphens", "?"),
-    "%s + %s" % (l.get("widows", "?"), l.get("orphans", "?")), l.get("overfull_lines", "?")))
-' "$1"
+    "%s + %s" % (l.get("widows", "?"), l.get("orphans", "?")), l.get("overfull_lines", "?"),
+    sys.argv[2]))
+' "$1" "$(python3 "$ROOT/bench/short_pages.py" "$2")"
 }
 
 ROWS=()
@@ -78,6 +81,6 @@ else
     log "note: no pandoc that writes Typst or no Typst; Typst is skipped"
 fi
 
-echo "| set by, page size | pages | chars a line | loose lines | hyphenated ends | hyphen ladder | widows + orphans | overfull |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+echo "| set by, page size | pages | chars a line | loose lines | hyphenated ends | hyphen ladder | widows + orphans | overfull | short pages |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 printf '%s\n' "${ROWS[@]}"
