@@ -261,3 +261,78 @@ pub fn tool(name: &str) -> Option<PathBuf> {
     }
     found.then(|| PathBuf::from(name))
 }
+
+/// What Ace by DAISY found wrong in an EPUB: one line per failed check (rule, impact,
+/// document, element).
+#[derive(Debug)]
+pub struct AceReport {
+    pub outcome: String,
+    pub violations: Vec<String>,
+    /// The package's `schema:accessibilityFeature` values as Ace read them.
+    pub features: Vec<String>,
+}
+
+/// Runs Ace (`ACE_CLI`, the `ace-cli` of `@daisy/ace-cli`, with Chromium from
+/// `PUPPETEER_EXECUTABLE_PATH`) on an EPUB. Without `ACE_CLI`: `None` with a note, and a
+/// failure under CI, where `.ci/run` installs it.
+pub fn ace(epub: &Path) -> Option<AceReport> {
+    let Some(cli) = std::env::var_os("ACE_CLI").map(PathBuf::from) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "Ace is required under CI: .ci/run installs it and sets ACE_CLI"
+        );
+        note("note: Ace step skipped: set ACE_CLI to the ace-cli of @daisy/ace-cli 1.4.6");
+        return None;
+    };
+    let out = tempfile_dir(epub);
+    let o = Command::new(&cli)
+        .arg("-f")
+        .arg("-o")
+        .arg(&out)
+        .arg(epub)
+        .output()
+        .expect("run ace-cli");
+    let report = std::fs::read_to_string(out.join("report.json")).unwrap_or_else(|e| {
+        panic!(
+            "Ace wrote no report ({e}): {}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    });
+    let _ = std::fs::remove_dir_all(&out);
+    let v: serde_json::Value = serde_json::from_str(&report).expect("Ace's report is JSON");
+    let s = |v: &serde_json::Value| v.as_str().unwrap_or("").to_owned();
+    let mut violations = Vec::new();
+    for doc in v["assertions"].as_array().into_iter().flatten() {
+        for t in doc["assertions"].as_array().into_iter().flatten() {
+            if t["earl:result"]["earl:outcome"] == "fail" {
+                violations.push(format!(
+                    "{} ({}) in {}: {}",
+                    s(&t["earl:test"]["dct:title"]),
+                    s(&t["earl:test"]["earl:impact"]),
+                    s(&doc["earl:testSubject"]["url"]),
+                    s(&t["earl:result"]["html"])
+                        .chars()
+                        .take(160)
+                        .collect::<String>()
+                ));
+            }
+        }
+    }
+    let features = match &v["earl:testSubject"]["metadata"]["schema:accessibilityFeature"] {
+        serde_json::Value::Array(a) => a.iter().map(s).collect(),
+        other => vec![s(other)],
+    };
+    Some(AceReport {
+        outcome: s(&v["earl:result"]["earl:outcome"]),
+        violations,
+        features,
+    })
+}
+
+/// A fresh folder beside `path` for a tool's report.
+fn tempfile_dir(path: &Path) -> PathBuf {
+    let dir = path.with_extension("ace-report");
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}

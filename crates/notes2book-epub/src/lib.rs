@@ -10,6 +10,8 @@
 //! (stored, written while the text is rendered), then the rest in name order, with fixed
 //! times, identifier and dates from the input.
 
+mod a11y;
+mod contrast;
 mod highlight;
 mod html;
 mod mathsvg;
@@ -41,6 +43,22 @@ pub struct EpubOptions {
     pub embed_fonts: bool,
     /// How formulas are written.
     pub math: MathOutput,
+    /// What the publisher states about the book's accessibility.
+    pub a11y: Accessibility,
+}
+
+/// The publisher's accessibility statements (`a11y:` in notes2book.yaml): nothing is
+/// claimed by default beyond what the book shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Accessibility {
+    /// `dcterms:conformsTo`, e.g. "EPUB Accessibility 1.1 - WCAG 2.1 Level AA".
+    pub conforms_to: Option<String>,
+    /// `a11y:certifiedBy`: who checked it.
+    pub certified_by: Option<String>,
+    /// `a11y:certifierCredential`.
+    pub certifier_credential: Option<String>,
+    /// Replaces the generated `schema:accessibilitySummary`.
+    pub summary: Option<String>,
 }
 
 /// How formulas reach the reader.
@@ -64,6 +82,7 @@ impl Default for EpubOptions {
             warn_size: 50 * 1024 * 1024,
             embed_fonts: false,
             math: MathOutput::MathMl,
+            a11y: Accessibility::default(),
         }
     }
 }
@@ -94,5 +113,9 @@ pub enum EpubError {
 
 /// The default stylesheet (for tests and for people who want to start from it).
 pub fn default_css() -> String {
-    format!("{}\n{}", include_str!("style.css"), highlight::css())
+    format!(
+        "{}\n{}",
+        include_str!("style.css"),
+        contrast::readable(&highlight::css())
+    )
 }

@@ -488,8 +488,14 @@ fn render_file(
         ChapterKind::Section => ("part", "section-opening"),
         ChapterKind::Part => ("part", "part-page"),
     };
+    // Each `epub:type` with its DPUB-ARIA role, labelled by the chapter's title.
+    let label = if f == 0 {
+        format!(" aria-labelledby=\"{}\"", escape_attr(&ch.anchor))
+    } else {
+        String::new()
+    };
     w.out.push_str(&format!(
-        "<section epub:type=\"{epub_type}\" class=\"{class}\">\n"
+        "<section epub:type=\"{epub_type}\" role=\"doc-{epub_type}\" class=\"{class}\"{label}>\n"
     ));
     if f == 0 {
         w.out.push_str(&format!(
@@ -541,7 +547,7 @@ fn title_page(book: &Book) -> String {
 
 fn cover_page(book: &Book, src: &str, w: u32, h: u32) -> String {
     let body = format!(
-        "<section epub:type=\"cover\" class=\"cover-page\">\n<img src=\"{}\" alt=\"{}\" width=\"{w}\" height=\"{h}\"/>\n</section>\n",
+        "<section class=\"cover-page\">\n<img epub:type=\"cover\" role=\"doc-cover\" src=\"{}\" alt=\"{}\" width=\"{w}\" height=\"{h}\"/>\n</section>\n",
         escape_attr(src),
         escape_attr(&book.metadata.title)
     );
@@ -799,13 +805,19 @@ fn package_entries(
             Some(Some(font)) => entries.push((name, Cow::Borrowed(font))),
             Some(None) => {}
             None if name == "OEBPS/content.opf" => {
-                let opf = patch_opf(&String::from_utf8_lossy(&data), book);
+                let facts = crate::a11y::Facts::of(book, opts.math, false);
+                let meta = crate::a11y::metadata(&facts, &opts.a11y);
+                let opf = patch_opf(&String::from_utf8_lossy(&data), book, &meta);
                 let opf = if opts.math == crate::MathOutput::MathMl {
                     mark_mathml(&opf, &math_files(book, plans))
                 } else {
                     opf
                 };
                 entries.push((name, Cow::Owned(opf.into_bytes())));
+            }
+            None if name == "OEBPS/nav.xhtml" || name == "OEBPS/toc.xhtml" => {
+                let nav = patch_nav(&String::from_utf8_lossy(&data), &book.metadata.language);
+                entries.push((name, Cow::Owned(nav.into_bytes())));
             }
             None => entries.push((name, Cow::Owned(data))),
         }
@@ -873,9 +885,42 @@ fn zip_time(secs: i64) -> zip::DateTime {
     .unwrap_or_default()
 }
 
-fn patch_opf(opf: &str, book: &Book) -> String {
+/// A navigation document as epub-builder wrote it, made accessible: the book's language on
+/// the document, the contents a `doc-toc` landmark labelled by its heading, the landmarks
+/// list labelled and hidden (it is for reading systems, not for reading).
+fn patch_nav(nav: &str, lang: &str) -> String {
+    let lang = escape_attr(lang);
+    nav.replacen(
+        "xmlns:epub=\"http://www.idpf.org/2007/ops\">",
+        &format!(
+            "xmlns:epub=\"http://www.idpf.org/2007/ops\" lang=\"{lang}\" xml:lang=\"{lang}\">"
+        ),
+        1,
+    )
+    .replacen(
+        "<nav epub:type = \"toc\" id=\"toc\">",
+        "<nav epub:type=\"toc\" role=\"doc-toc\" id=\"toc\" aria-labelledby=\"toc-title\">",
+        1,
+    )
+    .replacen(
+        "<nav epub:type = \"landmarks\">",
+        "<nav epub:type=\"landmarks\" aria-label=\"Landmarks\" hidden=\"hidden\">",
+        1,
+    )
+}
+
+/// The OPF as epub-builder wrote it, with what it cannot write: the package's language, a
+/// configured identifier, subtitle and publisher, and `extra` metadata (accessibility).
+fn patch_opf(opf: &str, book: &Book, extra_meta: &str) -> String {
     let m = &book.metadata;
     let mut opf = opf.to_owned();
+    if let Some(at) = opf.find("<package ") {
+        let lang = escape_attr(&m.language);
+        opf.insert_str(at + "<package ".len(), &format!("xml:lang=\"{lang}\" "));
+    }
+    if let Some(at) = opf.find("  </metadata>") {
+        opf.insert_str(at, extra_meta);
+    }
     if let Some(id) = m.identifier.as_deref().filter(|i| !i.trim().is_empty())
         && let (Some(a), Some(b)) = (
             opf.find("<dc:identifier id=\"epub-id-1\">"),

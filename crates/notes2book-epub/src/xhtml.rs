@@ -286,8 +286,11 @@ impl<'a> Writer<'a> {
                 self.out.push_str("<table>\n");
                 if !head.is_empty() {
                     self.out.push_str("<thead><tr>");
+                    // A header cell says what its column holds; an empty one is a
+                    // plain cell, which screen readers do not announce as a header.
                     for (i, cell) in head.iter().enumerate() {
-                        self.cell("th", align.get(i), cell);
+                        let empty = notes2book_model::plain_text(cell).trim().is_empty();
+                        self.cell(if empty { "td" } else { "th" }, align.get(i), cell);
                     }
                     self.out.push_str("</tr></thead>\n");
                 }
@@ -442,7 +445,14 @@ impl<'a> Writer<'a> {
 
     fn figure(&mut self, f: &Figure) {
         self.in_link = f.link.is_some();
-        let img = self.image_html(f.image, &f.alt, f.width, true);
+        // Alternative text that only repeats the caption is said once, by the caption.
+        let caption = notes2book_model::plain_text(&f.caption);
+        let alt = if f.alt.trim() == caption.trim() {
+            ""
+        } else {
+            f.alt.as_str()
+        };
+        let img = self.image_html(f.image, alt, f.width, true);
         self.in_link = false;
         self.out.push_str("<figure class=\"figure\">\n");
         match &f.link {
@@ -698,7 +708,7 @@ impl<'a> Writer<'a> {
                 };
                 let _ = write!(
                     self.out,
-                    "<sup><a epub:type=\"noteref\" class=\"noteref\" href=\"{href}\" id=\"{id}\">{n}</a></sup>"
+                    "<sup><a epub:type=\"noteref\" role=\"doc-noteref\" class=\"noteref\" href=\"{href}\" id=\"{id}\">{n}</a></sup>"
                 );
             }
             Inline::Math { tex, formula, .. } => match formula {
@@ -738,7 +748,7 @@ impl<'a> Writer<'a> {
             };
             let _ = writeln!(
                 self.out,
-                "<aside epub:type=\"footnote\" class=\"footnote\" id=\"fn-{n}\">"
+                "<aside epub:type=\"footnote\" role=\"doc-footnote\" class=\"footnote\" id=\"fn-{n}\">"
             );
             let back = format!("<a class=\"footnote-back\" href=\"#fnref-{n}\">{n}.</a> ");
             match f.blocks.split_first() {

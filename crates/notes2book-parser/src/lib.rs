@@ -19,6 +19,8 @@ mod markdown;
 mod note;
 mod obsidian;
 mod order;
+mod outline;
+pub use outline::RENUMBERED as HEADING_RENUMBERED;
 mod scheme;
 mod segmap;
 mod shortcode;
@@ -307,6 +309,7 @@ pub fn parse_book(vfs: &dyn Vfs, opts: &ParseOptions, mut sources: Sources) -> P
     link::resolve_links(&mut chapters, &ix, &mut diags);
     link::drop_hidden(&mut chapters, visible, &mut diags);
     scheme::drop_unopenable(&mut chapters, &mut diags);
+    outline::tidy(&mut chapters, &mut diags);
     let toc = link::toc(&chapters);
 
     let metadata = metadata(opts, &chapters, home_front.as_ref(), single_front.as_ref());

@@ -367,9 +367,16 @@ pub fn build(
 /// The `epub:` section → the EPUB backend's options (an unreadable stylesheet is an error).
 fn epub_options(project: &mut Project, modified: i64) -> notes2book_epub::EpubOptions {
     let cfg = project.config.epub.clone();
+    let a11y = project.config.a11y.clone();
     let mut epub_opts = notes2book_epub::EpubOptions {
         modified,
         embed_fonts: cfg.embed_fonts,
+        a11y: notes2book_epub::Accessibility {
+            conforms_to: a11y.conforms_to,
+            certified_by: a11y.certified_by,
+            certifier_credential: a11y.certifier_credential,
+            summary: a11y.summary,
+        },
         ..Default::default()
     };
     if let Some(d) = cfg.toc_depth {

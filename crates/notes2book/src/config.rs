@@ -57,6 +57,24 @@ pub struct Config {
     pub epub: EpubConfig,
     #[serde(default)]
     pub pdf: PdfConfig,
+    /// What the publisher states about the book's accessibility.
+    #[serde(default)]
+    pub a11y: A11yConfig,
+}
+
+/// The `a11y:` section: statements only a publisher can make (nothing is claimed by
+/// default beyond what the book shows).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct A11yConfig {
+    /// `dcterms:conformsTo`, e.g. "EPUB Accessibility 1.1 - WCAG 2.1 Level AA".
+    pub conforms_to: Option<String>,
+    /// Who checked the book (`a11y:certifiedBy`).
+    pub certified_by: Option<String>,
+    /// Their credential (`a11y:certifierCredential`).
+    pub certifier_credential: Option<String>,
+    /// Replaces the generated accessibility summary.
+    pub summary: Option<String>,
 }
 
 /// `pdf.fonts`: a family for each role.
@@ -158,6 +176,7 @@ pub const KEYS: &[&str] = &[
     "output_name",
     "epub",
     "pdf",
+    "a11y",
 ];
 
 /// A loaded config and where it came from.

@@ -29,6 +29,10 @@ epub:
   # embed_fonts: false       # true embeds the bundled fonts
   # math: mathml             # svg draws formulas as images, for Kindle
   # max_image_px: 1600       # longest image side in the EPUB
+
+# a11y:                      # accessibility statements only a publisher can make
+#   conforms_to: EPUB Accessibility 1.1 - WCAG 2.1 Level AA
+#   certified_by: …
 "#;
 
 const NOTE: &str = r#"---

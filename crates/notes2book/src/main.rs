@@ -205,6 +205,10 @@ fn run(args: &Common, mode: Mode, reporter: &Reporter) -> ExitCode {
         if args.quiet && d.severity != Severity::Error {
             continue;
         }
+        // Renumbered headings are worth a word only to someone who asks (-v).
+        if d.code == notes2book_parser::HEADING_RENUMBERED && !args.verbose {
+            continue;
+        }
         let _ = reporter.render(&mut err, d, &parsed.sources);
     }
     let counts = Counts::of(&parsed.diagnostics);
