@@ -3,7 +3,7 @@
 
 use std::fs;
 
-use notes2book_tests::{ace, repo, run_env, stderr};
+use notes2book_tests::{ace, epub_text, repo, run_env, stderr, tool};
 
 fn assert_ace_clean(epub: &std::path::Path) -> Option<Vec<String>> {
     let report = ace(epub)?;
@@ -28,6 +28,8 @@ fn the_sample_book_passes_ace() {
     );
     assert!(o.status.success(), "{}", stderr(&o));
     let epub = out.path().join("how-computers-keep-time.epub");
+    let nav = epub_text(&epub, "OEBPS/nav.xhtml");
+    assert!(!nav.contains("page-list"), "no PDF, no page list");
     let Some(features) = assert_ace_clean(&epub) else {
         return;
     };
@@ -41,6 +43,125 @@ fn the_sample_book_passes_ace() {
             features.iter().any(|x| x == f),
             "{f} not declared: {features:?}"
         );
+    }
+    assert!(!features.iter().any(|x| x == "printPageNumbers"));
+}
+
+/// Visible words of XHTML from `at` on (tags dropped).
+fn words_after(xhtml: &str, at: usize, n: usize) -> Vec<String> {
+    let mut text = String::new();
+    let mut in_tag = true;
+    for c in xhtml[at..].chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                text.push(' ');
+            }
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+        if text.split_whitespace().count() > n + 1 {
+            break;
+        }
+    }
+    text.split_whitespace().take(n).map(str::to_owned).collect()
+}
+
+/// The page list of an EPUB's navigation document: (file, label) in order.
+fn page_list(nav: &str) -> Vec<(String, String)> {
+    let list = nav
+        .split("epub:type=\"page-list\"")
+        .nth(1)
+        .expect("a page list");
+    list.split("<li><a href=\"")
+        .skip(1)
+        .filter_map(|e| {
+            let (href, _) = e.split_once('"')?;
+            let (file, label) = href.split_once("#page-")?;
+            Some((file.to_owned(), label.to_owned()))
+        })
+        .collect()
+}
+
+#[test]
+fn with_the_pdf_the_epub_marks_its_pages() {
+    let Some(pdftotext) = tool("pdftotext") else {
+        return;
+    };
+    let out = tempfile::tempdir().expect("tempdir");
+    let o = run_env(
+        &repo(),
+        &["--epub", "--pdf", "-q", "-o", &out.path().to_string_lossy()],
+        &[],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let epub = out.path().join("how-computers-keep-time.epub");
+    let pdf = out.path().join("how-computers-keep-time.pdf");
+    let entries = page_list(&epub_text(&epub, "OEBPS/nav.xhtml"));
+    let text = |first: usize, last: usize| {
+        let o = std::process::Command::new(&pdftotext)
+            .args(["-f", &first.to_string(), "-l", &last.to_string()])
+            .arg(&pdf)
+            .arg("-")
+            .output()
+            .expect("pdftotext");
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let pages = text(1, 9999).matches('\u{c}').count();
+    let labels: Vec<usize> = entries.iter().filter_map(|(_, l)| l.parse().ok()).collect();
+    assert_eq!(labels.len(), entries.len(), "labels are the PDF's folios");
+    assert!(
+        labels.windows(2).all(|w| w[0] < w[1]),
+        "in page order: {labels:?}"
+    );
+    // Every page of the body has text, so every one is marked: 1 to the last.
+    let body = labels.len();
+    assert!(body >= 20, "{body} pages marked");
+    assert_eq!(
+        labels,
+        (1..=body).collect::<Vec<_>>(),
+        "every page is marked"
+    );
+    let front = pages - body;
+    // Each marker sits where its page begins: the words after it open that PDF page.
+    let mut matched = 0;
+    let mut missed = Vec::new();
+    for (file, label) in &entries {
+        let xhtml = epub_text(&epub, &format!("OEBPS/{file}"));
+        let at = xhtml
+            .find(&format!("id=\"page-{label}\""))
+            .expect("the marker");
+        let words = words_after(&xhtml, at, 3).join(" ");
+        let n: usize = label.parse().expect("a number");
+        let page = text(front + n, front + n)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let opening: String = page.chars().take(200).collect();
+        if opening.contains(&words) {
+            matched += 1;
+        } else {
+            missed.push(format!(
+                "page {label}: `{words}` not at the top of `{opening}`"
+            ));
+        }
+    }
+    assert!(
+        matched * 10 >= entries.len() * 9,
+        "{matched} of {} markers where their page begins:\n{}",
+        entries.len(),
+        missed.join("\n")
+    );
+    let opf = epub_text(&epub, "OEBPS/content.opf");
+    assert!(opf.contains("property=\"source-of\">pagination"), "{opf}");
+    if let Some(features) = assert_ace_clean(&epub) {
+        for f in ["pageNavigation", "printPageNumbers"] {
+            assert!(
+                features.iter().any(|x| x == f),
+                "{f} not declared: {features:?}"
+            );
+        }
     }
 }
 

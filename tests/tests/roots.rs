@@ -142,8 +142,10 @@ fn an_mdbook_with_listings_builds_from_its_root_and_from_src() {
     assert!(root.join("out/the-gadget-book.pdf").is_file());
 
     // `notes2book .` and `notes2book src` from the root, and `notes2book` inside src:
-    // the same book, byte for byte.
-    let want = std::fs::read(&epub).expect("epub");
+    // the same book, byte for byte. (An EPUB built with the PDF marks the PDF's pages, so
+    // the reference is built alone, as the others are.)
+    ok(&run(&root, &["--epub", "-o", "ref"]));
+    let want = std::fs::read(root.join("ref/the-gadget-book.epub")).expect("epub");
     for (cwd, args) in [
         (root.clone(), vec![".", "--epub", "-o", "dot"]),
         (root.clone(), vec!["src", "--epub", "-o", "dot"]),

@@ -45,6 +45,11 @@ pub struct EpubOptions {
     pub math: MathOutput,
     /// What the publisher states about the book's accessibility.
     pub a11y: Accessibility,
+    /// Where the print edition's pages begin (from the PDF built in the same run): each
+    /// gets a page-break marker and an entry in the page list.
+    pub pages: Vec<notes2book_model::PageStart>,
+    /// The print edition the page numbers are those of (`a11y:pageBreakSource`).
+    pub page_source: Option<String>,
 }
 
 /// The publisher's accessibility statements (`a11y:` in notes2book.yaml): nothing is
@@ -83,6 +88,8 @@ impl Default for EpubOptions {
             embed_fonts: false,
             math: MathOutput::MathMl,
             a11y: Accessibility::default(),
+            pages: Vec::new(),
+            page_source: None,
         }
     }
 }

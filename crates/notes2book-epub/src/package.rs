@@ -13,7 +13,7 @@ use notes2book_model::{
 use rayon::prelude::*;
 
 use crate::mathsvg::MathImages;
-use crate::xhtml::{Highlighted, LinkMap, Writer, escape, escape_attr};
+use crate::xhtml::{Highlighted, LinkMap, PageMarks, Writer, escape, escape_attr};
 use crate::{Epub, EpubError, EpubOptions, Written};
 
 /// One XHTML file of a chapter: its name and the chapter's top-level blocks it holds.
@@ -232,34 +232,56 @@ fn text_parts(
 
     // Every file of every chapter, rendered and compressed in parallel, in order.
     let jobs: Vec<(ChapterId, usize, &File)> = all_files(&plans).collect();
-    type Page = Result<(Part, Vec<Diagnostic>), Diagnostic>;
+    let marks = (!opts.pages.is_empty()).then(|| crate::xhtml::page_marks(&opts.pages));
+    type Page = Result<(Part, Vec<Diagnostic>, Vec<(String, String)>), Diagnostic>;
     let (pages, package) = rayon::join(
         || {
             jobs.par_iter()
                 .map(|&(c, f, file)| -> Page {
-                    let (xhtml, d) =
-                        render_file(book, assets, &links, (c, f, file), (&highlighted, math));
+                    let (xhtml, d) = render_file(
+                        book,
+                        assets,
+                        &links,
+                        (c, f, file),
+                        (&highlighted, math, marks.as_ref()),
+                    );
+                    let breaks = page_breaks(&xhtml, &file.name);
                     let name = format!("OEBPS/{}", file.name);
                     let part = zipped(&name, xhtml.as_bytes(), time)?;
-                    Ok(((name, part), d))
+                    Ok(((name, part), d, breaks))
                 })
                 .collect::<Vec<Page>>()
         },
-        || -> Result<Vec<Part>, Diagnostic> {
+        || -> Result<(Vec<Part>, Option<Entry>), Diagnostic> {
             let bytes = package(book, opts, &plans, images).map_err(fail)?;
-            let entries = package_entries(&bytes, book, &plans, images, opts)?;
-            entries
+            let mut entries = package_entries(&bytes, book, &plans, images, opts)?;
+            // The navigation document waits for the page list, known once pages are written.
+            let nav = entries
+                .iter()
+                .position(|(n, _)| n == "OEBPS/nav.xhtml")
+                .map(|i| entries.remove(i));
+            let parts = entries
                 .par_iter()
                 .map(|(name, data)| Ok((name.clone(), zipped(name, data, time)?)))
-                .collect()
+                .collect::<Result<Vec<Part>, Diagnostic>>()?;
+            Ok((parts, nav))
         },
     );
-    let mut parts = package.map_err(EpubError::Assemble)?;
+    let (mut parts, nav) = package.map_err(EpubError::Assemble)?;
     let mut diagnostics = Vec::new();
+    let mut breaks = Vec::new();
     for page in pages {
-        let (part, d) = page.map_err(EpubError::Assemble)?;
+        let (part, d, b) = page.map_err(EpubError::Assemble)?;
         parts.push(part);
         diagnostics.extend(d);
+        breaks.extend(b);
+    }
+    if let Some((name, data)) = nav {
+        let nav = add_page_list(&String::from_utf8_lossy(&data), &breaks);
+        parts.push((
+            name.clone(),
+            zipped(&name, nav.as_bytes(), time).map_err(EpubError::Assemble)?,
+        ));
     }
     parts.sort_by(|a, b| a.0.cmp(&b.0));
     // The same problem in raw HTML is reported once even if an embed repeats it.
@@ -292,6 +314,42 @@ fn size_warning(book: &Book, assets: &Assets, size: u64) -> Diagnostic {
         ),
     )
     .hint("lower epub.max_image_px, or leave out some images")
+}
+
+/// The page-break markers of a rendered file, in order: (label, href).
+fn page_breaks(xhtml: &str, file: &str) -> Vec<(String, String)> {
+    const AT: &str = "role=\"doc-pagebreak\" id=\"page-";
+    xhtml
+        .match_indices(AT)
+        .filter_map(|(i, _)| {
+            let rest = &xhtml[i + AT.len()..];
+            let id = &rest[..rest.find('"')?];
+            Some((id.to_owned(), format!("{file}#page-{id}")))
+        })
+        .collect()
+}
+
+/// The navigation document with a `page-list` of the print edition's pages (none without
+/// markers).
+fn add_page_list(nav: &str, breaks: &[(String, String)]) -> String {
+    if breaks.is_empty() {
+        return nav.to_owned();
+    }
+    let mut list = String::from(
+        "  <nav epub:type=\"page-list\" role=\"doc-pagelist\" aria-label=\"Pages\" hidden=\"hidden\">\n    <ol>\n",
+    );
+    for (label, href) in breaks {
+        list.push_str(&format!(
+            "      <li><a href=\"{}\">{}</a></li>\n",
+            escape_attr(href),
+            escape(label)
+        ));
+    }
+    list.push_str("    </ol>\n  </nav>\n");
+    match nav.rfind("</body>") {
+        Some(at) => format!("{}{list}{}", &nav[..at], &nav[at..]),
+        None => nav.to_owned(),
+    }
 }
 
 /// Every file of every chapter in reading order: chapter, index in the chapter, file.
@@ -475,14 +533,15 @@ fn render_file(
     assets: &Assets,
     links: &LinkMap,
     (c, f, file): (ChapterId, usize, &File),
-    (highlighted, math): (&Highlighted, Option<&MathImages>),
+    (highlighted, math, pages): (&Highlighted, Option<&MathImages>, Option<&PageMarks>),
 ) -> (String, Vec<Diagnostic>) {
     let Some(ch) = book.chapter(c) else {
         return (String::new(), Vec::new());
     };
     let mut w = Writer::new(book, assets, c, links, &file.name)
         .with_highlighted(highlighted)
-        .with_math(math);
+        .with_math(math)
+        .with_pages(pages);
     let (epub_type, class) = match ch.kind {
         ChapterKind::Note => ("chapter", "chapter"),
         ChapterKind::Section => ("part", "section-opening"),
@@ -498,6 +557,8 @@ fn render_file(
         "<section epub:type=\"{epub_type}\" role=\"doc-{epub_type}\" class=\"{class}\"{label}>\n"
     ));
     if f == 0 {
+        // A page that begins with the chapter is marked before its title.
+        let _ = w.marks_at(ch.span);
         w.out.push_str(&format!(
             "<h1 class=\"chapter-title\" id=\"{}\">{}</h1>\n",
             escape_attr(&ch.anchor),
@@ -805,8 +866,16 @@ fn package_entries(
             Some(Some(font)) => entries.push((name, Cow::Borrowed(font))),
             Some(None) => {}
             None if name == "OEBPS/content.opf" => {
-                let facts = crate::a11y::Facts::of(book, opts.math, false);
-                let meta = crate::a11y::metadata(&facts, &opts.a11y);
+                let facts = crate::a11y::Facts::of(book, opts.math, !opts.pages.is_empty());
+                let mut meta = crate::a11y::metadata(&facts, &opts.a11y);
+                if let Some(src) = opts.page_source.as_deref().filter(|_| facts.pages) {
+                    // The print edition the page numbers are from (EPUBCheck 5.3 does not
+                    // know `a11y:pageBreakSource` yet; `dc:source` with `source-of` it does).
+                    meta.push_str(&format!(
+                        "    <dc:source id=\"page-source\">{}</dc:source>\n    <meta refines=\"#page-source\" property=\"source-of\">pagination</meta>\n",
+                        escape(src)
+                    ));
+                }
                 let opf = patch_opf(&String::from_utf8_lossy(&data), book, &meta);
                 let opf = if opts.math == crate::MathOutput::MathMl {
                     mark_mathml(&opf, &math_files(book, plans))

@@ -93,6 +93,39 @@ pub struct Writer<'a> {
     in_link: bool,
     /// Formulas drawn as images (`epub.math: svg`), else they are MathML.
     math: Option<&'a MathImages>,
+    /// Where the print edition's pages begin, by block.
+    pages: Option<&'a PageMarks>,
+    /// Page breaks inside the paragraph being written: (characters into it, label).
+    pending: Vec<(usize, String)>,
+    /// Characters of the paragraph written so far (white space not counted).
+    counted: usize,
+}
+
+/// The print edition's page starts by the block they fall in: (characters into the
+/// block, label), in order.
+pub type PageMarks = HashMap<notes2book_model::Span, Vec<(usize, String)>>;
+
+/// Page starts grouped by block.
+pub fn page_marks(pages: &[notes2book_model::PageStart]) -> PageMarks {
+    let mut marks = PageMarks::new();
+    for p in pages {
+        marks
+            .entry(p.block)
+            .or_default()
+            .push((p.chars, p.label.clone()));
+    }
+    for v in marks.values_mut() {
+        v.sort_by_key(|(c, _)| *c);
+    }
+    marks
+}
+
+/// A page-break marker: where a printed page begins.
+pub fn page_break(label: &str) -> String {
+    let l = escape_attr(label);
+    format!(
+        "<span epub:type=\"pagebreak\" role=\"doc-pagebreak\" id=\"page-{l}\" aria-label=\"{l}\"></span>"
+    )
 }
 
 /// Highlighted code, by the identity of the model's code string (address and length, valid
@@ -146,6 +179,57 @@ impl<'a> Writer<'a> {
             highlighted: None,
             in_link: false,
             math: None,
+            pages: None,
+            pending: Vec::new(),
+            counted: 0,
+        }
+    }
+
+    /// Mark where the print edition's pages begin.
+    pub fn with_pages(mut self, pages: Option<&'a PageMarks>) -> Self {
+        self.pages = pages;
+        self
+    }
+
+    /// The markers of pages that begin with the block of `span` are written now; those
+    /// that begin inside it are returned (written as its text passes them).
+    pub fn marks_at(&mut self, span: Option<notes2book_model::Span>) -> Vec<(usize, String)> {
+        let Some(marks) = span.and_then(|s| self.pages?.get(&s)) else {
+            return Vec::new();
+        };
+        let mut inside = Vec::new();
+        for (chars, label) in marks {
+            if *chars == 0 {
+                self.out.push_str(&page_break(label));
+            } else {
+                inside.push((*chars, label.clone()));
+            }
+        }
+        inside
+    }
+
+    /// Text, with the page-break markers that fall in it placed before the first space
+    /// after their character count.
+    fn text(&mut self, t: &str) {
+        if self.pending.is_empty() {
+            self.out.push_str(&escape(t));
+            return;
+        }
+        let mut buf = [0u8; 4];
+        for c in t.chars() {
+            if c.is_whitespace() {
+                while self
+                    .pending
+                    .first()
+                    .is_some_and(|(n, _)| self.counted >= *n)
+                {
+                    let (_, label) = self.pending.remove(0);
+                    self.out.push_str(&page_break(&label));
+                }
+            } else {
+                self.counted += 1;
+            }
+            self.out.push_str(&escape(c.encode_utf8(&mut buf)));
         }
     }
 
@@ -207,6 +291,36 @@ impl<'a> Writer<'a> {
     }
 
     fn block(&mut self, b: &Block) {
+        let flows = matches!(b, Block::Paragraph { .. } | Block::Heading { .. });
+        self.marked(b.span(), flows, |w| w.block_body(b));
+    }
+
+    /// Writes a block with the page-break markers of pages that begin in it: before it
+    /// when a page begins with it; in its text when it `flows` (a paragraph or heading),
+    /// else (code, tables, lists) right after it.
+    fn marked(
+        &mut self,
+        span: Option<notes2book_model::Span>,
+        flows: bool,
+        write: impl FnOnce(&mut Self),
+    ) {
+        let inside = self.marks_at(span);
+        if inside.is_empty() {
+            write(self);
+            return;
+        }
+        let mine = if flows { inside.clone() } else { Vec::new() };
+        let outer = std::mem::replace(&mut self.pending, mine);
+        let outer_count = std::mem::replace(&mut self.counted, 0);
+        write(self);
+        let left = std::mem::replace(&mut self.pending, outer);
+        self.counted = outer_count;
+        for (_, label) in if flows { left } else { inside } {
+            self.out.push_str(&page_break(&label));
+        }
+    }
+
+    fn block_body(&mut self, b: &Block) {
         match b {
             Block::Paragraph { content, .. } => {
                 self.out.push_str("<p>");
@@ -432,11 +546,11 @@ impl<'a> Writer<'a> {
     fn item_blocks(&mut self, blocks: &[Block], tight: bool) {
         for (i, b) in blocks.iter().enumerate() {
             match b {
-                Block::Paragraph { content, .. } if tight => {
+                Block::Paragraph { content, span } if tight => {
                     if i > 0 {
                         self.out.push_str("<br/>");
                     }
-                    self.inlines(content);
+                    self.marked(*span, true, |w| w.inlines(content));
                 }
                 other => self.block(other),
             }
@@ -659,7 +773,7 @@ impl<'a> Writer<'a> {
 
     fn inline(&mut self, i: &Inline) {
         match i {
-            Inline::Text(t) => self.out.push_str(&escape(t)),
+            Inline::Text(t) => self.text(t),
             Inline::Emph(c) => self.wrap("em", c),
             Inline::Strong(c) => self.wrap("strong", c),
             Inline::Strike(c) => self.wrap("del", c),

@@ -13,6 +13,7 @@
 mod diag;
 mod doc;
 pub mod outline;
+mod pages;
 mod source;
 mod text;
 pub mod url;
@@ -21,5 +22,6 @@ pub mod vfs;
 pub use diag::{Diagnostic, Severity};
 pub use doc::*;
 pub use outline::outline;
+pub use pages::PageStart;
 pub use source::{FileId, Location, SourceFile, Sources, Span};
 pub use text::{is_rtl_language, plain_text, slug_words, slugify, syntax_token, xml_escape};

@@ -35,6 +35,8 @@ pub struct PdfOptions {
 pub struct Pdf {
     pub bytes: Vec<u8>,
     pub pages: usize,
+    /// Where each body page begins in the book's blocks (for the EPUB's page list).
+    pub page_starts: Vec<notes2book_model::PageStart>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -59,6 +61,7 @@ fn write(book: &Book, assets: &Assets, document: Document, options: &PdfOptions)
         anchors,
         outline,
         front_pages,
+        page_starts,
         mut diagnostics,
     } = document;
     let mut doc = PdfDocument::new(&book.metadata.title);
@@ -113,6 +116,7 @@ fn write(book: &Book, assets: &Assets, document: Document, options: &PdfOptions)
     Pdf {
         bytes,
         pages: page_count,
+        page_starts,
         diagnostics,
     }
 }

@@ -30,6 +30,8 @@ pub struct Document {
     pub outline: Vec<Bookmark>,
     /// The number of front-matter pages (numbered i, ii, …); the body is numbered from 1.
     pub front_pages: usize,
+    /// Where each body page begins in the book's blocks (for the EPUB's page list).
+    pub page_starts: Vec<notes2book_model::PageStart>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -104,6 +106,7 @@ pub fn typeset(book: &Book, images: ImageInfo<'_>, options: &Options) -> Documen
     let laid = lay_chapters(book, &fonts, images, options);
     report(&laid, &mut diagnostics);
     let (chapters, body) = assemble_body(laid, options.two_sided);
+    let page_starts = crate::pagemap::page_starts(&body);
     let body_anchors = body_anchors(book, &chapters, &body);
     // Printed body page numbers do not depend on the length of the contents, so the
     // contents can be laid out knowing them.
@@ -153,6 +156,7 @@ pub fn typeset(book: &Book, images: ImageInfo<'_>, options: &Options) -> Documen
         anchors,
         outline,
         front_pages: front_len,
+        page_starts,
         diagnostics,
     }
 }

@@ -12,7 +12,8 @@
 //! 6. [`contents`], [`front`], [`furniture`]: the table of contents and the outline's
 //!    bookmarks, the cover and title page, running heads and folios.
 //! 7. [`document`]: chapters laid out in parallel, page numbers assigned, pages turned
-//!    into [`frame`]s, all by the page [`setup`].
+//!    into [`frame`]s, all by the page [`setup`]; [`pagemap`] says where each page begins
+//!    in the book's blocks (for the EPUB's print page numbers).
 //!
 //! Nothing here knows the file format the pages are written in.
 
@@ -30,6 +31,7 @@ pub mod inline;
 pub mod layout;
 pub mod linebreak;
 pub mod math;
+pub mod pagemap;
 pub mod paginate;
 pub mod setup;
 

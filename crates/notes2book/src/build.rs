@@ -293,26 +293,23 @@ pub fn build(
     let book = &project.parsed.book;
     let epub_phase = formats.epub.then(|| progress.spinner("EPUB"));
     let pdf_phase = formats.pdf.then(|| progress.spinner("PDF"));
-    let (epub, pdf) = rayon::join(
-        || {
-            let e = epub_opts
-                .as_ref()
-                .map(|o| stage_epub(&epub_path, book, &assets, o));
-            if let Some(p) = epub_phase {
-                p.finish();
-            }
-            e
-        },
-        || {
-            let p = pdf_opts
-                .as_ref()
-                .map(|o| notes2book_pdf::build(book, &assets, o));
-            if let Some(ph) = pdf_phase {
-                ph.finish();
-            }
-            p
-        },
-    );
+    // With both, the PDF is laid out first: the EPUB marks where its pages begin.
+    let pdf = pdf_opts
+        .as_ref()
+        .map(|o| notes2book_pdf::build(book, &assets, o));
+    if let Some(ph) = pdf_phase {
+        ph.finish();
+    }
+    let epub = epub_opts.map(|mut o| {
+        if let Some(p) = &pdf {
+            o.pages = p.page_starts.clone();
+            o.page_source = Some(format!("the PDF edition ({name}.pdf)"));
+        }
+        stage_epub(&epub_path, book, &assets, &o)
+    });
+    if let Some(p) = epub_phase {
+        p.finish();
+    }
     timings.push(("lay out and render", t.elapsed()));
     let mut staged: Vec<(PathBuf, tempfile::NamedTempFile)> = Vec::new();
     let mut failed = None;
