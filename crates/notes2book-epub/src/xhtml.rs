@@ -120,6 +120,14 @@ pub fn page_marks(pages: &[notes2book_model::PageStart]) -> PageMarks {
     marks
 }
 
+/// Characters of scripts written without spaces between words (CJK ideographs, kana,
+/// CJK punctuation), before which a page-break marker may stand.
+fn breaks_anywhere(c: char) -> bool {
+    matches!(c as u32,
+        0x3000..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0xFF00..=0xFFEF
+            | 0x20000..=0x2FFFF)
+}
+
 /// A page-break marker: where a printed page begins.
 pub fn page_break(label: &str) -> String {
     let l = escape_attr(label);
@@ -217,7 +225,9 @@ impl<'a> Writer<'a> {
         }
         let mut buf = [0u8; 4];
         for c in t.chars() {
-            if c.is_whitespace() {
+            // Between words; in Chinese and Japanese, which have no spaces, between any
+            // two characters.
+            if c.is_whitespace() || breaks_anywhere(c) {
                 while self
                     .pending
                     .first()
@@ -226,7 +236,8 @@ impl<'a> Writer<'a> {
                     let (_, label) = self.pending.remove(0);
                     self.out.push_str(&page_break(&label));
                 }
-            } else {
+            }
+            if !c.is_whitespace() {
                 self.counted += 1;
             }
             self.out.push_str(&escape(c.encode_utf8(&mut buf)));
@@ -956,5 +967,52 @@ mod tests {
             encode_url("http://e.org/f.shtml#id3#id3"),
             "http://e.org/f.shtml#id3%23id3"
         );
+    }
+}
+
+#[cfg(test)]
+mod page_tests {
+    use super::*;
+    use notes2book_model::{FileId, PageStart, Span};
+
+    /// A paragraph with page starts `at` (characters into it), written.
+    fn marked(text: &str, at: &[usize]) -> String {
+        let span = Span::new(FileId(0), 0, text.len());
+        let pages: Vec<PageStart> = at
+            .iter()
+            .enumerate()
+            .map(|(k, &chars)| PageStart {
+                label: (k + 7).to_string(),
+                block: span,
+                chars,
+            })
+            .collect();
+        let marks = page_marks(&pages);
+        let (book, assets, links) = (Book::default(), Assets::default(), LinkMap::default());
+        let mut w =
+            Writer::new(&book, &assets, ChapterId(0), &links, "a.xhtml").with_pages(Some(&marks));
+        w.block(&Block::Paragraph {
+            content: vec![Inline::Text(text.into())],
+            span: Some(span),
+        });
+        w.out
+    }
+
+    #[test]
+    fn page_breaks_stand_between_words_or_between_cjk_characters() {
+        let out = marked("one two three four", &[0, 5]);
+        assert!(out.starts_with(&page_break("7")), "{out}");
+        assert!(
+            out.contains(&format!("one two{} three", page_break("8"))),
+            "{out}"
+        );
+        let out = marked("一二三四五", &[3]);
+        assert!(
+            out.contains(&format!("一二三{}四五", page_break("7"))),
+            "{out}"
+        );
+        // A page start past the paragraph's end is marked after it.
+        let out = marked("short", &[99]);
+        assert!(out.ends_with(&page_break("7")), "{out}");
     }
 }
