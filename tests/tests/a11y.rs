@@ -3,7 +3,7 @@
 
 use std::fs;
 
-use notes2book_tests::{ace, epub_text, repo, run_env, stderr, tool};
+use notes2book_tests::{ace, epub_text, repo, run_env, stderr, tool, zip_entries};
 
 fn assert_ace_clean(epub: &std::path::Path) -> Option<Vec<String>> {
     let report = ace(epub)?;
@@ -189,6 +189,8 @@ fn main() { let answer = 42; println!(\"{answer}\"); }
 | a | |
 |---|---|
 | 1 | 2 |
+
+{{< figure src=\"pic.png\" alt=\"A red box\" caption=\"A red box\" >}}
 ";
 
 #[test]
@@ -223,6 +225,24 @@ fn messy_notes_pass_ace_and_say_what_was_changed() {
         stderr(&o)
     );
     let epub = dir.path().join("out/messy.epub");
+    let xhtml = zip_entries(&epub)
+        .into_iter()
+        .find(|(n, _, _)| n.contains("messy") && n.ends_with(".xhtml"))
+        .map(|(_, d, _)| String::from_utf8_lossy(&d).into_owned())
+        .expect("the note's page");
+    // The table's empty header is a plain cell; alt text equal to the caption is said
+    // once, by the caption; the empty heading is gone and the link has a name.
+    assert!(xhtml.contains("<th>a</th><td></td>"), "{xhtml}");
+    assert!(
+        xhtml.contains("alt=\"\"") && xhtml.contains("<figcaption>A red box</figcaption>"),
+        "{xhtml}"
+    );
+    assert_eq!(xhtml.matches("A red box").count(), 1, "{xhtml}");
+    // `#### Skipped a level` under `## Start` is an h3 (h2 + 1); the empty `### ` is gone.
+    assert!(xhtml.contains("<h3 id=\"skipped-a-level\">"), "{xhtml}");
+    assert_eq!(xhtml.matches("<h3").count(), 1, "{xhtml}");
+    assert!(!xhtml.contains("<h4"), "{xhtml}");
+    assert!(xhtml.contains(">https://example.com/page</a>"), "{xhtml}");
     let Some(features) = assert_ace_clean(&epub) else {
         return;
     };
