@@ -232,8 +232,8 @@ impl Paginator<'_> {
     }
 
     /// When the page ends more than a couple of lines short before a figure that does not
-    /// fit, moves the text after the figure (up to the next heading or figure) before it, as
-    /// much as fills the page. Returns whether anything moved.
+    /// fit, moves the text after the figure (never past the next figure) before it, as much
+    /// as fills the page. Returns whether anything moved.
     fn float_figure(&mut self, i: usize, plan: &Plan, header: Option<&[VItem]>) -> bool {
         let n = self.items.len();
         let is = |k: usize, f: fn(&VItem) -> bool| {
@@ -260,15 +260,22 @@ impl Paginator<'_> {
         while b < n
             && self.items[b].as_ref().is_some_and(|it| {
                 it.discardable
-                    && own.is_some()
-                    && it.tag.as_ref().map(Arc::as_ptr) == own.as_ref().map(Arc::as_ptr)
+                    && own
+                        .as_ref()
+                        .zip(it.tag.as_ref())
+                        .is_some_and(|(a, b)| Arc::ptr_eq(a, b))
             })
         {
             b += 1;
         }
-        // The text that may move: up to the next figure.
+        // The text that may move: up to the next figure, and no more than a page holds.
         let mut limit = b;
-        while limit < n && !is(limit, |it| it.float) {
+        let mut taken_h = 0.0;
+        while limit < n && taken_h <= self.height {
+            let Some(it) = self.items[limit].as_ref().filter(|it| !it.float) else {
+                break;
+            };
+            taken_h += it.height;
             limit += 1;
         }
         if limit == b {
