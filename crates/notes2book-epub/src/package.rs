@@ -238,14 +238,20 @@ fn text_parts(
         || {
             jobs.par_iter()
                 .map(|&(c, f, file)| -> Page {
-                    let (xhtml, d) = render_file(
+                    let (xhtml, d, labels) = render_file(
                         book,
                         assets,
                         &links,
                         (c, f, file),
                         (&highlighted, math, marks.as_ref()),
                     );
-                    let breaks = page_breaks(&xhtml, &file.name);
+                    let breaks = labels
+                        .into_iter()
+                        .map(|l| {
+                            let href = format!("{}#page-{l}", file.name);
+                            (l, href)
+                        })
+                        .collect();
                     let name = format!("OEBPS/{}", file.name);
                     let part = zipped(&name, xhtml.as_bytes(), time)?;
                     Ok(((name, part), d, breaks))
@@ -314,19 +320,6 @@ fn size_warning(book: &Book, assets: &Assets, size: u64) -> Diagnostic {
         ),
     )
     .hint("lower epub.max_image_px, or leave out some images")
-}
-
-/// The page-break markers of a rendered file, in order: (label, href).
-fn page_breaks(xhtml: &str, file: &str) -> Vec<(String, String)> {
-    const AT: &str = "role=\"doc-pagebreak\" id=\"page-";
-    xhtml
-        .match_indices(AT)
-        .filter_map(|(i, _)| {
-            let rest = &xhtml[i + AT.len()..];
-            let id = &rest[..rest.find('"')?];
-            Some((id.to_owned(), format!("{file}#page-{id}")))
-        })
-        .collect()
 }
 
 /// The navigation document with a `page-list` of the print edition's pages (none without
@@ -534,9 +527,9 @@ fn render_file(
     links: &LinkMap,
     (c, f, file): (ChapterId, usize, &File),
     (highlighted, math, pages): (&Highlighted, Option<&MathImages>, Option<&PageMarks>),
-) -> (String, Vec<Diagnostic>) {
+) -> (String, Vec<Diagnostic>, Vec<String>) {
     let Some(ch) = book.chapter(c) else {
-        return (String::new(), Vec::new());
+        return (String::new(), Vec::new(), Vec::new());
     };
     let mut w = Writer::new(book, assets, c, links, &file.name)
         .with_highlighted(highlighted)
@@ -558,12 +551,12 @@ fn render_file(
     ));
     if f == 0 {
         // A page that begins with the chapter is marked before its title.
-        let _ = w.marks_at(ch.span);
-        w.out.push_str(&format!(
+        let title = format!(
             "<h1 class=\"chapter-title\" id=\"{}\">{}</h1>\n",
             escape_attr(&ch.anchor),
             escape(&ch.title)
-        ));
+        );
+        w.marked(ch.span, false, |w| w.out.push_str(&title));
     }
     w.blocks(&ch.blocks[file.blocks.clone()]);
     let here: Vec<u32> = links
@@ -579,7 +572,11 @@ fn render_file(
     w.footnotes(&here);
     w.out.push_str("</section>\n");
     let lang = ch.front.lang.as_deref().unwrap_or(&book.metadata.language);
-    (page(lang, &ch.title, &w.out), std::mem::take(&mut w.diags))
+    (
+        page(lang, &ch.title, &w.out),
+        std::mem::take(&mut w.diags),
+        std::mem::take(&mut w.page_labels),
+    )
 }
 
 fn title_page(book: &Book) -> String {

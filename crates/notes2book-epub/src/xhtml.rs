@@ -99,6 +99,8 @@ pub struct Writer<'a> {
     pending: Vec<(usize, String)>,
     /// Characters of the paragraph written so far (white space not counted).
     counted: usize,
+    /// The labels of the page-break markers written, in order.
+    pub page_labels: Vec<String>,
 }
 
 /// The print edition's page starts by the block they fall in: (characters into the
@@ -190,6 +192,7 @@ impl<'a> Writer<'a> {
             pages: None,
             pending: Vec::new(),
             counted: 0,
+            page_labels: Vec::new(),
         }
     }
 
@@ -199,16 +202,22 @@ impl<'a> Writer<'a> {
         self
     }
 
+    /// Writes a page-break marker and remembers it for the page list.
+    fn page_break(&mut self, label: &str) {
+        self.out.push_str(&page_break(label));
+        self.page_labels.push(label.to_owned());
+    }
+
     /// The markers of pages that begin with the block of `span` are written now; those
     /// that begin inside it are returned (written as its text passes them).
-    pub fn marks_at(&mut self, span: Option<notes2book_model::Span>) -> Vec<(usize, String)> {
+    fn marks_at(&mut self, span: Option<notes2book_model::Span>) -> Vec<(usize, String)> {
         let Some(marks) = span.and_then(|s| self.pages?.get(&s)) else {
             return Vec::new();
         };
         let mut inside = Vec::new();
         for (chars, label) in marks {
             if *chars == 0 {
-                self.out.push_str(&page_break(label));
+                self.page_break(label);
             } else {
                 inside.push((*chars, label.clone()));
             }
@@ -234,7 +243,7 @@ impl<'a> Writer<'a> {
                     .is_some_and(|(n, _)| self.counted >= *n)
                 {
                     let (_, label) = self.pending.remove(0);
-                    self.out.push_str(&page_break(&label));
+                    self.page_break(&label);
                 }
             }
             if !c.is_whitespace() {
@@ -309,7 +318,7 @@ impl<'a> Writer<'a> {
     /// Writes a block with the page-break markers of pages that begin in it: before it
     /// when a page begins with it; in its text when it `flows` (a paragraph or heading),
     /// else (code, tables, lists) right after it.
-    fn marked(
+    pub fn marked(
         &mut self,
         span: Option<notes2book_model::Span>,
         flows: bool,
@@ -320,14 +329,19 @@ impl<'a> Writer<'a> {
             write(self);
             return;
         }
-        let mine = if flows { inside.clone() } else { Vec::new() };
+        let (mine, after) = if flows {
+            (inside, Vec::new())
+        } else {
+            (Vec::new(), inside)
+        };
         let outer = std::mem::replace(&mut self.pending, mine);
         let outer_count = std::mem::replace(&mut self.counted, 0);
         write(self);
+        // What the text did not reach (or a block without running text) is marked after.
         let left = std::mem::replace(&mut self.pending, outer);
         self.counted = outer_count;
-        for (_, label) in if flows { left } else { inside } {
-            self.out.push_str(&page_break(&label));
+        for (_, label) in left.into_iter().chain(after) {
+            self.page_break(&label);
         }
     }
 

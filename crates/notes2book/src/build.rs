@@ -294,15 +294,15 @@ pub fn build(
     let epub_phase = formats.epub.then(|| progress.spinner("EPUB"));
     let pdf_phase = formats.pdf.then(|| progress.spinner("PDF"));
     // With both, the PDF is laid out first: the EPUB marks where its pages begin.
-    let pdf = pdf_opts
+    let mut pdf = pdf_opts
         .as_ref()
         .map(|o| notes2book_pdf::build(book, &assets, o));
     if let Some(ph) = pdf_phase {
         ph.finish();
     }
     let epub = epub_opts.map(|mut o| {
-        if let Some(p) = &pdf {
-            o.pages = p.page_starts.clone();
+        if let Some(p) = &mut pdf {
+            o.pages = std::mem::take(&mut p.page_starts);
             o.page_source = Some(format!("the PDF edition ({name}.pdf)"));
         }
         stage_epub(&epub_path, book, &assets, &o)
