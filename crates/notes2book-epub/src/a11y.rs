@@ -5,7 +5,7 @@
 //! navigation only with a page list. A conformance claim and a certifier come from the
 //! publisher (`a11y:` in notes2book.yaml), never by default.
 
-use notes2book_model::{Block, Book, Inline, block_inlines, walk_blocks};
+use notes2book_model::{Block, Book, walk_blocks, walk_images};
 
 use crate::xhtml::escape;
 use crate::{Accessibility, MathOutput};
@@ -32,28 +32,15 @@ impl Facts {
         };
         let mut count = |blocks: &[Block]| {
             facts.formulas |= notes2book_model::has_formula(blocks);
+            walk_images(blocks, &mut |described, _| {
+                facts.images += 1;
+                facts.without_alt += usize::from(!described);
+            });
             walk_blocks(blocks, &mut |b| {
-                match b {
-                    Block::Figure(f) => {
-                        facts.images += 1;
-                        if f.alt.trim().is_empty() && f.caption.is_empty() {
-                            facts.without_alt += 1;
-                        }
-                    }
-                    Block::Html { html, images, .. } => {
-                        facts.images += images.len();
-                        facts.without_alt += images.len().saturating_sub(html_alts(html));
-                    }
-                    _ => {}
+                if let Block::Html { html, images, .. } = b {
+                    facts.images += images.len();
+                    facts.without_alt += images.len().saturating_sub(html_alts(html));
                 }
-                block_inlines(b, &mut |i| {
-                    if let Inline::Image { alt, .. } = i {
-                        facts.images += 1;
-                        if alt.trim().is_empty() {
-                            facts.without_alt += 1;
-                        }
-                    }
-                });
             });
         };
         for ch in &book.chapters {

@@ -449,6 +449,25 @@ pub fn block_inlines<'a>(block: &'a Block, f: &mut impl FnMut(&'a Inline)) {
 }
 
 /// Whether the blocks (at any depth) hold a formula that was read, displayed or inline.
+/// Every Markdown image of `blocks` (figures and inline images, not raw HTML), with
+/// whether something describes it to a reader who cannot see it (alternative text, or a
+/// figure's caption) and where it is written.
+pub fn walk_images(blocks: &[Block], f: &mut impl FnMut(bool, Option<Span>)) {
+    walk_blocks(blocks, &mut |b| {
+        if let Block::Figure(fig) = b {
+            f(
+                !fig.alt.trim().is_empty() || !fig.caption.is_empty(),
+                fig.span,
+            );
+        }
+        block_inlines(b, &mut |i| {
+            if let Inline::Image { alt, span, .. } = i {
+                f(!alt.trim().is_empty(), *span);
+            }
+        });
+    });
+}
+
 pub fn has_formula(blocks: &[Block]) -> bool {
     let mut found = false;
     walk_blocks(blocks, &mut |b| {

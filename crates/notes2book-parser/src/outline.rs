@@ -20,13 +20,9 @@ pub fn tidy(chapters: &mut [Chapter], diags: &mut Vec<Diagnostic>) {
         if let Some(d) = renumber(&mut ch.blocks) {
             diags.push(d);
         }
-        walk_blocks_mut(&mut ch.blocks, &mut |b| {
-            for inlines in own_inlines(b) {
-                name_links(inlines, &titles);
-            }
-        });
-        for f in &mut ch.footnotes {
-            walk_blocks_mut(&mut f.blocks, &mut |b| {
+        let notes = ch.footnotes.iter_mut().map(|f| &mut f.blocks);
+        for blocks in std::iter::once(&mut ch.blocks).chain(notes) {
+            walk_blocks_mut(blocks, &mut |b| {
                 for inlines in own_inlines(b) {
                     name_links(inlines, &titles);
                 }
@@ -39,20 +35,10 @@ pub fn tidy(chapters: &mut [Chapter], diags: &mut Vec<Diagnostic>) {
 /// no caption. Readers who cannot see them hear nothing.
 fn missing_alt(blocks: &[Block]) -> Option<Diagnostic> {
     let mut spans = Vec::new();
-    notes2book_model::walk_blocks(blocks, &mut |b| {
-        match b {
-            Block::Figure(f) if f.alt.trim().is_empty() && f.caption.is_empty() => {
-                spans.push(f.span)
-            }
-            _ => {}
+    notes2book_model::walk_images(blocks, &mut |described, span| {
+        if !described {
+            spans.push(span);
         }
-        notes2book_model::block_inlines(b, &mut |i| {
-            if let Inline::Image { alt, span, .. } = i
-                && alt.trim().is_empty()
-            {
-                spans.push(*span);
-            }
-        });
     });
     let first = *spans.first()?;
     let n = spans.len();
