@@ -28,7 +28,8 @@ pub fn ratio(a: [u8; 3], b: [u8; 3]) -> f64 {
     (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
 }
 
-/// `fg` moved towards `to` (black or white) just far enough to reach the contrast on `bg`.
+/// `fg` moved towards `to` (black or white) just far enough to reach the contrast on `bg`
+/// (not at all when it has it).
 fn towards(fg: [u8; 3], bg: [u8; 3], to: [u8; 3]) -> [u8; 3] {
     let mix = |t: f64| {
         let m = |a: u8, b: u8| (f64::from(a) + (f64::from(b) - f64::from(a)) * t).round() as u8;
@@ -78,16 +79,9 @@ pub fn readable(css: &str) -> String {
             light.push_str(rule);
             continue;
         };
-        let day = if ratio(fg, bg) >= MIN {
-            fg
-        } else {
-            towards(fg, bg, [0, 0, 0])
-        };
-        let night = if ratio(fg, NIGHT) >= MIN {
-            fg
-        } else {
-            towards(fg, NIGHT, WHITE)
-        };
+        // `towards` keeps a colour that already reads well.
+        let day = towards(fg, bg, [0, 0, 0]);
+        let night = towards(fg, NIGHT, WHITE);
         let decls_day = decls.replacen(
             &format!("color: {}", hex(fg)),
             &format!("color: {}", hex(day)),
