@@ -5,7 +5,7 @@ use lopdf::{Dictionary, Object, ObjectId, StringFormat};
 use notes2book_typeset::contents::Bookmark;
 
 /// A PDF text string: PDFDocEncoding-safe ASCII as is, anything else as UTF-16BE.
-fn text_string(s: &str) -> Object {
+pub(crate) fn text_string(s: &str) -> Object {
     if s.chars().all(|c| (' '..='~').contains(&c)) {
         Object::String(s.as_bytes().to_vec(), StringFormat::Literal)
     } else {
@@ -25,8 +25,11 @@ pub struct Finish<'a> {
     pub front_pages: usize,
     pub language: &'a str,
     pub title: &'a str,
+    pub authors: &'a [String],
     /// Page height in points, for the outline's destinations.
     pub page_height: f32,
+    /// What each page's marked content belongs to, for the structure tree.
+    pub tags: &'a [crate::tagging::PageTags],
 }
 
 /// Add the outline, page labels, `/Lang` and viewer preferences, then compress and save.
@@ -69,6 +72,20 @@ pub fn finish(mut doc: lopdf::Document, f: &Finish<'_>) -> Vec<u8> {
         catalog.set("Lang", text_string(f.language));
         catalog.set("ViewerPreferences", Object::Dictionary(prefs));
     }
+    crate::structure::add(&mut doc, &page_ids, f.tags, f.language);
+    let mut xmp = lopdf::Stream::new(
+        Dictionary::from_iter(vec![
+            ("Type", Object::Name(b"Metadata".to_vec())),
+            ("Subtype", Object::Name(b"XML".to_vec())),
+        ]),
+        xmp(f).into_bytes(),
+    );
+    // Tools that read metadata without parsing the file find it as text.
+    xmp.allows_compression = false;
+    let xmp_id = doc.add_object(xmp);
+    if let Ok(catalog) = doc.catalog_mut() {
+        catalog.set("Metadata", Object::Reference(xmp_id));
+    }
     // printpdf claims PDF/X in the document info; the file is plain PDF 1.7.
     if let Ok(info_id) = doc.trailer.get(b"Info").and_then(Object::as_reference)
         && let Ok(Object::Dictionary(info)) = doc.get_object_mut(info_id)
@@ -91,6 +108,38 @@ pub fn finish(mut doc: lopdf::Document, f: &Finish<'_>) -> Vec<u8> {
     let mut bytes = Vec::new();
     let _ = doc.save_to(&mut bytes);
     bytes
+}
+
+/// The XMP metadata: title, language, authors, and the PDF/UA identification.
+fn xmp(f: &Finish<'_>) -> String {
+    use notes2book_model::xml_escape;
+    let authors: String = f
+        .authors
+        .iter()
+        .map(|a| format!("<rdf:li>{}</rdf:li>", xml_escape(a, false)))
+        .collect();
+    let creators = if authors.is_empty() {
+        String::new()
+    } else {
+        format!("<dc:creator><rdf:Seq>{authors}</rdf:Seq></dc:creator>\n")
+    };
+    format!(
+        "<?xpacket begin=\"\u{feff}\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n\
+         <x:xmpmeta xmlns:x=\"adobe:ns:meta/\">\n\
+         <rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\n\
+         <rdf:Description rdf:about=\"\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\" \
+         xmlns:pdf=\"http://ns.adobe.com/pdf/1.3/\" \
+         xmlns:pdfuaid=\"http://www.aiim.org/pdfua/ns/id/\">\n\
+         <dc:title><rdf:Alt><rdf:li xml:lang=\"x-default\">{title}</rdf:li></rdf:Alt></dc:title>\n\
+         <dc:language><rdf:Bag><rdf:li>{lang}</rdf:li></rdf:Bag></dc:language>\n\
+         {creators}\
+         <pdf:Producer>notes2book {version}</pdf:Producer>\n\
+         <pdfuaid:part>1</pdfuaid:part>\n\
+         </rdf:Description>\n</rdf:RDF>\n</x:xmpmeta>\n<?xpacket end=\"w\"?>",
+        title = xml_escape(f.title, false),
+        lang = xml_escape(f.language, false),
+        version = env!("CARGO_PKG_VERSION"),
+    )
 }
 
 /// Add `items` under `parent`; returns (first, last, visible count).

@@ -9,6 +9,8 @@
 pub mod finish;
 pub mod images;
 pub mod render;
+pub mod structure;
+pub mod tagging;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -81,17 +83,18 @@ fn write(book: &Book, assets: &Assets, document: Document, options: &PdfOptions)
     };
     // Each frame is dropped as soon as it is operations: holding both for the whole book
     // made the peak memory.
-    let pdf_pages: Vec<PdfPage> = pages
+    let (pdf_pages, tags): (Vec<PdfPage>, Vec<tagging::PageTags>) = pages
         .into_par_iter()
         .map(|frame| {
             let mut ops = PageOps::default();
             for g in &frame.groups {
-                renderer.draw(&g.draws, g.x, g.y, &mut ops);
+                renderer.draw(&g.draws, (g.x, g.y), g.tag.as_ref(), &mut ops);
             }
             let mm = |pt: f32| Mm(pt * 25.4 / 72.0);
-            PdfPage::new(mm(frame.width), mm(frame.height), ops.finish())
+            let (ops, tags) = ops.finish();
+            (PdfPage::new(mm(frame.width), mm(frame.height), ops), tags)
         })
-        .collect();
+        .unzip();
     let page_count = pdf_pages.len();
     doc.with_pages(pdf_pages);
     set_info(&mut doc, book, options.modified);
@@ -110,7 +113,9 @@ fn write(book: &Book, assets: &Assets, document: Document, options: &PdfOptions)
             front_pages,
             language: &book.metadata.language,
             title: &book.metadata.title,
+            authors: &book.metadata.authors,
             page_height: ph,
+            tags: &tags,
         },
     );
     Pdf {

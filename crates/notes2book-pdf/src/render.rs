@@ -16,7 +16,9 @@ use printpdf::{
 
 use notes2book_typeset::document::Anchors;
 use notes2book_typeset::fonts::{FaceId, FontSet};
-use notes2book_typeset::frame::{Color, Draw, Frame, LinkDest, PlacedGlyph, Position};
+use notes2book_typeset::frame::{Color, Draw, Frame, LinkDest, PlacedGlyph, Position, Tag};
+
+use crate::tagging::{Artifact, Event, LinkRecord, Open, Owner, PageTags, Want, want_of};
 
 /// The y of a link's or bookmark's destination, from the page bottom: a little above the
 /// line, so that the viewer shows it whole.
@@ -66,6 +68,11 @@ pub struct PageOps {
     fill: Option<Color>,
     /// Horizontal scaling (Tz) in percent, when not 100.
     scaling: Option<f32>,
+    /// The open marked-content sequence, the next MCID, and what the page's MCIDs and
+    /// links belong to.
+    open: Open,
+    mcid: usize,
+    tags: PageTags,
 }
 
 impl PageOps {
@@ -115,21 +122,83 @@ impl PageOps {
         }
     }
 
-    /// The operations, with any open text object closed.
-    pub fn finish(mut self) -> Vec<Op> {
+    /// Put what follows in a marked-content sequence for `want`: the open one if it is
+    /// the same, else a new one. Sequences never cross a text object's bounds.
+    fn mark(&mut self, want: Want) {
+        if self.open.continues(&want) {
+            return;
+        }
+        self.close_mark();
+        match &want {
+            Want::Content(owner) => {
+                let mut map = std::collections::BTreeMap::new();
+                map.insert("MCID".to_string(), DictItem::Int(self.mcid as i64));
+                self.ops.push(Op::BeginMarkedContentWithProperties {
+                    tag: owner.role().into(),
+                    properties: DictItem::Dict { map },
+                });
+                self.mcid += 1;
+                self.tags.events.push(Event::Content(owner.clone()));
+            }
+            Want::Artifact(Artifact::Layout) => self.ops.push(Op::BeginMarkedContent {
+                tag: "Artifact".into(),
+            }),
+            Want::Artifact(Artifact::Pagination) => {
+                let mut map = std::collections::BTreeMap::new();
+                map.insert("Type".to_string(), DictItem::Name(b"Pagination".to_vec()));
+                self.ops.push(Op::BeginMarkedContentWithProperties {
+                    tag: "Artifact".into(),
+                    properties: DictItem::Dict { map },
+                });
+            }
+        }
+        self.open.set(Some(want));
+    }
+
+    fn close_mark(&mut self) {
         self.graphics();
+        if self.open.is_open() {
+            self.ops.push(Op::EndMarkedContent);
+            self.open.set(None);
+        }
+    }
+
+    /// The operations, with any open text object and marked content closed, and what the
+    /// page's marked content belongs to.
+    pub fn finish(mut self) -> (Vec<Op>, PageTags) {
+        self.close_mark();
         // Growing by doubling leaves up to half unused; every page's operations live until
         // the document is serialised.
         self.ops.shrink_to_fit();
-        self.ops
+        (self.ops, self.tags)
     }
 }
 
 impl Renderer<'_> {
     /// Draw `draws` with their origin at (x, top) in layout coordinates (y down from the
-    /// page top).
-    pub fn draw(&self, draws: &[Draw], x: f32, top: f32, ops: &mut PageOps) {
+    /// page top), as content of `tag` (or as furniture).
+    pub fn draw(
+        &self,
+        draws: &[Draw],
+        (x, top): (f32, f32),
+        tag: Option<&Arc<Tag>>,
+        ops: &mut PageOps,
+    ) {
         let ph = self.page_height;
+        let base = want_of(tag, Artifact::Pagination);
+        let mut current = base.clone();
+        // The group's links, numbered in page order, so that the text under each can be
+        // tagged as the link before its annotation is written.
+        let mut areas = Vec::new();
+        for d in draws {
+            if let Draw::Link { x, y, w, h, dest } = d
+                && self.action(dest).is_some()
+            {
+                areas.push(([*x, *y, *w, *h], ops.tags.links.len()));
+                ops.tags.links.push(LinkRecord::default());
+            }
+        }
+        let mut next_link = areas.iter().map(|(_, n)| *n);
         // A rectangle (x, y, w, h) of the layout in PDF coordinates.
         let rect = |rx: f32, y: f32, w: f32, h: f32, mode: Option<PaintMode>| Rect {
             x: Pt(round2(x + rx)),
@@ -141,6 +210,12 @@ impl Renderer<'_> {
         };
         for d in draws {
             match d {
+                Draw::Mark(t) => {
+                    current = want_of(Some(t), Artifact::Layout);
+                    if let Want::Content(_) = current {
+                        ops.tags.events.push(Event::Declare(t.clone()));
+                    }
+                }
                 Draw::Glyphs {
                     face,
                     size,
@@ -148,13 +223,17 @@ impl Renderer<'_> {
                     baseline,
                     glyphs,
                     stretch,
-                } => self.glyphs(
-                    (*face, *size, *stretch),
-                    *color,
-                    glyphs,
-                    (x, ph - (top + baseline)),
-                    ops,
-                ),
+                } => {
+                    let want = link_want(&current, glyphs, *baseline, &areas, ops);
+                    ops.mark(want);
+                    self.glyphs(
+                        (*face, *size, *stretch),
+                        *color,
+                        glyphs,
+                        (x, ph - (top + baseline)),
+                        ops,
+                    )
+                }
                 Draw::Rect {
                     x: rx,
                     y,
@@ -162,7 +241,7 @@ impl Renderer<'_> {
                     h,
                     color,
                 } => {
-                    ops.graphics();
+                    ops.mark(Want::Artifact(Artifact::Layout));
                     ops.fill(*color);
                     ops.push(Op::DrawRectangle {
                         rectangle: rect(*rx, *y, *w, *h, Some(PaintMode::Fill)),
@@ -176,7 +255,7 @@ impl Renderer<'_> {
                     width,
                     color,
                 } => {
-                    ops.graphics();
+                    ops.mark(Want::Artifact(Artifact::Layout));
                     ops.push(Op::SetOutlineColor { col: rgb(*color) });
                     ops.push(Op::SetOutlineThickness { pt: Pt(*width) });
                     ops.push(Op::DrawRectangle {
@@ -190,26 +269,47 @@ impl Renderer<'_> {
                     y2,
                     width,
                     color,
-                } => line(
-                    [(x + x1, ph - (top + y1)), (x + x2, ph - (top + y2))],
-                    *width,
-                    *color,
-                    ops,
-                ),
+                } => {
+                    ops.mark(Want::Artifact(Artifact::Layout));
+                    line(
+                        [(x + x1, ph - (top + y1)), (x + x2, ph - (top + y2))],
+                        *width,
+                        *color,
+                        ops,
+                    )
+                }
                 Draw::Image {
                     image,
                     x: ix,
                     y,
                     w,
                     h,
-                } => self.image(*image, rect(*ix, *y, *w, *h, None), (*w, *h), ops),
+                } => {
+                    ops.mark(current.clone());
+                    self.image(*image, rect(*ix, *y, *w, *h, None), (*w, *h), ops)
+                }
                 Draw::Link {
                     x: lx,
                     y,
                     w,
                     h,
                     dest,
-                } => self.link(dest, rect(*lx, *y, *w, *h, None), ops),
+                } => {
+                    let Some(actions) = self.action(dest) else {
+                        continue;
+                    };
+                    let Some(n) = next_link.next() else { continue };
+                    if let Some(record) = ops.tags.links.get_mut(n) {
+                        record.written = true;
+                        if record.parent.is_none() {
+                            record.parent = [&current, &base].into_iter().find_map(|w| match w {
+                                Want::Content(Owner::Block(t)) => Some(t.clone()),
+                                _ => None,
+                            });
+                        }
+                    }
+                    link(actions, rect(*lx, *y, *w, *h, None), ops);
+                }
             }
         }
     }
@@ -364,16 +464,15 @@ impl Renderer<'_> {
         place(&placed.id, (at.x, at.y), scale, ops);
     }
 
-    /// A link area; an internal link whose target is not in the book is left out.
-    fn link(&self, dest: &LinkDest, area: Rect, ops: &mut PageOps) {
-        let actions = match dest {
+    /// Where a link goes; `None` for an internal link whose target is not in the book.
+    fn action(&self, dest: &LinkDest) -> Option<Actions> {
+        Some(match dest {
             LinkDest::Uri(u) => Actions::Uri(u.clone()),
             LinkDest::Internal { chapter, anchor } => {
-                let target = self
+                let at = self
                     .anchors
                     .get(&(*chapter, anchor.clone()))
-                    .or_else(|| self.anchors.get(&(*chapter, None)));
-                let Some(at) = target else { return };
+                    .or_else(|| self.anchors.get(&(*chapter, None)))?;
                 Actions::Goto(Destination::Xyz {
                     page: at.page,
                     left: None,
@@ -381,17 +480,54 @@ impl Renderer<'_> {
                     zoom: None,
                 })
             }
-        };
-        ops.push(Op::LinkAnnotation {
-            link: LinkAnnotation::new(
-                area,
-                actions,
-                Some(BorderArray::Solid([0.0, 0.0, 0.0])),
-                Some(ColorArray::Transparent),
-                Some(HighlightingMode::Invert),
-            ),
-        });
+        })
     }
+}
+
+/// A link area.
+fn link(actions: Actions, area: Rect, ops: &mut PageOps) {
+    ops.push(Op::LinkAnnotation {
+        link: LinkAnnotation::new(
+            area,
+            actions,
+            Some(BorderArray::Solid([0.0, 0.0, 0.0])),
+            Some(ColorArray::Transparent),
+            Some(HighlightingMode::Invert),
+        ),
+    });
+}
+
+/// What a glyph run is: the text of a link when it lies in one of the group's link areas
+/// (its text is added to the link's), else what the drawings around it are.
+fn link_want(
+    current: &Want,
+    glyphs: &[PlacedGlyph],
+    baseline: f32,
+    areas: &[([f32; 4], usize)],
+    ops: &mut PageOps,
+) -> Want {
+    let Want::Content(Owner::Block(tag)) = current else {
+        return current.clone();
+    };
+    let (Some(a), Some(b)) = (glyphs.first(), glyphs.last()) else {
+        return current.clone();
+    };
+    let mid = (a.x + b.x) / 2.0;
+    let inside =
+        |[x, y, w, h]: [f32; 4]| mid >= x && mid <= x + w && baseline >= y && baseline <= y + h;
+    let Some(&(_, n)) = areas.iter().find(|(r, _)| inside(*r)) else {
+        return current.clone();
+    };
+    if let Some(record) = ops.tags.links.get_mut(n) {
+        record.parent.get_or_insert_with(|| tag.clone());
+        record
+            .text
+            .extend(glyphs.iter().filter_map(|g| g.text.as_deref()));
+    }
+    Want::Content(Owner::Link {
+        parent: tag.clone(),
+        n,
+    })
 }
 
 /// A straight line between two points in PDF coordinates, butt ends.

@@ -4,7 +4,7 @@
 use notes2book_model::{Inline, TocEntry};
 
 use crate::fonts::Style;
-use crate::frame::{Draw, LinkDest, MUTED, Position, TEXT};
+use crate::frame::{Draw, LinkDest, MUTED, Position, TEXT, Tag, TagKind};
 use crate::inline::{Align, Fmt};
 use crate::layout::{Layouter, VItem};
 
@@ -48,6 +48,8 @@ pub fn toc_items(
     entries: &[&TocEntry],
     locate: Locate<'_>,
 ) -> Vec<VItem> {
+    let contents = Tag::new(TagKind::Contents, None, None);
+    let heading = Tag::new(TagKind::Title, None, None);
     let size = lay.geo.size;
     let measure = lay.geo.measure;
     let leading = lay.geo.leading;
@@ -68,6 +70,7 @@ pub fn toc_items(
             ..VItem::default()
         });
         item.heading = Some((0, "Contents".into()));
+        item.tag = Some(heading.clone());
         out.push(item);
         out.push(VItem::space(leading * 1.5));
     }
@@ -87,6 +90,7 @@ pub fn toc_items(
         if top_level {
             out.push(VItem::space(leading * 0.4));
         }
+        let entry = Tag::new(TagKind::ContentsEntry, None, Some(contents.clone()));
         let width = (measure - indent - num_w - size).max(measure * 0.3);
         let lines = lay.cell_lines(
             &[Inline::Text(e.title.clone())],
@@ -99,6 +103,17 @@ pub fn toc_items(
         for (k, l) in lines.into_iter().enumerate() {
             let end_x = indent + l.width;
             let mut item = crate::layout::line_item(l, indent, leading);
+            item.tag = Some(entry.clone());
+            item.draws.push(Draw::Link {
+                x: indent,
+                y: 0.0,
+                w: measure - indent,
+                h: item.height,
+                dest: std::sync::Arc::new(LinkDest::Internal {
+                    chapter: e.chapter.0 as usize,
+                    anchor: e.anchor.clone(),
+                }),
+            });
             let baseline = leading * 0.78;
             if k + 1 == n {
                 // Dot leaders on a fixed grid, then the page number flush right.
@@ -112,6 +127,9 @@ pub fn toc_items(
                 let mut dot_fmt = Fmt::new(Style::Regular, size);
                 dot_fmt.color = MUTED;
                 if let Some((dot, _)) = lay.label_draw(".", &dot_fmt) {
+                    // Leaders guide the eye; a reader hears the title and the number.
+                    item.draws
+                        .push(Draw::Mark(Tag::new(TagKind::Artifact, None, None)));
                     let step = size * 0.55;
                     let mut x = ((end_x + size * 0.6) / step).ceil() * step;
                     while x + step < measure - num_width - size * 0.3 {
@@ -121,16 +139,6 @@ pub fn toc_items(
                 }
             }
             item.keep_with_next = k + 1 < n;
-            item.draws.push(Draw::Link {
-                x: indent,
-                y: 0.0,
-                w: measure - indent,
-                h: item.height,
-                dest: std::sync::Arc::new(LinkDest::Internal {
-                    chapter: e.chapter.0 as usize,
-                    anchor: e.anchor.clone(),
-                }),
-            });
             out.push(item);
         }
     }

@@ -79,6 +79,9 @@ pub enum Draw {
         h: f32,
         dest: Arc<LinkDest>,
     },
+    /// The drawings after this one in its group, up to the next mark, belong to this tag
+    /// (a table cell in a row, the leaders of a contents line) rather than to the group's.
+    Mark(Arc<Tag>),
 }
 
 impl Draw {
@@ -107,6 +110,7 @@ impl Draw {
                 *y1 += dy;
                 *y2 += dy;
             }
+            Draw::Mark(_) => {}
         }
         d
     }
@@ -123,16 +127,23 @@ pub struct PlacedGlyph {
 /// What a group of drawings is, for the reader's structure (tagged PDF, reading order).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TagKind {
+    /// A chapter: its title and blocks.
+    Chapter,
     Title,
     Paragraph,
     Heading(u8),
     Quote,
     Callout,
     List,
+    ListItem,
     DefinitionList,
     Code,
     Table,
+    TableRow,
+    /// A cell; `true` for a header cell.
+    TableCell(bool),
     Figure,
+    Caption,
     Math,
     Details,
     Embed,
@@ -140,6 +151,8 @@ pub enum TagKind {
     Rule,
     Footnote,
     Contents,
+    /// One entry of the contents.
+    ContentsEntry,
     /// Page furniture: running heads, folios, the cover. Not part of the text.
     Artifact,
 }
@@ -151,11 +164,37 @@ pub struct Tag {
     pub kind: TagKind,
     pub span: Option<Span>,
     pub parent: Option<Arc<Tag>>,
+    /// What a picture or formula says, for readers who cannot see it.
+    pub alt: Option<String>,
+    /// The language of the block, when it is not the book's.
+    pub lang: Option<String>,
 }
 
 impl Tag {
     pub fn new(kind: TagKind, span: Option<Span>, parent: Option<Arc<Tag>>) -> Arc<Tag> {
-        Arc::new(Tag { kind, span, parent })
+        Arc::new(Tag {
+            kind,
+            span,
+            parent,
+            alt: None,
+            lang: None,
+        })
+    }
+
+    /// A tag whose block has alternative text.
+    pub fn described(
+        kind: TagKind,
+        span: Option<Span>,
+        parent: Option<Arc<Tag>>,
+        alt: String,
+    ) -> Arc<Tag> {
+        Arc::new(Tag {
+            kind,
+            span,
+            parent,
+            alt: Some(alt),
+            lang: None,
+        })
     }
 }
 

@@ -40,11 +40,7 @@ pub fn front_matter(
     let chapter_depth = |c: usize| book.chapters.get(c).map_or(0, |ch| ch.depth + 1);
     let toc_entries = contents::flatten_toc(&book.toc, &chapter_depth, options.toc_depth);
     if options.toc && !toc_entries.is_empty() {
-        let mut items = contents::toc_items(lay, &toc_entries, locate);
-        let tag = Tag::new(TagKind::Contents, None, None);
-        for item in &mut items {
-            item.tag = Some(tag.clone());
-        }
+        let items = contents::toc_items(lay, &toc_entries, locate);
         let sheet = paginate::Sheet {
             height: lay.geo.page_height,
             measure: lay.geo.measure,
@@ -78,7 +74,12 @@ fn cover(lay: &Layouter<'_, '_>, options: &Options) -> Option<Page> {
                 w: cw,
                 h: chh,
             }],
-            tag: Some(Tag::new(TagKind::Figure, None, None)),
+            tag: Some(Tag::described(
+                TagKind::Figure,
+                None,
+                None,
+                format!("Cover of {}", lay.book.metadata.title),
+            )),
             ..Default::default()
         },
     ));
@@ -92,8 +93,13 @@ fn title_page(lay: &mut Layouter<'_, '_>, book: &Book, options: &Options) -> Pag
     let mut y = lay.geo.page_height * 0.25;
     let md = &book.metadata;
     let fs = options.font_size;
-    let tag = Tag::new(TagKind::Title, None, None);
+    // The title is the page's heading; subtitle, authors and date are its paragraphs.
     let mut add = |lay: &mut Layouter<'_, '_>, text: &str, style: Style, size: f32, gap: f32| {
+        let kind = match style {
+            Style::Heading => TagKind::Title,
+            _ => TagKind::Paragraph,
+        };
+        let tag = Tag::new(kind, None, None);
         if text.is_empty() {
             y += gap;
             return;

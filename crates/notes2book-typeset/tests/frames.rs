@@ -21,7 +21,8 @@ fn set(files: &[(&str, &str)], options: &Options) -> (Document, notes2book_model
 
 #[test]
 fn groups_carry_the_kind_and_source_line_of_their_block() {
-    let note = "# Alpha\n\nFirst paragraph.\n\n- one\n- two\n\n```\ncode\n```\n\n> quoted\n";
+    let note = "# Alpha\n\nFirst paragraph.\n\n- one\n- two\n\n```\ncode\n```\n\n> quoted\n\n\
+                | a | b |\n|---|---|\n| 1 | 2 |\n";
     let (doc, sources) = set(&[("a.md", note)], &Options::default());
     let mut seen: Vec<(TagKind, Option<usize>, Option<TagKind>)> = Vec::new();
     for g in doc.pages.iter().flat_map(|p| &p.groups) {
@@ -32,14 +33,50 @@ fn groups_carry_the_kind_and_source_line_of_their_block() {
             seen.push((tag.kind, line, parent));
         }
     }
+    let chapter = Some(TagKind::Chapter);
     for want in [
-        (TagKind::Paragraph, Some(3), None),
-        (TagKind::Paragraph, Some(5), Some(TagKind::List)),
-        (TagKind::Code, Some(8), None),
+        (TagKind::Title, Some(1), chapter),
+        (TagKind::Paragraph, Some(3), chapter),
+        (TagKind::Paragraph, Some(5), Some(TagKind::ListItem)),
+        (TagKind::Code, Some(8), chapter),
         (TagKind::Paragraph, Some(12), Some(TagKind::Quote)),
+        (TagKind::TableRow, None, Some(TagKind::Table)),
     ] {
         assert!(seen.contains(&want), "{want:?} not in {seen:?}");
     }
+    // Each list item is one of the list's; each cell of a row is marked as the row's.
+    let items = doc
+        .pages
+        .iter()
+        .flat_map(|p| &p.groups)
+        .filter_map(|g| g.tag.as_ref()?.parent.clone())
+        .filter(|t| t.kind == TagKind::ListItem)
+        .map(|t| std::sync::Arc::as_ptr(&t))
+        .collect::<std::collections::BTreeSet<_>>();
+    assert_eq!(items.len(), 2);
+    let cells: Vec<(TagKind, Option<TagKind>)> = doc
+        .pages
+        .iter()
+        .flat_map(|p| &p.groups)
+        .flat_map(|g| &g.draws)
+        .filter_map(|d| match d {
+            notes2book_typeset::frame::Draw::Mark(t) => {
+                Some((t.kind, t.parent.as_ref().map(|p| p.kind)))
+            }
+            _ => None,
+        })
+        .filter(|(k, _)| matches!(k, TagKind::TableCell(_)))
+        .collect();
+    let row = Some(TagKind::TableRow);
+    assert_eq!(
+        cells,
+        [
+            (TagKind::TableCell(true), row),
+            (TagKind::TableCell(true), row),
+            (TagKind::TableCell(false), row),
+            (TagKind::TableCell(false), row)
+        ]
+    );
     // Every page's folio is furniture, not text.
     let artifacts = doc
         .pages

@@ -4,7 +4,7 @@ use notes2book_model::{Block, DefinitionItem, Inline, ListItem, Span, plain_text
 
 use super::{Ctx, Layouter, VItem, anchors_of, baseline_of, right_align, with_deco};
 use crate::fonts::Style;
-use crate::frame::{Color, Draw, MUTED, TEXT};
+use crate::frame::{Color, Draw, MUTED, TEXT, Tag, TagKind};
 use crate::inline::{Align, Fmt, ParaStyle};
 use crate::math::MathBox;
 
@@ -109,7 +109,7 @@ impl Layouter<'_, '_> {
                 if span.is_some() {
                     self.shaper.span = *span;
                 }
-                super::table::table(self, align, head, rows, ctx.left, ctx.width, ctx.size, out);
+                super::table::table(self, align, head, rows, ctx, out);
             }
             Block::Figure(fig) => self.figure(fig, ctx, out),
             Block::Math {
@@ -279,6 +279,8 @@ impl Layouter<'_, '_> {
             let mut ictx = inner.clone();
             ictx.first = true;
             ictx.tight = tight;
+            let span = item.blocks.first().and_then(Block::span);
+            ictx.tag = Some(Tag::new(TagKind::ListItem, span, ctx.tag.clone()));
             self.blocks(&item.blocks, &ictx, out);
             if !tight && n + 1 < items.len() {
                 out.push(with_deco(VItem::space(ctx.leading * 0.3), ctx));

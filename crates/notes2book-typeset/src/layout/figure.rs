@@ -5,7 +5,7 @@ use notes2book_model::{Figure, ImageId, Inline, Span};
 
 use super::{Ctx, Layouter, VItem, with_deco};
 use crate::fonts::Style;
-use crate::frame::{Draw, MUTED};
+use crate::frame::{Draw, MUTED, Tag, TagKind};
 use crate::html::{HtmlPiece, html_pieces};
 use crate::inline::{self, Align, Fmt, ParaStyle};
 
@@ -17,6 +17,11 @@ impl Layouter<'_, '_> {
         let size = ctx.size;
         let max_h = self.geo.page_height * 0.6;
         let mut draws = Vec::new();
+        let own = ctx.tag.as_ref().filter(|t| t.kind == TagKind::Figure);
+        if own.is_some_and(|t| t.alt.is_none()) {
+            // Nothing says what it shows: decoration to a reader who cannot see it.
+            draws.push(Draw::Mark(Tag::new(TagKind::Artifact, fig.span, None)));
+        }
         let (w, h) = match (self.images)(fig.image) {
             Some((w, h)) => {
                 let want = fig
@@ -93,6 +98,9 @@ impl Layouter<'_, '_> {
                 leading,
             );
             height += leading * 0.5;
+            // The caption is read as itself, beside the picture's alternative text.
+            let parent = own.map_or(ctx.tag.clone(), |t| t.parent.clone());
+            draws.push(Draw::Mark(Tag::new(TagKind::Caption, fig.span, parent)));
             for l in lines {
                 let baseline = height + leading * 0.78;
                 for d in l.draws {
@@ -155,7 +163,15 @@ impl Layouter<'_, '_> {
                         syntax: notes2book_model::ImageSyntax::Html,
                         span,
                     };
-                    self.figure(&fig, ctx, out);
+                    // Tagged as a figure of its own, as a Markdown image is.
+                    let start = out.len();
+                    let tag = super::figure_tag(&fig, ctx.tag.clone());
+                    let inner = Ctx {
+                        tag: Some(tag.clone()),
+                        ..ctx.clone()
+                    };
+                    self.figure(&fig, &inner, out);
+                    super::tag_untagged(&mut out[start..], Some(&tag));
                 }
                 HtmlPiece::Text(text) | HtmlPiece::Caption(text) => {
                     let para = ParaStyle {

@@ -12,7 +12,7 @@ pub mod table;
 
 use std::sync::Arc;
 
-use notes2book_model::{Block, Chapter, ImageId, Inline};
+use notes2book_model::{Block, Chapter, Figure, ImageId, Inline};
 
 use crate::fonts::Style;
 use crate::frame::{Draw, PlacedGlyph, Tag, TagKind};
@@ -115,7 +115,14 @@ impl Layouter<'_, '_> {
     /// The vertical list of a chapter, starting with its title.
     pub fn chapter(&mut self, ch: &Chapter) -> Vec<VItem> {
         let mut out = Vec::new();
-        let ctx = self.ctx();
+        let chapter = Arc::new(Tag {
+            lang: ch.front.lang.clone(),
+            ..Tag::clone(&Tag::new(TagKind::Chapter, ch.span, None))
+        });
+        let ctx = Ctx {
+            tag: Some(chapter.clone()),
+            ..self.ctx()
+        };
         self.shaper.span = ch.span;
         // Chapter title: large, ragged, with space above.
         let size = self.geo.size * 2.0;
@@ -146,7 +153,10 @@ impl Layouter<'_, '_> {
             keep_with_next: true,
             ..VItem::default()
         });
-        tag_untagged(&mut out, Some(&Tag::new(TagKind::Title, ch.span, None)));
+        tag_untagged(
+            &mut out,
+            Some(&Tag::new(TagKind::Title, ch.span, Some(chapter))),
+        );
         self.blocks(&ch.blocks, &ctx, &mut out);
         out
     }
@@ -191,7 +201,7 @@ impl Layouter<'_, '_> {
         let parent = ctx.tag.clone();
         for (i, block) in blocks.iter().enumerate() {
             let start = out.len();
-            let tag = Tag::new(tag_kind(block), block.span(), parent.clone());
+            let tag = block_tag(block, parent.clone());
             ctx.tag = Some(tag.clone());
             self.block(block, &ctx, out);
             tag_untagged(&mut out[start..], Some(&tag));
@@ -331,6 +341,37 @@ impl Layouter<'_, '_> {
 fn tag_untagged(items: &mut [VItem], tag: Option<&Arc<Tag>>) {
     for item in items.iter_mut().filter(|i| i.tag.is_none()) {
         item.tag = tag.cloned();
+    }
+}
+
+/// A block's tag; figures and formulas carry what they show in words.
+fn block_tag(block: &Block, parent: Option<Arc<Tag>>) -> Arc<Tag> {
+    let kind = tag_kind(block);
+    let alt = match block {
+        Block::Figure(f) => figure_alt(f),
+        Block::Math { tex, .. } => Some(tex.trim().to_string()),
+        _ => None,
+    };
+    match alt {
+        Some(alt) => Tag::described(kind, block.span(), parent, alt),
+        None => Tag::new(kind, block.span(), parent),
+    }
+}
+
+/// What a figure shows in words: its alternative text, else its caption.
+fn figure_alt(f: &Figure) -> Option<String> {
+    Some(f.alt.trim())
+        .filter(|a| !a.is_empty())
+        .map(str::to_string)
+        .or_else(|| Some(notes2book_model::plain_text(&f.caption)))
+        .filter(|c| !c.trim().is_empty())
+}
+
+/// The tag of a figure that is not a block of its own (an image in raw HTML).
+fn figure_tag(f: &Figure, parent: Option<Arc<Tag>>) -> Arc<Tag> {
+    match figure_alt(f) {
+        Some(alt) => Tag::described(TagKind::Figure, f.span, parent, alt),
+        None => Tag::new(TagKind::Figure, f.span, parent),
     }
 }
 

@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use notes2book_model::{Align as MAlign, Inline};
 
-use super::{Layouter, VItem};
+use super::{Ctx, Layouter, VItem};
 use crate::fonts::Style;
-use crate::frame::{Color, Draw, TEXT};
+use crate::frame::{Color, Draw, TEXT, Tag, TagKind};
 use crate::inline::{Align, Fmt};
 
 /// Column widths: each column gets at least its longest unbreakable piece; the space left
@@ -79,17 +79,15 @@ fn column_extents(
     (min, max)
 }
 
-#[allow(clippy::too_many_arguments)]
-pub fn table(
+pub(super) fn table(
     lay: &mut Layouter<'_, '_>,
     align: &[MAlign],
     head: &[Vec<Inline>],
     rows: &[Vec<Vec<Inline>>],
-    left: f32,
-    width: f32,
-    size: f32,
+    ctx: &Ctx,
     out: &mut Vec<VItem>,
 ) {
+    let (left, width) = (ctx.left, ctx.width);
     let ncols = rows
         .iter()
         .map(Vec::len)
@@ -101,7 +99,7 @@ pub fn table(
     }
     // A table whose unbreakable pieces do not fit side by side is set in smaller type,
     // down to a floor; only then do its cells break inside words.
-    let mut size = size * 0.9;
+    let mut size = ctx.size * 0.9;
     let (mut min, mut max) = column_extents(lay, (head, rows), ncols, size);
     let need: f32 = min.iter().sum();
     if need > width && need > 0.0 {
@@ -120,7 +118,10 @@ pub fn table(
         Some(MAlign::Right) => Align::Right,
         _ => Align::Left,
     };
-    let row_item = |lay: &mut Layouter<'_, '_>, cells: &[Vec<Inline>], fmt: &Fmt| -> VItem {
+    // Each row is tagged as a row of the table, each cell in it as a cell.
+    let row_item = |lay: &mut Layouter<'_, '_>, cells: &[Vec<Inline>], header: bool| -> VItem {
+        let fmt = if header { &head_fmt } else { &body_fmt };
+        let row = Tag::new(TagKind::TableRow, None, ctx.tag.clone());
         let mut draws = Vec::new();
         let mut footnotes = Vec::new();
         let mut height: f32 = leading;
@@ -129,6 +130,8 @@ pub fn table(
             let empty = Vec::new();
             let cell = cells.get(c).unwrap_or(&empty);
             let lines = lay.cell_lines(cell, fmt, (w - 2.0 * pad).max(1.0), col_align(c), leading);
+            let cell_tag = Tag::new(TagKind::TableCell(header), None, Some(row.clone()));
+            draws.push(Draw::Mark(cell_tag));
             let mut y = pad * 0.6;
             for l in lines {
                 let baseline = y + leading * 0.78;
@@ -143,6 +146,7 @@ pub fn table(
             height,
             draws,
             footnotes,
+            tag: Some(row),
             ..VItem::default()
         }
     };
@@ -155,7 +159,7 @@ pub fn table(
         color,
     };
     let mut header = if head.iter().any(|c| !c.is_empty()) {
-        Some(row_item(lay, head, &head_fmt))
+        Some(row_item(lay, head, true))
     } else {
         None
     };
@@ -164,14 +168,20 @@ pub fn table(
         h.draws.push(rule(h.height, 0.5, TEXT));
         h.keep_with_next = true;
     }
-    let repeat = header.as_ref().map(|h| Arc::new(vec![h.clone()]));
+    // The header repeated on later pages is furniture: a reader hears it once.
+    let repeat = header.as_ref().map(|h| {
+        let mut again = h.clone();
+        again.draws.retain(|d| !matches!(d, Draw::Mark(_)));
+        again.tag = Some(Tag::new(TagKind::Artifact, None, None));
+        Arc::new(vec![again])
+    });
     out.push(VItem::space(leading * 0.4));
     if let Some(h) = header {
         out.push(h);
     }
     let n = rows.len();
     for (i, r) in rows.iter().enumerate() {
-        let mut item = row_item(lay, r, &body_fmt);
+        let mut item = row_item(lay, r, false);
         if i + 1 == n {
             item.draws.push(rule(item.height, 0.8, TEXT));
         } else {
