@@ -336,3 +336,72 @@ fn tempfile_dir(path: &Path) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     dir
 }
+
+/// What the PDF/UA-1 validators said about a PDF: veraPDF's validation library
+/// (`VERAPDF_CP`, run through `tests/tools/PdfUa.java`) and, when Python has it,
+/// page-validation. `failures` lists each failed rule with its description.
+#[derive(Debug)]
+pub struct PdfUaReport {
+    pub validators: Vec<String>,
+    pub failures: Vec<String>,
+}
+
+/// Runs the PDF/UA-1 validators on a PDF. Without `VERAPDF_CP`: `None` with a note, and a
+/// failure under CI, where `.ci/run` installs veraPDF's library and page-validation.
+pub fn pdfua(pdf: &Path) -> Option<PdfUaReport> {
+    let Some(cp) = std::env::var_os("VERAPDF_CP") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "veraPDF is required under CI: .ci/run installs it and sets VERAPDF_CP"
+        );
+        note("note: PDF/UA step skipped: set VERAPDF_CP (see .ci/run) to run veraPDF");
+        return None;
+    };
+    let o = Command::new(java())
+        .arg("-cp")
+        .arg(cp)
+        .arg(repo().join("tests/tools/PdfUa.java"))
+        .arg(pdf)
+        .output()
+        .expect("run java");
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        out.starts_with("PASS") || out.starts_with("FAIL"),
+        "veraPDF did not validate {}: {out}{}",
+        pdf.display(),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let mut report = PdfUaReport {
+        validators: vec!["veraPDF".into()],
+        failures: out
+            .lines()
+            .filter(|l| l.starts_with("rule "))
+            .map(|l| format!("veraPDF {l}"))
+            .collect(),
+    };
+    let script = "import page,sys\n\
+                  r=page.validate_pdf(sys.argv[1],profile='ua1')\n\
+                  print('PASS' if r.is_compliant else 'FAIL')\n\
+                  [print(f.rule_id, f.message) for f in r.failures]";
+    let py = Command::new("python3")
+        .args(["-c", script])
+        .arg(pdf)
+        .output();
+    match py {
+        Ok(o) if o.status.success() => {
+            report.validators.push("page-validation".into());
+            let text = String::from_utf8_lossy(&o.stdout).into_owned();
+            report
+                .failures
+                .extend(text.lines().skip(1).map(|l| format!("page-validation {l}")));
+        }
+        _ => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "page-validation is required under CI: .ci/run installs it"
+            );
+            note("note: page-validation skipped: `pip install page-validation==0.11.0`");
+        }
+    }
+    Some(report)
+}
