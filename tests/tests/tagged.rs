@@ -391,3 +391,42 @@ fn every_kind_of_block_has_its_element() {
     );
     assert_pdfua(&pdf);
 }
+
+/// A character no font has is drawn as a box, never as the font's .notdef glyph (which
+/// PDF/UA forbids showing), and still reads back.
+#[test]
+fn a_character_no_font_has_is_a_box_that_reads_back() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let content = dir.path().join("content");
+    std::fs::create_dir_all(&content).expect("mkdir");
+    std::fs::write(
+        content.join("a.md"),
+        "# Icons\n\nAn icon \u{E5EE} in the text.\n",
+    )
+    .expect("write");
+    let out = dir.path().join("out");
+    let pdf = build(dir.path(), &out);
+    let doc = Document::load(&pdf).expect("lopdf reads the PDF");
+    for (_, page) in doc.get_pages() {
+        let content =
+            lopdf::content::Content::decode(&doc.get_page_content(page)).expect("content decodes");
+        for op in content.operations.iter().filter(|o| o.operator == "TJ") {
+            for item in op.operands.iter().flat_map(|o| o.as_array().ok()).flatten() {
+                if let Object::String(b, _) = item {
+                    assert!(!b.chunks(2).any(|c| c == [0, 0]), "glyph 0 shown: {b:?}");
+                }
+            }
+        }
+    }
+    if let Some(pdftotext) = tool("pdftotext") {
+        let o = std::process::Command::new(pdftotext)
+            .arg(&pdf)
+            .arg("-")
+            .output()
+            .expect("pdftotext");
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert!(text.contains('\u{E5EE}'), "{text}");
+    }
+    check_tagged(&pdf);
+    assert_pdfua(&pdf);
+}

@@ -16,7 +16,7 @@ use printpdf::{
 
 use notes2book_typeset::document::Anchors;
 use notes2book_typeset::fonts::{FaceId, FontSet};
-use notes2book_typeset::frame::{Color, Draw, Frame, LinkDest, PlacedGlyph, Position, Tag};
+use notes2book_typeset::frame::{Color, Draw, Frame, LinkDest, MUTED, PlacedGlyph, Position, Tag};
 
 use crate::tagging::{Artifact, Event, LinkRecord, Open, Owner, PageTags, Want, want_of};
 
@@ -330,6 +330,13 @@ impl Renderer<'_> {
             self.emoji_glyphs(face, size, glyphs, (x, baseline), ops);
             return;
         }
+        if glyphs.iter().any(|g| g.gid == 0) {
+            let (missing, found): (Vec<PlacedGlyph>, Vec<PlacedGlyph>) =
+                glyphs.iter().cloned().partition(|g| g.gid == 0);
+            self.missing_glyphs(face, size, &missing, (x, baseline), ops);
+            self.glyphs((face, size, stretch), color, &found, (x, baseline), ops);
+            return;
+        }
         let Some(font) = self.font_ids.get(usize::from(face.0)) else {
             return;
         };
@@ -413,10 +420,7 @@ impl Renderer<'_> {
         (x, baseline): (f32, f32),
         ops: &mut PageOps,
     ) {
-        let text_face = self
-            .fonts
-            .style_face(notes2book_typeset::fonts::Style::Regular);
-        let space = self.fonts.face(text_face).glyph_for(' ');
+        let bf = self.fonts.face(face);
         for g in glyphs {
             let Some(e) = self.emoji.get(&(face, g.gid)) else {
                 continue;
@@ -424,35 +428,88 @@ impl Renderer<'_> {
             let s = size / e.ppem;
             let at = (Pt(x + g.x + e.dx * s), Pt(baseline + e.dy * s));
             place(&e.id, at, (s, s), ops);
-            if let (Some(text), Some(space), Some(font)) =
-                (&g.text, space, self.font_ids.get(usize::from(text_face.0)))
-            {
-                // The space is as wide as the emoji, so that no gap reads as a word break.
-                let tf = self.fonts.face(text_face);
-                let bf = self.fonts.face(face);
+            if let Some(text) = &g.text {
                 let width = bf.advance(g.gid) * size / bf.units_per_em;
-                let space_em = tf.advance(space) / tf.units_per_em;
-                let stretch = round2(width / (space_em * size).max(0.01) * 100.0);
-                ops.text();
-                ops.set_font(text_face, font, size);
-                ops.scaling(stretch);
-                ops.push(Op::SetTextMatrix {
-                    matrix: TextMatrix::Translate(Pt(round2(x + g.x)), Pt(round2(baseline))),
-                });
-                ops.push(Op::BeginMarkedContentWithProperties {
-                    tag: "Span".into(),
-                    properties: actual_text(text),
-                });
-                ops.push(Op::ShowText {
-                    items: vec![TextItem::GlyphIds(vec![Codepoint {
-                        gid: space,
-                        offset: 0.0,
-                        cid: Some(" ".into()),
-                    }])],
-                });
-                ops.push(Op::EndMarkedContent);
+                self.spoken(text, (x + g.x, baseline), width, size, ops);
             }
         }
+    }
+
+    /// Glyphs no font has (the font's .notdef, which PDF/UA forbids showing): an outlined
+    /// box where each stands, and its text read back through an invisible space.
+    fn missing_glyphs(
+        &self,
+        face: FaceId,
+        size: f32,
+        glyphs: &[PlacedGlyph],
+        (x, baseline): (f32, f32),
+        ops: &mut PageOps,
+    ) {
+        let f = self.fonts.face(face);
+        for g in glyphs {
+            let width = f.advance(g.gid) * size / f.units_per_em;
+            let (w, h) = ((width - size * 0.1).max(size * 0.2), size * 0.7);
+            ops.graphics();
+            ops.push(Op::SetOutlineColor { col: rgb(MUTED) });
+            ops.push(Op::SetOutlineThickness {
+                pt: Pt(size * 0.05),
+            });
+            ops.push(Op::DrawRectangle {
+                rectangle: Rect {
+                    x: Pt(round2(x + g.x + size * 0.05)),
+                    y: Pt(round2(baseline)),
+                    width: Pt(round2(w)),
+                    height: Pt(round2(h)),
+                    mode: Some(PaintMode::Stroke),
+                    winding_order: None,
+                },
+            });
+            if let Some(text) = &g.text {
+                self.spoken(text, (x + g.x, baseline), width, size, ops);
+            }
+        }
+    }
+
+    /// `text` as an invisible space `width` wide at (x, baseline), whose /ActualText is
+    /// the text: it reads back and is found by search, and no gap reads as a word break.
+    fn spoken(
+        &self,
+        text: &str,
+        (x, baseline): (f32, f32),
+        width: f32,
+        size: f32,
+        ops: &mut PageOps,
+    ) {
+        let text_face = self
+            .fonts
+            .style_face(notes2book_typeset::fonts::Style::Regular);
+        let tf = self.fonts.face(text_face);
+        let (Some(space), Some(font)) = (
+            tf.glyph_for(' '),
+            self.font_ids.get(usize::from(text_face.0)),
+        ) else {
+            return;
+        };
+        let space_em = tf.advance(space) / tf.units_per_em;
+        let stretch = round2(width / (space_em * size).max(0.01) * 100.0);
+        ops.text();
+        ops.set_font(text_face, font, size);
+        ops.scaling(stretch);
+        ops.push(Op::SetTextMatrix {
+            matrix: TextMatrix::Translate(Pt(round2(x)), Pt(round2(baseline))),
+        });
+        ops.push(Op::BeginMarkedContentWithProperties {
+            tag: "Span".into(),
+            properties: actual_text(text),
+        });
+        ops.push(Op::ShowText {
+            items: vec![TextItem::GlyphIds(vec![Codepoint {
+                gid: space,
+                offset: 0.0,
+                cid: Some(" ".into()),
+            }])],
+        });
+        ops.push(Op::EndMarkedContent);
     }
 
     /// An image at `at` (PDF coordinates), scaled to `(w, h)` points.
