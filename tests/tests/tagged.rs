@@ -300,7 +300,7 @@ fn the_sample_book_is_tagged_and_passes_pdfua() {
     let elems = check_tagged(&pdf);
     let roles: BTreeSet<&str> = elems.iter().map(|e| e.role.as_str()).collect();
     for r in [
-        "Sect", "H1", "H2", "P", "L", "LI", "LBody", "Figure", "Link", "TOC", "TOCI",
+        "Sect", "H1", "H2", "P", "L", "LI", "Lbl", "LBody", "Figure", "Link", "TOC", "TOCI",
     ] {
         assert!(roles.contains(r), "no {r} in {roles:?}");
     }
@@ -349,6 +349,7 @@ fn every_kind_of_block_has_its_element() {
         "P",
         "L",
         "LI",
+        "Lbl",
         "LBody",
         "Table",
         "TR",

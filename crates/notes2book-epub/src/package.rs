@@ -276,11 +276,13 @@ fn text_parts(
     let (mut parts, nav) = package.map_err(EpubError::Assemble)?;
     let mut diagnostics = Vec::new();
     let mut breaks = Vec::new();
+    // A page is listed once, where its marker first stands.
+    let mut listed = BTreeSet::new();
     for page in pages {
         let (part, d, b) = page.map_err(EpubError::Assemble)?;
         parts.push(part);
         diagnostics.extend(d);
-        breaks.extend(b);
+        breaks.extend(b.into_iter().filter(|(l, _)| listed.insert(l.clone())));
     }
     if let Some((name, data)) = nav {
         let nav = add_page_list(&String::from_utf8_lossy(&data), &breaks);

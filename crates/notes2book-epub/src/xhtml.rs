@@ -202,8 +202,12 @@ impl<'a> Writer<'a> {
         self
     }
 
-    /// Writes a page-break marker and remembers it for the page list.
+    /// Writes a page-break marker and remembers it for the page list. A block shown twice
+    /// (a page included in another) carries its page's marker the first time only.
     fn page_break(&mut self, label: &str) {
+        if self.page_labels.iter().any(|l| l == label) {
+            return;
+        }
         self.out.push_str(&page_break(label));
         self.page_labels.push(label.to_owned());
     }
@@ -989,8 +993,9 @@ mod page_tests {
     use super::*;
     use notes2book_model::{FileId, PageStart, Span};
 
-    /// A paragraph with page starts `at` (characters into it), written.
-    fn marked(text: &str, at: &[usize]) -> String {
+    /// A paragraph with page starts `at` (characters into it), written `times` times (a
+    /// page included in another shows its blocks again).
+    fn marked_times(text: &str, at: &[usize], times: usize) -> String {
         let span = Span::new(FileId(0), 0, text.len());
         let pages: Vec<PageStart> = at
             .iter()
@@ -1005,11 +1010,24 @@ mod page_tests {
         let (book, assets, links) = (Book::default(), Assets::default(), LinkMap::default());
         let mut w =
             Writer::new(&book, &assets, ChapterId(0), &links, "a.xhtml").with_pages(Some(&marks));
-        w.block(&Block::Paragraph {
-            content: vec![Inline::Text(text.into())],
-            span: Some(span),
-        });
+        for _ in 0..times {
+            w.block(&Block::Paragraph {
+                content: vec![Inline::Text(text.into())],
+                span: Some(span),
+            });
+        }
         w.out
+    }
+
+    fn marked(text: &str, at: &[usize]) -> String {
+        marked_times(text, at, 1)
+    }
+
+    #[test]
+    fn a_block_shown_twice_carries_its_page_markers_once() {
+        let out = marked_times("one two three four", &[0, 5], 2);
+        assert_eq!(out.matches("id=\"page-7\"").count(), 1, "{out}");
+        assert_eq!(out.matches("id=\"page-8\"").count(), 1, "{out}");
     }
 
     #[test]

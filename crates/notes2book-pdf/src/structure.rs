@@ -61,9 +61,15 @@ impl Tree {
 
     fn add(&mut self, mut elem: Elem, parent: usize) -> usize {
         let i = self.elems.len();
+        let first = elem.role == "Lbl";
         elem.parent = Some(parent);
         self.elems.push(elem);
-        self.elems[parent].kids.push(Kid::Elem(i));
+        let kids = &mut self.elems[parent].kids;
+        if first {
+            kids.insert(0, Kid::Elem(i));
+        } else {
+            kids.push(Kid::Elem(i));
+        }
         i
     }
 
@@ -74,11 +80,17 @@ impl Tree {
             return Some(i);
         }
         let role = struct_type(tag.kind)?;
-        let parent = match &tag.parent {
+        let mut parent = match &tag.parent {
             Some(p) => self.elem(p)?,
             None if tag.kind == TagKind::Footnote => self.section,
             None => 0,
         };
+        if tag.kind == TagKind::ListLabel {
+            // Beside the item's body, before it.
+            if let Some(item) = self.elems[parent].parent {
+                parent = item;
+            }
+        }
         let mut elem = Elem::new(role, None);
         elem.alt = tag.alt.clone();
         elem.lang = tag

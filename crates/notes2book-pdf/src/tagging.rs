@@ -118,6 +118,7 @@ pub fn struct_type(kind: TagKind) -> Option<&'static str> {
         | TagKind::Rule => "Div",
         TagKind::List => "L",
         TagKind::ListItem => "LI",
+        TagKind::ListLabel => "Lbl",
         TagKind::Code => "Code",
         TagKind::Table => "Table",
         TagKind::TableRow => "TR",

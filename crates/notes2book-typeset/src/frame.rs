@@ -136,6 +136,8 @@ pub enum TagKind {
     Callout,
     List,
     ListItem,
+    /// A list item's marker (bullet or number).
+    ListLabel,
     DefinitionList,
     Code,
     Table,

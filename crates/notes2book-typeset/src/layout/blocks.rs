@@ -280,7 +280,8 @@ impl Layouter<'_, '_> {
             ictx.first = true;
             ictx.tight = tight;
             let span = item.blocks.first().and_then(Block::span);
-            ictx.tag = Some(Tag::new(TagKind::ListItem, span, ctx.tag.clone()));
+            let item_tag = Tag::new(TagKind::ListItem, span, ctx.tag.clone());
+            ictx.tag = Some(item_tag.clone());
             self.blocks(&item.blocks, &ictx, out);
             if !tight && n + 1 < items.len() {
                 out.push(with_deco(VItem::space(ctx.leading * 0.3), ctx));
@@ -307,12 +308,14 @@ impl Layouter<'_, '_> {
                 None => ["•", "◦", "▪", "–"][bullet_level % 4].to_string(),
             };
             let fmt = Fmt::new(Style::Regular, size);
-            if rtl {
-                if let Some(d) = self.label(&label, &fmt, right + size * 0.5, baseline) {
-                    first.draws.push(d);
-                }
-            } else if let Some(d) = self.label(&label, &fmt, inner.left - size * 0.5, baseline) {
-                first.draws.push(right_align(d));
+            let marker = if rtl {
+                self.label(&label, &fmt, right + size * 0.5, baseline)
+            } else {
+                self.label(&label, &fmt, inner.left - size * 0.5, baseline)
+                    .map(right_align)
+            };
+            if let Some(d) = marker {
+                put_label(first, d, &item_tag);
             }
         }
     }
@@ -438,4 +441,14 @@ fn rule(ctx: &Ctx) -> VItem {
         }],
         ..VItem::default()
     }
+}
+
+/// A list item's marker, first in its first line's drawings and tagged as the item's label
+/// (a screen reader says "1." before the item's text); the line's own drawings follow.
+fn put_label(first: &mut VItem, marker: Draw, item: &std::sync::Arc<Tag>) {
+    let back = first.tag.clone().unwrap_or_else(|| item.clone());
+    let label = Tag::new(TagKind::ListLabel, None, Some(item.clone()));
+    first
+        .draws
+        .splice(0..0, [Draw::Mark(label), marker, Draw::Mark(back)]);
 }
