@@ -327,13 +327,13 @@ impl Renderer<'_> {
             return;
         };
         if self.fonts.face(face).bitmap {
-            self.emoji_glyphs(face, size, glyphs, (x, baseline), ops);
+            self.stand_ins(face, size, glyphs, (x, baseline), ops);
             return;
         }
         if glyphs.iter().any(|g| g.gid == 0) {
             let (missing, found): (Vec<PlacedGlyph>, Vec<PlacedGlyph>) =
                 glyphs.iter().cloned().partition(|g| g.gid == 0);
-            self.missing_glyphs(face, size, &missing, (x, baseline), ops);
+            self.stand_ins(face, size, &missing, (x, baseline), ops);
             self.glyphs((face, size, stretch), color, &found, (x, baseline), ops);
             return;
         }
@@ -410,34 +410,10 @@ impl Renderer<'_> {
         }
     }
 
-    /// Glyphs of a bitmap face: each its picture, with an invisible space whose
-    /// /ActualText is the glyph's text, so that the emoji reads back.
-    fn emoji_glyphs(
-        &self,
-        face: FaceId,
-        size: f32,
-        glyphs: &[PlacedGlyph],
-        (x, baseline): (f32, f32),
-        ops: &mut PageOps,
-    ) {
-        let bf = self.fonts.face(face);
-        for g in glyphs {
-            let Some(e) = self.emoji.get(&(face, g.gid)) else {
-                continue;
-            };
-            let s = size / e.ppem;
-            let at = (Pt(x + g.x + e.dx * s), Pt(baseline + e.dy * s));
-            place(&e.id, at, (s, s), ops);
-            if let Some(text) = &g.text {
-                let width = bf.advance(g.gid) * size / bf.units_per_em;
-                self.spoken(text, (x + g.x, baseline), width, size, ops);
-            }
-        }
-    }
-
-    /// Glyphs no font has (the font's .notdef, which PDF/UA forbids showing): an outlined
-    /// box where each stands, and its text read back through an invisible space.
-    fn missing_glyphs(
+    /// Glyphs drawn as something else, each with its text read back through an invisible
+    /// space: those of a bitmap face (colour emoji) as their pictures, and glyphs no font
+    /// has (the font's .notdef, which PDF/UA forbids showing) as an outlined box.
+    fn stand_ins(
         &self,
         face: FaceId,
         size: f32,
@@ -448,22 +424,30 @@ impl Renderer<'_> {
         let f = self.fonts.face(face);
         for g in glyphs {
             let width = f.advance(g.gid) * size / f.units_per_em;
-            let (w, h) = ((width - size * 0.1).max(size * 0.2), size * 0.7);
-            ops.graphics();
-            ops.push(Op::SetOutlineColor { col: rgb(MUTED) });
-            ops.push(Op::SetOutlineThickness {
-                pt: Pt(size * 0.05),
-            });
-            ops.push(Op::DrawRectangle {
-                rectangle: Rect {
-                    x: Pt(round2(x + g.x + size * 0.05)),
-                    y: Pt(round2(baseline)),
-                    width: Pt(round2(w)),
-                    height: Pt(round2(h)),
-                    mode: Some(PaintMode::Stroke),
-                    winding_order: None,
-                },
-            });
+            if f.bitmap {
+                let Some(e) = self.emoji.get(&(face, g.gid)) else {
+                    continue;
+                };
+                let s = size / e.ppem;
+                let at = (Pt(x + g.x + e.dx * s), Pt(baseline + e.dy * s));
+                place(&e.id, at, (s, s), ops);
+            } else {
+                ops.graphics();
+                ops.push(Op::SetOutlineColor { col: rgb(MUTED) });
+                ops.push(Op::SetOutlineThickness {
+                    pt: Pt(size * 0.05),
+                });
+                ops.push(Op::DrawRectangle {
+                    rectangle: Rect {
+                        x: Pt(round2(x + g.x + size * 0.05)),
+                        y: Pt(round2(baseline)),
+                        width: Pt(round2((width - size * 0.1).max(size * 0.2))),
+                        height: Pt(round2(size * 0.7)),
+                        mode: Some(PaintMode::Stroke),
+                        winding_order: None,
+                    },
+                });
+            }
             if let Some(text) = &g.text {
                 self.spoken(text, (x + g.x, baseline), width, size, ops);
             }

@@ -184,16 +184,15 @@ fn write(
     let mut annots: HashMap<(usize, usize), ObjectId> = HashMap::new();
     let mut annot_keys: Vec<(i64, usize)> = Vec::new();
     for (p, page_id) in pages.iter().enumerate() {
-        let links: Vec<(usize, usize)> = {
-            let written = tags.get(p).map_or(&[][..], |t| &t.links[..]);
-            written
+        // The page's k-th annotation is its k-th written link.
+        let written: Vec<usize> = tags.get(p).map_or_else(Vec::new, |t| {
+            t.links
                 .iter()
                 .enumerate()
                 .filter(|(_, l)| l.written)
                 .map(|(n, _)| n)
-                .zip(0..)
                 .collect()
-        };
+        });
         let Ok(Object::Dictionary(page)) = doc.get_object(*page_id) else {
             continue;
         };
@@ -208,18 +207,11 @@ fn write(
                 continue;
             };
             let id = doc.new_object_id();
-            if let Some(&(n, _)) = links.iter().find(|(_, j)| *j == k) {
+            if let Some(&n) = written.get(k) {
                 let elem = tree.links.get(&(p, n)).copied().unwrap_or(0);
-                let text = &tags[p].links[n].text;
+                let contents = link_contents(&tags[p].links[n].text, &d);
                 d.set("StructParent", Object::Integer(next_key));
-                d.set(
-                    "Contents",
-                    text_string(if text.trim().is_empty() {
-                        "Link"
-                    } else {
-                        text.trim()
-                    }),
-                );
+                d.set("Contents", text_string(&contents));
                 annot_keys.push((next_key, elem));
                 annots.insert((p, n), id);
                 next_key += 1;
@@ -284,6 +276,23 @@ fn write(
                 Object::Boolean(true),
             )])),
         );
+    }
+}
+
+/// What a link annotation says to a screen reader: the link's text, else (a picture that
+/// is a link) where it goes.
+fn link_contents(text: &str, annot: &Dictionary) -> String {
+    if !text.trim().is_empty() {
+        return text.trim().to_string();
+    }
+    let uri = annot
+        .get(b"A")
+        .and_then(Object::as_dict)
+        .and_then(|a| a.get(b"URI"))
+        .and_then(Object::as_str);
+    match uri {
+        Ok(u) => String::from_utf8_lossy(u).into_owned(),
+        Err(_) => "Link within the book".to_string(),
     }
 }
 

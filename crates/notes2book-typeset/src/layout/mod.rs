@@ -115,9 +115,13 @@ impl Layouter<'_, '_> {
     /// The vertical list of a chapter, starting with its title.
     pub fn chapter(&mut self, ch: &Chapter) -> Vec<VItem> {
         let mut out = Vec::new();
+        // The chapter is the parent of its title and blocks, in its note's language.
         let chapter = Arc::new(Tag {
+            kind: TagKind::Chapter,
+            span: ch.span,
+            parent: None,
+            alt: None,
             lang: ch.front.lang.clone(),
-            ..Tag::clone(&Tag::new(TagKind::Chapter, ch.span, None))
         });
         let ctx = Ctx {
             tag: Some(chapter.clone()),
