@@ -7,6 +7,7 @@
 //! and builds the table of contents. It returns the [`Book`], the [`Sources`] its spans point
 //! into, and all diagnostics, in a stable order. It never prints and never panics on input.
 
+pub mod cite;
 mod dates;
 mod decode;
 mod discover;
@@ -93,6 +94,8 @@ pub struct ParseOptions {
     /// Read Obsidian's `[[wikilinks]]` and `![[embeds]]` (not in a Hugo site or an mdBook
     /// that holds no vault: their tools show them as written).
     pub wikilinks: bool,
+    /// Bibliographies and the citation style.
+    pub citations: cite::CiteOptions,
 }
 
 impl ParseOptions {
@@ -108,6 +111,7 @@ impl ParseOptions {
             exclude: Vec::new(),
             urls: UrlRules::default(),
             wikilinks: true,
+            citations: cite::CiteOptions::default(),
         }
     }
 }
@@ -309,10 +313,22 @@ pub fn parse_book(vfs: &dyn Vfs, opts: &ParseOptions, mut sources: Sources) -> P
     link::resolve_links(&mut chapters, &ix, &mut diags);
     link::drop_hidden(&mut chapters, visible, &mut diags);
     scheme::drop_unopenable(&mut chapters, &mut diags);
+    let metadata = metadata(opts, &chapters, home_front.as_ref(), single_front.as_ref());
+    cite::cite(
+        &mut chapters,
+        &opts.citations,
+        &mut cite::Ctx {
+            vfs,
+            root: &root,
+            input,
+            language: &metadata.language,
+            sources: &mut sources,
+            diags: &mut diags,
+        },
+    );
     outline::tidy(&mut chapters, &mut diags);
     let toc = link::toc(&chapters);
 
-    let metadata = metadata(opts, &chapters, home_front.as_ref(), single_front.as_ref());
     if chapters.is_empty()
         && !diags
             .iter()

@@ -60,6 +60,15 @@ pub struct Config {
     /// What the publisher states about the book's accessibility.
     #[serde(default)]
     pub a11y: A11yConfig,
+    /// Bibliography files (BibLaTeX `.bib` or Hayagriva `.yml`), relative to this file.
+    pub bibliography: Option<OneOrMany>,
+    /// A CSL style file, relative to this file.
+    pub csl: Option<String>,
+    /// A bundled citation style: `chicago-author-date` [default], `apa`, `ieee`, `nature`,
+    /// `mla`, …
+    pub citation_style: Option<String>,
+    /// The bibliography chapter's title [default: "References" in the book's language].
+    pub bibliography_title: Option<String>,
 }
 
 /// The `a11y:` section: statements only a publisher can make (nothing is claimed by
@@ -177,6 +186,10 @@ pub const KEYS: &[&str] = &[
     "epub",
     "pdf",
     "a11y",
+    "bibliography",
+    "csl",
+    "citation_style",
+    "bibliography_title",
 ];
 
 /// A loaded config and where it came from.

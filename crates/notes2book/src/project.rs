@@ -238,6 +238,7 @@ pub fn load(args: &Common, out_dir: Option<&Path>) -> Result<Project, Fatal> {
         wikilinks: located.as_ref().is_none_or(|l| {
             l.vault.is_some() || !matches!(l.kind(), Some(SiteKind::Hugo | SiteKind::MdBook))
         }),
+        citations: citations(&cfg, loaded.as_ref()),
     };
     let mut parsed = notes2book_parser::parse_book(&vfs, &opts, sources);
     parsed.diagnostics.splice(0..0, site.diagnostics);
@@ -273,4 +274,34 @@ pub fn shown(path: &Path, base: &Path) -> PathBuf {
     path.strip_prefix(base)
         .map(Path::to_path_buf)
         .unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// Bibliographies and the citation style named by the config, each with where it is named.
+fn citations(
+    cfg: &config::Config,
+    loaded: Option<&config::Loaded>,
+) -> notes2book_parser::cite::CiteOptions {
+    let at = |value: &str, key: &str| loaded.and_then(|l| l.find(value, key));
+    let named = |v: &Option<String>, key: &str| {
+        v.clone().map(|s| {
+            let span = at(&s, key);
+            (s, span)
+        })
+    };
+    notes2book_parser::cite::CiteOptions {
+        bibliography: cfg
+            .bibliography
+            .clone()
+            .map(config::OneOrMany::into_vec)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|p| {
+                let span = at(&p, "bibliography:");
+                (p, span)
+            })
+            .collect(),
+        csl: named(&cfg.csl, "csl:"),
+        style: named(&cfg.citation_style, "citation_style:"),
+        title: cfg.bibliography_title.clone(),
+    }
 }

@@ -1,0 +1,496 @@
+//! Citations and the bibliography. With a bibliography (`bibliography:` in the config or
+//! in a note's front matter), pandoc's citations in the notes' text are set by a CSL style
+//! (Chicago author-date unless `citation_style:` or `csl:` says otherwise), each linking to
+//! its entry, and the works cited are listed in a References chapter at the end of the
+//! book, or under a heading with the id `refs`.
+
+mod style;
+mod syntax;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use hayagriva::Library;
+use notes2book_model::vfs::Vfs;
+use notes2book_model::{
+    Block, Chapter, ChapterId, ChapterKind, Diagnostic, FrontMatter, Inline, LinkTarget, Sources,
+    Span, Value,
+};
+
+pub use style::DEFAULT_STYLE;
+use syntax::Found;
+
+/// How citations are set: from the config, paths relative to the book's root, each with
+/// where the config names it.
+#[derive(Debug, Clone, Default)]
+pub struct CiteOptions {
+    pub bibliography: Vec<(String, Option<Span>)>,
+    /// A CSL style file.
+    pub csl: Option<(String, Option<Span>)>,
+    /// A bundled style's name (`apa`, `ieee`, `nature`, `mla`, `chicago-author-date`…).
+    pub style: Option<(String, Option<Span>)>,
+    /// The bibliography chapter's title [default: "References" in the book's language].
+    pub title: Option<String>,
+}
+
+/// Where the pass reads from and reports to.
+pub(crate) struct Ctx<'a> {
+    pub vfs: &'a dyn Vfs,
+    pub root: &'a Path,
+    pub input: &'a Path,
+    pub language: &'a str,
+    pub sources: &'a mut Sources,
+    pub diags: &'a mut Vec<Diagnostic>,
+}
+
+/// Set the book's citations and add its bibliography (nothing without a bibliography).
+pub(crate) fn cite(chapters: &mut Vec<Chapter>, opts: &CiteOptions, cx: &mut Ctx<'_>) {
+    let files = bibliography_files(chapters, opts, cx);
+    if files.is_empty() {
+        return;
+    }
+    let library = load(&files, cx);
+    let Some(style) = choose_style(opts, cx) else {
+        return;
+    };
+    // First pass: what is cited, where, in reading order.
+    let known = |k: &str| library.get(k).is_some();
+    let mut found: Vec<(Found, Option<Span>)> = Vec::new();
+    for ch in chapters.iter_mut() {
+        scan_blocks(&mut ch.blocks, &known, &mut |f, span| {
+            found.push((f.clone(), span));
+            None
+        });
+    }
+    report_unknown(&found, &library, cx);
+    // Where the entries go, so that citations can link to them.
+    let (refs_chapter, refs_heading) = match refs_heading(chapters) {
+        Some((c, i)) => (c, Some(i)),
+        None => (chapters.len(), None),
+    };
+    let target = |key: &str| LinkTarget::Internal {
+        chapter: ChapterId(refs_chapter as u32),
+        anchor: Some(entry_id(key)),
+    };
+    let requests: Vec<style::Request<'_>> = found
+        .iter()
+        .map(|(f, _)| style::Request {
+            items: f.items.iter().filter(|i| known(&i.key)).collect(),
+            in_text: f.in_text,
+        })
+        .collect();
+    let wanted: Vec<usize> = (0..requests.len())
+        .filter(|&k| !requests[k].items.is_empty())
+        .collect();
+    let sent: Vec<style::Request<'_>> = wanted
+        .iter()
+        .map(|&k| style::Request {
+            items: requests[k].items.clone(),
+            in_text: requests[k].in_text,
+        })
+        .collect();
+    let locales = hayagriva::archive::locales();
+    let set = style::set(&library, &style, (cx.language, &locales), &sent, &target);
+    // Second pass: each citation replaced by what the style made of it, in the same order.
+    let mut rendered = set.citations.into_iter();
+    let mut next = 0;
+    let mut outputs: Vec<Vec<Inline>> = Vec::with_capacity(found.len());
+    for (k, (f, _)) in found.iter().enumerate() {
+        let mut out = if wanted.get(next) == Some(&k) {
+            next += 1;
+            rendered.next().unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        // `[-@key]` keeps its brackets as parentheses: "Doe agreed (2020)".
+        if !f.in_text && !out.is_empty() && f.items.iter().all(|i| i.year_only) {
+            out.insert(0, Inline::Text("(".into()));
+            out.push(Inline::Text(")".into()));
+        }
+        for unknown in f.items.iter().filter(|i| !known(&i.key)) {
+            if !out.is_empty() {
+                out.push(Inline::Text("; ".into()));
+            }
+            out.push(Inline::Strong(vec![Inline::Text(unknown.key.clone())]));
+        }
+        outputs.push(out);
+    }
+    let mut outputs = outputs.into_iter();
+    for ch in chapters.iter_mut() {
+        scan_blocks(&mut ch.blocks, &known, &mut |_, _| outputs.next());
+    }
+    place_entries(
+        chapters,
+        set.entries,
+        (refs_chapter, refs_heading),
+        opts,
+        cx,
+    );
+}
+
+/// The bibliography files named by the config (relative to the root) and by the notes'
+/// front matter (relative to the note), each once, in that order.
+fn bibliography_files(
+    chapters: &[Chapter],
+    opts: &CiteOptions,
+    cx: &Ctx<'_>,
+) -> Vec<(PathBuf, Option<Span>)> {
+    let mut out: Vec<(PathBuf, Option<Span>)> = opts
+        .bibliography
+        .iter()
+        .map(|(p, span)| (cx.root.join(p), *span))
+        .collect();
+    for ch in chapters {
+        let Some(value) = ch.front.params.get("bibliography") else {
+            continue;
+        };
+        let dir = cx.input.join(
+            ch.path
+                .as_deref()
+                .and_then(Path::parent)
+                .unwrap_or(Path::new("")),
+        );
+        let names: Vec<&str> = match value {
+            Value::List(list) => list.iter().filter_map(Value::as_str).collect(),
+            v => v.as_str().into_iter().collect(),
+        };
+        out.extend(names.into_iter().map(|n| (dir.join(n), ch.span)));
+    }
+    let mut seen = BTreeSet::new();
+    out.retain(|(p, _)| seen.insert(p.clone()));
+    out
+}
+
+/// Every entry of every file, the first of a key kept; what cannot be read is reported.
+fn load(files: &[(PathBuf, Option<Span>)], cx: &mut Ctx<'_>) -> Library {
+    let mut library = Library::new();
+    for (path, named_at) in files {
+        let text = match cx.vfs.read(path, crate::MAX_NOTE_BYTES) {
+            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+            Err(e) => {
+                cx.diags.push(
+                    Diagnostic::error(
+                        "bibliography-unreadable",
+                        format!("cannot read the bibliography {}: {e}", path.display()),
+                    )
+                    .at_opt(*named_at)
+                    .hint("check the path: it is relative to notes2book.yaml, or to the note that names it"),
+                );
+                continue;
+            }
+        };
+        let ext = path
+            .extension()
+            .map(|e| e.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
+        if ext == "json" {
+            cx.diags.push(
+                Diagnostic::warning(
+                    "bibliography-format",
+                    format!(
+                        "{}: CSL-JSON bibliographies are not read yet",
+                        path.display()
+                    ),
+                )
+                .at_opt(*named_at)
+                .hint("export the library as BibLaTeX (.bib) or Hayagriva YAML (.yml)"),
+            );
+            continue;
+        }
+        let file = cx.sources.add(path.clone(), text.clone());
+        match style::library(&text, matches!(ext.as_str(), "yml" | "yaml")) {
+            Ok(lib) => {
+                for entry in lib.iter() {
+                    if library.get(entry.key()).is_some() {
+                        cx.diags.push(Diagnostic::warning(
+                            "bibliography-duplicate",
+                            format!("the key `{}` is in more than one bibliography: the first is used", entry.key()),
+                        ).at(Span::new(file, 0, 0)));
+                    } else {
+                        library.push(entry);
+                    }
+                }
+            }
+            Err(errors) => {
+                for (message, range) in errors {
+                    cx.diags.push(
+                        Diagnostic::error("bibliography-invalid", message)
+                            .at(Span::new(file, range.start, range.end))
+                            .hint("fix the entry; the works of this file are left out until then"),
+                    );
+                }
+            }
+        }
+    }
+    library
+}
+
+/// The style to set citations in: a `.csl` file, a bundled style by name, or the default.
+fn choose_style(
+    opts: &CiteOptions,
+    cx: &mut Ctx<'_>,
+) -> Option<hayagriva::citationberg::IndependentStyle> {
+    if let Some((path, span)) = &opts.csl {
+        let read = cx
+            .vfs
+            .read(&cx.root.join(path), crate::MAX_NOTE_BYTES)
+            .map_err(|e| e.to_string())
+            .and_then(|b| style::from_csl(&String::from_utf8_lossy(&b)));
+        match read {
+            Ok(s) => return Some(s),
+            Err(e) => cx.diags.push(
+                Diagnostic::error("csl-invalid", format!("cannot use the style {path}: {e}"))
+                    .at_opt(*span)
+                    .hint("give an independent CSL 1.0 style file, or name a bundled style with citation_style"),
+            ),
+        }
+    }
+    if let Some((name, span)) = &opts.style {
+        if let Some(s) = style::bundled(name) {
+            return Some(s);
+        }
+        let names = style::bundled_names();
+        let near = names
+            .iter()
+            .min_by_key(|n| strsim::levenshtein(n, name))
+            .copied()
+            .unwrap_or(DEFAULT_STYLE);
+        cx.diags.push(
+            Diagnostic::warning(
+                "citation-style-unknown",
+                format!("no bundled citation style is called `{name}`: {DEFAULT_STYLE} is used"),
+            )
+            .at_opt(*span)
+            .hint(format!("did you mean `{near}`? Bundled: apa, ieee, nature, mla, chicago-author-date and more")),
+        );
+    }
+    style::bundled(DEFAULT_STYLE)
+}
+
+/// A warning for each cited key the bibliography lacks, at the citation, with the nearest
+/// keys it has.
+fn report_unknown(found: &[(Found, Option<Span>)], library: &Library, cx: &mut Ctx<'_>) {
+    let keys: Vec<&str> = library.keys().collect();
+    for (f, span) in found {
+        for item in f.items.iter().filter(|i| library.get(&i.key).is_none()) {
+            let mut near: Vec<&str> = keys
+                .iter()
+                .copied()
+                .filter(|k| strsim::normalized_levenshtein(k, &item.key) > 0.5)
+                .collect();
+            near.sort_by_key(|k| strsim::levenshtein(k, &item.key));
+            near.truncate(3);
+            let at = span.map(|s| key_span(cx.sources, s, &item.key));
+            let mut d = Diagnostic::warning(
+                "citation-unknown",
+                format!("no work with the key `{}` is in the bibliography", item.key),
+            )
+            .at_opt(at);
+            d = if near.is_empty() {
+                d.hint("add it to the bibliography, or correct the key")
+            } else {
+                d.hint(format!(
+                    "did you mean {}?",
+                    near.iter()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            };
+            cx.diags.push(d);
+        }
+    }
+}
+
+/// Where `@key` is written inside the block of `block`.
+fn key_span(sources: &Sources, block: Span, key: &str) -> Span {
+    let needle = format!("@{key}");
+    let (start, end) = (block.start as usize, block.end as usize);
+    sources
+        .get(block.file_id())
+        .and_then(|s| s.text.get(start..end))
+        .and_then(|t| t.find(&needle))
+        .map_or(block, |at| {
+            Span::new(block.file_id(), start + at, start + at + needle.len())
+        })
+}
+
+/// The chapter and block of a heading with the id `refs`, where the entries go.
+fn refs_heading(chapters: &[Chapter]) -> Option<(usize, usize)> {
+    chapters.iter().enumerate().find_map(|(c, ch)| {
+        ch.blocks
+            .iter()
+            .position(|b| matches!(b, Block::Heading { id, .. } if id == "refs"))
+            .map(|i| (c, i))
+    })
+}
+
+/// The XML id of a work's entry.
+fn entry_id(key: &str) -> String {
+    format!("ref-{}", notes2book_model::slugify(key))
+}
+
+/// The entries as paragraphs, each with its id: under the `refs` heading, or in a
+/// chapter of their own at the end.
+fn place_entries(
+    chapters: &mut Vec<Chapter>,
+    entries: Vec<(String, Vec<Inline>)>,
+    (chapter, heading): (usize, Option<usize>),
+    opts: &CiteOptions,
+    cx: &Ctx<'_>,
+) {
+    if entries.is_empty() {
+        return;
+    }
+    let blocks: Vec<Block> = entries
+        .into_iter()
+        .map(|(key, content)| {
+            let mut inlines = vec![Inline::Anchor {
+                name: key.clone(),
+                id: entry_id(&key),
+            }];
+            inlines.extend(content);
+            Block::Paragraph {
+                content: inlines,
+                span: None,
+            }
+        })
+        .collect();
+    if let (Some(i), Some(ch)) = (heading, chapters.get_mut(chapter)) {
+        ch.blocks.splice(i + 1..i + 1, blocks);
+        return;
+    }
+    let title = opts
+        .title
+        .clone()
+        .unwrap_or_else(|| references_title(cx.language).to_string());
+    chapters.push(Chapter {
+        id: ChapterId(chapter as u32),
+        kind: ChapterKind::Note,
+        depth: 0,
+        path: None,
+        anchor: unique_anchor(chapters, "ch-references"),
+        title,
+        toc_title: None,
+        front: FrontMatter::default(),
+        blocks,
+        footnotes: Vec::new(),
+        span: None,
+    });
+}
+
+fn unique_anchor(chapters: &[Chapter], base: &str) -> String {
+    let taken = |a: &str| chapters.iter().any(|c| c.anchor == a);
+    (1..)
+        .map(|n| {
+            if n == 1 {
+                base.to_string()
+            } else {
+                format!("{base}-{n}")
+            }
+        })
+        .find(|a| !taken(a))
+        .unwrap_or_else(|| base.to_string())
+}
+
+/// "References" in the book's language.
+fn references_title(language: &str) -> &'static str {
+    let primary = language
+        .split(['-', '_'])
+        .next()
+        .unwrap_or("")
+        .to_lowercase();
+    match primary.as_str() {
+        "de" => "Literatur",
+        "fr" => "Références",
+        "es" => "Referencias",
+        "it" => "Riferimenti bibliografici",
+        "pt" => "Referências",
+        "nl" => "Referenties",
+        "pl" => "Bibliografia",
+        "ru" => "Список литературы",
+        "zh" => "参考文献",
+        "ja" => "参考文献",
+        "ko" => "참고 문헌",
+        "ar" => "المراجع",
+        _ => "References",
+    }
+}
+
+type Replace<'f> = dyn FnMut(&Found, Option<Span>) -> Option<Vec<Inline>> + 'f;
+
+/// Every citation in the blocks' text, in reading order, with the span of its block;
+/// `f` may give inlines to put in its place.
+fn scan_blocks(blocks: &mut [Block], known: &dyn Fn(&str) -> bool, f: &mut Replace<'_>) {
+    for block in blocks {
+        let span = block.span();
+        match block {
+            Block::Paragraph { content, .. } | Block::Heading { content, .. } => {
+                scan_list(content, span, known, f)
+            }
+            Block::Table { head, rows, .. } => {
+                for cell in head.iter_mut().chain(rows.iter_mut().flatten()) {
+                    scan_list(cell, span, known, f);
+                }
+            }
+            Block::Figure(fig) => scan_list(&mut fig.caption, span, known, f),
+            Block::BlockQuote { blocks, .. }
+            | Block::Callout { blocks, .. }
+            | Block::Details { blocks, .. } => scan_blocks(blocks, known, f),
+            Block::List { items, .. } => {
+                for item in items {
+                    scan_blocks(&mut item.blocks, known, f);
+                }
+            }
+            Block::DefinitionList { items, .. } => {
+                for item in items {
+                    scan_list(&mut item.term, span, known, f);
+                    for d in &mut item.definitions {
+                        scan_blocks(d, known, f);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The citations in one list of inlines (not inside links or code).
+fn scan_list(
+    list: &mut Vec<Inline>,
+    span: Option<Span>,
+    known: &dyn Fn(&str) -> bool,
+    f: &mut Replace<'_>,
+) {
+    if !notes2book_model::plain_text(list).contains('@') {
+        return;
+    }
+    *list = style::merge_text(std::mem::take(list));
+    let mut out = Vec::with_capacity(list.len());
+    for inline in std::mem::take(list) {
+        match inline {
+            Inline::Text(text) => {
+                let mut rest = 0;
+                for found in syntax::find(&text, known) {
+                    if let Some(replacement) = f(&found, span) {
+                        out.push(Inline::Text(text[rest..found.range.start].to_string()));
+                        out.extend(replacement);
+                        rest = found.range.end;
+                    }
+                }
+                out.push(Inline::Text(text[rest..].to_string()));
+            }
+            Inline::Emph(mut c) => {
+                scan_list(&mut c, span, known, f);
+                out.push(Inline::Emph(c));
+            }
+            Inline::Strong(mut c) => {
+                scan_list(&mut c, span, known, f);
+                out.push(Inline::Strong(c));
+            }
+            other => out.push(other),
+        }
+    }
+    out.retain(|i| !matches!(i, Inline::Text(t) if t.is_empty()));
+    *list = out;
+}

@@ -1,0 +1,152 @@
+//! Citations: pandoc's forms set by a CSL style in both books, each linking to its entry
+//! in the References chapter, an unknown key reported where it is written.
+
+use std::path::Path;
+
+use notes2book_tests::{assert_epubcheck_clean, epub_text, run_env, stderr, tool};
+
+const BIB: &str = r"@book{knuth1984, author = {Knuth, Donald E.}, title = {The {TeX}book},
+  publisher = {Addison-Wesley}, year = {1984}}
+@article{lamport1978, author = {Lamport, Leslie}, title = {Time, Clocks, and the Ordering
+  of Events in a Distributed System}, journal = {Communications of the ACM}, year = {1978},
+  volume = {21}, number = {7}, pages = {558--565}, doi = {10.1145/359545.359563}}
+@inproceedings{mills1985, author = {Mills, David L.}, title = {Network Time Protocol},
+  booktitle = {Proceedings of the Symposium on Networks}, year = {1985}}
+@online{iers, author = {{IERS}}, title = {Bulletin C}, url = {https://www.iers.org/},
+  year = {2024}}
+@phdthesis{doe2020, author = {Doe, Jane}, title = {Clocks in Practice},
+  school = {ETH Zürich}, year = {2020}}
+";
+
+const A: &str = "# Clocks\n\n\
+Logical clocks order events [@lamport1978, p. 560].\n\
+See also [see @knuth1984, ch. 2; @mills1985].\n\
+As @lamport1978 showed, and Doe agreed [-@doe2020].\n";
+
+const B: &str = "# Leap seconds\n\n\
+Leap seconds are announced [@iers].\n\n\
+An unknown one [@lamprot1978].\n\n\
+Mail me@knuth1984.org, not a citation.\n";
+
+fn book(dir: &Path, config: &str) {
+    std::fs::create_dir_all(dir.join("content")).expect("mkdir");
+    std::fs::write(dir.join("notes2book.yaml"), config).expect("config");
+    std::fs::write(dir.join("refs.bib"), BIB).expect("bib");
+    std::fs::write(dir.join("content/a.md"), A).expect("a");
+    std::fs::write(dir.join("content/b.md"), B).expect("b");
+}
+
+#[test]
+fn every_form_is_set_and_links_to_its_entry() {
+    let dir = tempfile::tempdir().expect("tmp");
+    book(dir.path(), "title: Cited\nbibliography: refs.bib\n");
+    let out = dir.path().join("out");
+    let o = run_env(dir.path(), &["-o", &out.display().to_string()], &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // The unknown key: a warning at its line and column, with the nearest key.
+    let err = stderr(&o);
+    assert!(err.contains("warning[citation-unknown]"), "{err}");
+    assert!(err.contains("b.md:5:17"), "{err}");
+    assert!(err.contains("did you mean `lamport1978`?"), "{err}");
+
+    let epub = out.join("cited.epub");
+    assert_epubcheck_clean(&epub);
+    let a = epub_text(&epub, "OEBPS/ch-a.xhtml");
+    for want in [
+        "(<a href=\"ch-references.xhtml#ref-lamport1978\">Lamport 1978, 560</a>)",
+        "(see <a href=\"ch-references.xhtml#ref-knuth1984\">Knuth 1984, chap. 2</a>; \
+         <a href=\"ch-references.xhtml#ref-mills1985\">Mills 1985</a>)",
+        "As <a href=\"ch-references.xhtml#ref-lamport1978\">Lamport (1978)</a> showed",
+        "Doe agreed (<a href=\"ch-references.xhtml#ref-doe2020\">2020</a>)",
+    ] {
+        assert!(a.contains(want), "{want}\nnot in\n{a}");
+    }
+    let b = epub_text(&epub, "OEBPS/ch-b.xhtml");
+    assert!(b.contains("<strong>lamprot1978</strong>"), "{b}");
+    assert!(b.contains("me@knuth1984.org"), "{b}");
+    let refs = epub_text(&epub, "OEBPS/ch-references.xhtml");
+    assert!(
+        refs.contains("<h1") && refs.contains("References"),
+        "{refs}"
+    );
+    // All five works, in author order, the DOI and URL as links.
+    let order: Vec<usize> = [
+        "Doe, Jane",
+        "IERS",
+        "Knuth, Donald",
+        "Lamport, Leslie",
+        "Mills, David",
+    ]
+    .iter()
+    .map(|w| refs.find(w).unwrap_or_else(|| panic!("{w} not in {refs}")))
+    .collect();
+    assert!(order.is_sorted(), "{order:?}");
+    assert!(
+        refs.contains("href=\"https://doi.org/10.1145/359545.359563\""),
+        "{refs}"
+    );
+    assert!(refs.contains("id=\"ref-knuth1984\""), "{refs}");
+    assert!(refs.contains("<em>The TeXbook</em>"), "{refs}");
+    for x in [&a, &b, &refs] {
+        assert!(!x.contains("[@") && !x.contains("[-@"), "{x}");
+    }
+
+    if let Some(pdftotext) = tool("pdftotext") {
+        let o = std::process::Command::new(pdftotext)
+            .arg(out.join("cited.pdf"))
+            .arg("-")
+            .output()
+            .expect("pdftotext");
+        let text = String::from_utf8_lossy(&o.stdout).replace('\n', " ");
+        for want in [
+            "(Lamport 1978, 560)",
+            "Lamport (1978) showed",
+            "(IERS 2024)",
+            "References",
+        ] {
+            assert!(text.contains(want), "{want} not in the PDF: {text}");
+        }
+        assert!(!text.contains("[@"), "{text}");
+    }
+}
+
+#[test]
+fn a_bundled_style_by_name_and_a_bad_bibliography_said_where() {
+    let dir = tempfile::tempdir().expect("tmp");
+    book(
+        dir.path(),
+        "title: Cited\nbibliography: refs.bib\ncitation_style: ieee\n",
+    );
+    let out = dir.path().join("out");
+    let o = run_env(
+        dir.path(),
+        &["--epub", "-o", &out.display().to_string()],
+        &[],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let a = epub_text(&out.join("cited.epub"), "OEBPS/ch-a.xhtml");
+    assert!(a.contains("[1, p. 560]"), "{a}");
+    // A misspelt style is a warning that names the nearest; a broken .bib an error at its line.
+    book(
+        dir.path(),
+        "title: Cited\nbibliography: refs.bib\ncitation_style: ieeee\n",
+    );
+    std::fs::write(
+        dir.path().join("refs.bib"),
+        "@book{a, title = {x},\n  year = {1984\n",
+    )
+    .expect("bib");
+    let o = run_env(
+        dir.path(),
+        &["--epub", "-o", &out.display().to_string()],
+        &[],
+    );
+    let err = stderr(&o);
+    assert!(err.contains("warning[citation-style-unknown]"), "{err}");
+    assert!(err.contains("did you mean `ieee`?"), "{err}");
+    assert!(
+        err.contains("error[bibliography-invalid]") && err.contains("refs.bib:"),
+        "{err}"
+    );
+    assert!(!o.status.success());
+}
