@@ -498,6 +498,18 @@ impl<'a> Writer<'a> {
                 self.out.push('\n');
             }
             Block::Rule { .. } => self.out.push_str("<hr/>\n"),
+            Block::Bibliography { entries } => {
+                self.out.push_str(
+                    "<section epub:type=\"bibliography\" role=\"doc-bibliography\" class=\"bibliography\">\n<ul>\n",
+                );
+                for e in entries {
+                    self.out
+                        .push_str("<li epub:type=\"biblioentry\">");
+                    self.inlines(&e.content);
+                    self.out.push_str("</li>\n");
+                }
+                self.out.push_str("</ul>\n</section>\n");
+            }
         }
     }
 

@@ -358,6 +358,13 @@ pub enum Length {
     In(f32),
 }
 
+/// One work in the bibliography: its text as the style sets it, which begins with an
+/// [`Inline::Anchor`] that citations link to.
+#[derive(Debug, Clone, Serialize)]
+pub struct BibEntry {
+    pub content: Vec<Inline>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct ListItem {
     /// `Some(checked)` for task-list items.
@@ -444,6 +451,7 @@ pub fn block_inlines<'a>(block: &'a Block, f: &mut impl FnMut(&'a Inline)) {
         }
         Block::DefinitionList { items, .. } => items.iter().for_each(|i| walk_inlines(&i.term, f)),
         Block::Figure(fig) => walk_inlines(&fig.caption, f),
+        Block::Bibliography { entries } => entries.iter().for_each(|e| walk_inlines(&e.content, f)),
         _ => {}
     }
 }
@@ -568,6 +576,10 @@ pub enum Block {
         items: Vec<DefinitionItem>,
         span: Option<Span>,
     },
+    /// The works cited, in the citation style's order.
+    Bibliography {
+        entries: Vec<BibEntry>,
+    },
     CodeBlock {
         lang: Option<String>,
         code: String,
@@ -640,6 +652,7 @@ impl Block {
             | Block::Embed { span, .. }
             | Block::Html { span, .. }
             | Block::Rule { span } => *span,
+            Block::Bibliography { .. } => None,
         }
     }
 }

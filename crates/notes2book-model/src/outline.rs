@@ -87,6 +87,12 @@ fn blocks(out: &mut String, blocks_: &[Block], depth: usize) {
                     inlines(content)
                 );
             }
+            Block::Bibliography { entries } => {
+                let _ = writeln!(out, "{p}bibliography");
+                for e in entries {
+                    let _ = writeln!(out, "{p}  entry: {}", inlines(&e.content));
+                }
+            }
             Block::BlockQuote { blocks: b, .. } => {
                 let _ = writeln!(out, "{p}quote");
                 blocks(out, b, depth + 1);

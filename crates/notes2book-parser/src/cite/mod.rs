@@ -342,7 +342,7 @@ fn place_entries(
     if entries.is_empty() {
         return;
     }
-    let blocks: Vec<Block> = entries
+    let entries = entries
         .into_iter()
         .map(|(key, content)| {
             let mut inlines = vec![Inline::Anchor {
@@ -350,12 +350,10 @@ fn place_entries(
                 id: entry_id(&key),
             }];
             inlines.extend(content);
-            Block::Paragraph {
-                content: inlines,
-                span: None,
-            }
+            notes2book_model::BibEntry { content: inlines }
         })
         .collect();
+    let blocks = vec![Block::Bibliography { entries }];
     if let (Some(i), Some(ch)) = (heading, chapters.get_mut(chapter)) {
         ch.blocks.splice(i + 1..i + 1, blocks);
         return;

@@ -1,6 +1,6 @@
 //! One block at a time: which layout each kind of block gets.
 
-use notes2book_model::{Block, DefinitionItem, Inline, ListItem, Span, plain_text};
+use notes2book_model::{BibEntry, Block, DefinitionItem, Inline, ListItem, Span, plain_text};
 
 use super::{Ctx, Layouter, VItem, anchors_of, baseline_of, right_align, with_deco};
 use crate::fonts::Style;
@@ -153,6 +153,7 @@ impl Layouter<'_, '_> {
             }
             Block::Html { html, images, span } => self.html(html, images, *span, ctx, out),
             Block::Rule { .. } => out.push(with_deco(rule(ctx), ctx)),
+            Block::Bibliography { entries } => self.bibliography(entries, ctx, out),
         }
     }
 
@@ -316,6 +317,30 @@ impl Layouter<'_, '_> {
             };
             if let Some(d) = marker {
                 put_label(first, d, &item_tag);
+            }
+        }
+    }
+
+    /// The works cited: ragged paragraphs with a hanging indent, tagged as a list.
+    fn bibliography(&mut self, entries: &[BibEntry], ctx: &Ctx, out: &mut Vec<VItem>) {
+        let hang = ctx.size * 1.5;
+        let mut inner = self.inner(ctx, hang, 0.0);
+        let para = ParaStyle::ragged(Align::Left, self.geo.hyphenate);
+        let fmt = Fmt::new(Style::Regular, ctx.size);
+        for (i, entry) in entries.iter().enumerate() {
+            let item = Tag::new(TagKind::ListItem, None, ctx.tag.clone());
+            let tag = Tag::new(TagKind::Paragraph, None, Some(item));
+            inner.tag = Some(tag.clone());
+            let start = out.len();
+            self.paragraph(&entry.content, &fmt, &para, &inner, out);
+            // The first line hangs out into the indent (it is ragged, so set at the
+            // narrower width it loses nothing).
+            if let Some(first) = out[start..].iter_mut().find(|i| !i.discardable) {
+                first.draws = first.draws.iter().map(|d| d.shifted(-hang, 0.0)).collect();
+            }
+            super::tag_untagged(&mut out[start..], Some(&tag));
+            if i + 1 < entries.len() {
+                out.push(with_deco(VItem::space(ctx.leading * 0.3), ctx));
             }
         }
     }

@@ -385,7 +385,7 @@ fn tag_kind(block: &Block) -> TagKind {
         Block::Heading { level, .. } => TagKind::Heading(*level),
         Block::BlockQuote { .. } => TagKind::Quote,
         Block::Callout { .. } => TagKind::Callout,
-        Block::List { .. } => TagKind::List,
+        Block::List { .. } | Block::Bibliography { .. } => TagKind::List,
         Block::DefinitionList { .. } => TagKind::DefinitionList,
         Block::CodeBlock { .. } => TagKind::Code,
         Block::Table { .. } => TagKind::Table,
