@@ -503,9 +503,8 @@ impl<'a> Writer<'a> {
                     "<section epub:type=\"bibliography\" role=\"doc-bibliography\" class=\"bibliography\">\n<ul>\n",
                 );
                 for e in entries {
-                    self.out
-                        .push_str("<li epub:type=\"biblioentry\">");
-                    self.inlines(&e.content);
+                    self.out.push_str("<li epub:type=\"biblioentry\">");
+                    self.marked(e.span, true, |w| w.inlines(&e.content));
                     self.out.push_str("</li>\n");
                 }
                 self.out.push_str("</ul>\n</section>\n");

@@ -363,6 +363,8 @@ pub enum Length {
 #[derive(Debug, Clone, Serialize)]
 pub struct BibEntry {
     pub content: Vec<Inline>,
+    /// Where the work is in its bibliography file (its key).
+    pub span: Option<Span>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -652,7 +654,7 @@ impl Block {
             | Block::Embed { span, .. }
             | Block::Html { span, .. }
             | Block::Rule { span } => *span,
-            Block::Bibliography { .. } => None,
+            Block::Bibliography { entries } => entries.first().and_then(|e| e.span),
         }
     }
 }

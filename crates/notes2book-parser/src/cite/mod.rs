@@ -7,7 +7,7 @@
 mod style;
 mod syntax;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use hayagriva::Library;
@@ -49,7 +49,7 @@ pub(crate) fn cite(chapters: &mut Vec<Chapter>, opts: &CiteOptions, cx: &mut Ctx
     if files.is_empty() {
         return;
     }
-    let library = load(&files, cx);
+    let (library, written) = load(&files, cx);
     let Some(style) = choose_style(opts, cx) else {
         return;
     };
@@ -119,13 +119,15 @@ pub(crate) fn cite(chapters: &mut Vec<Chapter>, opts: &CiteOptions, cx: &mut Ctx
     for ch in chapters.iter_mut() {
         scan_blocks(&mut ch.blocks, &known, &mut |_, _| outputs.next());
     }
-    place_entries(
-        chapters,
-        set.entries,
-        (refs_chapter, refs_heading),
-        opts,
-        cx,
-    );
+    let entries = set
+        .entries
+        .into_iter()
+        .map(|(key, content)| {
+            let span = written.get(&key).copied();
+            (key, content, span)
+        })
+        .collect();
+    place_entries(chapters, entries, (refs_chapter, refs_heading), opts, cx);
 }
 
 /// The bibliography files named by the config (relative to the root) and by the notes'
@@ -161,9 +163,11 @@ fn bibliography_files(
     out
 }
 
-/// Every entry of every file, the first of a key kept; what cannot be read is reported.
-fn load(files: &[(PathBuf, Option<Span>)], cx: &mut Ctx<'_>) -> Library {
+/// Every entry of every file, the first of a key kept, and where each key is written;
+/// what cannot be read is reported.
+fn load(files: &[(PathBuf, Option<Span>)], cx: &mut Ctx<'_>) -> (Library, HashMap<String, Span>) {
     let mut library = Library::new();
+    let mut written = HashMap::new();
     for (path, named_at) in files {
         let text = match cx.vfs.read(path, crate::MAX_NOTE_BYTES) {
             Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
@@ -207,6 +211,10 @@ fn load(files: &[(PathBuf, Option<Span>)], cx: &mut Ctx<'_>) -> Library {
                             format!("the key `{}` is in more than one bibliography: the first is used", entry.key()),
                         ).at(Span::new(file, 0, 0)));
                     } else {
+                        if let Some(at) = key_in(&text, entry.key()) {
+                            let span = Span::new(file, at.start, at.end);
+                            written.insert(entry.key().to_string(), span);
+                        }
                         library.push(entry);
                     }
                 }
@@ -222,7 +230,24 @@ fn load(files: &[(PathBuf, Option<Span>)], cx: &mut Ctx<'_>) -> Library {
             }
         }
     }
-    library
+    (library, written)
+}
+
+/// Where a key is defined in a bibliography's text: `@book{key,` or a YAML `key:` line.
+fn key_in(text: &str, key: &str) -> Option<std::ops::Range<usize>> {
+    let mut from = 0;
+    while let Some(off) = text[from..].find(key) {
+        let at = from + off;
+        let before = text[..at].trim_end_matches([' ', '\t']);
+        let after = text[at + key.len()..].trim_start_matches([' ', '\t']);
+        let bib = before.ends_with('{') && after.starts_with(',');
+        let yaml = (before.is_empty() || before.ends_with('\n')) && after.starts_with(':');
+        if bib || yaml {
+            return Some(at..at + key.len());
+        }
+        from = at + key.len();
+    }
+    None
 }
 
 /// The style to set citations in: a `.csl` file, a bundled style by name, or the default.
@@ -334,7 +359,7 @@ fn entry_id(key: &str) -> String {
 /// chapter of their own at the end.
 fn place_entries(
     chapters: &mut Vec<Chapter>,
-    entries: Vec<(String, Vec<Inline>)>,
+    entries: Vec<(String, Vec<Inline>, Option<Span>)>,
     (chapter, heading): (usize, Option<usize>),
     opts: &CiteOptions,
     cx: &Ctx<'_>,
@@ -344,13 +369,16 @@ fn place_entries(
     }
     let entries = entries
         .into_iter()
-        .map(|(key, content)| {
+        .map(|(key, content, span)| {
             let mut inlines = vec![Inline::Anchor {
                 name: key.clone(),
                 id: entry_id(&key),
             }];
             inlines.extend(content);
-            notes2book_model::BibEntry { content: inlines }
+            notes2book_model::BibEntry {
+                content: inlines,
+                span,
+            }
         })
         .collect();
     let blocks = vec![Block::Bibliography { entries }];

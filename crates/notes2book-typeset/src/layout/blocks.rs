@@ -328,8 +328,9 @@ impl Layouter<'_, '_> {
         let para = ParaStyle::ragged(Align::Left, self.geo.hyphenate);
         let fmt = Fmt::new(Style::Regular, ctx.size);
         for (i, entry) in entries.iter().enumerate() {
-            let item = Tag::new(TagKind::ListItem, None, ctx.tag.clone());
-            let tag = Tag::new(TagKind::Paragraph, None, Some(item));
+            // Tagged with where the work is written, so that a page can begin in it.
+            let item = Tag::new(TagKind::ListItem, entry.span, ctx.tag.clone());
+            let tag = Tag::new(TagKind::Paragraph, entry.span, Some(item));
             inner.tag = Some(tag.clone());
             let start = out.len();
             self.paragraph(&entry.content, &fmt, &para, &inner, out);
