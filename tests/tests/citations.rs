@@ -150,3 +150,36 @@ fn a_bundled_style_by_name_and_a_bad_bibliography_said_where() {
     );
     assert!(!o.status.success());
 }
+
+/// A CSL-JSON bibliography, as Zotero exports it, is read like a .bib.
+#[test]
+fn a_csl_json_bibliography_is_read() {
+    let dir = tempfile::tempdir().expect("tmp");
+    book(dir.path(), "title: Cited\nbibliography: refs.json\n");
+    std::fs::write(
+        dir.path().join("refs.json"),
+        r#"[{"id": "lamport1978", "type": "article-journal",
+             "title": "Time, Clocks, and the Ordering of Events in a Distributed System",
+             "author": [{"family": "Lamport", "given": "Leslie"}],
+             "container-title": "Communications of the ACM", "volume": 21, "issue": "7",
+             "page": "558-565", "issued": {"date-parts": [[1978, 7]]},
+             "DOI": "10.1145/359545.359563"}]"#,
+    )
+    .expect("json");
+    let out = dir.path().join("out");
+    let o = run_env(
+        dir.path(),
+        &["--epub", "-o", &out.display().to_string()],
+        &[],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let epub = out.join("cited.epub");
+    assert_epubcheck_clean(&epub);
+    let a = epub_text(&epub, "OEBPS/ch-a.xhtml");
+    assert!(a.contains(">Lamport 1978, 560</a>)"), "{a}");
+    let refs = epub_text(&epub, "OEBPS/ch-references.xhtml");
+    assert!(
+        refs.contains("<em>Communications of the ACM</em> 21 (7): 558–65"),
+        "{refs}"
+    );
+}

@@ -89,6 +89,7 @@ fn sample_book_dumps_in_order_with_the_missing_image_reported_once() {
             "Happened-before and Lamport clocks",
             "Vector clocks",
             "Time zones",
+            "References",
         ]
     );
     assert_eq!(book["metadata"]["title"], "How Computers Keep Time");
@@ -362,7 +363,7 @@ fn completions_man_page_and_timings() {
     let out = run(&repo(), &["check", "-v"]);
     let err = stderr(&out);
     assert!(
-        err.contains("9 chapters") && err.contains("ms  in all"),
+        err.contains("10 chapters") && err.contains("ms  in all"),
         "{err}"
     );
 }

@@ -60,7 +60,8 @@ pub struct Config {
     /// What the publisher states about the book's accessibility.
     #[serde(default)]
     pub a11y: A11yConfig,
-    /// Bibliography files (BibLaTeX `.bib` or Hayagriva `.yml`), relative to this file.
+    /// Bibliography files (BibLaTeX `.bib`, CSL-JSON `.json`, Hayagriva `.yml`), relative
+    /// to this file.
     pub bibliography: Option<OneOrMany>,
     /// A CSL style file, relative to this file.
     pub csl: Option<String>,

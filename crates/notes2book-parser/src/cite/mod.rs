@@ -4,6 +4,7 @@
 //! its entry, and the works cited are listed in a References chapter at the end of the
 //! book, or under a heading with the id `refs`.
 
+mod csljson;
 mod style;
 mod syntax;
 
@@ -187,22 +188,25 @@ fn load(files: &[(PathBuf, Option<Span>)], cx: &mut Ctx<'_>) -> (Library, HashMa
             .extension()
             .map(|e| e.to_string_lossy().to_lowercase())
             .unwrap_or_default();
-        if ext == "json" {
-            cx.diags.push(
-                Diagnostic::warning(
-                    "bibliography-format",
-                    format!(
-                        "{}: CSL-JSON bibliographies are not read yet",
-                        path.display()
-                    ),
-                )
-                .at_opt(*named_at)
-                .hint("export the library as BibLaTeX (.bib) or Hayagriva YAML (.yml)"),
-            );
-            continue;
-        }
         let file = cx.sources.add(path.clone(), text.clone());
-        match style::library(&text, matches!(ext.as_str(), "yml" | "yaml")) {
+        // CSL-JSON is read as the Hayagriva YAML it amounts to.
+        let (source, yaml) = if ext == "json" {
+            match csljson::to_yaml(&text) {
+                Ok(y) => (y, true),
+                Err((message, line, column)) => {
+                    let at = style::offset_of(&text, line, column);
+                    cx.diags.push(
+                        Diagnostic::error("bibliography-invalid", message)
+                            .at(Span::new(file, at, at))
+                            .hint("fix the item; the works of this file are left out until then"),
+                    );
+                    continue;
+                }
+            }
+        } else {
+            (text.clone(), matches!(ext.as_str(), "yml" | "yaml"))
+        };
+        match style::library(&source, yaml) {
             Ok(lib) => {
                 for entry in lib.iter() {
                     if library.get(entry.key()).is_some() {
@@ -241,8 +245,14 @@ fn key_in(text: &str, key: &str) -> Option<std::ops::Range<usize>> {
         let before = text[..at].trim_end_matches([' ', '\t']);
         let after = text[at + key.len()..].trim_start_matches([' ', '\t']);
         let bib = before.ends_with('{') && after.starts_with(',');
+        let json = before.ends_with('"')
+            && after.starts_with('"')
+            && before[..before.len() - 1]
+                .trim_end()
+                .strip_suffix(':')
+                .is_some_and(|b| b.trim_end().ends_with("\"id\""));
         let yaml = (before.is_empty() || before.ends_with('\n')) && after.starts_with(':');
-        if bib || yaml {
+        if bib || yaml || json {
             return Some(at..at + key.len());
         }
         from = at + key.len();

@@ -44,7 +44,7 @@ pub fn library(text: &str, yaml: bool) -> Result<Library, Vec<(String, Range<usi
 }
 
 /// The byte offset of a 1-based line and column.
-fn offset_of(text: &str, line: usize, column: usize) -> usize {
+pub fn offset_of(text: &str, line: usize, column: usize) -> usize {
     let start: usize = text
         .split_inclusive('\n')
         .take(line.saturating_sub(1))
