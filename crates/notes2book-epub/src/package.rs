@@ -464,11 +464,13 @@ fn link_map(book: &Book, plans: &[Vec<File>]) -> LinkMap {
     map
 }
 
-/// The ids of the places links can lead to: headings and anchors.
+/// The ids of the places links can lead to: headings, anchors and labelled equations.
 fn heading_ids(blocks: &[Block], out: &mut Vec<String>) {
     notes2book_model::walk_blocks(blocks, &mut |b| {
-        if let Block::Heading { id, .. } = b {
-            out.push(id.clone());
+        match b {
+            Block::Heading { id, .. } => out.push(id.clone()),
+            Block::Math { label: Some(l), .. } => out.push(l.clone()),
+            _ => {}
         }
         notes2book_model::block_inlines(b, &mut |i| {
             if let Inline::Anchor { id, .. } = i {

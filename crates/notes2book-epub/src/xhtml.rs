@@ -449,9 +449,23 @@ impl<'a> Writer<'a> {
             }
             Block::Figure(f) => self.figure(f),
             Block::Math {
-                tex, formula, tag, ..
+                tex,
+                formula,
+                tag,
+                label,
+                ..
             } => {
-                self.out.push_str("<div class=\"math-display\">");
+                match label {
+                    // A label (`{#eq-x}`) is where references to the equation land.
+                    Some(l) => {
+                        let _ = write!(
+                            self.out,
+                            "<div class=\"math-display\" id=\"{}\">",
+                            escape_attr(l)
+                        );
+                    }
+                    None => self.out.push_str("<div class=\"math-display\">"),
+                }
                 if let Some(t) = tag {
                     let _ = write!(self.out, "<span class=\"eqno\">{}</span>", escape(t));
                 }

@@ -8,6 +8,7 @@
 //! into, and all diagnostics, in a stable order. It never prints and never panics on input.
 
 pub mod cite;
+mod crossref;
 mod dates;
 mod decode;
 mod discover;
@@ -314,6 +315,7 @@ pub fn parse_book(vfs: &dyn Vfs, opts: &ParseOptions, mut sources: Sources) -> P
     link::drop_hidden(&mut chapters, visible, &mut diags);
     scheme::drop_unopenable(&mut chapters, &mut diags);
     let metadata = metadata(opts, &chapters, home_front.as_ref(), single_front.as_ref());
+    crossref::resolve(&mut chapters, &sources, &mut diags);
     cite::cite(
         &mut chapters,
         &opts.citations,

@@ -1641,7 +1641,8 @@ impl<'a> Converter<'a> {
         ))));
         let mut current: Vec<Inline> = Vec::new();
         let mut cur_start = start;
-        for inline in inlines {
+        let mut inlines = inlines.into_iter().peekable();
+        while let Some(inline) = inlines.next() {
             let marker = match &inline {
                 Inline::Text(t) => t
                     .strip_prefix(BLOCK_MARK)
@@ -1654,6 +1655,16 @@ impl<'a> Converter<'a> {
             };
             self.emit_paragraph(std::mem::take(&mut current), cur_start, end);
             cur_start = end;
+            // `$$ … $$ {#eq-x}`: the formula's label.
+            if let (Some(Marker::Block(b)), Some(Inline::Text(next))) =
+                (self.markers.get_mut(m), inlines.peek_mut())
+                && let Block::Math { label, .. } = b.as_mut()
+                && let Some(rest) = next.trim_start().strip_prefix("{#")
+                && let Some(close) = rest.find('}')
+            {
+                *label = Some(rest[..close].to_owned());
+                *next = rest[close + 1..].to_owned();
+            }
             self.apply_marker(m);
         }
         self.emit_paragraph(current, cur_start, end);
@@ -1682,18 +1693,31 @@ impl<'a> Converter<'a> {
             return;
         }
         let span = self.span(start..end.max(start));
-        // A lone image is shown as a figure; its title (not its alt) is the caption.
-        if let [
-            Inline::Image {
-                image,
-                alt,
-                title,
-                width,
-                span: ispan,
-            },
-        ] = inlines.as_slice()
+        // A lone image is shown as a figure; its title (not its alt) is the caption. With a
+        // label (`{#fig-x}`), as in pandoc and Quarto, the alt is the caption when there is
+        // no title, and the label leads the caption (an anchor references land on).
+        let (image_only, label) = match inlines.as_slice() {
+            [img @ Inline::Image { .. }] => (Some(img), None),
+            [img @ Inline::Image { .. }, anchor @ Inline::Anchor { .. }] => {
+                (Some(img), Some(anchor.clone()))
+            }
+            _ => (None, None),
+        };
+        if let Some(Inline::Image {
+            image,
+            alt,
+            title,
+            width,
+            span: ispan,
+        }) = image_only
         {
-            let caption = title.as_deref().map(inline_markdown).unwrap_or_default();
+            let mut caption = title.as_deref().map(inline_markdown).unwrap_or_default();
+            if let Some(anchor) = label {
+                if caption.is_empty() {
+                    caption = inline_markdown(alt);
+                }
+                caption.insert(0, anchor);
+            }
             self.push_block(Block::Figure(Figure {
                 image: *image,
                 alt: alt.clone(),
@@ -2185,8 +2209,10 @@ fn trim_breaks(mut inlines: Vec<Inline>) -> Vec<Inline> {
     inlines
 }
 
-/// Pandoc-style attributes after an image, `![x](a.png){width=60%}`: understood, not printed.
+/// Pandoc-style attributes after an image, `![x](a.png){width=60% #fig-x}`: understood,
+/// not printed; an `#id` becomes an anchor right after the image.
 fn image_attributes(mut inlines: Vec<Inline>) -> Vec<Inline> {
+    let mut ids: Vec<(usize, String)> = Vec::new();
     for i in 1..inlines.len() {
         let (before, after) = inlines.split_at_mut(i);
         let (Some(Inline::Image { width, .. }), Some(Inline::Text(t))) =
@@ -2201,9 +2227,20 @@ fn image_attributes(mut inlines: Vec<Inline>) -> Vec<Inline> {
         for attr in t[1..close].split_whitespace() {
             if let Some(v) = attr.strip_prefix("width=") {
                 *width = parse_length(v.trim_matches('"'));
+            } else if let Some(id) = attr.strip_prefix('#').filter(|id| !id.is_empty()) {
+                ids.push((i, id.to_owned()));
             }
         }
         *t = t[close + 1..].to_owned();
+    }
+    for (i, id) in ids.into_iter().rev() {
+        inlines.insert(
+            i,
+            Inline::Anchor {
+                name: id.clone(),
+                id,
+            },
+        );
     }
     inlines.retain(|i| !matches!(i, Inline::Text(t) if t.is_empty()));
     inlines

@@ -6,7 +6,7 @@
 
 mod csljson;
 mod style;
-mod syntax;
+pub(crate) mod syntax;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -338,7 +338,7 @@ fn report_unknown(found: &[(Found, Option<Span>)], library: &Library, cx: &mut C
 }
 
 /// Where `@key` is written inside the block of `block`.
-fn key_span(sources: &Sources, block: Span, key: &str) -> Span {
+pub(crate) fn key_span(sources: &Sources, block: Span, key: &str) -> Span {
     let needle = format!("@{key}");
     let (start, end) = (block.start as usize, block.end as usize);
     sources
@@ -453,11 +453,11 @@ fn references_title(language: &str) -> &'static str {
     }
 }
 
-type Replace<'f> = dyn FnMut(&Found, Option<Span>) -> Option<Vec<Inline>> + 'f;
+pub(crate) type Replace<'f> = dyn FnMut(&Found, Option<Span>) -> Option<Vec<Inline>> + 'f;
 
 /// Every citation in the blocks' text, in reading order, with the span of its block;
 /// `f` may give inlines to put in its place.
-fn scan_blocks(blocks: &mut [Block], known: &dyn Fn(&str) -> bool, f: &mut Replace<'_>) {
+pub(crate) fn scan_blocks(blocks: &mut [Block], known: &dyn Fn(&str) -> bool, f: &mut Replace<'_>) {
     for block in blocks {
         let span = block.span();
         match block {

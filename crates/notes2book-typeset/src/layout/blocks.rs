@@ -116,13 +116,15 @@ impl Layouter<'_, '_> {
                 tex,
                 formula,
                 tag,
+                label,
                 span,
-                ..
             } => {
                 let mathml = formula.as_ref().map(|f| f.mathml.as_str());
                 let laid = mathml.and_then(|m| self.display_formula(m, tag.as_deref(), *span, ctx));
                 match laid {
-                    Some(item) => {
+                    Some(mut item) => {
+                        // References to the equation land on it.
+                        item.anchors.extend(label.clone());
                         out.push(with_deco(VItem::space(ctx.leading * 0.35), ctx));
                         out.push(with_deco(item, ctx));
                         out.push(with_deco(VItem::space(ctx.leading * 0.35), ctx));

@@ -121,6 +121,8 @@ impl Layouter<'_, '_> {
                 height,
                 draws,
                 float,
+                // A labelled figure's anchor leads its caption: references land on it.
+                anchors: super::anchors_of(&fig.caption),
                 ..VItem::default()
             },
             ctx,

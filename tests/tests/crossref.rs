@@ -1,0 +1,95 @@
+//! Numbered cross-references: figures and equations numbered through the book, references
+//! across notes as links in both books, labels that are unknown, used twice or of the wrong
+//! kind reported where they are written.
+
+use notes2book_tests::{assert_epubcheck_clean, epub_text, run_env, stderr, tool};
+
+const A: &str = "# Clocks\n\n\
+![A sundial at noon](dial.png){#fig-dial}\n\n\
+$$\nE = mc^2\n$$ {#eq-energy}\n\n\
+## The escapement {#sec-escapement}\n\n\
+![](dial.png \"A second dial\"){#fig-second}\n\n\
+As @fig-dial shows, and [Fig. @fig-second] too, see [-@fig-dial] and @eq-energy.\n";
+
+const B: &str = "# Later\n\n\
+Back to @fig-second, to [-@eq-energy] and to @sec-escapement.\n\n\
+A missing one: @fig-nothing.\n\n\
+![Labelled wrongly](dial.png){#tbl-dial}\n\n\
+![Labelled twice](dial.png){#fig-dial}\n";
+
+#[test]
+fn figures_and_equations_are_numbered_and_referenced_across_notes() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let content = dir.path().join("content");
+    std::fs::create_dir_all(&content).expect("mkdir");
+    std::fs::write(content.join("a.md"), A).expect("a");
+    std::fs::write(content.join("b.md"), B).expect("b");
+    std::fs::copy(
+        notes2book_tests::repo().join("content/static/images/timeline.png"),
+        content.join("dial.png"),
+    )
+    .expect("png");
+    let out = dir.path().join("out");
+    let o = run_env(dir.path(), &["-o", &out.display().to_string()], &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("warning[crossref-unknown]"), "{err}");
+    assert!(err.contains("b.md:5:16"), "{err}");
+    assert!(err.contains("warning[crossref-kind]"), "{err}");
+    assert!(err.contains("warning[crossref-duplicate]"), "{err}");
+
+    let epub = std::fs::read_dir(&out)
+        .expect("out")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "epub"))
+        .expect("an EPUB");
+    assert_epubcheck_clean(&epub);
+    let a = epub_text(&epub, "OEBPS/ch-a.xhtml");
+    for want in [
+        "Figure 1: A sundial at noon",
+        "Figure 2: A second dial",
+        "<span class=\"eqno\">(1)</span>",
+        "id=\"eq-energy\"",
+        "As <a href=\"#fig-dial\">Figure 1</a> shows",
+        "Fig. <a href=\"#fig-second\">2</a> too",
+        "see <a href=\"#fig-dial\">1</a>",
+        "<a href=\"#eq-energy\">Equation (1)</a>",
+    ] {
+        assert!(a.contains(want), "{want}\nnot in\n{a}");
+    }
+    let b = epub_text(&epub, "OEBPS/ch-b.xhtml");
+    for want in [
+        "<a href=\"ch-a.xhtml#fig-second\">Figure 2</a>",
+        "<a href=\"ch-a.xhtml#eq-energy\">(1)</a>",
+        "<a href=\"ch-a.xhtml#sec-escapement\">The escapement</a>",
+        "<strong>?fig-nothing</strong>",
+    ] {
+        assert!(b.contains(want), "{want}\nnot in\n{b}");
+    }
+    // A wrongly labelled image is not numbered; one labelled twice is, and references
+    // lead to the first.
+    assert!(
+        b.contains("Labelled wrongly") && !b.contains(": Labelled wrongly"),
+        "{b}"
+    );
+    assert!(b.contains("Figure 3: Labelled twice"), "{b}");
+
+    if let Some(pdftotext) = tool("pdftotext") {
+        let pdf = epub.with_extension("pdf");
+        let o = std::process::Command::new(pdftotext)
+            .arg(&pdf)
+            .arg("-")
+            .output()
+            .expect("pdftotext");
+        let text = String::from_utf8_lossy(&o.stdout).replace('\n', " ");
+        for want in [
+            "Figure 1: A sundial",
+            "As Figure 1 shows",
+            "Back to Figure 2",
+        ] {
+            assert!(text.contains(want), "{want} not in the PDF: {text}");
+        }
+        assert!(!text.contains("@fig-"), "{text}");
+    }
+}
