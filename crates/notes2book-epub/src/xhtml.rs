@@ -613,9 +613,10 @@ impl<'a> Writer<'a> {
 
     fn figure(&mut self, f: &Figure) {
         self.in_link = f.link.is_some();
-        // Alternative text that only repeats the caption is said once, by the caption.
+        // Alternative text that only repeats the caption (after its "Figure 3: ") is said
+        // once, by the caption.
         let caption = notes2book_model::plain_text(&f.caption);
-        let alt = if f.alt.trim() == caption.trim() {
+        let alt = if !f.alt.trim().is_empty() && caption.trim().ends_with(f.alt.trim()) {
             ""
         } else {
             f.alt.as_str()
