@@ -36,6 +36,14 @@ fn book(dir: &Path, config: &str) {
     std::fs::write(dir.join("content/b.md"), B).expect("b");
 }
 
+/// The EPUB of the book in `dir`, built without a problem: the output folder.
+fn built_epub(dir: &Path) -> std::path::PathBuf {
+    let out = dir.join("out");
+    let o = run_env(dir, &["--epub", "-o", &out.display().to_string()], &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    out
+}
+
 #[test]
 fn every_form_is_set_and_links_to_its_entry() {
     let dir = tempfile::tempdir().expect("tmp");
@@ -117,13 +125,7 @@ fn a_bundled_style_by_name_and_a_bad_bibliography_said_where() {
         dir.path(),
         "title: Cited\nbibliography: refs.bib\ncitation_style: ieee\n",
     );
-    let out = dir.path().join("out");
-    let o = run_env(
-        dir.path(),
-        &["--epub", "-o", &out.display().to_string()],
-        &[],
-    );
-    assert!(o.status.success(), "{}", stderr(&o));
+    let out = built_epub(dir.path());
     let a = epub_text(&out.join("cited.epub"), "OEBPS/ch-a.xhtml");
     assert!(a.contains("[1, p. 560]"), "{a}");
     // A misspelt style is a warning that names the nearest; a broken .bib an error at its line.
@@ -166,13 +168,7 @@ fn a_csl_json_bibliography_is_read() {
              "DOI": "10.1145/359545.359563"}]"#,
     )
     .expect("json");
-    let out = dir.path().join("out");
-    let o = run_env(
-        dir.path(),
-        &["--epub", "-o", &out.display().to_string()],
-        &[],
-    );
-    assert!(o.status.success(), "{}", stderr(&o));
+    let out = built_epub(dir.path());
     let epub = out.join("cited.epub");
     assert_epubcheck_clean(&epub);
     let a = epub_text(&epub, "OEBPS/ch-a.xhtml");
