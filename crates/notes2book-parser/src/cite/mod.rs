@@ -90,7 +90,7 @@ pub(crate) fn cite(chapters: &mut Vec<Chapter>, opts: &CiteOptions, cx: &mut Ctx
             in_text: requests[k].in_text,
         })
         .collect();
-    let locales = hayagriva::archive::locales();
+    let locales = style::locales();
     let set = style::set(&library, &style, (cx.language, &locales), &sent, &target);
     // Second pass: each citation replaced by what the style made of it, in the same order.
     let mut rendered = set.citations.into_iter();
