@@ -73,23 +73,21 @@ pub(crate) fn cite(chapters: &mut Vec<Chapter>, opts: &CiteOptions, cx: &mut Ctx
         chapter: ChapterId(refs_chapter as u32),
         anchor: Some(entry_id(key)),
     };
-    let requests: Vec<style::Request<'_>> = found
+    // Only citations with a known work go to the style; `wanted` says which they are.
+    let (wanted, sent): (Vec<usize>, Vec<style::Request<'_>>) = found
         .iter()
-        .map(|(f, _)| style::Request {
-            items: f.items.iter().filter(|i| known(&i.key)).collect(),
-            in_text: f.in_text,
+        .enumerate()
+        .filter_map(|(k, (f, _))| {
+            let items: Vec<&syntax::Item> = f.items.iter().filter(|i| known(&i.key)).collect();
+            (!items.is_empty()).then_some((
+                k,
+                style::Request {
+                    items,
+                    in_text: f.in_text,
+                },
+            ))
         })
-        .collect();
-    let wanted: Vec<usize> = (0..requests.len())
-        .filter(|&k| !requests[k].items.is_empty())
-        .collect();
-    let sent: Vec<style::Request<'_>> = wanted
-        .iter()
-        .map(|&k| style::Request {
-            items: requests[k].items.clone(),
-            in_text: requests[k].in_text,
-        })
-        .collect();
+        .unzip();
     let locales = style::locales();
     let set = style::set(&library, &style, (cx.language, &locales), &sent, &target);
     // Second pass: each citation replaced by what the style made of it, in the same order.
@@ -498,7 +496,12 @@ fn scan_list(
     known: &dyn Fn(&str) -> bool,
     f: &mut Replace<'_>,
 ) {
-    if !notes2book_model::plain_text(list).contains('@') {
+    // Most lists cite nothing: look before rebuilding them.
+    let mut any = false;
+    notes2book_model::walk_inlines(list, &mut |i| {
+        any |= matches!(i, Inline::Text(t) if t.contains('@'));
+    });
+    if !any {
         return;
     }
     *list = style::merge_text(std::mem::take(list));
