@@ -112,7 +112,10 @@ fn in_running_text(text: &str, range: &Range<usize>) -> bool {
         .filter(|rest| rest.starts_with(char::is_whitespace))
         .unwrap_or(before);
     let words = |s: &str| s.chars().any(char::is_alphanumeric);
-    words(before) || words(&text[range.end..line_end])
+    // A label after the formula (`$$ E = mc^2 $$ {#eq-x}`) is not text around it.
+    let after = text[range.end..line_end].trim();
+    let label = after.starts_with("{#") && after.ends_with('}');
+    words(before) || (!label && words(after))
 }
 
 /// The end of the paragraph that `from` is in: the next blank line, or the end.
@@ -280,6 +283,8 @@ mod tests {
         assert!(display("- $$x + y$$"));
         assert!(display("> 12. $$x + y$$,"));
         assert!(display("Hence $$\na = b\n$$"));
+        assert!(display("$$ E = mc^2 $$ {#eq-energy}"));
+        assert!(!display("$$x$$ {#eq-x} is the input"));
     }
 
     #[test]

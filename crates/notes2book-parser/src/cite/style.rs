@@ -29,18 +29,70 @@ pub fn library(text: &str, yaml: bool) -> Result<Library, Vec<(String, Range<usi
             vec![(e.to_string(), at..at)]
         });
     }
-    hayagriva::io::from_biblatex_str(text).map_err(|errors| {
+    let mut bib = biblatex::Bibliography::parse(text).map_err(|e| {
+        let span = e.span.clone();
+        vec![(hayagriva::io::BibLaTeXError::Parse(e).to_string(), span)]
+    })?;
+    for entry in bib.iter_mut() {
+        // hayagriva makes a paper in proceedings an article whose proceedings' title is
+        // also the volume's, which Chicago and MLA print as a journal's "special issue"
+        // and APA without "In"; as a part of a book every bundled style reads "In Proc.
+        // of OSDI" (Chicago then leaves out the pages).
+        let event = ["eventtitle", "venue", "eventdate"]
+            .iter()
+            .any(|f| entry.fields.contains_key(*f));
+        if entry.entry_type == biblatex::EntryType::InProceedings && !event {
+            entry.entry_type = biblatex::EntryType::InBook;
+        }
+        for (name, value) in entry.fields.iter_mut() {
+            if name.ends_with("title") || name == "journal" || name == "series" {
+                protect_cased_words(value);
+            }
+        }
+    }
+    hayagriva::io::from_biblatex(&bib).map_err(|errors| {
         errors
             .into_iter()
             .map(|e| {
-                let span = match &e {
-                    hayagriva::io::BibLaTeXError::Parse(p) => p.span.clone(),
-                    hayagriva::io::BibLaTeXError::Type(t) => t.span.clone(),
-                };
-                (e.to_string(), span)
+                let span = e.span.clone();
+                (hayagriva::io::BibLaTeXError::Type(e).to_string(), span)
             })
             .collect()
     })
+}
+
+/// A title with a word that has a capital after its first letter (`MapReduce`,
+/// `TeXbook`, `OSDI`) is kept as written: hayagriva's title case would print `Mapreduce`,
+/// and it drops the space after a word kept alone (`{MDN} Web` → `MDNWeb`), so the whole
+/// title is kept. BibTeX users brace such words; most hand-written files do not.
+fn protect_cased_words(chunks: &mut biblatex::Chunks) {
+    use biblatex::Chunk;
+    let cased = chunks.iter().any(|c| match &c.v {
+        Chunk::Normal(text) => words(text).any(|(_, w)| {
+            let mut letters = w.chars().filter(|c| c.is_alphabetic());
+            letters.next().is_some() && letters.any(char::is_uppercase)
+        }),
+        _ => false,
+    });
+    if cased {
+        for c in chunks.iter_mut() {
+            if let Chunk::Normal(text) = &mut c.v {
+                c.v = Chunk::Verbatim(std::mem::take(text));
+            }
+        }
+    }
+}
+
+/// The words of `text` (runs of letters and digits, `-` and `'` inside them) with their
+/// byte offsets.
+fn words(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’'))
+        .scan(0, move |pos, w| {
+            let at = *pos;
+            *pos += w.len() + text[at + w.len()..].chars().next().map_or(0, char::len_utf8);
+            Some((at, w))
+        })
+        .filter(|(_, w)| !w.is_empty())
 }
 
 /// The byte offset of a 1-based line and column.
@@ -331,6 +383,35 @@ mod tests {
                 .iter()
                 .any(|i| matches!(i, Inline::Link(_)))
         );
+    }
+
+    #[test]
+    fn capitals_inside_words_survive_title_case() {
+        let bib = "@inproceedings{dean, author = {Dean, Jeffrey}, title = {MapReduce: \
+                   Simplified Data Processing at OSDI}, booktitle = {Proc. of OSDI}, \
+                   year = {2004}, pages = {137--150}}\n\
+                   @online{mdn, title = {MDN Web Docs}, author = {Mozilla}, year = {2020}}\n";
+        let lib = library(bib, false).expect("the .bib reads");
+        let style = bundled(DEFAULT_STYLE).expect("bundled");
+        let locales = locales();
+        let target = |_: &str| LinkTarget::Unresolved;
+        let (dean, mdn) = (item("dean", "", None, false), item("mdn", "", None, false));
+        let cite = Request {
+            items: vec![&dean, &mdn],
+            in_text: false,
+        };
+        let set = set(&lib, &style, ("en-US", &locales), &[cite], &target);
+        let entry = text(&set.entries[0].1);
+        assert!(
+            entry.contains("MapReduce: Simplified Data Processing at OSDI"),
+            "{entry}"
+        );
+        // A paper in proceedings is in them, not in a journal's special issue.
+        assert!(entry.contains(" In Proc. ") && !entry.contains("pecial issue"), "{entry}");
+        let mdn = text(&set.entries[1].1);
+        assert!(mdn.contains("“MDN Web Docs.”"), "{mdn}");
+        let words: Vec<(usize, &str)> = words("a MapReduce-like, it's").collect();
+        assert_eq!(words, [(0, "a"), (2, "MapReduce"), (12, "like"), (18, "it's")]);
     }
 
     #[test]

@@ -76,13 +76,28 @@ fn in_text(text: &str, at: usize, known: &dyn Fn(&str) -> bool) -> Option<Found>
     if !known(key) {
         return None;
     }
+    let mut end = at + 1 + key.len();
+    // `@key [p. 33]`: the locator in brackets after the key, as pandoc reads it.
+    let (mut loc, mut suffix) = (None, String::new());
+    let after = &text[end..];
+    let gap = after.len() - after.trim_start_matches(' ').len();
+    if gap <= 1
+        && after[gap..].starts_with('[')
+        && let Some(close) = after[gap..].find(']')
+        && let inner = &after[gap + 1..gap + close]
+        && !inner.contains(['@', '[', '^'])
+        && !after[gap + close + 1..].starts_with(['(', '['])
+    {
+        (loc, suffix) = locator(inner.trim());
+        end += gap + close + 1;
+    }
     Some(Found {
-        range: at..at + 1 + key.len(),
+        range: at..end,
         items: vec![Item {
             key: key.to_string(),
             prefix: String::new(),
-            locator: None,
-            suffix: String::new(),
+            locator: loc,
+            suffix,
             year_only: false,
         }],
         in_text: true,
@@ -208,6 +223,12 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert!(found[0].in_text);
         assert_eq!(found[0].range, 3..9);
+        // In the sentence with a locator in brackets after it.
+        let text = "As @known [p. 33] shows, @known [link](x) too.";
+        let found = find(text, &|k| k == "known");
+        assert_eq!(&text[found[0].range.clone()], "@known [p. 33]");
+        assert_eq!(found[0].items, [it("", "known", Some(("p.", "33")), "", false)]);
+        assert_eq!(&text[found[1].range.clone()], "@known");
     }
 
     #[test]
