@@ -93,3 +93,85 @@ fn figures_and_equations_are_numbered_and_referenced_across_notes() {
         assert!(!text.contains("@fig-"), "{text}");
     }
 }
+
+const TABLES_A: &str = "# First\n\n\
+| k | v |\n|---|---|\n| a | 1 |\n\n\
+: Measured values {#tbl-values}\n\n\
+![A dial](dial.png){#fig-one}\n\n\
+See @tbl-values and @fig-two.\n";
+
+const TABLES_B: &str = "# Second\n\n\
+Table: Caption before the table {#tbl-before}\n\n\
+| x | y |\n|---|---|\n| 1 | 2 |\n\n\
+![Another dial](dial.png){#fig-two}\n\n\
+| p |\n|---|\n| q |\n\n\
+: Labelled as a figure {#fig-wrong}\n\n\
+$$ x = 1 $$ {#eq-x}\n\n\
+Back to @tbl-values, @tbl-before, [-@fig-two] and @eq-x.\n";
+
+#[test]
+fn tables_are_captioned_and_numbered_per_chapter_with_pages_in_the_pdf() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let content = dir.path().join("content");
+    std::fs::create_dir_all(&content).expect("mkdir");
+    std::fs::write(content.join("a.md"), TABLES_A).expect("a");
+    std::fs::write(content.join("b.md"), TABLES_B).expect("b");
+    std::fs::write(
+        dir.path().join("notes2book.yaml"),
+        "title: Tables\ncrossref:\n  chapters: true\n  page_numbers: true\n",
+    )
+    .expect("config");
+    std::fs::copy(
+        notes2book_tests::repo().join("content/static/images/timeline.png"),
+        content.join("dial.png"),
+    )
+    .expect("png");
+    let out = dir.path().join("out");
+    let o = run_env(dir.path(), &["-o", &out.display().to_string()], &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(!err.contains("crossref-unknown"), "{err}");
+    assert!(
+        err.contains("warning[crossref-kind]") && err.contains("`fig-wrong` labels a table"),
+        "{err}"
+    );
+    let epub = out.join("tables.epub");
+    assert_epubcheck_clean(&epub);
+    let a = epub_text(&epub, "OEBPS/ch-a.xhtml");
+    for want in [
+        "<caption><span id=\"tbl-values\"></span>Table 1.1: Measured values</caption>",
+        "Figure 1.1: A dial",
+        "See <a href=\"#tbl-values\">Table 1.1</a> and <a href=\"ch-b.xhtml#fig-two\">Figure 2.1</a>.",
+    ] {
+        assert!(a.contains(want), "{want}\nnot in\n{a}");
+    }
+    let b = epub_text(&epub, "OEBPS/ch-b.xhtml");
+    for want in [
+        "<caption><span id=\"tbl-before\"></span>Table 2.1: Caption before the table</caption>",
+        "<caption><span id=\"fig-wrong\"></span>Labelled as a figure</caption>",
+        "<span class=\"eqno\">(2.1)</span>",
+        "<a href=\"ch-a.xhtml#tbl-values\">Table 1.1</a>, <a href=\"#tbl-before\">Table 2.1</a>, <a href=\"#fig-two\">2.1</a> and <a href=\"#eq-x\">Equation (2.1)</a>",
+    ] {
+        assert!(b.contains(want), "{want}\nnot in\n{b}");
+    }
+    // Reflowed text has no pages to name; the caption paragraphs are not text.
+    assert!(!a.contains("on page") && !b.contains("on page"), "{a}{b}");
+    assert!(!b.contains("Table: ") && !a.contains("<p>: "), "{a}{b}");
+
+    if let Some(pdftotext) = tool("pdftotext") {
+        let o = std::process::Command::new(pdftotext)
+            .arg(out.join("tables.pdf"))
+            .arg("-")
+            .output()
+            .expect("pdftotext");
+        let text = String::from_utf8_lossy(&o.stdout).replace('\n', " ");
+        for want in [
+            "Table 1.1: Measured values",
+            "See Table 1.1 on page 1 and Figure 2.1 on page 2.",
+            "Table 2.1: Caption before the table",
+            "Back to Table 1.1 on page 1, Table 2.1 on page 2, 2.1 on page 2 and Equation (2.1) on page 2.",
+        ] {
+            assert!(text.contains(want), "{want} not in the PDF: {text}");
+        }
+    }
+}

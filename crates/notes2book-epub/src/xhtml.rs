@@ -424,9 +424,18 @@ impl<'a> Writer<'a> {
                 self.out.push_str("</code></pre>\n");
             }
             Block::Table {
-                align, head, rows, ..
+                align,
+                head,
+                rows,
+                caption,
+                ..
             } => {
                 self.out.push_str("<table>\n");
+                if !caption.is_empty() {
+                    self.out.push_str("<caption>");
+                    self.inlines(caption);
+                    self.out.push_str("</caption>\n");
+                }
                 if !head.is_empty() {
                     self.out.push_str("<thead><tr>");
                     // A header cell says what its column holds; an empty one is a
@@ -888,7 +897,8 @@ impl<'a> Writer<'a> {
             },
             Inline::SoftBreak => self.out.push('\n'),
             Inline::HardBreak => self.out.push_str("<br/>\n"),
-            Inline::Html { .. } => {}
+            // Reflowed text has no fixed pages: a reference says only what it names.
+            Inline::Html { .. } | Inline::PageRef { .. } => {}
             Inline::Anchor { id, .. } => {
                 let _ = write!(self.out, "<span id=\"{}\"></span>", escape_attr(id));
             }

@@ -333,6 +333,14 @@ pub enum Inline {
         name: String,
         id: String,
     },
+    /// The page a place is on, after a reference to it (`crossref: {page_numbers: true}`):
+    /// `template` with `{}` for the printed page number, " on page {}". Only paged outputs
+    /// show it; the EPUB leaves it out.
+    PageRef {
+        template: String,
+        chapter: ChapterId,
+        anchor: Option<String>,
+    },
 }
 
 /// A formula that could be read.
@@ -446,7 +454,13 @@ pub fn block_inlines<'a>(block: &'a Block, f: &mut impl FnMut(&'a Inline)) {
         }
         Block::Callout { title, .. } => walk_inlines(title, f),
         Block::Details { summary, .. } => walk_inlines(summary, f),
-        Block::Table { head, rows, .. } => {
+        Block::Table {
+            head,
+            rows,
+            caption,
+            ..
+        } => {
+            walk_inlines(caption, f);
             for cell in head.iter().chain(rows.iter().flatten()) {
                 walk_inlines(cell, f);
             }
@@ -592,6 +606,9 @@ pub enum Block {
         align: Vec<Align>,
         head: Vec<Vec<Inline>>,
         rows: Vec<Vec<Vec<Inline>>>,
+        /// `Table: …` or `: …` beside the table, as pandoc and Quarto write it; a label
+        /// (`{#tbl-x}`) is an anchor first in it. Empty when the table has none.
+        caption: Vec<Inline>,
         span: Option<Span>,
     },
     Figure(Figure),

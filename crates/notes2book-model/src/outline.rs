@@ -165,9 +165,16 @@ fn blocks(out: &mut String, blocks_: &[Block], depth: usize) {
                 let _ = writeln!(out, "{p}code {lang}{opts}: {code:?}");
             }
             Block::Table {
-                align, head, rows, ..
+                align,
+                head,
+                rows,
+                caption,
+                ..
             } => {
                 let _ = writeln!(out, "{p}table {align:?}");
+                if !caption.is_empty() {
+                    let _ = writeln!(out, "{p}  caption: {}", inlines(caption));
+                }
                 let row = |cells: &Vec<Vec<Inline>>| {
                     cells
                         .iter()
@@ -320,6 +327,14 @@ pub fn inlines(list: &[Inline]) -> String {
             }
             Inline::FootnoteRef { number, .. } => {
                 let _ = write!(s, "[^{number}]");
+            }
+            Inline::PageRef {
+                template,
+                chapter,
+                anchor,
+            } => {
+                let at = anchor.as_deref().unwrap_or("");
+                let _ = write!(s, "(page of ch{}#{at} {template:?})", chapter.0);
             }
             Inline::Math { tex, formula, .. } => {
                 let read = if formula.is_some() { "" } else { "(source)" };

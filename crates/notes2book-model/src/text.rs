@@ -28,7 +28,10 @@ fn push_plain(inlines: &[Inline], out: &mut String) {
             }
             Inline::Link(l) => stack.push(l.content.iter()),
             Inline::Image { alt, .. } => out.push_str(alt),
-            Inline::FootnoteRef { .. } | Inline::Html { .. } | Inline::Anchor { .. } => {}
+            Inline::FootnoteRef { .. }
+            | Inline::Html { .. }
+            | Inline::Anchor { .. }
+            | Inline::PageRef { .. } => {}
         }
     }
 }

@@ -1,28 +1,34 @@
-//! Numbered cross-references in Quarto's syntax: figures labelled `{#fig-x}` and display
-//! equations `{#eq-x}` are numbered through the book (captions become "Figure 3: …",
-//! equations get "(4)"), headings `{#sec-x}` are named by their title, and `@fig-x`,
-//! `[-@fig-x]` (the number alone) and `[Fig. @fig-x]` (the reader's words) become links.
+//! Numbered cross-references in Quarto's syntax: figures labelled `{#fig-x}`, tables
+//! `{#tbl-x}` and display equations `{#eq-x}` are numbered through the book or per chapter
+//! (captions become "Figure 3: …", equations get "(4)"), headings `{#sec-x}` are named by
+//! their title, and `@fig-x`, `[-@fig-x]` (the number alone) and `[Fig. @fig-x]` (the
+//! reader's words) become links, with the page in the PDF when asked.
 
 use std::collections::HashMap;
 
 use notes2book_model::{
-    Block, Chapter, ChapterId, Diagnostic, Inline, Link, LinkSyntax, LinkTarget, Sources, Span,
-    plain_text,
+    Block, Chapter, ChapterId, ChapterKind, Diagnostic, Inline, Link, LinkSyntax, LinkTarget,
+    Sources, Span, plain_text,
 };
 
 use crate::cite::syntax::Found;
+use crate::words::Words;
 
-/// The label prefixes and what they name.
-const KINDS: [(&str, &str); 4] = [
-    ("fig-", "Figure"),
-    ("eq-", "Equation"),
-    ("sec-", "Section"),
-    ("tbl-", "Table"),
-];
+/// The label prefixes.
+const PREFIXES: [&str; 4] = ["fig-", "eq-", "sec-", "tbl-"];
 
 /// Whether `key` is a cross-reference label rather than a citation key.
 pub fn is_label(key: &str) -> bool {
-    KINDS.iter().any(|(p, _)| key.starts_with(p))
+    PREFIXES.iter().any(|p| key.starts_with(p))
+}
+
+/// How references are numbered and shown (`crossref:` in notes2book.yaml).
+#[derive(Debug, Clone, Default)]
+pub struct CrossrefOptions {
+    /// Numbers restart in each chapter and carry its number: "Figure 2.3".
+    pub chapters: bool,
+    /// A reference in the PDF adds the page its target is on: "Figure 3 on page 41".
+    pub page_numbers: bool,
 }
 
 /// Something a label names: where it is, and how a reference reads.
@@ -36,51 +42,95 @@ struct Target {
     number: String,
 }
 
-/// Number the labelled figures and equations, then turn every reference into a link.
-pub fn resolve(chapters: &mut [Chapter], sources: &Sources, diags: &mut Vec<Diagnostic>) {
-    let targets = number(chapters, diags);
+/// Number the labelled figures, tables and equations, then turn every reference into a
+/// link.
+pub fn resolve(
+    chapters: &mut [Chapter],
+    opts: &CrossrefOptions,
+    language: &str,
+    sources: &Sources,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let words = crate::words::words(language);
+    let targets = number(chapters, opts, words, diags);
     let is_ref = |k: &str| is_label(k);
+    let page = opts.page_numbers.then_some(words.on_page);
     for ch in chapters.iter_mut() {
         crate::cite::scan_blocks(&mut ch.blocks, &is_ref, &mut |found, span| {
             if !found.items.iter().all(|i| is_label(&i.key)) {
                 return None;
             }
-            Some(render(found, span, &targets, sources, diags))
+            Some(render(found, span, &targets, page, sources, diags))
         });
     }
 }
 
+/// The numbers of one kind of element: through the book ("3"), or per chapter ("2.3").
+#[derive(Default)]
+struct Counter {
+    chapter: Option<u32>,
+    n: u32,
+}
+
+impl Counter {
+    fn next(&mut self, chapter: Option<u32>) -> String {
+        if chapter.is_some() && chapter != self.chapter {
+            self.chapter = chapter;
+            self.n = 0;
+        }
+        self.n += 1;
+        match chapter {
+            Some(c) => format!("{c}.{}", self.n),
+            None => self.n.to_string(),
+        }
+    }
+}
+
+/// Each chapter's number for per-chapter numbering: the top-level chapters (not parts)
+/// count 1, 2, …; a note inside one has its number.
+fn chapter_numbers(chapters: &[Chapter]) -> Vec<Option<u32>> {
+    let mut n = 0;
+    let mut current = None;
+    chapters
+        .iter()
+        .map(|ch| {
+            if ch.depth == 0 {
+                current = (ch.kind != ChapterKind::Part).then(|| {
+                    n += 1;
+                    n
+                });
+            }
+            current
+        })
+        .collect()
+}
+
+/// What labels a captioned element: the anchor that leads its caption.
+fn caption_label(caption: &[Inline]) -> Option<(String, String)> {
+    match caption.first() {
+        Some(Inline::Anchor { name, id }) => Some((name.clone(), id.clone())),
+        _ => None,
+    }
+}
+
 /// The labels in reading order, numbered; captions and equation tags get their numbers.
-fn number(chapters: &mut [Chapter], diags: &mut Vec<Diagnostic>) -> HashMap<String, Target> {
+fn number(
+    chapters: &mut [Chapter],
+    opts: &CrossrefOptions,
+    words: &Words,
+    diags: &mut Vec<Diagnostic>,
+) -> HashMap<String, Target> {
     let mut targets: HashMap<String, Target> = HashMap::new();
-    let (mut figures, mut equations) = (0, 0);
+    let numbers = chapter_numbers(chapters);
+    let (mut figures, mut tables, mut equations) =
+        (Counter::default(), Counter::default(), Counter::default());
     for (c, ch) in chapters.iter_mut().enumerate() {
+        let chapter = numbers[c].filter(|_| opts.chapters);
         notes2book_model::walk_blocks_mut(&mut ch.blocks, &mut |b| {
             let span = b.span();
-            let found = match b {
-                Block::Figure(fig) => {
-                    let Some(Inline::Anchor { name, id }) = fig.caption.first() else {
-                        return;
-                    };
-                    let (name, id) = (name.clone(), id.clone());
-                    if !name.starts_with("fig-") {
-                        if is_label(&name) {
-                            diags.push(kind_mismatch(&name, "an image", "fig-", span));
-                        }
-                        return;
-                    }
-                    figures += 1;
-                    let rest = fig.caption.len() > 1;
-                    let label = format!("Figure {figures}{}", if rest { ": " } else { "" });
-                    fig.caption.insert(1, Inline::Text(label));
-                    let t = Target {
-                        chapter: c,
-                        anchor: id,
-                        name: format!("Figure {figures}"),
-                        number: figures.to_string(),
-                    };
-                    Some((name, t))
-                }
+            let (caption, what, prefix, word, counter): (_, _, _, _, &mut Counter) = match b {
+                Block::Figure(fig) => (&mut fig.caption, "an image", "fig-", words.figure, &mut figures),
+                Block::Table { caption, .. } => (caption, "a table", "tbl-", words.table, &mut tables),
                 Block::Math {
                     label: Some(l),
                     tag,
@@ -92,15 +142,19 @@ fn number(chapters: &mut [Chapter], diags: &mut Vec<Diagnostic>) -> HashMap<Stri
                         }
                         return;
                     }
-                    equations += 1;
-                    let shown = tag.get_or_insert_with(|| format!("({equations})")).clone();
+                    let shown = match tag {
+                        Some(t) => t.clone(),
+                        None => format!("({})", equations.next(chapter)),
+                    };
+                    *tag = Some(shown.clone());
                     let t = Target {
                         chapter: c,
                         anchor: l.clone(),
-                        name: format!("Equation {shown}"),
+                        name: format!("{} {shown}", words.equation),
                         number: shown,
                     };
-                    Some((l.clone(), t))
+                    add(&mut targets, l.clone(), t, span, diags);
+                    return;
                 }
                 Block::Heading { id, content, .. } if id.starts_with("sec-") => {
                     let title = plain_text(content);
@@ -110,30 +164,59 @@ fn number(chapters: &mut [Chapter], diags: &mut Vec<Diagnostic>) -> HashMap<Stri
                         name: title.clone(),
                         number: title,
                     };
-                    Some((id.clone(), t))
+                    add(&mut targets, id.clone(), t, span, diags);
+                    return;
                 }
-                _ => None,
+                _ => return,
             };
-            let Some((label, target)) = found else { return };
-            match targets.entry(label) {
-                std::collections::hash_map::Entry::Occupied(e) => diags.push(
-                    Diagnostic::warning(
-                        "crossref-duplicate",
-                        format!(
-                            "the label `{}` is used twice; references lead to the first",
-                            e.key()
-                        ),
-                    )
-                    .at_opt(span)
-                    .hint("give each figure, equation and section its own label"),
-                ),
-                std::collections::hash_map::Entry::Vacant(e) => {
-                    e.insert(target);
+            let Some((name, id)) = caption_label(caption) else {
+                return;
+            };
+            if !name.starts_with(prefix) {
+                if is_label(&name) {
+                    diags.push(kind_mismatch(&name, what, prefix, span));
                 }
+                return;
             }
+            let number = counter.next(chapter);
+            let rest = if caption.len() > 1 { ": " } else { "" };
+            caption.insert(1, Inline::Text(format!("{word} {number}{rest}")));
+            let t = Target {
+                chapter: c,
+                anchor: id,
+                name: format!("{word} {number}"),
+                number,
+            };
+            add(&mut targets, name, t, span, diags);
         });
     }
     targets
+}
+
+/// Record a label; a label used twice is reported and leads to its first use.
+fn add(
+    targets: &mut HashMap<String, Target>,
+    label: String,
+    target: Target,
+    span: Option<Span>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    match targets.entry(label) {
+        std::collections::hash_map::Entry::Occupied(e) => diags.push(
+            Diagnostic::warning(
+                "crossref-duplicate",
+                format!(
+                    "the label `{}` is used twice; references lead to the first",
+                    e.key()
+                ),
+            )
+            .at_opt(span)
+            .hint("give each figure, table, equation and section its own label"),
+        ),
+        std::collections::hash_map::Entry::Vacant(e) => {
+            e.insert(target);
+        }
+    }
 }
 
 fn kind_mismatch(label: &str, what: &str, prefix: &str, span: Option<Span>) -> Diagnostic {
@@ -154,6 +237,7 @@ fn render(
     found: &Found,
     span: Option<Span>,
     targets: &HashMap<String, Target>,
+    page: Option<&str>,
     sources: &Sources,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<Inline> {
@@ -183,16 +267,27 @@ fn render(
                     content: vec![Inline::Text(text)],
                     span,
                 }));
+                // A section is found by its title in the contents; a number is not.
+                if let Some(template) = page.filter(|_| !item.key.starts_with("sec-")) {
+                    out.push(Inline::PageRef {
+                        template: template.to_owned(),
+                        chapter: ChapterId(t.chapter as u32),
+                        anchor: Some(t.anchor.clone()),
+                    });
+                }
             }
             None => {
                 let at = span.map(|s| crate::cite::key_span(sources, s, &item.key));
                 diags.push(
                     Diagnostic::warning(
                         "crossref-unknown",
-                        format!("no figure, equation or section is labelled `{}`", item.key),
+                        format!(
+                            "no figure, table, equation or section is labelled `{}`",
+                            item.key
+                        ),
                     )
                     .at_opt(at)
-                    .hint("label it ({#fig-x} after an image, {#eq-x} after $$…$$, {#sec-x} on a heading), or correct the reference"),
+                    .hint("label it ({#fig-x} after an image, {#tbl-x} after a table's caption, {#eq-x} after $$…$$, {#sec-x} on a heading), or correct the reference"),
                 );
                 out.push(Inline::Strong(vec![Inline::Text(format!("?{}", item.key))]));
             }

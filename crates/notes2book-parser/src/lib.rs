@@ -9,6 +9,7 @@
 
 pub mod cite;
 mod crossref;
+pub use crossref::CrossrefOptions;
 mod dates;
 mod decode;
 mod discover;
@@ -30,6 +31,7 @@ pub mod site;
 mod summary;
 mod texmath;
 mod walk;
+mod words;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -97,6 +99,8 @@ pub struct ParseOptions {
     pub wikilinks: bool,
     /// Bibliographies and the citation style.
     pub citations: cite::CiteOptions,
+    /// Numbered cross-references: per chapter, with page numbers.
+    pub crossref: CrossrefOptions,
 }
 
 impl ParseOptions {
@@ -113,6 +117,7 @@ impl ParseOptions {
             urls: UrlRules::default(),
             wikilinks: true,
             citations: cite::CiteOptions::default(),
+            crossref: CrossrefOptions::default(),
         }
     }
 }
@@ -315,7 +320,13 @@ pub fn parse_book(vfs: &dyn Vfs, opts: &ParseOptions, mut sources: Sources) -> P
     link::drop_hidden(&mut chapters, visible, &mut diags);
     scheme::drop_unopenable(&mut chapters, &mut diags);
     let metadata = metadata(opts, &chapters, home_front.as_ref(), single_front.as_ref());
-    crossref::resolve(&mut chapters, &sources, &mut diags);
+    crossref::resolve(
+        &mut chapters,
+        &opts.crossref,
+        &metadata.language,
+        &sources,
+        &mut diags,
+    );
     cite::cite(
         &mut chapters,
         &opts.citations,

@@ -521,6 +521,31 @@ impl<'a> Converter<'a> {
         }
     }
 
+    /// The empty caption of a table just written, for `Table: …` after it.
+    fn uncaptioned_table(&mut self) -> Option<&mut Vec<Inline>> {
+        let i = self.innermost(Frame::is_block_container).unwrap_or(0);
+        match self.stack[i].blocks_mut()?.last_mut()? {
+            Block::Table { caption, .. } if caption.is_empty() => Some(caption),
+            _ => None,
+        }
+    }
+
+    /// A `Table: …` paragraph just before a table is its caption: taken out of the text.
+    fn caption_before_table(&mut self) -> Vec<Inline> {
+        let i = self.innermost(Frame::is_block_container).unwrap_or(0);
+        let Some(blocks) = self.stack[i].blocks_mut() else {
+            return Vec::new();
+        };
+        match blocks.last() {
+            Some(Block::Paragraph { content, .. }) if is_table_caption(content) => {}
+            _ => return Vec::new(),
+        }
+        match blocks.pop() {
+            Some(Block::Paragraph { content, .. }) => table_caption(content),
+            _ => Vec::new(),
+        }
+    }
+
     /// Anchors with no block after them to join: a paragraph of their own.
     fn flush_anchors(&mut self) {
         if self.pending_anchors.is_empty() {
@@ -1012,10 +1037,12 @@ impl<'a> Converter<'a> {
                 ..
             } => {
                 let span = self.span(start..range.end);
+                let caption = self.caption_before_table();
                 self.push_block(Block::Table {
                     align,
                     head,
                     rows,
+                    caption,
                     span: Some(span),
                 });
             }
@@ -1692,6 +1719,12 @@ impl<'a> Converter<'a> {
             );
             return;
         }
+        if is_table_caption(&inlines)
+            && let Some(slot) = self.uncaptioned_table()
+        {
+            *slot = table_caption(inlines);
+            return;
+        }
         let span = self.span(start..end.max(start));
         // A lone image is shown as a figure; its title (not its alt) is the caption. With a
         // label (`{#fig-x}`), as in pandoc and Quarto, the alt is the caption when there is
@@ -2207,6 +2240,49 @@ fn trim_breaks(mut inlines: Vec<Inline>) -> Vec<Inline> {
     }
     inlines.retain(|i| !matches!(i, Inline::Text(t) if t.is_empty()));
     inlines
+}
+
+/// pandoc's table caption paragraph: `Table: …`, `table: …` or `: …`.
+fn is_table_caption(inlines: &[Inline]) -> bool {
+    matches!(inlines.first(), Some(Inline::Text(t))
+        if ["Table: ", "table: ", ": "].iter().any(|p| t.starts_with(p)))
+}
+
+/// The caption's inlines without `Table: `; a label at its end (`{#tbl-x}`) becomes an
+/// anchor first in it, as a figure's does.
+fn table_caption(mut inlines: Vec<Inline>) -> Vec<Inline> {
+    if let Some(Inline::Text(t)) = inlines.first_mut() {
+        let cut = t.find(": ").map_or(0, |p| p + 2);
+        *t = t[cut..].trim_start().to_owned();
+    }
+    let mut label = None;
+    if let Some(Inline::Text(t)) = inlines.last_mut() {
+        let end = t.trim_end();
+        // Attributes only (`{#tbl-x .wide}`), not a caption that ends in `{a, b}`.
+        if end.ends_with('}')
+            && let Some(open) = end.rfind('{')
+            && let attrs = &end[open + 1..end.len() - 1]
+            && attrs.split_whitespace().all(|a| a.starts_with(['#', '.']) || a.contains('='))
+        {
+            label = attrs
+                .split_whitespace()
+                .find_map(|a| a.strip_prefix('#').filter(|id| !id.is_empty()))
+                .map(str::to_owned);
+            *t = end[..open].trim_end().to_owned();
+        }
+    }
+    inlines.retain(|i| !matches!(i, Inline::Text(t) if t.is_empty()));
+    let mut caption = trim_breaks(inlines);
+    if let Some(id) = label {
+        caption.insert(
+            0,
+            Inline::Anchor {
+                name: id.clone(),
+                id,
+            },
+        );
+    }
+    caption
 }
 
 /// Pandoc-style attributes after an image, `![x](a.png){width=60% #fig-x}`: understood,

@@ -132,9 +132,15 @@ fn own_inlines(b: &mut Block) -> Vec<&mut Vec<Inline>> {
         Block::Paragraph { content, .. } | Block::Heading { content, .. } => vec![content],
         Block::Callout { title, .. } => vec![title],
         Block::Details { summary, .. } => vec![summary],
-        Block::Table { head, rows, .. } => {
-            head.iter_mut().chain(rows.iter_mut().flatten()).collect()
-        }
+        Block::Table {
+            head,
+            rows,
+            caption,
+            ..
+        } => std::iter::once(caption)
+            .chain(head.iter_mut())
+            .chain(rows.iter_mut().flatten())
+            .collect(),
         Block::Figure(f) => vec![&mut f.caption],
         _ => Vec::new(),
     }

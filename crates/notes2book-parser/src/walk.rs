@@ -13,7 +13,13 @@ pub fn inlines_mut(blocks: &mut [Block], f: &mut dyn FnMut(&mut Inline)) {
         }
         Block::Callout { title: t, .. } => inline_list_mut(t, f),
         Block::Details { summary, .. } => inline_list_mut(summary, f),
-        Block::Table { head, rows, .. } => {
+        Block::Table {
+            head,
+            rows,
+            caption,
+            ..
+        } => {
+            inline_list_mut(caption, f);
             for cell in head.iter_mut().chain(rows.iter_mut().flatten()) {
                 inline_list_mut(cell, f);
             }

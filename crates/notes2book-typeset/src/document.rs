@@ -12,7 +12,7 @@ use crate::fonts::FontSet;
 use crate::frame::{Frame, Group, Position};
 use crate::front::{self, FrontKind};
 use crate::furniture::{self, Furniture};
-use crate::inline::Shaper;
+use crate::inline::{Folios, Shaper};
 use crate::layout::{ImageInfo, Layouter};
 use crate::paginate::{self, Page};
 use crate::setup::Options;
@@ -103,11 +103,13 @@ pub fn typeset(book: &Book, images: ImageInfo<'_>, options: &Options) -> Documen
             Some("give a TrueType or OpenType file (.ttf, .otf)"),
         ));
     }
-    let laid = lay_chapters(book, &fonts, images, options);
+    let all: Vec<usize> = (0..book.chapters.len()).collect();
+    let mut laid = lay_chapters(book, &fonts, images, options, None, &all);
+    settle_page_refs(book, &fonts, images, options, &mut laid);
     report(&laid, &mut diagnostics);
+    let body_anchors = body_anchors(book, &laid, options.two_sided);
     let (chapters, body) = assemble_body(laid, options.two_sided);
     let page_starts = crate::pagemap::page_starts(&body);
-    let body_anchors = body_anchors(book, &chapters, &body);
     // Printed body page numbers do not depend on the length of the contents, so the
     // contents can be laid out knowing them.
     let body_locate = |ch: usize, anchor: Option<&str>| -> Option<(String, Position)> {
@@ -165,16 +167,81 @@ pub fn typeset(book: &Book, images: ImageInfo<'_>, options: &Options) -> Documen
 /// default: ±2 %).
 const EXPANSION: f32 = 0.02;
 
-/// Every chapter's pages, in parallel.
+/// References that name a page ("Figure 3 on page 41") are set first with a stand-in
+/// number; the chapters that hold them are set again with the pages found, until no
+/// number changes (a longer number can move what follows to another page).
+fn settle_page_refs(
+    book: &Book,
+    fonts: &FontSet,
+    images: ImageInfo<'_>,
+    options: &Options,
+    laid: &mut [LaidOut],
+) {
+    let referring: Vec<usize> = book
+        .chapters
+        .iter()
+        .enumerate()
+        .filter(|(_, ch)| has_page_ref(ch))
+        .map(|(i, _)| i)
+        .collect();
+    if referring.is_empty() {
+        return;
+    }
+    let folios_of = |laid: &[LaidOut]| -> Folios {
+        body_anchors(book, laid, options.two_sided)
+            .into_iter()
+            .map(|(key, at)| (key, at.page + 1))
+            .collect()
+    };
+    let mut folios = folios_of(laid);
+    for _ in 0..MAX_PAGE_REF_PASSES {
+        let again = lay_chapters(book, fonts, images, options, Some(&folios), &referring);
+        for (&i, l) in referring.iter().zip(again) {
+            laid[i] = l;
+        }
+        let found = folios_of(laid);
+        if found == folios {
+            return;
+        }
+        folios = found;
+    }
+}
+
+/// How many times the chapters with page references are set again at most; one more
+/// is rare (a number one digit longer that moves a line to the next page).
+const MAX_PAGE_REF_PASSES: usize = 3;
+
+/// Whether a chapter (its text or its footnotes) refers to a page.
+fn has_page_ref(ch: &notes2book_model::Chapter) -> bool {
+    let mut found = false;
+    let mut look = |blocks: &[notes2book_model::Block]| {
+        notes2book_model::walk_blocks(blocks, &mut |b| {
+            notes2book_model::block_inlines(b, &mut |i| {
+                found |= matches!(i, notes2book_model::Inline::PageRef { .. });
+            })
+        });
+    };
+    look(&ch.blocks);
+    for f in &ch.footnotes {
+        look(&f.blocks);
+    }
+    found
+}
+
+/// The chapters `which`, in parallel, set into pages; `folios` gives the pages that
+/// references name, when they are known.
 fn lay_chapters(
     book: &Book,
     fonts: &FontSet,
     images: ImageInfo<'_>,
     options: &Options,
+    folios: Option<&Folios>,
+    which: &[usize],
 ) -> Vec<LaidOut> {
     let geo = options.geometry();
-    book.chapters
+    which
         .par_iter()
+        .filter_map(|&i| book.chapters.get(i))
         .map(|ch| {
             // A note in another language is hyphenated, shaped and set in its own.
             let mut shaper = Shaper::new(
@@ -183,6 +250,7 @@ fn lay_chapters(
                 options.hyphenate,
             );
             shaper.expansion = if options.microtype { EXPANSION } else { 0.0 };
+            shaper.folios = folios;
             let mut lay = Layouter {
                 shaper,
                 geo: geo.clone(),
@@ -327,10 +395,11 @@ fn report_math(laid: &[LaidOut], diagnostics: &mut Vec<Diagnostic>) {
 /// The body's pages: each chapter from a new page (a right-hand page when two-sided), with
 /// the chapter of every page (`None` for a blank page).
 fn assemble_body(laid: Vec<LaidOut>, two_sided: bool) -> (Vec<Option<usize>>, Vec<Page>) {
+    let starts = first_pages(&laid, two_sided);
     let mut chapters = Vec::new();
     let mut body = Vec::new();
-    for (ci, l) in laid.into_iter().enumerate() {
-        if two_sided && body.len() % 2 == 1 {
+    for ((ci, l), start) in laid.into_iter().enumerate().zip(starts) {
+        while body.len() < start {
             chapters.push(None);
             body.push(Page::default());
         }
@@ -342,22 +411,39 @@ fn assemble_body(laid: Vec<LaidOut>, two_sided: bool) -> (Vec<Option<usize>>, Ve
     (chapters, body)
 }
 
+/// The 0-based body page each chapter begins on: after the one before, on a right-hand
+/// (odd-numbered) page when two-sided.
+fn first_pages(laid: &[LaidOut], two_sided: bool) -> Vec<usize> {
+    let mut next = 0;
+    laid.iter()
+        .map(|l| {
+            if two_sided && next % 2 == 1 {
+                next += 1;
+            }
+            let start = next;
+            next += l.pages.len();
+            start
+        })
+        .collect()
+}
+
 /// Where every anchor is in the body: (chapter, anchor) → (0-based body page, y in the text
 /// block). `(chapter, None)` is the chapter's start.
-fn body_anchors(book: &Book, chapters: &[Option<usize>], body: &[Page]) -> Anchors {
+fn body_anchors(book: &Book, laid: &[LaidOut], two_sided: bool) -> Anchors {
     let mut anchors = Anchors::new();
-    for (bi, (ch, page)) in chapters.iter().zip(body).enumerate() {
-        let Some(ch) = ch else { continue };
-        for (y, item) in &page.body {
-            let at = Position {
-                page: bi,
-                top: 0.0,
-                y: *y,
-            };
-            for a in &item.anchors {
-                anchors.entry((*ch, Some(a.clone()))).or_insert(at);
-                if a == &book.chapters[*ch].anchor {
-                    anchors.entry((*ch, None)).or_insert(at);
+    for ((ch, l), start) in laid.iter().enumerate().zip(first_pages(laid, two_sided)) {
+        for (pi, page) in l.pages.iter().enumerate() {
+            for (y, item) in &page.body {
+                let at = Position {
+                    page: start + pi,
+                    top: 0.0,
+                    y: *y,
+                };
+                for a in &item.anchors {
+                    anchors.entry((ch, Some(a.clone()))).or_insert(at);
+                    if a == &book.chapters[ch].anchor {
+                        anchors.entry((ch, None)).or_insert(at);
+                    }
                 }
             }
         }

@@ -153,7 +153,14 @@ pub struct Shaper<'a> {
     pub math_errors: Vec<(Option<Span>, String)>,
     /// Display formulas wider than the measure, set smaller to fit.
     pub math_scaled: Vec<Option<Span>>,
+    /// The printed body page of each place, for references that name it ("on page 41");
+    /// `None` while the pages are not known yet.
+    pub folios: Option<&'a Folios>,
 }
+
+/// (chapter, anchor) → printed page number in the body; `(chapter, None)` is the chapter's
+/// start.
+pub type Folios = HashMap<(usize, Option<String>), usize>;
 
 impl std::fmt::Debug for Shaper<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -191,6 +198,7 @@ impl<'a> Shaper<'a> {
             span: None,
             math_errors: Vec::new(),
             math_scaled: Vec::new(),
+            folios: None,
         }
     }
 
@@ -332,10 +340,31 @@ pub fn link_dest(target: &LinkTarget) -> Option<LinkDest> {
     }
 }
 
+/// " on page 41": the template with the target's printed page. While the pages are not
+/// known, a stand-in of two digits holds the place (most books' page numbers).
+fn page_ref_text(template: &str, folios: Option<&Folios>, target: &LinkTarget) -> String {
+    let LinkTarget::Internal { chapter, anchor } = target else {
+        return String::new();
+    };
+    let ch = chapter.0 as usize;
+    let page = folios.and_then(|f| {
+        f.get(&(ch, anchor.clone()))
+            .or_else(|| f.get(&(ch, None)))
+    });
+    let number = page.map_or_else(|| "00".to_string(), usize::to_string);
+    template.replacen("{}", &number, 1)
+}
+
 /// Size of inline images: the caller knows the assets.
 pub type ImageSize<'b> = &'b dyn Fn(ImageId) -> Option<(f32, f32)>;
 
-fn flatten(inlines: &[Inline], fmt: &Arc<Fmt>, image_size: ImageSize<'_>, out: &mut Vec<Atom>) {
+fn flatten(
+    inlines: &[Inline],
+    fmt: &Arc<Fmt>,
+    image_size: ImageSize<'_>,
+    folios: Option<&Folios>,
+    out: &mut Vec<Atom>,
+) {
     // Explicit stack: inline nesting is bounded by the parser, but no recursion is needed.
     let mut stack: Vec<(std::slice::Iter<'_, Inline>, Arc<Fmt>)> =
         vec![(inlines.iter(), fmt.clone())];
@@ -433,6 +462,21 @@ fn flatten(inlines: &[Inline], fmt: &Arc<Fmt>, image_size: ImageSize<'_>, out: &
             Inline::HardBreak => out.push(Atom::HardBreak),
             // Anchors are placed with their block (`layout::anchors_of`).
             Inline::Anchor { .. } => {}
+            Inline::PageRef {
+                template,
+                chapter,
+                anchor,
+            } => {
+                let target = LinkTarget::Internal {
+                    chapter: *chapter,
+                    anchor: anchor.clone(),
+                };
+                let f = derived(&|f| {
+                    f.link = link_dest(&target).map(Arc::new);
+                    f.color = LINK;
+                });
+                out.push(Atom::Text(page_ref_text(template, folios, &target), f));
+            }
             Inline::Html { html, .. } => {
                 let text = crate::html::html_text(html);
                 if !text.is_empty() {
@@ -504,7 +548,7 @@ pub fn prepare(
 ) -> Prepared {
     let fmt = Arc::new(fmt.clone());
     let mut atoms = Vec::new();
-    flatten(inlines, &fmt, image_size, &mut atoms);
+    flatten(inlines, &fmt, image_size, shaper.folios, &mut atoms);
     let set = Setting {
         para,
         measure,

@@ -70,6 +70,21 @@ pub struct Config {
     pub citation_style: Option<String>,
     /// The bibliography chapter's title [default: "References" in the book's language].
     pub bibliography_title: Option<String>,
+    /// How numbered figures, tables and equations are numbered and referred to.
+    #[serde(default)]
+    pub crossref: CrossrefConfig,
+}
+
+/// The `crossref:` section.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CrossrefConfig {
+    /// Number per chapter, "Figure 2.3" [default: through the book, "Figure 7"].
+    #[serde(default)]
+    pub chapters: bool,
+    /// In the PDF, a reference adds the page it leads to: "Figure 3 on page 41".
+    #[serde(default)]
+    pub page_numbers: bool,
 }
 
 /// The `a11y:` section: statements only a publisher can make (nothing is claimed by
@@ -191,6 +206,7 @@ pub const KEYS: &[&str] = &[
     "csl",
     "citation_style",
     "bibliography_title",
+    "crossref",
 ];
 
 /// A loaded config and where it came from.

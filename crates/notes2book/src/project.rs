@@ -239,6 +239,10 @@ pub fn load(args: &Common, out_dir: Option<&Path>) -> Result<Project, Fatal> {
             l.vault.is_some() || !matches!(l.kind(), Some(SiteKind::Hugo | SiteKind::MdBook))
         }),
         citations: citations(&cfg, loaded.as_ref()),
+        crossref: notes2book_parser::CrossrefOptions {
+            chapters: cfg.crossref.chapters,
+            page_numbers: cfg.crossref.page_numbers,
+        },
     };
     let mut parsed = notes2book_parser::parse_book(&vfs, &opts, sources);
     parsed.diagnostics.splice(0..0, site.diagnostics);

@@ -397,7 +397,7 @@ fn place_entries(
     let title = opts
         .title
         .clone()
-        .unwrap_or_else(|| references_title(cx.language).to_string());
+        .unwrap_or_else(|| crate::words::words(cx.language).references.to_string());
     chapters.push(Chapter {
         id: ChapterId(chapter as u32),
         kind: ChapterKind::Note,
@@ -427,30 +427,6 @@ fn unique_anchor(chapters: &[Chapter], base: &str) -> String {
         .unwrap_or_else(|| base.to_string())
 }
 
-/// "References" in the book's language.
-fn references_title(language: &str) -> &'static str {
-    let primary = language
-        .split(['-', '_'])
-        .next()
-        .unwrap_or("")
-        .to_lowercase();
-    match primary.as_str() {
-        "de" => "Literatur",
-        "fr" => "Références",
-        "es" => "Referencias",
-        "it" => "Riferimenti bibliografici",
-        "pt" => "Referências",
-        "nl" => "Referenties",
-        "pl" => "Bibliografia",
-        "ru" => "Список литературы",
-        "zh" => "参考文献",
-        "ja" => "参考文献",
-        "ko" => "참고 문헌",
-        "ar" => "المراجع",
-        _ => "References",
-    }
-}
-
 pub(crate) type Replace<'f> = dyn FnMut(&Found, Option<Span>) -> Option<Vec<Inline>> + 'f;
 
 /// Every citation in the blocks' text, in reading order, with the span of its block;
@@ -462,7 +438,13 @@ pub(crate) fn scan_blocks(blocks: &mut [Block], known: &dyn Fn(&str) -> bool, f:
             Block::Paragraph { content, .. } | Block::Heading { content, .. } => {
                 scan_list(content, span, known, f)
             }
-            Block::Table { head, rows, .. } => {
+            Block::Table {
+                head,
+                rows,
+                caption,
+                ..
+            } => {
+                scan_list(caption, span, known, f);
                 for cell in head.iter_mut().chain(rows.iter_mut().flatten()) {
                     scan_list(cell, span, known, f);
                 }

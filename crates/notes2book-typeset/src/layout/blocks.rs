@@ -104,12 +104,13 @@ impl Layouter<'_, '_> {
                 align,
                 head,
                 rows,
+                caption,
                 span,
             } => {
                 if span.is_some() {
                     self.shaper.span = *span;
                 }
-                super::table::table(self, align, head, rows, ctx, out);
+                super::table::table(self, align, head, rows, caption, ctx, out);
             }
             Block::Figure(fig) => self.figure(fig, ctx, out),
             Block::Math {

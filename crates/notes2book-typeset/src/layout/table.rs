@@ -84,6 +84,7 @@ pub(super) fn table(
     align: &[MAlign],
     head: &[Vec<Inline>],
     rows: &[Vec<Vec<Inline>>],
+    caption: &[Inline],
     ctx: &Ctx,
     out: &mut Vec<VItem>,
 ) {
@@ -176,6 +177,9 @@ pub(super) fn table(
         Arc::new(vec![again])
     });
     out.push(VItem::space(leading * 0.4));
+    if !caption.is_empty() {
+        out.push(caption_item(lay, caption, size, total, ctx));
+    }
     if let Some(h) = header {
         out.push(h);
     }
@@ -195,6 +199,43 @@ pub(super) fn table(
         out.push(item);
     }
     out.push(VItem::space(leading * 0.4));
+}
+
+/// A table's caption, above it as tables have theirs: italic, at the table's left edge,
+/// kept with the table, tagged as the table's caption; a label in it is an anchor.
+fn caption_item(
+    lay: &mut Layouter<'_, '_>,
+    caption: &[Inline],
+    size: f32,
+    width: f32,
+    ctx: &Ctx,
+) -> VItem {
+    let leading = size * 1.3;
+    let lines = lay.cell_lines(
+        caption,
+        &Fmt::new(Style::Italic, size),
+        width.max(ctx.width * 0.5),
+        Align::Left,
+        leading,
+    );
+    let mut draws = Vec::new();
+    let mut footnotes = Vec::new();
+    let mut height = 0.0;
+    for l in lines {
+        let baseline = height + leading * 0.78;
+        draws.extend(l.draws.iter().map(|d| d.shifted(ctx.left, baseline)));
+        footnotes.extend(l.footnotes);
+        height += leading;
+    }
+    VItem {
+        height: height + leading * 0.3,
+        draws,
+        footnotes,
+        keep_with_next: true,
+        anchors: super::anchors_of(caption),
+        tag: Some(Tag::new(TagKind::Caption, None, ctx.tag.clone())),
+        ..VItem::default()
+    }
 }
 
 #[cfg(test)]
