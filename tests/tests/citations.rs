@@ -179,3 +179,46 @@ fn a_csl_json_bibliography_is_read() {
         "{refs}"
     );
 }
+
+/// A note's own bibliography (front matter) is that note's: another note cannot cite its
+/// works. A `::: {#refs}` div is where the entries go, as in pandoc.
+#[test]
+fn a_notes_own_bibliography_is_its_own_and_a_refs_div_places_the_entries() {
+    let dir = tempfile::tempdir().expect("tmp");
+    book(dir.path(), "title: Cited\n");
+    std::fs::write(
+        dir.path().join("content/a.md"),
+        "---\nbibliography: ../refs.bib\n---\n# Clocks\n\nAs @lamport1978 showed [@knuth1984, p. 3].\n\n# Works\n\n::: {#refs}\n:::\n",
+    )
+    .expect("a");
+    std::fs::write(
+        dir.path().join("content/b.md"),
+        "# Leap seconds\n\nNot this note's [@lamport1978].\n",
+    )
+    .expect("b");
+    let out = dir.path().join("out");
+    let o = run_env(dir.path(), &["--epub", "-o", &out.display().to_string()], &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("warning[citation-unknown]") && err.contains("b.md:3:18"), "{err}");
+    assert!(err.contains("in another note's bibliography only"), "{err}");
+    let epub = out.join("cited.epub");
+    assert_epubcheck_clean(&epub);
+    let a = epub_text(&epub, "OEBPS/ch-a.xhtml");
+    assert!(a.contains("Lamport (1978)"), "{a}");
+    // The entries stand where the div was, and the div's text is gone.
+    assert!(a.contains("doc-bibliography") && !a.contains(":::"), "{a}");
+    assert!(a.find("Works").unwrap_or(usize::MAX) < a.find("doc-bibliography").unwrap_or(0));
+    let b = epub_text(&epub, "OEBPS/ch-b.xhtml");
+    assert!(b.contains("<strong>lamport1978</strong>"), "{b}");
+    // No References chapter: the entries are in the note.
+    assert!(std::fs::read(&epub).is_ok_and(|_| !epub_has(&epub, "OEBPS/ch-references.xhtml")));
+}
+
+fn epub_has(epub: &Path, name: &str) -> bool {
+    let file = std::fs::File::open(epub).expect("epub");
+    zip::ZipArchive::new(file)
+        .expect("zip")
+        .by_name(name)
+        .is_ok()
+}

@@ -50,23 +50,30 @@ pub(crate) fn cite(chapters: &mut Vec<Chapter>, opts: &CiteOptions, cx: &mut Ctx
     if files.is_empty() {
         return;
     }
-    let (library, written) = load(&files, cx);
+    let (library, written, scopes) = load(&files, cx);
     let Some(style) = choose_style(opts, cx) else {
         return;
     };
+    // A work is known to every note when the config names its file, else to the notes
+    // whose front matter does.
+    let known_in = |c: usize, k: &str| {
+        library.get(k).is_some()
+            && scopes
+                .get(k)
+                .is_none_or(|s| s.as_ref().is_none_or(|s| s.contains(&c)))
+    };
     // First pass: what is cited, where, in reading order.
-    let known = |k: &str| library.get(k).is_some();
-    let mut found: Vec<(Found, Option<Span>)> = Vec::new();
-    for ch in chapters.iter_mut() {
-        scan_blocks(&mut ch.blocks, &known, &mut |f, span| {
-            found.push((f.clone(), span));
+    let mut found: Vec<(Found, Option<Span>, usize)> = Vec::new();
+    for (c, ch) in chapters.iter_mut().enumerate() {
+        scan_blocks(&mut ch.blocks, &|k| known_in(c, k), &mut |f, span| {
+            found.push((f.clone(), span, c));
             None
         });
     }
-    report_unknown(&found, &library, cx);
+    report_unknown(&found, &library, &known_in, cx);
     // Where the entries go, so that citations can link to them.
-    let (refs_chapter, refs_heading) = match refs_heading(chapters) {
-        Some((c, i)) => (c, Some(i)),
+    let (refs_chapter, refs_at) = match refs_place(chapters) {
+        Some((c, i, replace)) => (c, Some((i, replace))),
         None => (chapters.len(), None),
     };
     let target = |key: &str| LinkTarget::Internal {
@@ -77,8 +84,9 @@ pub(crate) fn cite(chapters: &mut Vec<Chapter>, opts: &CiteOptions, cx: &mut Ctx
     let (wanted, sent): (Vec<usize>, Vec<style::Request<'_>>) = found
         .iter()
         .enumerate()
-        .filter_map(|(k, (f, _))| {
-            let items: Vec<&syntax::Item> = f.items.iter().filter(|i| known(&i.key)).collect();
+        .filter_map(|(k, (f, _, c))| {
+            let items: Vec<&syntax::Item> =
+                f.items.iter().filter(|i| known_in(*c, &i.key)).collect();
             (!items.is_empty()).then_some((
                 k,
                 style::Request {
@@ -94,7 +102,7 @@ pub(crate) fn cite(chapters: &mut Vec<Chapter>, opts: &CiteOptions, cx: &mut Ctx
     let mut rendered = set.citations.into_iter();
     let mut next = 0;
     let mut outputs: Vec<Vec<Inline>> = Vec::with_capacity(found.len());
-    for (k, (f, _)) in found.iter().enumerate() {
+    for (k, (f, _, c)) in found.iter().enumerate() {
         let mut out = if wanted.get(next) == Some(&k) {
             next += 1;
             rendered.next().unwrap_or_default()
@@ -106,7 +114,7 @@ pub(crate) fn cite(chapters: &mut Vec<Chapter>, opts: &CiteOptions, cx: &mut Ctx
             out.insert(0, Inline::Text("(".into()));
             out.push(Inline::Text(")".into()));
         }
-        for unknown in f.items.iter().filter(|i| !known(&i.key)) {
+        for unknown in f.items.iter().filter(|i| !known_in(*c, &i.key)) {
             if !out.is_empty() {
                 out.push(Inline::Text("; ".into()));
             }
@@ -115,8 +123,10 @@ pub(crate) fn cite(chapters: &mut Vec<Chapter>, opts: &CiteOptions, cx: &mut Ctx
         outputs.push(out);
     }
     let mut outputs = outputs.into_iter();
-    for ch in chapters.iter_mut() {
-        scan_blocks(&mut ch.blocks, &known, &mut |_, _| outputs.next());
+    for (c, ch) in chapters.iter_mut().enumerate() {
+        scan_blocks(&mut ch.blocks, &|k| known_in(c, k), &mut |_, _| {
+            outputs.next()
+        });
     }
     let entries = set
         .entries
@@ -126,22 +136,25 @@ pub(crate) fn cite(chapters: &mut Vec<Chapter>, opts: &CiteOptions, cx: &mut Ctx
             (key, content, span)
         })
         .collect();
-    place_entries(chapters, entries, (refs_chapter, refs_heading), opts, cx);
+    place_entries(chapters, entries, (refs_chapter, refs_at), opts, cx);
 }
+
+/// Which notes may cite a file's works: all (`None`, the config names it) or those whose
+/// front matter names it.
+type Scope = Option<BTreeSet<usize>>;
+
+/// A bibliography file, where it is named, and who may cite its works.
+type File = (PathBuf, Option<Span>, Scope);
 
 /// The bibliography files named by the config (relative to the root) and by the notes'
 /// front matter (relative to the note), each once, in that order.
-fn bibliography_files(
-    chapters: &[Chapter],
-    opts: &CiteOptions,
-    cx: &Ctx<'_>,
-) -> Vec<(PathBuf, Option<Span>)> {
-    let mut out: Vec<(PathBuf, Option<Span>)> = opts
+fn bibliography_files(chapters: &[Chapter], opts: &CiteOptions, cx: &Ctx<'_>) -> Vec<File> {
+    let mut out: Vec<File> = opts
         .bibliography
         .iter()
-        .map(|(p, span)| (cx.root.join(p), *span))
+        .map(|(p, span)| (cx.root.join(p), *span, None))
         .collect();
-    for ch in chapters {
+    for (c, ch) in chapters.iter().enumerate() {
         let Some(value) = ch.front.params.get("bibliography") else {
             continue;
         };
@@ -155,19 +168,30 @@ fn bibliography_files(
             Value::List(list) => list.iter().filter_map(Value::as_str).collect(),
             v => v.as_str().into_iter().collect(),
         };
-        out.extend(names.into_iter().map(|n| (dir.join(n), ch.span)));
+        for name in names {
+            let path = dir.join(name);
+            match out.iter_mut().find(|f| f.0 == path) {
+                Some((_, _, Some(notes))) => {
+                    notes.insert(c);
+                }
+                Some(_) => {}
+                None => out.push((path, ch.span, Some(BTreeSet::from([c])))),
+            }
+        }
     }
-    let mut seen = BTreeSet::new();
-    out.retain(|(p, _)| seen.insert(p.clone()));
     out
 }
 
-/// Every entry of every file, the first of a key kept, and where each key is written;
-/// what cannot be read is reported.
-fn load(files: &[(PathBuf, Option<Span>)], cx: &mut Ctx<'_>) -> (Library, HashMap<String, Span>) {
+/// Every entry of every file, the first of a key kept, where each key is written and
+/// which notes may cite it; what cannot be read is reported.
+fn load(
+    files: &[File],
+    cx: &mut Ctx<'_>,
+) -> (Library, HashMap<String, Span>, HashMap<String, Scope>) {
     let mut library = Library::new();
     let mut written = HashMap::new();
-    for (path, named_at) in files {
+    let mut scopes = HashMap::new();
+    for (path, named_at, scope) in files {
         let text = match cx.vfs.read(path, crate::MAX_NOTE_BYTES) {
             Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
             Err(e) => {
@@ -217,6 +241,7 @@ fn load(files: &[(PathBuf, Option<Span>)], cx: &mut Ctx<'_>) -> (Library, HashMa
                             let span = Span::new(file, at.start, at.end);
                             written.insert(entry.key().to_string(), span);
                         }
+                        scopes.insert(entry.key().to_string(), scope.clone());
                         library.push(entry);
                     }
                 }
@@ -232,7 +257,7 @@ fn load(files: &[(PathBuf, Option<Span>)], cx: &mut Ctx<'_>) -> (Library, HashMa
             }
         }
     }
-    (library, written)
+    (library, written, scopes)
 }
 
 /// Where a key is defined in a bibliography's text: `@book{key,` or a YAML `key:` line.
@@ -302,13 +327,19 @@ fn choose_style(
 
 /// A warning for each cited key the bibliography lacks, at the citation, with the nearest
 /// keys it has.
-fn report_unknown(found: &[(Found, Option<Span>)], library: &Library, cx: &mut Ctx<'_>) {
+fn report_unknown(
+    found: &[(Found, Option<Span>, usize)],
+    library: &Library,
+    known_in: &dyn Fn(usize, &str) -> bool,
+    cx: &mut Ctx<'_>,
+) {
     let keys: Vec<&str> = library.keys().collect();
-    for (f, span) in found {
-        for item in f.items.iter().filter(|i| library.get(&i.key).is_none()) {
+    for (f, span, c) in found {
+        for item in f.items.iter().filter(|i| !known_in(*c, &i.key)) {
             let mut near: Vec<&str> = keys
                 .iter()
                 .copied()
+                .filter(|k| known_in(*c, k))
                 .filter(|k| strsim::normalized_levenshtein(k, &item.key) > 0.5)
                 .collect();
             near.sort_by_key(|k| strsim::levenshtein(k, &item.key));
@@ -319,7 +350,9 @@ fn report_unknown(found: &[(Found, Option<Span>)], library: &Library, cx: &mut C
                 format!("no work with the key `{}` is in the bibliography", item.key),
             )
             .at_opt(at);
-            d = if near.is_empty() {
+            d = if library.get(&item.key).is_some() {
+                d.hint("the work is in another note's bibliography only: name that file in this note's front matter too, or in notes2book.yaml")
+            } else if near.is_empty() {
                 d.hint("add it to the bibliography, or correct the key")
             } else {
                 d.hint(format!(
@@ -348,14 +381,45 @@ pub(crate) fn key_span(sources: &Sources, block: Span, key: &str) -> Span {
         })
 }
 
-/// The chapter and block of a heading with the id `refs`, where the entries go.
-fn refs_heading(chapters: &[Chapter]) -> Option<(usize, usize)> {
+/// Where the entries go, as pandoc puts them: after a heading with the id `refs`, or in
+/// place of an empty `::: {#refs}` div (which Markdown leaves as a paragraph). The
+/// chapter, the block, and whether the block is the div's (replaced).
+fn refs_place(chapters: &[Chapter]) -> Option<(usize, usize, bool)> {
     chapters.iter().enumerate().find_map(|(c, ch)| {
-        ch.blocks
-            .iter()
-            .position(|b| matches!(b, Block::Heading { id, .. } if id == "refs"))
-            .map(|i| (c, i))
+        ch.blocks.iter().enumerate().find_map(|(i, b)| match b {
+            Block::Heading { id, .. } if id == "refs" => Some((c, i, false)),
+            b if is_refs_div(b) => Some((c, i, true)),
+            _ => None,
+        })
     })
+}
+
+/// `::: {#refs}` and its closing `:::` (with classes or attributes beside the id), which
+/// Markdown reads as a paragraph, or as a term whose definition is `::`.
+fn is_refs_div(block: &Block) -> bool {
+    let text = match block {
+        Block::Paragraph { content, .. } => notes2book_model::plain_text(content),
+        Block::DefinitionList { items, .. } => match items.as_slice() {
+            [item] => {
+                let mut t = notes2book_model::plain_text(&item.term);
+                t.push(':');
+                for d in item.definitions.iter().flatten() {
+                    notes2book_model::block_inlines(d, &mut |i| {
+                        if let Inline::Text(x) = i {
+                            t.push_str(x);
+                        }
+                    });
+                }
+                t
+            }
+            _ => return false,
+        },
+        _ => return false,
+    };
+    let text: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    text.strip_prefix(":::{#refs")
+        .and_then(|t| t.strip_suffix(":::"))
+        .is_some_and(|attrs| attrs.starts_with(['}', '.']) && attrs.ends_with('}'))
 }
 
 /// The XML id of a work's entry.
@@ -363,16 +427,20 @@ fn entry_id(key: &str) -> String {
     format!("ref-{}", notes2book_model::slugify(key))
 }
 
-/// The entries as paragraphs, each with its id: under the `refs` heading, or in a
-/// chapter of their own at the end.
+/// The entries as paragraphs, each with its id: under the `refs` heading or in place of
+/// the `refs` div, or in a chapter of their own at the end.
 fn place_entries(
     chapters: &mut Vec<Chapter>,
     entries: Vec<(String, Vec<Inline>, Option<Span>)>,
-    (chapter, heading): (usize, Option<usize>),
+    (chapter, at): (usize, Option<(usize, bool)>),
     opts: &CiteOptions,
     cx: &Ctx<'_>,
 ) {
     if entries.is_empty() {
+        // Nothing was cited: the div is not left as text.
+        if let (Some((i, true)), Some(ch)) = (at, chapters.get_mut(chapter)) {
+            ch.blocks.remove(i);
+        }
         return;
     }
     let entries = entries
@@ -390,8 +458,9 @@ fn place_entries(
         })
         .collect();
     let blocks = vec![Block::Bibliography { entries }];
-    if let (Some(i), Some(ch)) = (heading, chapters.get_mut(chapter)) {
-        ch.blocks.splice(i + 1..i + 1, blocks);
+    if let (Some((i, replace)), Some(ch)) = (at, chapters.get_mut(chapter)) {
+        let place = if replace { i..i + 1 } else { i + 1..i + 1 };
+        ch.blocks.splice(place, blocks);
         return;
     }
     let title = opts
