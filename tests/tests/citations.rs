@@ -222,3 +222,43 @@ fn epub_has(epub: &Path, name: &str) -> bool {
         .by_name(name)
         .is_ok()
 }
+
+/// A note style (Chicago notes) sets each citation in the text as a footnote of its own,
+/// numbered with the note's other footnotes, after the punctuation; the author named in
+/// the sentence stays in it; a citation inside a footnote stays there.
+#[test]
+fn a_note_style_makes_citations_footnotes() {
+    let dir = tempfile::tempdir().expect("tmp");
+    book(
+        dir.path(),
+        "title: Cited\nbibliography: refs.bib\ncitation_style: chicago-notes\n",
+    );
+    std::fs::write(
+        dir.path().join("content/a.md"),
+        "# Clocks\n\nA remark.[^r] Logical clocks order events [@lamport1978, p. 560].\n\
+         As @knuth1984 wrote, and again [@knuth1984, p. 9].\n\n\
+         [^r]: My own note, citing [@doe2020].\n",
+    )
+    .expect("a");
+    let out = built_epub(dir.path());
+    let epub = out.join("cited.epub");
+    assert_epubcheck_clean(&epub);
+    let a = epub_text(&epub, "OEBPS/ch-a.xhtml");
+    let note = |n: u32| {
+        let from = a.find(&format!("id=\"fn-{n}\"")).unwrap_or(0);
+        let to = a[from..].find("</aside>").map_or(a.len(), |e| from + e);
+        a[from..to].to_string()
+    };
+    // The author's own note keeps number 1; the citations are 2, 3 and 4, in order.
+    assert!(note(1).contains("My own note, citing") && note(1).contains("Jane Doe"), "{}", note(1));
+    assert!(a.contains("order events.<sup><a epub:type=\"noteref\""), "{a}");
+    assert!(note(2).contains("Leslie Lamport") && note(2).contains("560"), "{}", note(2));
+    assert!(a.contains(">Donald E. Knuth</a><sup>"), "{a}");
+    assert!(note(3).contains("(Addison-Wesley, 1984)"), "{}", note(3));
+    // The second citation of a work is the short form.
+    assert!(note(4).contains("Knuth, <em>The TeXbook</em>, 9"), "{}", note(4));
+    assert!(!a.contains("[@") && !a.contains("@knuth"), "{a}");
+    // The bibliography is there as with any style.
+    let refs = epub_text(&epub, "OEBPS/ch-references.xhtml");
+    assert!(refs.contains("Knuth, Donald E."), "{refs}");
+}

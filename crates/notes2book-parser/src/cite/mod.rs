@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 use hayagriva::Library;
 use notes2book_model::vfs::Vfs;
 use notes2book_model::{
-    Block, Chapter, ChapterId, ChapterKind, Diagnostic, FrontMatter, Inline, LinkTarget, Sources,
-    Span, Value,
+    Block, Chapter, ChapterId, ChapterKind, Diagnostic, Footnote, FrontMatter, Inline, LinkTarget,
+    Sources, Span, Value,
 };
 
 pub use style::DEFAULT_STYLE;
@@ -63,10 +63,15 @@ pub(crate) fn cite(chapters: &mut Vec<Chapter>, opts: &CiteOptions, cx: &mut Ctx
                 .is_none_or(|s| s.as_ref().is_none_or(|s| s.contains(&c)))
     };
     // First pass: what is cited, where, in reading order.
-    let mut found: Vec<(Found, Option<Span>, usize)> = Vec::new();
+    let mut found: Vec<Cited> = Vec::new();
     for (c, ch) in chapters.iter_mut().enumerate() {
-        scan_blocks(&mut ch.blocks, &|k| known_in(c, k), &mut |f, span| {
-            found.push((f.clone(), span, c));
+        scan_chapter(ch, &|k| known_in(c, k), &mut |f, span, in_note| {
+            found.push(Cited {
+                found: f.clone(),
+                span,
+                chapter: c,
+                in_note,
+            });
             None
         });
     }
@@ -80,53 +85,38 @@ pub(crate) fn cite(chapters: &mut Vec<Chapter>, opts: &CiteOptions, cx: &mut Ctx
         chapter: ChapterId(refs_chapter as u32),
         anchor: Some(entry_id(key)),
     };
-    // Only citations with a known work go to the style; `wanted` says which they are.
-    let (wanted, sent): (Vec<usize>, Vec<style::Request<'_>>) = found
-        .iter()
-        .enumerate()
-        .filter_map(|(k, (f, _, c))| {
-            let items: Vec<&syntax::Item> =
-                f.items.iter().filter(|i| known_in(*c, &i.key)).collect();
-            (!items.is_empty()).then_some((
-                k,
-                style::Request {
-                    items,
-                    in_text: f.in_text,
-                },
-            ))
-        })
-        .unzip();
+    let note_style = style::is_note_style(&style);
+    let ((asked, requests), (named, authors)) = requests(&found, note_style, &known_in);
     let locales = style::locales();
-    let set = style::set(&library, &style, (cx.language, &locales), &sent, &target);
-    // Second pass: each citation replaced by what the style made of it, in the same order.
-    let mut rendered = set.citations.into_iter();
-    let mut next = 0;
-    let mut outputs: Vec<Vec<Inline>> = Vec::with_capacity(found.len());
-    for (k, (f, _, c)) in found.iter().enumerate() {
-        let mut out = if wanted.get(next) == Some(&k) {
-            next += 1;
-            rendered.next().unwrap_or_default()
-        } else {
-            Vec::new()
-        };
-        // `[-@key]` keeps its brackets as parentheses: "Doe agreed (2020)".
-        if !f.in_text && !out.is_empty() && f.items.iter().all(|i| i.year_only) {
-            out.insert(0, Inline::Text("(".into()));
-            out.push(Inline::Text(")".into()));
-        }
-        for unknown in f.items.iter().filter(|i| !known_in(*c, &i.key)) {
-            if !out.is_empty() {
-                out.push(Inline::Text("; ".into()));
+    let language = (cx.language, locales.as_slice());
+    let set = style::set(&library, &style, language, &requests, &target);
+    // Second pass: each citation replaced by what the style made of it, in the same order;
+    // with a note style, a citation in the text becomes a footnote.
+    let mut made = Made {
+        main: asked.into_iter().zip(set.citations).collect(),
+        // The authors named in sentences are set apart: to the style they would be the
+        // first citations of their works, and the notes would get the short form.
+        author: match authors.is_empty() {
+            true => HashMap::new(),
+            false => {
+                let names = style::set(&library, &style, language, &authors, &target);
+                named.into_iter().zip(names.citations).collect()
             }
-            out.push(Inline::Strong(vec![Inline::Text(unknown.key.clone())]));
-        }
-        outputs.push(out);
-    }
-    let mut outputs = outputs.into_iter();
+        },
+    };
+    let mut k = 0;
     for (c, ch) in chapters.iter_mut().enumerate() {
-        scan_blocks(&mut ch.blocks, &|k| known_in(c, k), &mut |_, _| {
-            outputs.next()
+        let first_new = ch.footnotes.len();
+        let mut notes: Vec<Footnote> = Vec::new();
+        scan_chapter(ch, &|key| known_in(c, key), &mut |_, _, _| {
+            let out = made.output(k, &found[k], note_style, &known_in, first_new, &mut notes);
+            k += 1;
+            Some(out)
         });
+        if !notes.is_empty() {
+            ch.footnotes.extend(notes);
+            renumber_notes(ch);
+        }
     }
     let entries = set
         .entries
@@ -137,6 +127,123 @@ pub(crate) fn cite(chapters: &mut Vec<Chapter>, opts: &CiteOptions, cx: &mut Ctx
         })
         .collect();
     place_entries(chapters, entries, (refs_chapter, refs_at), opts, cx);
+}
+
+/// A citation found: where, and whether it is in a footnote already.
+struct Cited {
+    found: Found,
+    span: Option<Span>,
+    chapter: usize,
+    in_note: bool,
+}
+
+/// Requests to the style, each with the citation it is for (its index in `found`).
+type Requests<'a> = (Vec<usize>, Vec<style::Request<'a>>);
+
+/// The requests for the style: the citations, and the authors that a note style names in
+/// the sentence (`@key`) before the note. Only citations with a known work are sent.
+fn requests<'a>(
+    found: &'a [Cited],
+    note_style: bool,
+    known_in: &dyn Fn(usize, &str) -> bool,
+) -> (Requests<'a>, Requests<'a>) {
+    let (mut asked, mut requests) = (Vec::new(), Vec::new());
+    let (mut named, mut authors) = (Vec::new(), Vec::new());
+    let mut notes = 0;
+    for (k, cited) in found.iter().enumerate() {
+        let items: Vec<&syntax::Item> = cited
+            .found
+            .items
+            .iter()
+            .filter(|i| known_in(cited.chapter, &i.key))
+            .collect();
+        if items.is_empty() {
+            continue;
+        }
+        let own_note = note_style && !cited.in_note;
+        notes += usize::from(own_note);
+        if own_note && cited.found.in_text {
+            named.push(k);
+            authors.push(style::Request {
+                items: items.clone(),
+                form: style::Form::Author,
+                note: None,
+            });
+        }
+        let form = if cited.found.in_text && !note_style {
+            style::Form::InText
+        } else {
+            style::Form::Cited
+        };
+        asked.push(k);
+        requests.push(style::Request {
+            items,
+            form,
+            note: note_style.then_some(notes.max(1)),
+        });
+    }
+    ((asked, requests), (named, authors))
+}
+
+/// What the style made for each citation (by its index in `found`).
+struct Made {
+    main: HashMap<usize, Vec<Inline>>,
+    author: HashMap<usize, Vec<Inline>>,
+}
+
+impl Made {
+    /// The inlines that replace a citation; with a note style, a citation in the text is
+    /// a footnote reference (after the author, for `@key`) and its note is added to
+    /// `notes`, numbered after the chapter's `first_new` notes.
+    fn output(
+        &mut self,
+        k: usize,
+        cited: &Cited,
+        note_style: bool,
+        known_in: &dyn Fn(usize, &str) -> bool,
+        first_new: usize,
+        notes: &mut Vec<Footnote>,
+    ) -> Vec<Inline> {
+        let mut main = self.main.remove(&k).unwrap_or_default();
+        let f = &cited.found;
+        // `[-@key]` keeps its brackets as parentheses: "Doe agreed (2020)".
+        if !note_style && !f.in_text && !main.is_empty() && f.items.iter().all(|i| i.year_only) {
+            main.insert(0, Inline::Text("(".into()));
+            main.push(Inline::Text(")".into()));
+        }
+        let mut unknown = Vec::new();
+        for item in f.items.iter().filter(|i| !known_in(cited.chapter, &i.key)) {
+            unknown.push(Inline::Strong(vec![Inline::Text(item.key.clone())]));
+        }
+        if !note_style || cited.in_note || main.is_empty() {
+            let mut out = main;
+            for u in unknown {
+                if !out.is_empty() {
+                    out.push(Inline::Text("; ".into()));
+                }
+                out.push(u);
+            }
+            return out;
+        }
+        let mut out = self.author.remove(&k).unwrap_or_default();
+        for u in unknown {
+            out.push(Inline::Text(if out.is_empty() { "" } else { " " }.into()));
+            out.push(u);
+        }
+        notes.push(Footnote {
+            label: format!("cite-{}", first_new + notes.len() + 1),
+            blocks: vec![Block::Paragraph {
+                content: main,
+                span: cited.span,
+            }],
+            span: cited.span,
+        });
+        out.push(Inline::FootnoteRef {
+            number: (first_new + notes.len()) as u32,
+            span: cited.span,
+        });
+        out
+    }
 }
 
 /// Which notes may cite a file's works: all (`None`, the config names it) or those whose
@@ -328,13 +435,19 @@ fn choose_style(
 /// A warning for each cited key the bibliography lacks, at the citation, with the nearest
 /// keys it has.
 fn report_unknown(
-    found: &[(Found, Option<Span>, usize)],
+    found: &[Cited],
     library: &Library,
     known_in: &dyn Fn(usize, &str) -> bool,
     cx: &mut Ctx<'_>,
 ) {
     let keys: Vec<&str> = library.keys().collect();
-    for (f, span, c) in found {
+    for Cited {
+        found: f,
+        span,
+        chapter: c,
+        ..
+    } in found
+    {
         for item in f.items.iter().filter(|i| !known_in(*c, &i.key)) {
             let mut near: Vec<&str> = keys
                 .iter()
@@ -496,6 +609,89 @@ fn unique_anchor(chapters: &[Chapter], base: &str) -> String {
         .unwrap_or_else(|| base.to_string())
 }
 
+/// Every citation of a chapter, its text's and then its footnotes', with whether it is in
+/// a footnote; `f` may give inlines to put in its place.
+fn scan_chapter(
+    ch: &mut Chapter,
+    known: &dyn Fn(&str) -> bool,
+    f: &mut dyn FnMut(&Found, Option<Span>, bool) -> Option<Vec<Inline>>,
+) {
+    scan_blocks(&mut ch.blocks, known, &mut |found, span| f(found, span, false));
+    for note in &mut ch.footnotes {
+        scan_blocks(&mut note.blocks, known, &mut |found, span| f(found, span, true));
+    }
+}
+
+/// Footnotes numbered again in the order they are first referred to (text first, then
+/// notes), after citations made notes of their own.
+fn renumber_notes(ch: &mut Chapter) {
+    let count = ch.footnotes.len();
+    let mut order: Vec<u32> = Vec::with_capacity(count);
+    let mut seen = vec![false; count + 1];
+    let mut visit = |i: &mut Inline| {
+        if let Inline::FootnoteRef { number, .. } = i
+            && let Some(s) = seen.get_mut(*number as usize)
+            && !*s
+        {
+            *s = true;
+            order.push(*number);
+        }
+    };
+    crate::walk::inlines_mut(&mut ch.blocks, &mut visit);
+    for note in &mut ch.footnotes {
+        crate::walk::inlines_mut(&mut note.blocks, &mut visit);
+    }
+    order.extend((1..=count as u32).filter(|n| !seen[*n as usize]));
+    let mut new_of = vec![0u32; count + 1];
+    for (i, old) in order.iter().enumerate() {
+        new_of[*old as usize] = i as u32 + 1;
+    }
+    let mut fix = |i: &mut Inline| {
+        if let Inline::FootnoteRef { number, .. } = i
+            && let Some(&n) = new_of.get(*number as usize)
+            && n > 0
+        {
+            *number = n;
+        }
+    };
+    crate::walk::inlines_mut(&mut ch.blocks, &mut fix);
+    for note in &mut ch.footnotes {
+        crate::walk::inlines_mut(&mut note.blocks, &mut fix);
+    }
+    let mut old: Vec<Option<Footnote>> = std::mem::take(&mut ch.footnotes)
+        .into_iter()
+        .map(Some)
+        .collect();
+    ch.footnotes = order
+        .iter()
+        .filter_map(|n| old.get_mut(*n as usize - 1).and_then(Option::take))
+        .collect();
+}
+
+/// A note's mark joins the word before it, and comes after the punctuation that follows
+/// the citation, as pandoc places it: "hard [@x]." → "hard.¹". The text before (without
+/// its space) and the punctuation moved, for a replacement that is a note's mark.
+fn join_note<'t>(
+    before: &'t str,
+    after: &'t str,
+    replacement: &[Inline],
+) -> (&'t str, Option<&'t str>) {
+    if !matches!(replacement, [Inline::FootnoteRef { .. }]) {
+        return (before, None);
+    }
+    let moved = after
+        .chars()
+        .next()
+        .filter(|c| ".,;:!?".contains(*c))
+        .map(|c| &after[..c.len_utf8()]);
+    (before.trim_end(), moved)
+}
+
+/// Whether the last inline is text that ends with a full stop.
+fn ends_with_stop(last: Option<&Inline>) -> bool {
+    matches!(last, Some(Inline::Text(t)) if t.ends_with('.'))
+}
+
 pub(crate) type Replace<'f> = dyn FnMut(&Found, Option<Span>) -> Option<Vec<Inline>> + 'f;
 
 /// Every citation in the blocks' text, in reading order, with the span of its block;
@@ -563,9 +759,19 @@ fn scan_list(
                 let mut rest = 0;
                 for found in syntax::find(&text, known) {
                     if let Some(replacement) = f(&found, span) {
-                        out.push(Inline::Text(text[rest..found.range.start].to_string()));
-                        out.extend(replacement);
+                        let (before, after) = (&text[rest..found.range.start], &text[found.range.end..]);
                         rest = found.range.end;
+                        let (before, moved) = join_note(before, after, &replacement);
+                        out.push(Inline::Text(before.to_string()));
+                        if let Some(p) = moved {
+                            out.push(Inline::Text(p.to_string()));
+                            rest += p.len();
+                        }
+                        out.extend(replacement);
+                        // A citation that ends its sentence gives the sentence its stop.
+                        if ends_with_stop(out.last()) && after.starts_with('.') && moved.is_none() {
+                            rest += 1;
+                        }
                     }
                 }
                 out.push(Inline::Text(text[rest..].to_string()));

@@ -172,7 +172,25 @@ fn locator_kind(label: &str) -> Locator {
 #[derive(Debug)]
 pub struct Request<'a> {
     pub items: Vec<&'a Item>,
-    pub in_text: bool,
+    pub form: Form,
+    /// The number of the footnote the citation is (or is in), for a note style.
+    pub note: Option<usize>,
+}
+
+/// How a citation reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    /// `[@key]`: in parentheses, or a note's text.
+    Cited,
+    /// `@key` in the sentence: "Knuth (1984)".
+    InText,
+    /// The author alone, which a note style puts in the sentence before its note.
+    Author,
+}
+
+/// Whether the style sets citations as footnotes (Chicago notes), not in the text.
+pub fn is_note_style(style: &IndependentStyle) -> bool {
+    style.settings.class == hayagriva::citationberg::StyleClass::Note
 }
 
 /// What the style made: each citation's inlines (in request order) and the bibliography's
@@ -203,12 +221,11 @@ pub fn set(
                 let locator = i.locator.as_ref().map(|(label, value)| {
                     SpecificLocator(locator_kind(label), LocatorPayload::Str(value))
                 });
-                let purpose = if i.year_only {
-                    Some(CitePurpose::Year)
-                } else if r.in_text {
-                    Some(CitePurpose::Prose)
-                } else {
-                    None
+                let purpose = match r.form {
+                    Form::Author => Some(CitePurpose::Author),
+                    _ if i.year_only => Some(CitePurpose::Year),
+                    Form::InText => Some(CitePurpose::Prose),
+                    Form::Cited => None,
                 };
                 Some(CitationItem::new(entry, locator, None, false, purpose))
             })
@@ -218,7 +235,7 @@ pub fn set(
             style,
             locale.clone(),
             locales,
-            None,
+            r.note,
         ));
     }
     let rendered = driver.finish(BibliographyRequest::new(style, locale, locales));
@@ -287,14 +304,24 @@ fn inlines(children: &ElemChildren, cited: Cited<'_, '_>, out: &mut Vec<Inline>)
                     }
                     let mut content = Vec::new();
                     inlines(&e.children, None, &mut content);
-                    out.push(Inline::Link(Link {
-                        dest: format!("#{}", item.key),
-                        target: target(&item.key),
-                        syntax: LinkSyntax::Markdown,
-                        title: None,
-                        content: merge_text(content),
-                        span: None,
-                    }));
+                    // A note's full citation holds its DOI or URL as a link: links do not
+                    // nest, so the entry's link ends where that one starts.
+                    let own = content
+                        .iter()
+                        .position(|i| matches!(i, Inline::Link(_)))
+                        .unwrap_or(content.len());
+                    let rest = content.split_off(own);
+                    if !content.is_empty() {
+                        out.push(Inline::Link(Link {
+                            dest: format!("#{}", item.key),
+                            target: target(&item.key),
+                            syntax: LinkSyntax::Markdown,
+                            title: None,
+                            content: merge_text(content),
+                            span: None,
+                        }));
+                    }
+                    out.extend(rest);
                     if !item.suffix.is_empty() {
                         out.push(Inline::Text(format!(" {}", item.suffix)));
                     }
@@ -353,15 +380,18 @@ mod tests {
         let requests = [
             Request {
                 items: vec![&a],
-                in_text: false,
+                form: Form::Cited,
+                note: None,
             },
             Request {
                 items: vec![&b, &a],
-                in_text: false,
+                form: Form::Cited,
+                note: None,
             },
             Request {
                 items: vec![&c],
-                in_text: false,
+                form: Form::Cited,
+                note: None,
             },
         ];
         let target = |k: &str| LinkTarget::Internal {
@@ -398,7 +428,8 @@ mod tests {
         let (dean, mdn) = (item("dean", "", None, false), item("mdn", "", None, false));
         let cite = Request {
             items: vec![&dean, &mdn],
-            in_text: false,
+            form: Form::Cited,
+            note: None,
         };
         let set = set(&lib, &style, ("en-US", &locales), &[cite], &target);
         let entry = text(&set.entries[0].1);
