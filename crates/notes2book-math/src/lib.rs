@@ -65,6 +65,8 @@ fn converter() -> &'static LatexToMathML {
         let config = MathCoreConfig {
             annotation: false,
             xml_namespace: false,
+            // MathJax's "poor man's bold", common in course notes and thesis templates.
+            macros: vec![("pmb".to_string(), "\\boldsymbol{#1}".to_string())],
             ..MathCoreConfig::default()
         };
         LatexToMathML::new(config).unwrap_or_default()

@@ -155,3 +155,9 @@ fn rows_outside_an_environment_are_gathered() {
     // Inline math keeps its text as it is.
     assert!(!ok("a \\\\ b", false).contains("<mtr>"));
 }
+
+#[test]
+fn poor_mans_bold_is_bold() {
+    let m = ok(r"\pmb{x} + y", false);
+    assert_eq!(m, ok(r"\boldsymbol{x} + y", false).replace(r"\boldsymbol{x}", r"\pmb{x}"));
+}
