@@ -1,6 +1,7 @@
 //! Resolution rules, in order:
 //! 1. remote (`http:`, `https:`, …): not fetched; a warning.
-//! 2. relative paths: the note's leaf bundle / own folder (`./`, `..` inside the book).
+//! 2. relative paths: the note's leaf bundle / own folder (`./`, `..` inside the book),
+//!    then the notes folder and the book's root (where pandoc runs from).
 //! 3. paths starting with `/`: the static folders (`static/` inside and beside the notes
 //!    folder, configured `static_dirs`), Hugo `assets/`, then the notes folder itself.
 //!    Relative paths are also looked for in the vault's attachment folder (Obsidian's
@@ -128,6 +129,10 @@ pub fn resolve(book: &mut Book, vfs: &dyn Vfs, opts: &ResolveOptions) -> Vec<Dia
                         .map(|b| note_dir.join(b)),
                 );
                 bases.extend(opts.attachment_dirs.iter().cloned());
+                // pandoc resolves paths from where it runs: a thesis's notes in `source/`
+                // write `source/figures/x.jpg`, relative to the project's root.
+                bases.push(opts.input.clone());
+                bases.push(opts.root.clone());
             }
             bases.dedup();
             match find_in(vfs, opts, &bases, &path) {
