@@ -14,12 +14,23 @@ use notes2book_model::{
 use crate::cite::syntax::Found;
 use crate::words::Words;
 
-/// The label prefixes.
-const PREFIXES: [&str; 4] = ["fig-", "eq-", "sec-", "tbl-"];
+/// The kinds of labelled things, as labels start: `fig-x` (Quarto) or `fig:x`
+/// (pandoc-crossref).
+const KINDS: [&str; 4] = ["fig", "eq", "sec", "tbl"];
+
+/// The kind a label names (`fig`, `eq`, `sec`, `tbl`), if it is a cross-reference label
+/// rather than a citation key.
+fn kind_of(label: &str) -> Option<&'static str> {
+    KINDS.iter().copied().find(|k| {
+        label
+            .strip_prefix(k)
+            .is_some_and(|rest| rest.len() > 1 && rest.starts_with(['-', ':']))
+    })
+}
 
 /// Whether `key` is a cross-reference label rather than a citation key.
 pub fn is_label(key: &str) -> bool {
-    PREFIXES.iter().any(|p| key.starts_with(p))
+    kind_of(key).is_some()
 }
 
 /// How references are numbered and shown (`crossref:` in notes2book.yaml).
@@ -46,13 +57,28 @@ struct Target {
 /// link.
 pub fn resolve(
     chapters: &mut [Chapter],
+    title_ids: &[Option<String>],
     opts: &CrossrefOptions,
     language: &str,
     sources: &Sources,
     diags: &mut Vec<Diagnostic>,
 ) {
     let words = crate::words::words(language);
-    let targets = number(chapters, opts, words, diags);
+    let mut targets = number(chapters, opts, words, diags);
+    // A note's title heading labelled `{#sec-x}` is the chapter it begins.
+    for (c, ch) in chapters.iter().enumerate() {
+        if let Some(Some(id)) = title_ids.get(ch.id.0 as usize)
+            && kind_of(id) == Some("sec")
+        {
+            let t = Target {
+                chapter: c,
+                anchor: ch.anchor.clone(),
+                name: ch.title.clone(),
+                number: ch.title.clone(),
+            };
+            add(&mut targets, id.clone(), t, ch.span, diags);
+        }
+    }
     let is_ref = |k: &str| is_label(k);
     let page = opts.page_numbers.then_some(words.on_page);
     for ch in chapters.iter_mut() {
@@ -129,16 +155,16 @@ fn number(
         notes2book_model::walk_blocks_mut(&mut ch.blocks, &mut |b| {
             let span = b.span();
             let (caption, what, prefix, word, counter): (_, _, _, _, &mut Counter) = match b {
-                Block::Figure(fig) => (&mut fig.caption, "an image", "fig-", words.figure, &mut figures),
-                Block::Table { caption, .. } => (caption, "a table", "tbl-", words.table, &mut tables),
+                Block::Figure(fig) => (&mut fig.caption, "an image", "fig", words.figure, &mut figures),
+                Block::Table { caption, .. } => (caption, "a table", "tbl", words.table, &mut tables),
                 Block::Math {
                     label: Some(l),
                     tag,
                     ..
                 } => {
-                    if !l.starts_with("eq-") {
+                    if kind_of(l) != Some("eq") {
                         if is_label(l) {
-                            diags.push(kind_mismatch(l, "an equation", "eq-", span));
+                            diags.push(kind_mismatch(l, "an equation", "eq", span));
                         }
                         return;
                     }
@@ -156,7 +182,7 @@ fn number(
                     add(&mut targets, l.clone(), t, span, diags);
                     return;
                 }
-                Block::Heading { id, content, .. } if id.starts_with("sec-") => {
+                Block::Heading { id, content, .. } if kind_of(id) == Some("sec") => {
                     let title = plain_text(content);
                     let t = Target {
                         chapter: c,
@@ -172,7 +198,7 @@ fn number(
             let Some((name, id)) = caption_label(caption) else {
                 return;
             };
-            if !name.starts_with(prefix) {
+            if kind_of(&name) != Some(prefix) {
                 if is_label(&name) {
                     diags.push(kind_mismatch(&name, what, prefix, span));
                 }
@@ -219,16 +245,17 @@ fn add(
     }
 }
 
-fn kind_mismatch(label: &str, what: &str, prefix: &str, span: Option<Span>) -> Diagnostic {
+fn kind_mismatch(label: &str, what: &str, kind: &str, span: Option<Span>) -> Diagnostic {
+    // The label's own separator: `fig-x` → `tbl-x`, `fig:x` → `tbl:x`.
+    let (sep, rest) = label
+        .find(['-', ':'])
+        .map_or(("-", label), |i| (&label[i..i + 1], &label[i + 1..]));
     Diagnostic::warning(
         "crossref-kind",
-        format!("`{label}` labels {what}, whose labels start with `{prefix}`; it is not numbered"),
+        format!("`{label}` labels {what}, whose labels start with `{kind}{sep}`; it is not numbered"),
     )
     .at_opt(span)
-    .hint(format!(
-        "write {{#{prefix}{}}}",
-        label.split_once('-').map_or(label, |(_, r)| r)
-    ))
+    .hint(format!("write {{#{kind}{sep}{rest}}}"))
 }
 
 /// A reference as links: "Figure 3", "3" for `-@`, the reader's words and the number for
@@ -268,7 +295,7 @@ fn render(
                     span,
                 }));
                 // A section is found by its title in the contents; a number is not.
-                if let Some(template) = page.filter(|_| !item.key.starts_with("sec-")) {
+                if let Some(template) = page.filter(|_| kind_of(&item.key) != Some("sec")) {
                     out.push(Inline::PageRef {
                         template: template.to_owned(),
                         chapter: ChapterId(t.chapter as u32),

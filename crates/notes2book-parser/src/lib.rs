@@ -322,6 +322,7 @@ pub fn parse_book(vfs: &dyn Vfs, opts: &ParseOptions, mut sources: Sources) -> P
     let metadata = metadata(opts, &chapters, home_front.as_ref(), single_front.as_ref());
     crossref::resolve(
         &mut chapters,
+        &title_ids,
         &opts.crossref,
         &metadata.language,
         &sources,

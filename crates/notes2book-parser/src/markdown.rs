@@ -1719,6 +1719,11 @@ impl<'a> Converter<'a> {
             );
             return;
         }
+        // Raw LaTeX on lines of its own (`\newpage`, `\singlespacing`), as pandoc Markdown
+        // for a PDF writes it: pandoc leaves it out of other formats, and so does a book.
+        if is_raw_tex(&inlines) {
+            return;
+        }
         if is_table_caption(&inlines)
             && let Some(slot) = self.uncaptioned_table()
         {
@@ -2242,6 +2247,44 @@ fn trim_breaks(mut inlines: Vec<Inline>) -> Vec<Inline> {
     inlines
 }
 
+/// A paragraph whose every line is a LaTeX command with its arguments (`\newpage`,
+/// `\setlength{\parindent}{0in}`), and nothing else.
+fn is_raw_tex(inlines: &[Inline]) -> bool {
+    let mut lines = 0;
+    for i in inlines {
+        match i {
+            Inline::Text(t) if is_tex_command(t.trim()) => lines += 1,
+            Inline::SoftBreak | Inline::HardBreak => {}
+            _ => return false,
+        }
+    }
+    lines > 0
+}
+
+/// `\name`, then `{…}` and `[…]` arguments only (nested braces allowed).
+fn is_tex_command(line: &str) -> bool {
+    let Some(rest) = line.strip_prefix('\\') else {
+        return false;
+    };
+    let name = rest.chars().take_while(char::is_ascii_alphabetic).count();
+    if name == 0 {
+        return false;
+    }
+    let mut depth = 0i32;
+    for c in rest[name..].chars() {
+        match c {
+            '{' | '[' => depth += 1,
+            '}' | ']' => depth -= 1,
+            c if depth == 0 && !c.is_whitespace() => return false,
+            _ => {}
+        }
+        if depth < 0 {
+            return false;
+        }
+    }
+    depth == 0
+}
+
 /// pandoc's table caption paragraph: `Table: …`, `table: …` or `: …`.
 fn is_table_caption(inlines: &[Inline]) -> bool {
     matches!(inlines.first(), Some(Inline::Text(t))
@@ -2258,17 +2301,19 @@ fn table_caption(mut inlines: Vec<Inline>) -> Vec<Inline> {
     let mut label = None;
     if let Some(Inline::Text(t)) = inlines.last_mut() {
         let end = t.trim_end();
-        // Attributes only (`{#tbl-x .wide}`), not a caption that ends in `{a, b}`.
+        // Attributes only (`{#tbl-x .wide}`), not a caption that ends in `{a, b}`;
+        // pandoc-crossref writes them on an empty span: `[]{#tbl:x short-caption="…"}`.
         if end.ends_with('}')
             && let Some(open) = end.rfind('{')
-            && let attrs = &end[open + 1..end.len() - 1]
-            && attrs.split_whitespace().all(|a| a.starts_with(['#', '.']) || a.contains('='))
+            && let attrs = attr_tokens(&end[open + 1..end.len() - 1])
+            && attrs.iter().all(|a| a.starts_with(['#', '.']) || a.contains('='))
         {
             label = attrs
-                .split_whitespace()
+                .iter()
                 .find_map(|a| a.strip_prefix('#').filter(|id| !id.is_empty()))
                 .map(str::to_owned);
-            *t = end[..open].trim_end().to_owned();
+            let before = end[..open].trim_end();
+            *t = before.strip_suffix("[]").unwrap_or(before).trim_end().to_owned();
         }
     }
     inlines.retain(|i| !matches!(i, Inline::Text(t) if t.is_empty()));
@@ -2443,6 +2488,30 @@ fn code_options(s: &str) -> CodeOptions {
         }
     }
     o
+}
+
+/// Pandoc attributes split at spaces outside double quotes: `#x key="a b" .c` (the
+/// quotes may have been made curly by smart punctuation).
+fn attr_tokens(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut start, mut quoted) = (None, false);
+    for (i, c) in s.char_indices() {
+        match c {
+            '"' | '“' | '”' => quoted = !quoted,
+            c if c.is_whitespace() && !quoted => {
+                if let Some(st) = start.take() {
+                    out.push(&s[st..i]);
+                }
+                continue;
+            }
+            _ => {}
+        }
+        start.get_or_insert(i);
+    }
+    if let Some(st) = start {
+        out.push(&s[st..]);
+    }
+    out
 }
 
 /// Split `a=1,b=[2,"3-4"] c="x y"` at commas and spaces outside brackets and quotes. A

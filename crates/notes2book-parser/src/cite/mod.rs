@@ -498,12 +498,21 @@ pub(crate) fn key_span(sources: &Sources, block: Span, key: &str) -> Span {
 /// place of an empty `::: {#refs}` div (which Markdown leaves as a paragraph). The
 /// chapter, the block, and whether the block is the div's (replaced).
 fn refs_place(chapters: &[Chapter]) -> Option<(usize, usize, bool)> {
-    chapters.iter().enumerate().find_map(|(c, ch)| {
+    let marked = chapters.iter().enumerate().find_map(|(c, ch)| {
         ch.blocks.iter().enumerate().find_map(|(i, b)| match b {
             Block::Heading { id, .. } if id == "refs" => Some((c, i, false)),
             b if is_refs_div(b) => Some((c, i, true)),
             _ => None,
         })
+    });
+    // pandoc puts the entries at the end of the document: a last note that is only a
+    // "References" title (as thesis templates have) is where they go.
+    marked.or_else(|| {
+        let (c, last) = chapters.iter().enumerate().rev().find(|(_, ch)| ch.path.is_some())?;
+        let title = last.title.trim().to_lowercase();
+        let named = ["references", "bibliography", "works cited", "literature"]
+            .contains(&title.as_str());
+        (named && last.blocks.is_empty() && c + 1 == chapters.len()).then_some((c, 0, false))
     })
 }
 
@@ -572,7 +581,11 @@ fn place_entries(
         .collect();
     let blocks = vec![Block::Bibliography { entries }];
     if let (Some((i, replace)), Some(ch)) = (at, chapters.get_mut(chapter)) {
-        let place = if replace { i..i + 1 } else { i + 1..i + 1 };
+        let place = match (replace, ch.blocks.is_empty()) {
+            (true, _) => i..i + 1,
+            (false, true) => 0..0,
+            (false, false) => i + 1..i + 1,
+        };
         ch.blocks.splice(place, blocks);
         return;
     }
