@@ -130,9 +130,12 @@ pub fn resolve(book: &mut Book, vfs: &dyn Vfs, opts: &ResolveOptions) -> Vec<Dia
                 );
                 bases.extend(opts.attachment_dirs.iter().cloned());
                 // pandoc resolves paths from where it runs: a thesis's notes in `source/`
-                // write `source/figures/x.jpg`, relative to the project's root.
-                bases.push(opts.input.clone());
-                bases.push(opts.root.clone());
+                // write `source/figures/x.jpg`, relative to the project's root. A path
+                // that climbs (`../img`) means the note's folder only.
+                if !path.split(['/', '\\']).any(|c| c == "..") {
+                    bases.push(opts.input.clone());
+                    bases.push(opts.root.clone());
+                }
             }
             bases.dedup();
             match find_in(vfs, opts, &bases, &path) {
@@ -379,6 +382,34 @@ mod tests {
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].code, "image-case");
         let _ = ImageId(0);
+    }
+
+    #[test]
+    fn a_path_from_the_root_is_found_as_pandoc_finds_it_but_never_by_climbing() {
+        let mut fs = MemFs::new();
+        fs.insert("b/content/figures/a.png", "x");
+        fs.insert("b/content/chapters/b.png", "x");
+        fs.insert("img/c.png", "x");
+        let (book, d) = run(
+            &fs,
+            vec![
+                // Written from the root (pandoc runs there), in a note in a subfolder.
+                use_of("content/figures/a.png", "chapters", ImageSyntax::Markdown),
+                use_of("figures/a.png", "chapters", ImageSyntax::Markdown),
+                // The note's own folder first.
+                use_of("b.png", "chapters", ImageSyntax::Markdown),
+                // `..` is the note's folder's parent only: never the root's.
+                use_of("../../img/c.png", "chapters", ImageSyntax::Markdown),
+            ],
+        );
+        let found: Vec<_> = book.images.iter().map(|u| u.status).collect();
+        assert_eq!(
+            found[..3],
+            [ImageStatus::Found, ImageStatus::Found, ImageStatus::Found],
+            "{d:?}"
+        );
+        assert_ne!(found[3], ImageStatus::Found, "{d:?}");
+        assert_eq!(book.images[0].asset, book.images[1].asset);
     }
 
     #[test]
