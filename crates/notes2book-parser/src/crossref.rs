@@ -155,8 +155,16 @@ fn number(
         notes2book_model::walk_blocks_mut(&mut ch.blocks, &mut |b| {
             let span = b.span();
             let (caption, what, prefix, word, counter): (_, _, _, _, &mut Counter) = match b {
-                Block::Figure(fig) => (&mut fig.caption, "an image", "fig", words.figure, &mut figures),
-                Block::Table { caption, .. } => (caption, "a table", "tbl", words.table, &mut tables),
+                Block::Figure(fig) => (
+                    &mut fig.caption,
+                    "an image",
+                    "fig",
+                    words.figure,
+                    &mut figures,
+                ),
+                Block::Table { caption, .. } => {
+                    (caption, "a table", "tbl", words.table, &mut tables)
+                }
                 Block::Math {
                     label: Some(l),
                     tag,
@@ -252,7 +260,9 @@ fn kind_mismatch(label: &str, what: &str, kind: &str, span: Option<Span>) -> Dia
         .map_or(("-", label), |i| (&label[i..i + 1], &label[i + 1..]));
     Diagnostic::warning(
         "crossref-kind",
-        format!("`{label}` labels {what}, whose labels start with `{kind}{sep}`; it is not numbered"),
+        format!(
+            "`{label}` labels {what}, whose labels start with `{kind}{sep}`; it is not numbered"
+        ),
     )
     .at_opt(span)
     .hint(format!("write {{#{kind}{sep}{rest}}}"))

@@ -2306,14 +2306,20 @@ fn table_caption(mut inlines: Vec<Inline>) -> Vec<Inline> {
         if end.ends_with('}')
             && let Some(open) = end.rfind('{')
             && let attrs = attr_tokens(&end[open + 1..end.len() - 1])
-            && attrs.iter().all(|a| a.starts_with(['#', '.']) || a.contains('='))
+            && attrs
+                .iter()
+                .all(|a| a.starts_with(['#', '.']) || a.contains('='))
         {
             label = attrs
                 .iter()
                 .find_map(|a| a.strip_prefix('#').filter(|id| !id.is_empty()))
                 .map(str::to_owned);
             let before = end[..open].trim_end();
-            *t = before.strip_suffix("[]").unwrap_or(before).trim_end().to_owned();
+            *t = before
+                .strip_suffix("[]")
+                .unwrap_or(before)
+                .trim_end()
+                .to_owned();
         }
     }
     inlines.retain(|i| !matches!(i, Inline::Text(t) if t.is_empty()));

@@ -99,6 +99,19 @@ pub struct Common {
     /// Never show progress bars (they appear only on a terminal, for phases that take a while)
     #[arg(long)]
     pub no_progress: bool,
+    /// How diagnostics are printed: human (with the source line), short
+    /// (file:line:col: severity[code]: message), json (one object per line), github
+    /// (GitHub Actions annotations)
+    #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
+    pub message_format: MessageFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MessageFormat {
+    Human,
+    Short,
+    Json,
+    Github,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

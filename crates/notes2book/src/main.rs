@@ -7,6 +7,7 @@
 mod args;
 mod build;
 mod config;
+mod formats;
 mod init;
 mod pdf;
 mod progress;
@@ -52,7 +53,7 @@ fn main() -> ExitCode {
         }
         None => &cli.build.common,
     };
-    let reporter = Reporter::new(match common.color {
+    let color = match common.color {
         args::Color::Always => true,
         args::Color::Never => false,
         args::Color::Auto => {
@@ -60,7 +61,14 @@ fn main() -> ExitCode {
             std::io::stderr().is_terminal()
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         }
-    });
+    };
+    let format = match common.message_format {
+        args::MessageFormat::Human => report::Format::Human,
+        args::MessageFormat::Short => report::Format::Short,
+        args::MessageFormat::Json => report::Format::Json,
+        args::MessageFormat::Github => report::Format::Github,
+    };
+    let reporter = Reporter::new(color, format);
     if let Some(n) = common.jobs
         && let Err(e) = rayon::ThreadPoolBuilder::new()
             .num_threads(n.max(1))
@@ -141,7 +149,11 @@ enum Mode {
 fn run(args: &Common, mode: Mode, reporter: &Reporter) -> ExitCode {
     // Not locked for the whole run: the progress bars draw on stderr from their own threads.
     let mut err = std::io::stderr();
-    let progress = Progress::new(Progress::wanted(args.quiet, args.no_progress));
+    // Progress bars are for people; a program reading the messages gets only those.
+    let progress = Progress::new(
+        Progress::wanted(args.quiet, args.no_progress)
+            && args.message_format == args::MessageFormat::Human,
+    );
     let out_dir = match &mode {
         Mode::Build { out, .. } => Some(out.as_path()),
         _ => None,
@@ -212,8 +224,8 @@ fn run(args: &Common, mode: Mode, reporter: &Reporter) -> ExitCode {
         let _ = reporter.render(&mut err, d, &parsed.sources);
     }
     let counts = Counts::of(&parsed.diagnostics);
-    let _ = report::summary(&mut err, counts);
-    if args.verbose {
+    let _ = reporter.summary(&mut err, counts);
+    if args.verbose && !reporter.is_machine() {
         let _ = writeln!(err, "{}", project.root_reason);
         let _ = writeln!(
             err,
@@ -252,22 +264,22 @@ fn run(args: &Common, mode: Mode, reporter: &Reporter) -> ExitCode {
         }
         Some(build::Outcome::Written(paths)) if !args.quiet => {
             for p in paths {
-                let _ = writeln!(err, "wrote {}", p.display());
+                let _ = reporter.wrote(&mut err, &p);
             }
         }
         Some(build::Outcome::BadConfig) => {
-            let _ = writeln!(err, "nothing written: fix the configuration above");
+            let _ = reporter.line(&mut err, "nothing written: fix the configuration above");
             return ExitCode::from(2);
         }
         Some(build::Outcome::Refused) => {
-            let _ = writeln!(
-                err,
-                "nothing written: fix the errors above{}",
-                if args.strict {
-                    " (--strict counts warnings)"
-                } else {
-                    ""
-                }
+            let strict = if args.strict {
+                " (--strict counts warnings)"
+            } else {
+                ""
+            };
+            let _ = reporter.line(
+                &mut err,
+                &format!("nothing written: fix the errors above{strict}"),
             );
             return ExitCode::from(1);
         }

@@ -36,26 +36,79 @@ fn plural(n: usize, word: &str) -> String {
     }
 }
 
+/// How diagnostics are printed (`--message-format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    /// For people: the source line, a caret under the place, the hint.
+    #[default]
+    Human,
+    /// `file:line:col: severity[code]: message`.
+    Short,
+    /// One JSON object per line.
+    Json,
+    /// GitHub Actions workflow commands.
+    Github,
+}
+
 /// Renders diagnostics, in colour or as plain text (decided once, by `main`, from
-/// `--color` and the terminal).
+/// `--color` and the terminal), in the format asked for.
 #[derive(Debug, Clone)]
 pub struct Reporter {
     renderer: Renderer,
+    format: Format,
     /// The current folder (real path): files inside it are shown relative to it.
     base: std::path::PathBuf,
 }
 
 impl Reporter {
-    pub fn new(color: bool) -> Self {
+    pub fn new(color: bool, format: Format) -> Self {
         Reporter {
-            renderer: if color {
+            renderer: if color && format == Format::Human {
                 Renderer::styled()
             } else {
                 Renderer::plain()
             },
+            format,
             base: std::env::current_dir()
                 .and_then(std::fs::canonicalize)
                 .unwrap_or_default(),
+        }
+    }
+
+    /// Whether the output is for a program: only its own lines are printed.
+    pub fn is_machine(&self) -> bool {
+        self.format == Format::Json
+    }
+
+    /// The closing count: "2 warnings, 0 errors", or a JSON summary.
+    pub fn summary(&self, out: &mut dyn Write, c: Counts) -> std::io::Result<()> {
+        match self.format {
+            Format::Json => writeln!(
+                out,
+                "{}",
+                crate::formats::json_summary(c.errors, c.warnings, c.notes)
+            ),
+            _ => summary(out, c),
+        }
+    }
+
+    /// A line about the run as a whole ("nothing written: …").
+    pub fn line(&self, out: &mut dyn Write, text: &str) -> std::io::Result<()> {
+        match self.format {
+            Format::Json => writeln!(
+                out,
+                "{}",
+                serde_json::json!({"kind": "message", "message": text})
+            ),
+            _ => writeln!(out, "{text}"),
+        }
+    }
+
+    /// A book written.
+    pub fn wrote(&self, out: &mut dyn Write, path: &std::path::Path) -> std::io::Result<()> {
+        match self.format {
+            Format::Json => writeln!(out, "{}", crate::formats::json_artifact(path)),
+            _ => writeln!(out, "wrote {}", path.display()),
         }
     }
 
@@ -67,6 +120,22 @@ impl Reporter {
     }
 
     pub fn render(
+        &self,
+        out: &mut dyn Write,
+        d: &Diagnostic,
+        sources: &Sources,
+    ) -> std::io::Result<()> {
+        use crate::formats;
+        let at = || formats::place(d, sources, &|p| self.shown(p));
+        match self.format {
+            Format::Human => self.render_human(out, d, sources),
+            Format::Short => writeln!(out, "{}", formats::short(d, at().as_ref())),
+            Format::Json => writeln!(out, "{}", formats::json(d, at().as_ref())),
+            Format::Github => writeln!(out, "{}", formats::github(d, at().as_ref())),
+        }
+    }
+
+    fn render_human(
         &self,
         out: &mut dyn Write,
         d: &Diagnostic,
@@ -165,7 +234,7 @@ mod tests {
             d = d.hint(h);
         }
         let mut out = Vec::new();
-        Reporter::new(false)
+        Reporter::new(false, Format::Human)
             .render(&mut out, &d, &sources)
             .expect("write to a Vec");
         String::from_utf8(out).expect("UTF-8")
@@ -227,7 +296,7 @@ mod tests {
         let d = Diagnostic::error("out-dir-is-file", "the output folder book is a file")
             .hint("pass another folder with -o DIR");
         let mut out = Vec::new();
-        Reporter::new(false)
+        Reporter::new(false, Format::Human)
             .render(&mut out, &d, &Sources::default())
             .expect("write to a Vec");
         let out = String::from_utf8(out).expect("UTF-8");
@@ -248,7 +317,7 @@ mod tests {
         let file = sources.add("notes2book.yaml".into(), "title: A\n\n".to_owned());
         let d = Diagnostic::error("config-invalid", "invalid config").at(Span::new(file, 9, 9));
         let mut out = Vec::new();
-        Reporter::new(false)
+        Reporter::new(false, Format::Human)
             .render(&mut out, &d, &sources)
             .expect("write to a Vec");
         let out = String::from_utf8(out).expect("UTF-8");
@@ -262,10 +331,10 @@ mod tests {
         let mut plain = Vec::new();
         let mut styled = Vec::new();
         let sources = Sources::default();
-        Reporter::new(false)
+        Reporter::new(false, Format::Human)
             .render(&mut plain, &d, &sources)
             .expect("write");
-        Reporter::new(true)
+        Reporter::new(true, Format::Human)
             .render(&mut styled, &d, &sources)
             .expect("write");
         assert!(!plain.contains(&0x1b));

@@ -508,10 +508,14 @@ fn refs_place(chapters: &[Chapter]) -> Option<(usize, usize, bool)> {
     // pandoc puts the entries at the end of the document: a last note that is only a
     // "References" title (as thesis templates have) is where they go.
     marked.or_else(|| {
-        let (c, last) = chapters.iter().enumerate().rev().find(|(_, ch)| ch.path.is_some())?;
+        let (c, last) = chapters
+            .iter()
+            .enumerate()
+            .rev()
+            .find(|(_, ch)| ch.path.is_some())?;
         let title = last.title.trim().to_lowercase();
-        let named = ["references", "bibliography", "works cited", "literature"]
-            .contains(&title.as_str());
+        let named =
+            ["references", "bibliography", "works cited", "literature"].contains(&title.as_str());
         (named && last.blocks.is_empty() && c + 1 == chapters.len()).then_some((c, 0, false))
     })
 }
@@ -622,16 +626,20 @@ fn unique_anchor(chapters: &[Chapter], base: &str) -> String {
         .unwrap_or_else(|| base.to_string())
 }
 
+/// What [`scan_chapter`] calls for each citation: it, its block's span, whether it is in
+/// a footnote; it may give inlines to put in its place.
+type InChapter<'f> = dyn FnMut(&Found, Option<Span>, bool) -> Option<Vec<Inline>> + 'f;
+
 /// Every citation of a chapter, its text's and then its footnotes', with whether it is in
 /// a footnote; `f` may give inlines to put in its place.
-fn scan_chapter(
-    ch: &mut Chapter,
-    known: &dyn Fn(&str) -> bool,
-    f: &mut dyn FnMut(&Found, Option<Span>, bool) -> Option<Vec<Inline>>,
-) {
-    scan_blocks(&mut ch.blocks, known, &mut |found, span| f(found, span, false));
+fn scan_chapter(ch: &mut Chapter, known: &dyn Fn(&str) -> bool, f: &mut InChapter<'_>) {
+    scan_blocks(&mut ch.blocks, known, &mut |found, span| {
+        f(found, span, false)
+    });
     for note in &mut ch.footnotes {
-        scan_blocks(&mut note.blocks, known, &mut |found, span| f(found, span, true));
+        scan_blocks(&mut note.blocks, known, &mut |found, span| {
+            f(found, span, true)
+        });
     }
 }
 
@@ -772,7 +780,8 @@ fn scan_list(
                 let mut rest = 0;
                 for found in syntax::find(&text, known) {
                     if let Some(replacement) = f(&found, span) {
-                        let (before, after) = (&text[rest..found.range.start], &text[found.range.end..]);
+                        let (before, after) =
+                            (&text[rest..found.range.start], &text[found.range.end..]);
                         rest = found.range.end;
                         let (before, moved) = join_note(before, after, &replacement);
                         out.push(Inline::Text(before.to_string()));

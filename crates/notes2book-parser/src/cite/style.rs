@@ -89,7 +89,11 @@ fn words(text: &str) -> impl Iterator<Item = (usize, &str)> {
     text.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’'))
         .scan(0, move |pos, w| {
             let at = *pos;
-            *pos += w.len() + text[at + w.len()..].chars().next().map_or(0, char::len_utf8);
+            *pos += w.len()
+                + text[at + w.len()..]
+                    .chars()
+                    .next()
+                    .map_or(0, char::len_utf8);
             Some((at, w))
         })
         .filter(|(_, w)| !w.is_empty())
@@ -438,11 +442,17 @@ mod tests {
             "{entry}"
         );
         // A paper in proceedings is in them, not in a journal's special issue.
-        assert!(entry.contains(" In Proc. ") && !entry.contains("pecial issue"), "{entry}");
+        assert!(
+            entry.contains(" In Proc. ") && !entry.contains("pecial issue"),
+            "{entry}"
+        );
         let mdn = text(&set.entries[1].1);
         assert!(mdn.contains("“MDN Web Docs.”"), "{mdn}");
         let words: Vec<(usize, &str)> = words("a MapReduce-like, it's").collect();
-        assert_eq!(words, [(0, "a"), (2, "MapReduce"), (12, "like"), (18, "it's")]);
+        assert_eq!(
+            words,
+            [(0, "a"), (2, "MapReduce"), (12, "like"), (18, "it's")]
+        );
     }
 
     #[test]

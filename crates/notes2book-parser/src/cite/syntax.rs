@@ -227,7 +227,10 @@ mod tests {
         let text = "As @known [p. 33] shows, @known [link](x) too.";
         let found = find(text, &|k| k == "known");
         assert_eq!(&text[found[0].range.clone()], "@known [p. 33]");
-        assert_eq!(found[0].items, [it("", "known", Some(("p.", "33")), "", false)]);
+        assert_eq!(
+            found[0].items,
+            [it("", "known", Some(("p.", "33")), "", false)]
+        );
         assert_eq!(&text[found[1].range.clone()], "@known");
     }
 
