@@ -197,10 +197,17 @@ fn a_notes_own_bibliography_is_its_own_and_a_refs_div_places_the_entries() {
     )
     .expect("b");
     let out = dir.path().join("out");
-    let o = run_env(dir.path(), &["--epub", "-o", &out.display().to_string()], &[]);
+    let o = run_env(
+        dir.path(),
+        &["--epub", "-o", &out.display().to_string()],
+        &[],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let err = stderr(&o);
-    assert!(err.contains("warning[citation-unknown]") && err.contains("b.md:3:18"), "{err}");
+    assert!(
+        err.contains("warning[citation-unknown]") && err.contains("b.md:3:18"),
+        "{err}"
+    );
     assert!(err.contains("in another note's bibliography only"), "{err}");
     let epub = out.join("cited.epub");
     assert_epubcheck_clean(&epub);
@@ -250,13 +257,28 @@ fn a_note_style_makes_citations_footnotes() {
         a[from..to].to_string()
     };
     // The author's own note keeps number 1; the citations are 2, 3 and 4, in order.
-    assert!(note(1).contains("My own note, citing") && note(1).contains("Jane Doe"), "{}", note(1));
-    assert!(a.contains("order events.<sup><a epub:type=\"noteref\""), "{a}");
-    assert!(note(2).contains("Leslie Lamport") && note(2).contains("560"), "{}", note(2));
+    assert!(
+        note(1).contains("My own note, citing") && note(1).contains("Jane Doe"),
+        "{}",
+        note(1)
+    );
+    assert!(
+        a.contains("order events.<sup><a epub:type=\"noteref\""),
+        "{a}"
+    );
+    assert!(
+        note(2).contains("Leslie Lamport") && note(2).contains("560"),
+        "{}",
+        note(2)
+    );
     assert!(a.contains(">Donald E. Knuth</a><sup>"), "{a}");
     assert!(note(3).contains("(Addison-Wesley, 1984)"), "{}", note(3));
     // The second citation of a work is the short form.
-    assert!(note(4).contains("Knuth, <em>The TeXbook</em>, 9"), "{}", note(4));
+    assert!(
+        note(4).contains("Knuth, <em>The TeXbook</em>, 9"),
+        "{}",
+        note(4)
+    );
     assert!(!a.contains("[@") && !a.contains("@knuth"), "{a}");
     // The bibliography is there as with any style.
     let refs = epub_text(&epub, "OEBPS/ch-references.xhtml");
