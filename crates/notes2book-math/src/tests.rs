@@ -159,5 +159,8 @@ fn rows_outside_an_environment_are_gathered() {
 #[test]
 fn poor_mans_bold_is_bold() {
     let m = ok(r"\pmb{x} + y", false);
-    assert_eq!(m, ok(r"\boldsymbol{x} + y", false).replace(r"\boldsymbol{x}", r"\pmb{x}"));
+    assert_eq!(
+        m,
+        ok(r"\boldsymbol{x} + y", false).replace(r"\boldsymbol{x}", r"\pmb{x}")
+    );
 }

@@ -38,6 +38,9 @@ pub struct Metadata {
     pub authors: Vec<String>,
     /// BCP 47 language tag; `en` unless configured.
     pub language: String,
+    /// Whether the language was given (config, site or front matter), not assumed.
+    #[serde(skip)]
+    pub language_given: bool,
     /// `YYYY-MM-DD` or an RFC 3339 date-time.
     pub date: Option<String>,
     pub identifier: Option<String>,

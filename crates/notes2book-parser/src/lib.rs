@@ -430,13 +430,13 @@ fn metadata(
     if authors.is_empty() {
         authors = fallback.map(|f| names(&f.authors)).unwrap_or_default();
     }
+    let language = given(&cfg.language).or_else(|| fallback.and_then(|f| given(&f.lang)));
     Metadata {
         title,
         subtitle: given(&cfg.subtitle),
         authors,
-        language: given(&cfg.language)
-            .or_else(|| fallback.and_then(|f| given(&f.lang)))
-            .unwrap_or_else(|| "en".into()),
+        language_given: language.is_some(),
+        language: language.unwrap_or_else(|| "en".into()),
         date: given(&cfg.date).or_else(|| single.and_then(|(f, _)| given(&f.date))),
         identifier: given(&cfg.identifier),
         description: given(&cfg.description)

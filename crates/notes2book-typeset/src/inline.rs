@@ -347,10 +347,7 @@ fn page_ref_text(template: &str, folios: Option<&Folios>, target: &LinkTarget) -
         return String::new();
     };
     let ch = chapter.0 as usize;
-    let page = folios.and_then(|f| {
-        f.get(&(ch, anchor.clone()))
-            .or_else(|| f.get(&(ch, None)))
-    });
+    let page = folios.and_then(|f| f.get(&(ch, anchor.clone())).or_else(|| f.get(&(ch, None))));
     let number = page.map_or_else(|| "00".to_string(), usize::to_string);
     template.replacen("{}", &number, 1)
 }

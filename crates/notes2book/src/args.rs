@@ -31,7 +31,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Read and check every note and image; report all problems; write nothing.
-    Check(Common),
+    Check(CheckArgs),
     /// Print the book's document model as JSON on stdout.
     Dump(Common),
     /// Start a book: a commented notes2book.yaml and a first note (never overwrites).
@@ -44,6 +44,18 @@ pub enum Command {
     Completions { shell: clap_complete::Shell },
     /// Print the manual page (roff) on stdout.
     Man,
+}
+
+/// `check`: the common options, and the stores whose rules to check.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Also check the EPUB against a store's published rules (file size, images, cover,
+    /// fonts, language, contents, remote resources, identifier, KDP's metadata limits);
+    /// repeatable. Problems are warnings: --strict fails on them
+    #[arg(long, value_enum, value_name = "STORE")]
+    pub store: Vec<crate::store::Store>,
 }
 
 /// Building the book (the default command).

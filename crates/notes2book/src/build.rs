@@ -361,6 +361,25 @@ pub fn build(
     Outcome::Written(outputs)
 }
 
+/// The EPUB as `build` would write it, in memory (for the store checks); its diagnostics
+/// join the project's.
+pub fn epub_in_memory(project: &mut Project, assets: &notes2book_assets::Assets) -> Vec<u8> {
+    let modified = modified_time(project);
+    let opts = epub_options(project, modified);
+    let out = std::io::Cursor::new(Vec::new());
+    match notes2book_epub::write_epub_to(&project.parsed.book, assets, &opts, out, || {}) {
+        Ok(w) => {
+            project.parsed.diagnostics.extend(w.diagnostics);
+            w.out.into_inner()
+        }
+        Err(notes2book_epub::EpubError::Assemble(d)) => {
+            project.parsed.diagnostics.push(d);
+            Vec::new()
+        }
+        Err(notes2book_epub::EpubError::Write(_)) => Vec::new(),
+    }
+}
+
 /// The `epub:` section → the EPUB backend's options (an unreadable stylesheet is an error).
 fn epub_options(project: &mut Project, modified: i64) -> notes2book_epub::EpubOptions {
     let cfg = project.config.epub.clone();

@@ -13,6 +13,7 @@ mod pdf;
 mod progress;
 mod project;
 mod report;
+mod store;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -34,7 +35,8 @@ fn main() -> ExitCode {
         }
     };
     let common = match &cli.command {
-        Some(Command::Check(c) | Command::Dump(c)) => c,
+        Some(Command::Check(c)) => &c.common,
+        Some(Command::Dump(c)) => c,
         Some(Command::Init { dir }) => return init_command(dir),
         Some(Command::Completions { shell }) => {
             use clap::CommandFactory;
@@ -78,7 +80,7 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     match &cli.command {
-        Some(Command::Check(c)) => run(c, Mode::Check, &reporter),
+        Some(Command::Check(c)) => run(&c.common, Mode::Check(c.store.clone()), &reporter),
         Some(Command::Dump(c)) => run(c, Mode::Dump, &reporter),
         Some(Command::Init { .. } | Command::Completions { .. } | Command::Man) => {
             ExitCode::SUCCESS
@@ -137,7 +139,8 @@ fn init_command(dir: &std::path::Path) -> ExitCode {
 }
 
 enum Mode {
-    Check,
+    /// `check`, with the stores whose rules to check.
+    Check(Vec<store::Store>),
     Dump,
     Build {
         out: PathBuf,
@@ -180,12 +183,23 @@ fn run(args: &Common, mode: Mode, reporter: &Reporter) -> ExitCode {
     ));
     let mut outcome = None;
     match &mode {
-        Mode::Check => {
+        Mode::Check(stores) => {
             // `check` does everything a build does except writing: images are prepared too.
             let opts = notes2book_assets::ProcessOptions::default();
             let t = std::time::Instant::now();
-            let _assets = build::prepare_images(&mut project, &opts, &progress);
+            let assets = build::prepare_images(&mut project, &opts, &progress);
             timings.push(("prepare images", t.elapsed()));
+            if !stores.is_empty() {
+                let t = std::time::Instant::now();
+                let epub = build::epub_in_memory(&mut project, &assets);
+                let book = &project.parsed.book;
+                let found: Vec<_> = stores
+                    .iter()
+                    .flat_map(|s| store::check(*s, book, book.metadata.language_given, &epub))
+                    .collect();
+                project.parsed.diagnostics.extend(found);
+                timings.push(("store checks", t.elapsed()));
+            }
         }
         Mode::Dump => {}
         Mode::Build {
