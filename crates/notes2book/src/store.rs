@@ -354,7 +354,7 @@ fn isbn_valid(s: &str) -> bool {
                 .enumerate()
                 .map(|(i, c)| c.to_digit(10).unwrap_or(0) * if i % 2 == 0 { 1 } else { 3 })
                 .sum();
-            sum % 10 == 0
+            sum.is_multiple_of(10)
         }
         10 => {
             let mut sum = 0;
@@ -368,7 +368,7 @@ fn isbn_valid(s: &str) -> bool {
                 };
                 sum += v * (10 - i as u32);
             }
-            sum % 11 == 0
+            sum.is_multiple_of(11)
         }
         _ => false,
     }
