@@ -90,9 +90,12 @@ fn json_is_one_object_per_line_with_the_documented_fields() {
     );
 }
 
+/// A workflow command read back: its name, its properties, its message.
+type Command = (String, Vec<(String, String)>, String);
+
 /// `::warning file=…,line=…,col=…,endLine=…,endColumn=…,title=…::message`: GitHub's
 /// workflow command grammar (properties without a raw `,` or `:`, newlines escaped).
-fn workflow_command(line: &str) -> Option<(String, Vec<(String, String)>, String)> {
+fn workflow_command(line: &str) -> Option<Command> {
     let rest = line.strip_prefix("::")?;
     let (head, message) = rest.split_once("::")?;
     let (command, props) = head.split_once(' ').unwrap_or((head, ""));

@@ -57,29 +57,7 @@ fn warn(code: &'static str, message: String, span: Option<Span>, hint: Option<&s
 /// available: a placeholder is drawn).
 pub fn typeset(book: &Book, images: ImageInfo<'_>, options: &Options) -> Document {
     let mut diagnostics = Vec::new();
-    let (mut fonts, mut bad) = FontSet::new(&options.fallback_fonts);
-    for (role, family) in &options.families {
-        bad.extend(fonts.set_family(*role, family));
-    }
-    let d = &options.discovery;
-    let missing = if d.system || !d.dirs.is_empty() {
-        crate::discover::uncovered(book, &fonts)
-    } else {
-        Default::default()
-    };
-    for (font, bold) in crate::discover::fallbacks(&missing, &book.metadata.language, d) {
-        if !fonts.add_fallback(&font, bold.as_ref()) {
-            diagnostics.push(warn(
-                "pdf-font",
-                format!(
-                    "the font `{}` found on this machine could not be read",
-                    font.name
-                ),
-                None,
-                None,
-            ));
-        }
-    }
+    let mut fonts = book_fonts(book, options, &mut diagnostics);
     let has_math = book.chapters.iter().any(|ch| {
         notes2book_model::has_formula(&ch.blocks)
             || ch
@@ -93,14 +71,6 @@ pub fn typeset(book: &Book, images: ImageInfo<'_>, options: &Options) -> Documen
             "the bundled math font could not be read; formulas are shown as their source".into(),
             None,
             None,
-        ));
-    }
-    for name in bad {
-        diagnostics.push(warn(
-            "pdf-font",
-            format!("`{name}` is not a font notes2book can read; it is not used"),
-            None,
-            Some("give a TrueType or OpenType file (.ttf, .otf)"),
         ));
     }
     let all: Vec<usize> = (0..book.chapters.len()).collect();
@@ -161,6 +131,58 @@ pub fn typeset(book: &Book, images: ImageInfo<'_>, options: &Options) -> Documen
         page_starts,
         diagnostics,
     }
+}
+
+/// The book's faces: the bundled ones or those configured, then the fallbacks found on
+/// the machine for the characters they lack; what cannot be read is reported.
+pub fn book_fonts(book: &Book, options: &Options, diagnostics: &mut Vec<Diagnostic>) -> FontSet {
+    fonts_for(
+        &|fonts| crate::discover::uncovered(book, fonts),
+        &book.metadata.language,
+        options,
+        diagnostics,
+    )
+}
+
+/// The configured faces, and fallbacks found for what `uncovered` says they lack.
+pub fn fonts_for(
+    uncovered: &dyn Fn(&FontSet) -> std::collections::BTreeSet<char>,
+    language: &str,
+    options: &Options,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> FontSet {
+    let (mut fonts, mut bad) = FontSet::new(&options.fallback_fonts);
+    for (role, family) in &options.families {
+        bad.extend(fonts.set_family(*role, family));
+    }
+    let d = &options.discovery;
+    let missing = if d.system || !d.dirs.is_empty() {
+        uncovered(&fonts)
+    } else {
+        Default::default()
+    };
+    for (font, bold) in crate::discover::fallbacks(&missing, language, d) {
+        if !fonts.add_fallback(&font, bold.as_ref()) {
+            diagnostics.push(warn(
+                "pdf-font",
+                format!(
+                    "the font `{}` found on this machine could not be read",
+                    font.name
+                ),
+                None,
+                None,
+            ));
+        }
+    }
+    for name in bad {
+        diagnostics.push(warn(
+            "pdf-font",
+            format!("`{name}` is not a font notes2book can read; it is not used"),
+            None,
+            Some("give a TrueType or OpenType file (.ttf, .otf)"),
+        ));
+    }
+    fonts
 }
 
 /// Font expansion of justified lines with micro-typography on (pdfTeX's microtype

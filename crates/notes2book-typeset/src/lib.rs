@@ -20,6 +20,7 @@
 pub mod bidi;
 pub mod breaks;
 pub mod contents;
+pub mod cover;
 pub mod discover;
 pub mod document;
 pub mod fonts;

@@ -267,13 +267,14 @@ pub fn build(
         epub_max_px: cfg.max_image_px.unwrap_or(1600).max(16),
         ..Default::default()
     };
-    let assets = prepare_images(project, &opts, progress);
+    let mut assets = prepare_images(project, &opts, progress);
     timings.push(("prepare images", t.elapsed()));
     let modified = modified_time(project);
     let epub_opts = formats.epub.then(|| epub_options(project, modified));
     let pdf_opts = formats
         .pdf
         .then(|| crate::pdf::options(project, modified, fonts));
+
     let config_error = project
         .parsed
         .diagnostics
@@ -293,13 +294,32 @@ pub fn build(
     let book = &project.parsed.book;
     let epub_phase = formats.epub.then(|| progress.spinner("EPUB"));
     let pdf_phase = formats.pdf.then(|| progress.spinner("PDF"));
-    // With both, the PDF is laid out first: the EPUB marks where its pages begin.
-    let mut pdf = pdf_opts
-        .as_ref()
-        .map(|o| notes2book_pdf::build(book, &assets, o));
+    // With both, the PDF is laid out first: the EPUB marks where its pages begin. The
+    // EPUB's cover, when one is made, is drawn meanwhile.
+    let cover_layout = match &pdf_opts {
+        Some(o) => o.layout.clone(),
+        None => cover_layout(fonts),
+    };
+    let cover_config = project.config.cover.clone();
+    let (mut pdf, cover) = rayon::join(
+        || {
+            pdf_opts
+                .as_ref()
+                .map(|o| notes2book_pdf::build(book, &assets, o))
+        },
+        || {
+            formats
+                .epub
+                .then(|| crate::cover::make(book, cover_config.as_ref(), &cover_layout))
+        },
+    );
     if let Some(ph) = pdf_phase {
         ph.finish();
     }
+    if let Some(made) = cover {
+        crate::cover::add_made(project, &mut assets, made);
+    }
+    let book = &project.parsed.book;
     let epub = epub_opts.map(|mut o| {
         if let Some(p) = &mut pdf {
             o.pages = std::mem::take(&mut p.page_starts);
@@ -361,9 +381,22 @@ pub fn build(
     Outcome::Written(outputs)
 }
 
-/// The EPUB as `build` would write it, in memory (for the store checks); its diagnostics
-/// join the project's.
-pub fn epub_in_memory(project: &mut Project, assets: &notes2book_assets::Assets) -> Vec<u8> {
+/// The faces a generated cover is set in when no PDF is made: the bundled ones, and the
+/// machine's for characters they lack (unless `--ignore-system-fonts`).
+pub fn cover_layout(fonts: &FontArgs) -> notes2book_typeset::Options {
+    notes2book_typeset::Options {
+        discovery: notes2book_typeset::discover::Discovery {
+            system: !fonts.ignore_system,
+            dirs: fonts.paths.clone(),
+        },
+        ..Default::default()
+    }
+}
+
+/// The EPUB as `build` would write it, in memory (for the store checks), with the cover
+/// a build would make; its diagnostics join the project's.
+pub fn epub_in_memory(project: &mut Project, assets: &mut notes2book_assets::Assets) -> Vec<u8> {
+    crate::cover::add_generated(project, assets, &cover_layout(&FontArgs::default()));
     let modified = modified_time(project);
     let opts = epub_options(project, modified);
     let out = std::io::Cursor::new(Vec::new());

@@ -36,8 +36,9 @@ pub struct Config {
     pub description: Option<String>,
     pub publisher: Option<String>,
     pub rights: Option<String>,
-    /// Cover image, relative to this file.
-    pub cover: Option<String>,
+    /// The cover: an image relative to this file, or the design of the cover made when
+    /// there is none (`{design: band, colour: "#7a1f1f"}`), or `false` for no cover.
+    pub cover: Option<CoverConfig>,
     /// The notes folder, relative to this file.
     pub input: Option<PathBuf>,
     /// Explicit chapter order: note paths relative to the notes folder.
@@ -85,6 +86,37 @@ pub struct CrossrefConfig {
     /// In the PDF, a reference adds the page it leads to: "Figure 3 on page 41".
     #[serde(default)]
     pub page_numbers: bool,
+}
+
+/// `cover:`: an image, a generated cover's design, or none.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum CoverConfig {
+    Image(String),
+    /// `false`: no cover (`true` is the default, a generated one).
+    Enabled(bool),
+    Generated(GeneratedCover),
+}
+
+/// A generated cover's look.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GeneratedCover {
+    /// `classic` (a dark field) [default], `band` or `minimal`.
+    pub design: Option<String>,
+    /// The field's or band's colour, `#rrggbb` [default: a deep blue].
+    #[serde(alias = "color")]
+    pub colour: Option<String>,
+}
+
+impl CoverConfig {
+    /// The image named, if one is.
+    pub fn image(&self) -> Option<&str> {
+        match self {
+            CoverConfig::Image(p) => Some(p),
+            _ => None,
+        }
+    }
 }
 
 /// The `a11y:` section: statements only a publisher can make (nothing is claimed by

@@ -7,6 +7,7 @@
 mod args;
 mod build;
 mod config;
+mod cover;
 mod formats;
 mod init;
 mod pdf;
@@ -187,11 +188,11 @@ fn run(args: &Common, mode: Mode, reporter: &Reporter) -> ExitCode {
             // `check` does everything a build does except writing: images are prepared too.
             let opts = notes2book_assets::ProcessOptions::default();
             let t = std::time::Instant::now();
-            let assets = build::prepare_images(&mut project, &opts, &progress);
+            let mut assets = build::prepare_images(&mut project, &opts, &progress);
             timings.push(("prepare images", t.elapsed()));
             if !stores.is_empty() {
                 let t = std::time::Instant::now();
-                let epub = build::epub_in_memory(&mut project, &assets);
+                let epub = build::epub_in_memory(&mut project, &mut assets);
                 let book = &project.parsed.book;
                 let found: Vec<_> = stores
                     .iter()

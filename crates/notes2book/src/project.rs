@@ -222,10 +222,15 @@ pub fn load(args: &Common, out_dir: Option<&Path>) -> Result<Project, Fatal> {
             description: or_site(&cfg.description, &from_site.description),
             publisher: cfg.publisher.clone(),
             rights: or_site(&cfg.rights, &from_site.rights),
-            cover: cfg.cover.clone().map(|c| {
-                let span = loaded.as_ref().and_then(|l| l.find(&c, "cover:"));
-                (c, span)
-            }),
+            cover: cfg
+                .cover
+                .as_ref()
+                .and_then(|c| c.image())
+                .map(str::to_owned)
+                .map(|c| {
+                    let span = loaded.as_ref().and_then(|l| l.find(&c, "cover:"));
+                    (c, span)
+                }),
         },
         site_params: cfg
             .params

@@ -178,9 +178,11 @@ fn images(r: &Rules, book: &Book, epub: &Epub, out: &mut Vec<Diagnostic>) {
             );
         }
     }
+    // The cover has rules of its own (below).
+    let cover = cover_href(epub).map(|h| format!("OEBPS/{h}"));
     for (name, data) in &epub.files {
         let ext = extension(name);
-        if !is_image(&ext) || ext == "svg" {
+        if !is_image(&ext) || ext == "svg" || cover.as_deref() == Some(name.as_str()) {
             continue;
         }
         if !r.formats.contains(&ext.as_str()) {
@@ -211,14 +213,18 @@ fn images(r: &Rules, book: &Book, epub: &Epub, out: &mut Vec<Diagnostic>) {
 }
 
 /// The cover: there, big enough, and of the shape the store's library shows.
-fn cover(r: &Rules, epub: &Epub, out: &mut Vec<Diagnostic>) {
+/// The cover image's path in the package, as the OPF declares it.
+fn cover_href(epub: &Epub) -> Option<String> {
     let opf = epub.text("OEBPS/content.opf");
-    let href = opf
-        .split("<item ")
+    opf.split("<item ")
         .find(|i| i.contains("properties=\"cover-image\""))
         .and_then(|i| i.split("href=\"").nth(1))
-        .and_then(|h| h.split('"').next());
-    let Some(href) = href else {
+        .and_then(|h| h.split('"').next())
+        .map(str::to_owned)
+}
+
+fn cover(r: &Rules, epub: &Epub, out: &mut Vec<Diagnostic>) {
+    let Some(href) = cover_href(epub) else {
         out.push(
             Diagnostic::warning(
                 "store-cover",
