@@ -14,7 +14,7 @@ language: en                 # BCP 47 language tag
 # description: One sentence about the book.
 # publisher: …
 # rights: CC BY 4.0
-# cover: cover.jpg           # relative to this file; without one a cover is made ({design: band, colour: "#7a1f1f"}, or false)
+# cover: cover.jpg           # relative to this file; without one a cover is made (or {design: band, colour: '#7a1f1f'}, or false)
 
 input: content               # the notes folder, relative to this file
 # chapters: [intro.md, part-one/_index.md]   # explicit order; default: weight, then name
