@@ -133,3 +133,34 @@ fn store_checks_name_the_rules_broken_and_pass_the_sample() {
     let err = stderr(&o);
     assert!(!err.contains("[store-"), "{err}");
 }
+
+/// `pdf.cover: true`: the PDF opens with the cover made.
+#[test]
+fn the_pdf_opens_with_the_cover_when_asked() {
+    let Some(pdfimages) = notes2book_tests::tool("pdfimages") else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    book(
+        dir.path(),
+        "title: Made\nlanguage: en\npdf:\n  cover: true\n",
+    );
+    let out = dir.path().join("out");
+    let o = run_env(
+        dir.path(),
+        &["--pdf", "-o", &out.display().to_string()],
+        &[],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let list = std::process::Command::new(pdfimages)
+        .args(["-list", "-f", "1", "-l", "1"])
+        .arg(out.join("made.pdf"))
+        .output()
+        .expect("pdfimages");
+    let list = String::from_utf8_lossy(&list.stdout);
+    assert!(
+        list.lines()
+            .any(|l| l.contains(" 1600 ") && l.contains(" 2560 ")),
+        "{list}"
+    );
+}

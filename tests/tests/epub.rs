@@ -312,10 +312,10 @@ fn sample_book_is_valid() {
     assert!(
         text.contains("epub:type=\"noteref\"") && text.contains("<aside epub:type=\"footnote\"")
     );
-    // The generated title page stands in for the missing cover, with no fake cover image.
+    // No `cover:`: a cover is made and declared; it stands in for the title page.
     let opf = epub_text(&epub, "OEBPS/content.opf");
-    assert!(!opf.contains("cover-image"));
-    assert!(epub_text(&epub, "OEBPS/title.xhtml").contains("How Computers Keep Time"));
+    assert!(opf.contains("properties=\"cover-image\""), "{opf}");
+    assert!(epub_text(&epub, "OEBPS/cover.xhtml").contains("alt=\"How Computers Keep Time"));
 }
 
 /// The EPUB is written into a temporary file while it is rendered; a warning found only

@@ -291,7 +291,6 @@ pub fn build(
     let epub_path = out_dir.join(format!("{name}.epub"));
     let pdf_path = out_dir.join(format!("{name}.pdf"));
     let made = missing_folders(out_dir);
-    let book = &project.parsed.book;
     let epub_phase = formats.epub.then(|| progress.spinner("EPUB"));
     let pdf_phase = formats.pdf.then(|| progress.spinner("PDF"));
     // With both, the PDF is laid out first: the EPUB marks where its pages begin. The
@@ -300,6 +299,11 @@ pub fn build(
         Some(o) => o.layout.clone(),
         None => cover_layout(fonts),
     };
+    // `pdf.cover`: the PDF opens with the cover made, so it is made first.
+    if formats.pdf && project.config.pdf.cover {
+        crate::cover::add_generated(project, &mut assets, &cover_layout);
+    }
+    let book = &project.parsed.book;
     let cover_config = project.config.cover.clone();
     let (mut pdf, cover) = rayon::join(
         || {

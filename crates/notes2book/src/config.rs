@@ -182,6 +182,10 @@ pub struct PdfConfig {
     /// Inner and outer margins alternate, for printing on both sides [default: false].
     #[serde(default)]
     pub two_sided: bool,
+    /// The generated cover as the PDF's first page, when `cover:` names no image
+    /// [default: false; a cover image given is always the first page].
+    #[serde(default)]
+    pub cover: bool,
 }
 
 /// Page margins in millimetres; `inner` is the binding side.
