@@ -413,3 +413,51 @@ fn right_to_left_notes_and_books() {
     assert!(opf.contains("page-progression-direction=\"rtl\""), "{opf}");
     assert_epubcheck_clean(&epub);
 }
+
+/// `--kepub`: Kobo's flavour beside the EPUB, every sentence in a numbered koboSpan, code
+/// and formulas untouched, still valid EPUB; calibre reads it where it is installed.
+#[test]
+fn a_kepub_has_kobo_spans_and_stays_valid() {
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::create_dir_all(dir.path().join("content")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("content/a.md"),
+        "# Kobo\n\nFirst sentence. Second *one*!\n\n```\nlet a = 1. b\n```\n\nA formula $x.y$ here.\n",
+    )
+    .expect("note");
+    std::fs::write(
+        dir.path().join("notes2book.yaml"),
+        "title: Kobo\nlanguage: en\n",
+    )
+    .expect("config");
+    let out = dir.path().join("out");
+    let o = run_env(
+        dir.path(),
+        &["--kepub", "-o", &out.display().to_string()],
+        &[],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let kepub = out.join("kobo.kepub.epub");
+    assert!(out.join("kobo.epub").is_file() && !out.join("kobo.pdf").exists());
+    assert_epubcheck_clean(&kepub);
+    let ch = epub_text(&kepub, "OEBPS/ch-a.xhtml");
+    assert!(
+        ch.contains("<div id=\"book-columns\"><div id=\"book-inner\">"),
+        "{ch}"
+    );
+    assert!(ch.contains("<span class=\"koboSpan\" id=\"kobo.3.1\">First sentence. </span><span class=\"koboSpan\" id=\"kobo.3.2\">Second </span>"), "{ch}");
+    // Code and formulas as they were.
+    assert!(
+        ch.contains("<span class=\"line\">let a = 1. b</span>"),
+        "{ch}"
+    );
+    assert!(ch.contains("<mi>x</mi><mi>.</mi><mi>y</mi>"), "{ch}");
+    if let Some(meta) = notes2book_tests::tool("ebook-meta") {
+        let o = std::process::Command::new(meta)
+            .arg(&kepub)
+            .output()
+            .expect("ebook-meta");
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert!(text.contains("Kobo"), "{text}");
+    }
+}

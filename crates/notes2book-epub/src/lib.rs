@@ -14,9 +14,12 @@ mod a11y;
 mod contrast;
 mod highlight;
 mod html;
+mod kepub;
 mod mathsvg;
 mod package;
 mod xhtml;
+
+pub use kepub::kepub;
 
 use notes2book_model::Diagnostic;
 

@@ -69,6 +69,9 @@ pub struct Build {
     /// Write the PDF (book/<name>.pdf); with neither flag, both are written
     #[arg(long)]
     pub pdf: bool,
+    /// Also write Kobo's flavour of the EPUB (book/<name>.kepub.epub)
+    #[arg(long)]
+    pub kepub: bool,
     /// Output folder [default: book]
     #[arg(short, long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,

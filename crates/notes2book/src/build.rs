@@ -157,6 +157,13 @@ fn stage_epub(
     Ok((tmp, diagnostics))
 }
 
+/// Kobo's kepub of the staged EPUB, staged beside it.
+fn stage_kepub(path: &Path, epub: &Path) -> std::io::Result<tempfile::NamedTempFile> {
+    let bytes = std::fs::read(epub)?;
+    let kepub = notes2book_epub::kepub(&bytes).map_err(std::io::Error::other)?;
+    stage(path, &kepub)
+}
+
 /// Why the EPUB was not staged.
 enum EpubFailure {
     Write(std::io::Error),
@@ -237,6 +244,8 @@ pub fn prepare_images(
 pub struct Formats {
     pub epub: bool,
     pub pdf: bool,
+    /// Kobo's kepub beside the EPUB.
+    pub kepub: bool,
 }
 
 /// Where the PDF looks for fonts besides the bundled ones.
@@ -340,6 +349,13 @@ pub fn build(
     match epub {
         Some(Ok((tmp, diagnostics))) => {
             project.parsed.diagnostics.extend(diagnostics);
+            if formats.kepub {
+                let kepub_path = out_dir.join(format!("{name}.kepub.epub"));
+                match stage_kepub(&kepub_path, tmp.path()) {
+                    Ok(k) => staged.push((kepub_path, k)),
+                    Err(e) => failed = Some((kepub_path, e)),
+                }
+            }
             staged.push((epub_path.clone(), tmp));
         }
         Some(Err(EpubFailure::Bug(d))) => project.parsed.diagnostics.push(d),

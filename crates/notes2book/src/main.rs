@@ -92,9 +92,11 @@ fn main() -> ExitCode {
                 .out_dir
                 .clone()
                 .unwrap_or_else(|| PathBuf::from("book"));
+            let only_kepub = cli.build.kepub && !cli.build.epub && !cli.build.pdf;
             let formats = build::Formats {
-                epub: cli.build.epub || !cli.build.pdf,
-                pdf: cli.build.pdf || !cli.build.epub,
+                epub: cli.build.epub || cli.build.kepub || !cli.build.pdf,
+                pdf: cli.build.pdf || !(cli.build.epub || only_kepub),
+                kepub: cli.build.kepub,
             };
             let fonts = build::FontArgs {
                 ignore_system: cli.build.ignore_system_fonts,
