@@ -66,7 +66,7 @@ fn rgb(c: Color) -> String {
     format!("#{:02x}{:02x}{:02x}", v(c.0), v(c.1), v(c.2))
 }
 
-fn draw(out: &mut String, d: &Draw, fonts: &FontSet, outlines: &mut Outlines) {
+fn draw<'f>(out: &mut String, d: &Draw, fonts: &'f FontSet, outlines: &mut Outlines<'f>) {
     match d {
         Draw::Rect { x, y, w, h, color } => {
             let _ = write!(
@@ -132,22 +132,26 @@ fn draw(out: &mut String, d: &Draw, fonts: &FontSet, outlines: &mut Outlines) {
     }
 }
 
-/// Glyph outlines as SVG path data in font units (y up), each read once.
+/// Glyph outlines as SVG path data in font units (y up), each face and glyph read once.
 #[derive(Default)]
-struct Outlines {
+struct Outlines<'f> {
+    faces: HashMap<FaceId, Option<ttf_parser::Face<'f>>>,
     paths: HashMap<(FaceId, u16), Option<String>>,
 }
 
-impl Outlines {
-    fn get(&mut self, fonts: &FontSet, face: FaceId, gid: u16) -> Option<&str> {
+impl<'f> Outlines<'f> {
+    fn get(&mut self, fonts: &'f FontSet, face: FaceId, gid: u16) -> Option<&str> {
+        let parsed = self.faces.entry(face).or_insert_with(|| {
+            let f = fonts.face(face);
+            ttf_parser::Face::parse(&f.bytes, f.index).ok()
+        });
         self.paths
             .entry((face, gid))
             .or_insert_with(|| {
-                let f = fonts.face(face);
-                // Reading a face's table directory is cheap: done for each new glyph.
-                let parsed = ttf_parser::Face::parse(&f.bytes, f.index).ok()?;
                 let mut b = PathData(String::new());
-                parsed.outline_glyph(ttf_parser::GlyphId(gid), &mut b)?;
+                parsed
+                    .as_ref()?
+                    .outline_glyph(ttf_parser::GlyphId(gid), &mut b)?;
                 Some(b.0)
             })
             .as_deref()

@@ -304,13 +304,13 @@ pub fn build(
     let pdf_phase = formats.pdf.then(|| progress.spinner("PDF"));
     // With both, the PDF is laid out first: the EPUB marks where its pages begin. The
     // EPUB's cover, when one is made, is drawn meanwhile.
-    let cover_layout = match &pdf_opts {
+    let cover_fonts = match &pdf_opts {
         Some(o) => o.layout.clone(),
         None => cover_layout(fonts),
     };
     // `pdf.cover`: the PDF opens with the cover made, so it is made first.
     if formats.pdf && project.config.pdf.cover {
-        crate::cover::add_generated(project, &mut assets, &cover_layout);
+        crate::cover::add_generated(project, &mut assets, &cover_fonts);
     }
     let book = &project.parsed.book;
     let cover_config = project.config.cover.clone();
@@ -323,7 +323,7 @@ pub fn build(
         || {
             formats
                 .epub
-                .then(|| crate::cover::make(book, cover_config.as_ref(), &cover_layout))
+                .then(|| crate::cover::make(book, cover_config.as_ref(), &cover_fonts))
         },
     );
     if let Some(ph) = pdf_phase {
