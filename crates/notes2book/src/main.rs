@@ -196,10 +196,7 @@ fn run(args: &Common, mode: Mode, reporter: &Reporter) -> ExitCode {
                 let t = std::time::Instant::now();
                 let epub = build::epub_in_memory(&mut project, &mut assets);
                 let book = &project.parsed.book;
-                let found: Vec<_> = stores
-                    .iter()
-                    .flat_map(|s| store::check(*s, book, book.metadata.language_given, &epub))
-                    .collect();
+                let found = store::check(stores, book, book.metadata.language_given, &epub);
                 project.parsed.diagnostics.extend(found);
                 timings.push(("store checks", t.elapsed()));
             }
