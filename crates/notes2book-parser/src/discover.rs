@@ -15,7 +15,7 @@ use notes2book_model::vfs::{EntryKind, Vfs};
 /// Folders deeper than this are not searched (guards against symlink loops too).
 pub const MAX_DIR_DEPTH: usize = 32;
 
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Dir {
     /// Relative to the input folder.
     pub rel: PathBuf,

@@ -26,6 +26,8 @@ mod outline;
 pub use outline::RENUMBERED as HEADING_RENUMBERED;
 mod scheme;
 mod segmap;
+mod select;
+pub use select::Selection;
 mod shortcode;
 pub mod site;
 mod summary;
@@ -101,6 +103,8 @@ pub struct ParseOptions {
     pub citations: cite::CiteOptions,
     /// Numbered cross-references: per chapter, with page numbers.
     pub crossref: CrossrefOptions,
+    /// The notes that make this book, when a vault holds several (`books:`) [default: all].
+    pub selection: Option<Selection>,
 }
 
 impl ParseOptions {
@@ -118,6 +122,7 @@ impl ParseOptions {
             wikilinks: true,
             citations: cite::CiteOptions::default(),
             crossref: CrossrefOptions::default(),
+            selection: None,
         }
     }
 }
@@ -140,7 +145,49 @@ impl Parsed {
 
 /// Parse the notes under `opts.input` into a book. `sources` may already hold files (the
 /// config) whose spans the options refer to.
-pub fn parse_book(vfs: &dyn Vfs, opts: &ParseOptions, mut sources: Sources) -> Parsed {
+pub fn parse_book(vfs: &dyn Vfs, opts: &ParseOptions, sources: Sources) -> Parsed {
+    assemble(vfs, opts, read_notes(vfs, opts, sources, None))
+}
+
+/// The notes read and parsed, not yet ordered and linked into a book: what the books of one
+/// vault share, and what a rebuild reuses for the notes that did not change.
+#[derive(Debug, Clone, Default)]
+pub struct Notes {
+    tree: discover::Dir,
+    notes: Vec<note::ParsedNote>,
+    /// For each note, a hash of the text it was parsed from (with includes spliced in).
+    parsed_from: Vec<u64>,
+    /// The sources, the config first; the notes' spans point into them.
+    pub sources: Sources,
+    /// What reading and parsing each note found.
+    pub diagnostics: Vec<Diagnostic>,
+    /// How many notes were parsed this time rather than reused.
+    pub reparsed: usize,
+    input_missing: bool,
+}
+
+impl Notes {
+    /// The paths of the notes read, relative to the notes folder.
+    pub fn paths(&self) -> impl Iterator<Item = &Path> {
+        self.notes.iter().map(|n| n.rel.as_path())
+    }
+}
+
+fn text_hash(text: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut h);
+    h.finish()
+}
+
+/// Read, decode and parse every note under `opts.input`, in parallel. A note whose text
+/// and place are those it had in `previous` is not parsed again.
+pub fn read_notes(
+    vfs: &dyn Vfs,
+    opts: &ParseOptions,
+    mut sources: Sources,
+    previous: Option<&Notes>,
+) -> Notes {
     let mut diags: Vec<Diagnostic> = Vec::new();
     let input = opts.input.as_path();
     if vfs.kind(input) != Some(EntryKind::Dir) {
@@ -151,10 +198,14 @@ pub fn parse_book(vfs: &dyn Vfs, opts: &ParseOptions, mut sources: Sources) -> P
             )
             .hint("pass the folder of your notes, e.g. `notes2book content/`"),
         );
-        return Parsed {
-            book: Book::default(),
+        return Notes {
+            tree: discover::Dir::default(),
+            notes: Vec::new(),
+            parsed_from: Vec::new(),
             sources,
             diagnostics: diags,
+            reparsed: 0,
+            input_missing: true,
         };
     }
     let tree = discover::walk(vfs, input, &opts.exclude, &mut diags);
@@ -235,26 +286,84 @@ pub fn parse_book(vfs: &dyn Vfs, opts: &ParseOptions, mut sources: Sources) -> P
         });
     }
 
-    // Parse every note in parallel, collected in path order.
+    // Parse every note in parallel (unless the same text was parsed at the same place
+    // before), collected in path order.
     let sources_ref = &sources;
-    let mut notes: Vec<note::ParsedNote> = notes_in
+    let before: std::collections::HashMap<(&Path, u32), (u64, &note::ParsedNote)> =
+        previous
+            .map(|p| {
+                p.notes
+                    .iter()
+                    .zip(&p.parsed_from)
+                    .map(|(n, h)| ((n.rel.as_path(), n.span.file), (*h, n)))
+                    .collect()
+            })
+            .unwrap_or_default();
+    let parsed: Vec<(note::ParsedNote, u64, bool)> = notes_in
         .par_iter()
         .map(|n| {
             let text = match &n.expanded {
                 Some((t, _)) => t.as_str(),
                 None => sources_ref.get(n.file).map_or("", |s| s.text.as_str()),
             };
-            note::parse(n, text, opts)
+            let hash = text_hash(text);
+            // A note with includes points into the included files too, whose ids may have
+            // moved: it is always parsed again.
+            match before.get(&(n.rel.as_path(), n.file.0)) {
+                Some((h, old)) if *h == hash && n.expanded.is_none() => {
+                    ((*old).clone(), hash, false)
+                }
+                _ => (note::parse(n, text, opts), hash, true),
+            }
         })
         .collect();
-    for n in &mut notes {
-        diags.append(&mut n.diags);
+    let reparsed = parsed.iter().filter(|p| p.2).count();
+    let (notes, parsed_from): (Vec<note::ParsedNote>, Vec<u64>) =
+        parsed.into_iter().map(|(n, h, _)| (n, h)).unzip();
+    for n in &notes {
+        diags.extend(n.diags.iter().cloned());
     }
+    Notes {
+        tree,
+        notes,
+        parsed_from,
+        sources,
+        diagnostics: diags,
+        reparsed,
+        input_missing: false,
+    }
+}
+
+/// The notes ordered, linked and cited into a book: those `opts.selection` takes, or all.
+pub fn assemble(vfs: &dyn Vfs, opts: &ParseOptions, read: Notes) -> Parsed {
+    let Notes {
+        tree,
+        mut notes,
+        mut sources,
+        diagnostics: mut diags,
+        input_missing,
+        ..
+    } = read;
+    if input_missing {
+        return Parsed {
+            book: Book::default(),
+            sources,
+            diagnostics: diags,
+        };
+    }
+    let input = opts.input.as_path();
+    let root = opts.root.clone().unwrap_or_else(|| input.to_path_buf());
     group_repeats(&mut diags, "shortcode-unknown");
 
     // Reading order.
-    let hidden = headless::headless(&notes);
+    let headless = headless::headless(&notes);
+    let outside = match &opts.selection {
+        Some(sel) => select::outside(&notes, &tree, sel),
+        None => vec![false; notes.len()],
+    };
+    let hidden: Vec<bool> = headless.iter().zip(&outside).map(|(h, o)| *h || *o).collect();
     let mut orderer = order::Orderer::new(&notes, opts.drafts, hidden.clone());
+    orderer.outside = outside.clone();
     let summary_path = input.join("SUMMARY.md");
     let slots = if let Some(entries) = &opts.chapters {
         orderer.by_config(entries)
@@ -295,16 +404,16 @@ pub fn parse_book(vfs: &dyn Vfs, opts: &ParseOptions, mut sources: Sources) -> P
         })
         .flatten();
 
-    // Pages Hugo does not render come after the book's chapters while linking, so that
-    // they can be included and embedded; then they go.
+    // Pages Hugo does not render, and notes outside this book, come after the book's
+    // chapters while linking, so that they can be included and embedded; then they go.
     let visible = slots.len();
     let mut slots = slots;
+    let hidden_slots: Vec<usize> = (0..notes.len()).filter(|&i| hidden[i]).collect();
+    let outside_book: Vec<bool> = hidden_slots.iter().map(|&i| outside[i]).collect();
     slots.extend(
-        hidden
+        hidden_slots
             .iter()
-            .enumerate()
-            .filter(|(_, h)| **h)
-            .map(|(i, _)| order::Slot {
+            .map(|&i| order::Slot {
                 note: Some(i),
                 kind: notes2book_model::ChapterKind::Note,
                 depth: 0,
@@ -317,7 +426,13 @@ pub fn parse_book(vfs: &dyn Vfs, opts: &ParseOptions, mut sources: Sources) -> P
     link::resolve_embeds(&mut chapters, &ix, &mut diags);
     link::assign_ids(&mut chapters, &mut ix, &title_ids, &mut diags);
     link::resolve_links(&mut chapters, &ix, &mut diags);
-    link::drop_hidden(&mut chapters, visible, &mut diags);
+    link::drop_hidden(
+        &mut chapters,
+        visible,
+        &outside_book,
+        opts.selection.as_ref().map(|s| s.name.as_str()),
+        &mut diags,
+    );
     scheme::drop_unopenable(&mut chapters, &mut diags);
     let metadata = metadata(opts, &chapters, home_front.as_ref(), single_front.as_ref());
     crossref::resolve(

@@ -25,7 +25,7 @@ pub struct Loaded {
     pub bundle: bool,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ParsedNote {
     pub rel: PathBuf,
     pub front: FrontMatter,
@@ -172,7 +172,7 @@ pub fn parse(note: &Loaded, text: &str, opts: &crate::ParseOptions) -> ParsedNot
     }
 }
 
-fn page_params(front: &FrontMatter) -> BTreeMap<String, Value> {
+pub(crate) fn page_params(front: &FrontMatter) -> BTreeMap<String, Value> {
     let mut p = front.params.clone();
     let mut put = |k: &str, v: Option<&String>| {
         if let Some(v) = v {

@@ -36,6 +36,9 @@ pub struct Orderer<'a> {
     pub drafts: bool,
     /// Notes Hugo does not render (`headless`): never in the reading order.
     pub hidden: Vec<bool>,
+    /// Notes another book of the vault takes and this one does not (`books:`): never in
+    /// the reading order, and not reported as left out.
+    pub outside: Vec<bool>,
     pub left_out: Vec<LeftOut>,
     pub diags: Vec<Diagnostic>,
 }
@@ -52,6 +55,7 @@ impl<'a> Orderer<'a> {
             by_path,
             drafts,
             hidden,
+            outside: Vec::new(),
             left_out: Vec::new(),
             diags: Vec::new(),
         }
@@ -85,12 +89,17 @@ impl<'a> Orderer<'a> {
         true
     }
 
+    fn is_outside(&self, i: usize) -> bool {
+        self.outside.get(i).copied().unwrap_or(false)
+    }
+
     fn left_out_rest(&mut self, used: &[Slot], why: &str) {
         let used: std::collections::BTreeSet<usize> = used.iter().filter_map(|s| s.note).collect();
         let already: std::collections::BTreeSet<PathBuf> =
             self.left_out.iter().map(|l| l.path.clone()).collect();
         for (i, n) in self.notes.iter().enumerate() {
             if !used.contains(&i)
+                && !self.is_outside(i)
                 && !already.contains(&n.rel)
                 && n.rel
                     .file_name()
@@ -255,6 +264,9 @@ impl<'a> Orderer<'a> {
                 }
                 Item::Dir(d) => match d.index.as_ref().and_then(|p| self.by_path.get(p).copied()) {
                     Some(i) => {
+                        if self.is_outside(i) {
+                            continue;
+                        }
                         if self.skip_draft(i) {
                             self.skip_tree(d);
                             continue;

@@ -93,6 +93,9 @@ pub struct Common {
     /// The config file [default: notes2book.yaml in the book's root, else here]
     #[arg(short, long)]
     pub config: Option<PathBuf>,
+    /// Make only this book of the config's `books:` [default: every book]
+    #[arg(long, value_name = "NAME")]
+    pub book: Option<String>,
     /// Include notes marked `draft: true`
     #[arg(long)]
     pub drafts: bool,

@@ -74,6 +74,104 @@ pub struct Config {
     /// How numbered figures, tables and equations are numbered and referred to.
     #[serde(default)]
     pub crossref: CrossrefConfig,
+    /// Several books from one vault, each a selection of its notes; all are built in one
+    /// run (`--book NAME` builds one).
+    #[serde(default)]
+    pub books: Vec<BookConfig>,
+}
+
+/// One book of `books:`: its name, what it says about itself (the rest comes from the
+/// config's top level) and which notes it holds. A note is in the book when any of
+/// `folders`, `tags`, `where` and `notes` takes it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BookConfig {
+    /// What `--book` calls it, and its output name unless `output_name` is given.
+    pub name: String,
+    pub title: Option<String>,
+    pub subtitle: Option<String>,
+    pub authors: Option<OneOrMany>,
+    pub description: Option<String>,
+    pub language: Option<String>,
+    pub identifier: Option<String>,
+    pub cover: Option<CoverConfig>,
+    pub output_name: Option<String>,
+    /// Folders relative to the notes folder: every note below them.
+    #[serde(default)]
+    pub folders: Vec<String>,
+    /// Notes with any of these tags (front matter, or `#tag` in the text; `rust` takes
+    /// `rust/async` too).
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Notes whose front matter has one of these values (`publish: true`).
+    #[serde(default, rename = "where")]
+    pub values: BTreeMap<String, serde_yaml::Value>,
+    /// Notes by path relative to the notes folder (`.md` may be left out).
+    #[serde(default)]
+    pub notes: Vec<String>,
+}
+
+impl BookConfig {
+    /// The parser's selection for this book.
+    pub fn selection(&self) -> notes2book_parser::Selection {
+        let path = |p: &String| PathBuf::from(p.trim().trim_start_matches("./").trim_end_matches('/'));
+        notes2book_parser::Selection {
+            name: self.name.clone(),
+            folders: self.folders.iter().map(path).collect(),
+            tags: self.tags.clone(),
+            values: self
+                .values
+                .iter()
+                .map(|(k, v)| (k.clone(), yaml_to_value(v)))
+                .collect(),
+            notes: self.notes.iter().map(path).collect(),
+        }
+    }
+
+    fn selects_nothing(&self) -> bool {
+        self.folders.is_empty() && self.tags.is_empty() && self.values.is_empty() && self.notes.is_empty()
+    }
+}
+
+/// What is wrong with `books:`: a book without a name or a selection, or two of one name
+/// or output name.
+pub fn check_books(config: &Config, loaded: &Loaded) -> Option<Diagnostic> {
+    let mut names = std::collections::BTreeSet::new();
+    let mut outputs = std::collections::BTreeSet::new();
+    for b in &config.books {
+        let at = loaded.find(&b.name, "books:");
+        let name = b.name.trim();
+        if name.is_empty() {
+            return Some(
+                Diagnostic::error("config-book", "a book in `books:` has an empty `name`")
+                    .at_opt(loaded.find("name", "books:"))
+                    .hint("give every book a name: `--book NAME` builds it"),
+            );
+        }
+        if !names.insert(name.to_owned()) {
+            return Some(
+                Diagnostic::error("config-book", format!("two books are named `{name}`"))
+                    .at_opt(at)
+                    .hint("give each book of `books:` its own name"),
+            );
+        }
+        let output = b.output_name.clone().unwrap_or_else(|| name.to_owned());
+        if !outputs.insert(output.clone()) {
+            return Some(
+                Diagnostic::error("config-book", format!("two books would be written as `{output}`"))
+                    .at_opt(at)
+                    .hint("give each book of `books:` its own `output_name`"),
+            );
+        }
+        if b.selects_nothing() {
+            return Some(
+                Diagnostic::error("config-book", format!("the book `{name}` selects no notes"))
+                    .at_opt(at)
+                    .hint("give it `folders:`, `tags:`, `where:` (e.g. `{publish: true}`) or `notes:`"),
+            );
+        }
+    }
+    None
 }
 
 /// The `crossref:` section.
@@ -243,6 +341,7 @@ pub const KEYS: &[&str] = &[
     "citation_style",
     "bibliography_title",
     "crossref",
+    "books",
 ];
 
 /// A loaded config and where it came from.

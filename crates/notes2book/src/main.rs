@@ -165,13 +165,11 @@ fn run(args: &Common, mode: Mode, reporter: &Reporter) -> ExitCode {
         _ => None,
     };
     let started = std::time::Instant::now();
-    let mut timings: Vec<(&'static str, std::time::Duration)> = Vec::new();
+    let mut timings: Vec<(String, std::time::Duration)> = Vec::new();
     let phase = progress.spinner("parse");
-    let loaded = project::load(args, out_dir);
+    let prepared = project::prepare(args, out_dir);
     phase.finish();
-    // Never dropped: the process ends right after, and freeing the book's many small
-    // allocations one by one took a few milliseconds at exit.
-    let mut project = std::mem::ManuallyDrop::new(match loaded {
+    let prepared = match prepared {
         Ok(p) => p,
         Err(f) => {
             for d in &f.diagnostics {
@@ -179,129 +177,260 @@ fn run(args: &Common, mode: Mode, reporter: &Reporter) -> ExitCode {
             }
             return ExitCode::from(2);
         }
-    });
-    timings.push((
-        "read, parse and link the notes, resolve images",
-        started.elapsed(),
-    ));
-    let mut outcome = None;
-    match &mode {
-        Mode::Check(stores) => {
-            // `check` does everything a build does except writing: images are prepared too.
-            let opts = notes2book_assets::ProcessOptions::default();
-            let t = std::time::Instant::now();
-            let mut assets = build::prepare_images(&mut project, &opts, &progress);
-            timings.push(("prepare images", t.elapsed()));
-            if !stores.is_empty() {
-                let t = std::time::Instant::now();
-                let epub = build::epub_in_memory(&mut project, &mut assets);
-                let book = &project.parsed.book;
-                let found = store::check(stores, book, book.metadata.language_given, &epub);
-                project.parsed.diagnostics.extend(found);
-                timings.push(("store checks", t.elapsed()));
-            }
-        }
-        Mode::Dump => {}
-        Mode::Build {
-            out,
-            formats,
-            fonts,
-        } => {
-            if out.is_file() {
-                let d = notes2book_model::Diagnostic::error(
-                    "out-dir-is-file",
-                    format!("the output folder {} is a file", out.display()),
-                )
-                .hint("pass another folder with -o DIR");
-                let _ = reporter.render(&mut err, &d, &project.parsed.sources);
-                return ExitCode::from(3);
-            }
-            outcome = Some(build::build(
-                &mut project,
-                out,
-                (*formats, fonts),
-                args.strict,
-                &mut timings,
-                &progress,
-            ));
-        }
-    }
-    let parsed = &project.parsed;
-    for d in &parsed.diagnostics {
-        if args.quiet && d.severity != Severity::Error {
-            continue;
-        }
-        // Renumbered headings are worth a word only to someone who asks (-v).
-        if d.code == notes2book_parser::HEADING_RENUMBERED && !args.verbose {
-            continue;
-        }
-        let _ = reporter.render(&mut err, d, &parsed.sources);
-    }
-    let counts = Counts::of(&parsed.diagnostics);
-    let _ = reporter.summary(&mut err, counts);
-    if args.verbose && !reporter.is_machine() {
-        let _ = writeln!(err, "{}", project.root_reason);
-        let _ = writeln!(
-            err,
-            "{} chapters, {} images ({} files), {} diagnostics",
-            parsed.book.chapters.len(),
-            parsed.book.images.len(),
-            parsed.book.assets.len(),
-            parsed.diagnostics.len()
-        );
-        for (what, d) in &timings {
-            let _ = writeln!(err, "{:>9.1} ms  {what}", d.as_secs_f64() * 1000.0);
-        }
-        let _ = writeln!(
-            err,
-            "{:>9.1} ms  in all",
-            started.elapsed().as_secs_f64() * 1000.0
-        );
-    }
-    if let Mode::Dump = mode {
-        let stdout = std::io::stdout();
-        let mut out = stdout.lock();
-        let written = serde_json::to_writer_pretty(&mut out, &parsed.book)
-            .map_err(std::io::Error::other)
-            .and_then(|()| writeln!(out));
-        if let Err(e) = written
-            && e.kind() != std::io::ErrorKind::BrokenPipe
-        {
-            let _ = writeln!(err, "error: cannot write the dump: {e}");
-            return ExitCode::from(3);
-        }
-    }
-    match outcome {
-        Some(build::Outcome::WriteFailed(d)) => {
-            let _ = reporter.render(&mut err, &d, &parsed.sources);
-            return ExitCode::from(3);
-        }
-        Some(build::Outcome::Written(paths)) if !args.quiet => {
-            for p in paths {
-                let _ = reporter.wrote(&mut err, &p);
-            }
-        }
-        Some(build::Outcome::BadConfig) => {
-            let _ = reporter.line(&mut err, "nothing written: fix the configuration above");
+    };
+    timings.push(("read and parse the notes".into(), started.elapsed()));
+    let books = match which_books(&prepared.config, args.book.as_deref(), &mode) {
+        Ok(b) => b,
+        Err(d) => {
+            let _ = reporter.render(&mut err, &d, &prepared.notes.sources);
             return ExitCode::from(2);
         }
-        Some(build::Outcome::Refused) => {
-            let strict = if args.strict {
-                " (--strict counts warnings)"
-            } else {
-                ""
-            };
-            let _ = reporter.line(
-                &mut err,
-                &format!("nothing written: fix the errors above{strict}"),
-            );
-            return ExitCode::from(1);
+    };
+    let mut run = Run {
+        args,
+        mode: &mode,
+        reporter,
+        progress: &progress,
+        seen: std::collections::HashSet::new(),
+        counts: Counts::default(),
+        timings,
+        outcomes: Vec::new(),
+        several: books.len() > 1,
+    };
+    let last = books.len().saturating_sub(1);
+    let mut prepared = Some(prepared);
+    for (i, book) in books.iter().enumerate() {
+        let project = match (i == last, prepared.as_ref()) {
+            (false, Some(p)) => p.project(book.as_ref()),
+            _ => match prepared.take() {
+                Some(p) => p.into_project(book.as_ref()),
+                None => break,
+            },
+        };
+        // The last book is never dropped: the process ends right after, and freeing the
+        // book's many small allocations one by one took a few milliseconds at exit.
+        let mut project = std::mem::ManuallyDrop::new(project);
+        let t = std::time::Instant::now();
+        if let Err(code) = run.book(&mut project) {
+            return code;
         }
-        _ => {}
+        if i != last {
+            drop(std::mem::ManuallyDrop::into_inner(project));
+        }
+        if run.several {
+            let name = book.as_ref().map_or("", |b| b.name.as_str());
+            run.timings.push((format!("the book `{name}` in all"), t.elapsed()));
+        }
     }
-    if counts.errors > 0 || (args.strict && counts.warnings > 0) {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
+    run.finish(started)
+}
+
+/// The books to make: every book of `books:` (or the one `--book` names), else the whole
+/// vault as one book.
+fn which_books(
+    config: &config::Config,
+    wanted: Option<&str>,
+    mode: &Mode,
+) -> Result<Vec<Option<config::BookConfig>>, notes2book_model::Diagnostic> {
+    let names = || {
+        config
+            .books
+            .iter()
+            .map(|b| format!("`{}`", b.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match wanted {
+        Some(name) => match config.books.iter().find(|b| b.name == name) {
+            Some(b) => Ok(vec![Some(b.clone())]),
+            None if config.books.is_empty() => Err(notes2book_model::Diagnostic::error(
+                "book-unknown",
+                format!("--book {name}: the config has no `books:`"),
+            )
+            .hint("add `books:` to notes2book.yaml, or build without --book")),
+            None => Err(notes2book_model::Diagnostic::error(
+                "book-unknown",
+                format!("there is no book named `{name}` in `books:`"),
+            )
+            .hint(format!("the books are: {}", names()))),
+        },
+        None if config.books.is_empty() => Ok(vec![None]),
+        None if matches!(mode, Mode::Dump) && config.books.len() > 1 => {
+            Err(notes2book_model::Diagnostic::error(
+                "book-unknown",
+                "`dump` prints one book, and the config has several",
+            )
+            .hint(format!("pass --book NAME; the books are: {}", names())))
+        }
+        None => Ok(config.books.iter().cloned().map(Some).collect()),
+    }
+}
+
+/// One run over one book or several: what has been said and done so far.
+struct Run<'a> {
+    args: &'a Common,
+    mode: &'a Mode,
+    reporter: &'a Reporter,
+    progress: &'a Progress,
+    /// Diagnostics already printed (a note in two books is reported once).
+    seen: std::collections::HashSet<(&'static str, String, Option<(std::path::PathBuf, u32)>)>,
+    counts: Counts,
+    timings: Vec<(String, std::time::Duration)>,
+    outcomes: Vec<build::Outcome>,
+    several: bool,
+}
+
+impl Run<'_> {
+    /// Check, dump or build one book and print what it found; `Err` ends the run.
+    fn book(&mut self, project: &mut project::Project) -> Result<(), ExitCode> {
+        let mut err = std::io::stderr();
+        let (args, reporter, progress) = (self.args, self.reporter, self.progress);
+        let mut timings: Vec<(&'static str, std::time::Duration)> = Vec::new();
+        match self.mode {
+            Mode::Check(stores) => {
+                // `check` does everything a build does except writing: images are prepared too.
+                let opts = notes2book_assets::ProcessOptions::default();
+                let t = std::time::Instant::now();
+                let mut assets = build::prepare_images(project, &opts, progress);
+                timings.push(("prepare images", t.elapsed()));
+                if !stores.is_empty() {
+                    let t = std::time::Instant::now();
+                    let epub = build::epub_in_memory(project, &mut assets);
+                    let book = &project.parsed.book;
+                    let found = store::check(stores, book, book.metadata.language_given, &epub);
+                    project.parsed.diagnostics.extend(found);
+                    timings.push(("store checks", t.elapsed()));
+                }
+            }
+            Mode::Dump => {}
+            Mode::Build {
+                out,
+                formats,
+                fonts,
+            } => {
+                if out.is_file() {
+                    let d = notes2book_model::Diagnostic::error(
+                        "out-dir-is-file",
+                        format!("the output folder {} is a file", out.display()),
+                    )
+                    .hint("pass another folder with -o DIR");
+                    let _ = reporter.render(&mut err, &d, &project.parsed.sources);
+                    return Err(ExitCode::from(3));
+                }
+                let outcome = build::build(
+                    project,
+                    out,
+                    (*formats, fonts),
+                    args.strict,
+                    &mut timings,
+                    progress,
+                );
+                self.outcomes.push(outcome);
+            }
+        }
+        self.timings
+            .extend(timings.into_iter().map(|(w, d)| (w.to_string(), d)));
+        let parsed = &project.parsed;
+        for d in &parsed.diagnostics {
+            if args.quiet && d.severity != Severity::Error {
+                continue;
+            }
+            // Renumbered headings are worth a word only to someone who asks (-v).
+            if d.code == notes2book_parser::HEADING_RENUMBERED && !args.verbose {
+                continue;
+            }
+            let at = d.span.and_then(|s| {
+                parsed
+                    .sources
+                    .get(notes2book_model::FileId(s.file))
+                    .map(|f| (f.path.clone(), s.start))
+            });
+            if !self.seen.insert((d.code, d.message.clone(), at)) {
+                continue;
+            }
+            self.counts.add(d.severity);
+            let _ = reporter.render(&mut err, d, &parsed.sources);
+        }
+        if args.verbose && !reporter.is_machine() {
+            let _ = writeln!(err, "{}", project.root_reason);
+            let _ = writeln!(
+                err,
+                "{} chapters, {} images ({} files), {} diagnostics",
+                parsed.book.chapters.len(),
+                parsed.book.images.len(),
+                parsed.book.assets.len(),
+                parsed.diagnostics.len()
+            );
+        }
+        if let Mode::Dump = self.mode {
+            let stdout = std::io::stdout();
+            let mut out = stdout.lock();
+            let written = serde_json::to_writer_pretty(&mut out, &parsed.book)
+                .map_err(std::io::Error::other)
+                .and_then(|()| writeln!(out));
+            if let Err(e) = written
+                && e.kind() != std::io::ErrorKind::BrokenPipe
+            {
+                let _ = writeln!(err, "error: cannot write the dump: {e}");
+                return Err(ExitCode::from(3));
+            }
+        }
+        if let Some(build::Outcome::WriteFailed(d)) = self.outcomes.last() {
+            let _ = reporter.render(&mut err, d, &parsed.sources);
+            return Err(ExitCode::from(3));
+        }
+        Ok(())
+    }
+
+    /// The summary, the files written and the exit code.
+    fn finish(self, started: std::time::Instant) -> ExitCode {
+        let mut err = std::io::stderr();
+        let (args, reporter) = (self.args, self.reporter);
+        let counts = self.counts;
+        let _ = reporter.summary(&mut err, counts);
+        if args.verbose && !reporter.is_machine() {
+            for (what, d) in &self.timings {
+                let _ = writeln!(err, "{:>9.1} ms  {what}", d.as_secs_f64() * 1000.0);
+            }
+            let _ = writeln!(
+                err,
+                "{:>9.1} ms  in all",
+                started.elapsed().as_secs_f64() * 1000.0
+            );
+        }
+        let mut code = None;
+        for outcome in &self.outcomes {
+            match outcome {
+                build::Outcome::Written(paths) if !args.quiet => {
+                    for p in paths {
+                        let _ = reporter.wrote(&mut err, p);
+                    }
+                }
+                build::Outcome::BadConfig => {
+                    let _ =
+                        reporter.line(&mut err, "nothing written: fix the configuration above");
+                    code = Some(2);
+                }
+                build::Outcome::Refused => {
+                    let strict = if args.strict {
+                        " (--strict counts warnings)"
+                    } else {
+                        ""
+                    };
+                    let what = if self.several { "a book was not written" } else { "nothing written" };
+                    let _ = reporter.line(&mut err, &format!("{what}: fix the errors above{strict}"));
+                    code = Some(code.unwrap_or(1).max(1));
+                }
+                _ => {}
+            }
+        }
+        if let Some(c) = code {
+            return ExitCode::from(c);
+        }
+        if counts.errors > 0 || (args.strict && counts.warnings > 0) {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        }
     }
 }

@@ -64,6 +64,26 @@ fn load_config(path: &Path, sources: &mut Sources) -> Result<Loaded, Diagnostic>
     })
 }
 
+/// Everything known before the notes are made into a book: the config, the folders, and the
+/// notes read and parsed. The books of a vault (`books:`) are made from it one by one, and
+/// `watch` keeps it between builds to reuse the notes that did not change.
+pub struct Prepared {
+    pub vfs: DiskFs,
+    pub root: PathBuf,
+    pub config: config::Config,
+    pub config_dir: PathBuf,
+    pub root_reason: String,
+    /// The config file, when there is one.
+    pub config_file: Option<PathBuf>,
+    loaded: Option<Loaded>,
+    opts: ParseOptions,
+    resolve: ResolveOptions,
+    site_diagnostics: Vec<Diagnostic>,
+    /// The sources before any note: the config and the site's files.
+    base_sources: Sources,
+    pub notes: notes2book_parser::Notes,
+}
+
 pub struct Project {
     pub parsed: Parsed,
     pub vfs: DiskFs,
@@ -105,8 +125,9 @@ fn locate(args: &Common) -> Option<Located> {
     }
 }
 
-/// `exclude`: folders under the input that are not notes (the output folder).
-pub fn load(args: &Common, out_dir: Option<&Path>) -> Result<Project, Fatal> {
+/// Find the config and the folders, and read and parse every note. `out_dir` is left out of
+/// the notes.
+pub fn prepare(args: &Common, out_dir: Option<&Path>) -> Result<Prepared, Fatal> {
     let mut sources = Sources::default();
     let located = locate(args);
     let loaded = match config_path(args, located.as_ref())
@@ -115,6 +136,12 @@ pub fn load(args: &Common, out_dir: Option<&Path>) -> Result<Project, Fatal> {
         Ok(l) => l,
         Err(d) => return Err(fatal(d, sources)),
     };
+    if let Some(d) = loaded
+        .as_ref()
+        .and_then(|l| config::check_books(&l.config, l))
+    {
+        return Err(fatal(d, sources));
+    }
     let cfg = loaded
         .as_ref()
         .map(|l| l.config.clone())
@@ -248,9 +275,8 @@ pub fn load(args: &Common, out_dir: Option<&Path>) -> Result<Project, Fatal> {
             chapters: cfg.crossref.chapters,
             page_numbers: cfg.crossref.page_numbers,
         },
+        selection: None,
     };
-    let mut parsed = notes2book_parser::parse_book(&vfs, &opts, sources);
-    parsed.diagnostics.splice(0..0, site.diagnostics);
     let resolve = ResolveOptions {
         root: root.clone(),
         input: input.clone(),
@@ -258,8 +284,6 @@ pub fn load(args: &Common, out_dir: Option<&Path>) -> Result<Project, Fatal> {
         attachment_dirs,
         attachments_beside_note,
     };
-    let diags = notes2book_assets::resolve(&mut parsed.book, &vfs, &resolve);
-    parsed.diagnostics.extend(diags);
     let root_reason = match &located {
         Some(l) => format!("{}; notes in {}", l.why(), input.display()),
         None => format!(
@@ -268,14 +292,104 @@ pub fn load(args: &Common, out_dir: Option<&Path>) -> Result<Project, Fatal> {
             input.display()
         ),
     };
-    Ok(Project {
-        parsed,
+    let notes = notes2book_parser::read_notes(&vfs, &opts, sources.clone(), None);
+    Ok(Prepared {
         vfs,
         root,
         config: cfg,
         config_dir: cfg_dir.unwrap_or(cwd),
         root_reason,
+        config_file: loaded.as_ref().map(|l| l.path.clone()),
+        loaded,
+        opts,
+        resolve,
+        site_diagnostics: site.diagnostics,
+        base_sources: sources,
+        notes,
     })
+}
+
+impl Prepared {
+    /// Read the notes again, parsing only those whose text changed.
+    pub fn reread(&mut self) {
+        let notes = notes2book_parser::read_notes(
+            &self.vfs,
+            &self.opts,
+            self.base_sources.clone(),
+            Some(&self.notes),
+        );
+        self.notes = notes;
+    }
+
+    /// One book of the vault (`None`: all its notes), from a copy of the notes.
+    pub fn project(&self, book: Option<&config::BookConfig>) -> Project {
+        self.make(book, self.notes.clone())
+    }
+
+    /// The book, from the notes themselves.
+    pub fn into_project(mut self, book: Option<&config::BookConfig>) -> Project {
+        let notes = std::mem::take(&mut self.notes);
+        self.make(book, notes)
+    }
+
+    fn make(&self, book: Option<&config::BookConfig>, notes: notes2book_parser::Notes) -> Project {
+        let mut opts = self.opts.clone();
+        let mut cfg = self.config.clone();
+        if let Some(b) = book {
+            apply_book(b, &mut opts, &mut cfg, self.loaded.as_ref());
+        }
+        let mut parsed = notes2book_parser::assemble(&self.vfs, &opts, notes);
+        parsed
+            .diagnostics
+            .splice(0..0, self.site_diagnostics.iter().cloned());
+        let diags = notes2book_assets::resolve(&mut parsed.book, &self.vfs, &self.resolve);
+        parsed.diagnostics.extend(diags);
+        Project {
+            parsed,
+            vfs: self.vfs.clone(),
+            root: self.root.clone(),
+            config: cfg,
+            config_dir: self.config_dir.clone(),
+            root_reason: self.root_reason.clone(),
+        }
+    }
+}
+
+/// A book of `books:` over the top-level settings: its metadata, output name, cover and
+/// selection.
+fn apply_book(
+    b: &config::BookConfig,
+    opts: &mut ParseOptions,
+    cfg: &mut config::Config,
+    loaded: Option<&Loaded>,
+) {
+    let meta = &mut opts.metadata;
+    let set = |ours: &Option<String>, theirs: &mut Option<String>| {
+        if ours.is_some() {
+            theirs.clone_from(ours);
+        }
+    };
+    set(&b.title, &mut meta.title);
+    if meta.title.is_none() {
+        meta.title = Some(b.name.clone());
+    }
+    set(&b.subtitle, &mut meta.subtitle);
+    set(&b.description, &mut meta.description);
+    set(&b.language, &mut meta.language);
+    set(&b.identifier, &mut meta.identifier);
+    if let Some(a) = &b.authors {
+        meta.authors = a.clone().into_vec();
+    }
+    if let Some(c) = &b.cover {
+        meta.cover = c.image().map(|img| {
+            let span = loaded.and_then(|l| l.find(img, "books:"));
+            (img.to_owned(), span)
+        });
+        cfg.cover = Some(c.clone());
+    }
+    cfg.title.clone_from(&meta.title);
+    cfg.output_name = Some(b.output_name.clone().unwrap_or_else(|| b.name.clone()));
+    opts.selection = Some(b.selection());
 }
 
 /// `path` relative to `base` when it lies inside it.

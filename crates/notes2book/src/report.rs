@@ -15,16 +15,13 @@ pub struct Counts {
 }
 
 impl Counts {
-    pub fn of(diags: &[Diagnostic]) -> Self {
-        let mut c = Counts::default();
-        for d in diags {
-            match d.severity {
-                Severity::Error => c.errors += 1,
-                Severity::Warning => c.warnings += 1,
-                Severity::Note => c.notes += 1,
-            }
+    /// Count one more diagnostic of this severity.
+    pub fn add(&mut self, severity: Severity) {
+        match severity {
+            Severity::Error => self.errors += 1,
+            Severity::Warning => self.warnings += 1,
+            Severity::Note => self.notes += 1,
         }
-        c
     }
 }
 

@@ -56,6 +56,8 @@ fn stem_of(rel: &Path) -> String {
 pub fn drop_hidden(
     chapters: &mut Vec<notes2book_model::Chapter>,
     visible: usize,
+    outside_book: &[bool],
+    book: Option<&str>,
     diags: &mut Vec<notes2book_model::Diagnostic>,
 ) {
     use notes2book_model::{Block, Diagnostic, Inline, LinkTarget};
@@ -64,12 +66,27 @@ pub fn drop_hidden(
     }
     chapters.truncate(visible);
     let hidden = |c: &notes2book_model::ChapterId| c.0 as usize >= visible;
+    let outside = |c: &notes2book_model::ChapterId| {
+        (c.0 as usize)
+            .checked_sub(visible)
+            .and_then(|k| outside_book.get(k))
+            .copied()
+            .unwrap_or(false)
+    };
+    // Links out of this book: one warning for the book, at the first, naming a few.
+    let mut out_of_book: Vec<(String, Option<notes2book_model::Span>)> = Vec::new();
     for ch in chapters.iter_mut() {
         let mut unlink = |i: &mut Inline| {
-            if let Inline::Link(l) = i
-                && matches!(&l.target, LinkTarget::Internal { chapter, .. } if hidden(chapter))
-            {
-                l.target = LinkTarget::Unresolved;
+            let Inline::Link(l) = i else { return };
+            let LinkTarget::Internal { chapter, .. } = &l.target else {
+                return;
+            };
+            if !hidden(chapter) {
+                return;
+            }
+            if outside(chapter) {
+                out_of_book.push((l.dest.clone(), l.span));
+            } else {
                 diags.push(
                     Diagnostic::warning(
                         "link-unrendered",
@@ -79,6 +96,7 @@ pub fn drop_hidden(
                     .hint("include the page's text where it is needed, or let the site render it"),
                 );
             }
+            l.target = LinkTarget::Unresolved;
         };
         crate::walk::inlines_mut(&mut ch.blocks, &mut unlink);
         for f in &mut ch.footnotes {
@@ -91,5 +109,27 @@ pub fn drop_hidden(
                 *chapter = None;
             }
         });
+    }
+    if let Some((_, first)) = out_of_book.first() {
+        let mut names: Vec<&str> = out_of_book.iter().map(|(d, _)| d.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        let shown: Vec<String> = names.iter().take(5).map(|n| format!("`{n}`")).collect();
+        let more = if names.len() > 5 { ", …" } else { "" };
+        let n = out_of_book.len();
+        diags.push(
+            Diagnostic::warning(
+                "link-outside-book",
+                format!(
+                    "{n} link{} in the book `{}` lead{} to notes it does not hold ({}{more}); their text is shown without a link",
+                    if n == 1 { "" } else { "s" },
+                    book.unwrap_or(""),
+                    if n == 1 { "s" } else { "" },
+                    shown.join(", ")
+                ),
+            )
+            .at_opt(*first)
+            .hint("add the notes to the book's selection in `books:`, or leave the links as text"),
+        );
     }
 }
