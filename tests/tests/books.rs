@@ -82,7 +82,10 @@ fn every_book_is_built_in_one_run_with_its_own_notes() {
     }
     assert!(!r.contains(">Compost<") && !r.contains("Weeds"), "{r}");
     let opf = epub_text(&rust, "OEBPS/content.opf");
-    assert!(opf.contains(">Rust Notes<") && opf.contains(">Ann Author<"), "{opf}");
+    assert!(
+        opf.contains(">Rust Notes<") && opf.contains(">Ann Author<"),
+        "{opf}"
+    );
 
     let b = chapters(&best);
     assert!(b.contains(">Borrowing<") && b.contains(">Compost<"), "{b}");
@@ -113,9 +116,15 @@ fn links_into_another_book_become_text_with_one_warning_per_book() {
     );
     let r = chapters(&out.join("rust.epub"));
     assert!(r.contains("compost again"), "the link's text stays: {r}");
-    assert!(!r.contains("compost.xhtml") && !r.contains("ch-compost"), "{r}");
+    assert!(
+        !r.contains("compost.xhtml") && !r.contains("ch-compost"),
+        "{r}"
+    );
     // A link inside the book still leads somewhere.
-    assert!(r.contains("href=\"ch-") || r.contains("#ch-borrowing"), "{r}");
+    assert!(
+        r.contains("href=\"ch-") || r.contains("#ch-borrowing"),
+        "{r}"
+    );
     // The shared note's missing image is reported once, not once per book.
     assert_eq!(err.matches("image-missing").count(), 1, "{err}");
 }
@@ -131,7 +140,10 @@ fn book_builds_one_and_an_unknown_name_lists_the_books() {
     let (o, _) = build(dir.path(), &["--book", "nope"]);
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(err.contains("no book named `nope`") && err.contains("`rust`, `published`"), "{err}");
+    assert!(
+        err.contains("no book named `nope`") && err.contains("`rust`, `published`"),
+        "{err}"
+    );
 
     // dump prints one book: the one named.
     let o = run_env(dir.path(), &["dump", "--book", "rust"], &[]);
@@ -161,5 +173,8 @@ fn a_book_that_selects_nothing_is_a_config_error() {
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("the book `empty` selects no notes"), "{err}");
-    assert!(err.contains("notes2book.yaml:3:"), "points at the book: {err}");
+    assert!(
+        err.contains("notes2book.yaml:3:"),
+        "points at the book: {err}"
+    );
 }

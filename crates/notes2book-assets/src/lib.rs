@@ -11,6 +11,7 @@
 //! [`prepare_with_progress`] does the same and reports each finished file to a callback.
 //! No backend opens an image file itself. The bundled fonts ([`BUNDLED_FONTS`]) are assets too.
 
+mod cache;
 mod fonts;
 mod jpeg;
 pub mod png;

@@ -37,6 +37,8 @@ pub struct ProcessOptions {
     /// JPEG quality for photos (default 85).
     pub jpeg_quality: u8,
     pub limits: ImageLimits,
+    /// A folder where prepared images are kept between runs (`None`: no cache).
+    pub cache: Option<std::path::PathBuf>,
 }
 
 /// Limits against hostile files, all checked before decoding.
@@ -72,6 +74,7 @@ impl Default for ProcessOptions {
             pdf_max_px: 1950,
             jpeg_quality: 85,
             limits: ImageLimits::default(),
+            cache: None,
         }
     }
 }
@@ -114,6 +117,8 @@ pub struct Prepared {
 #[derive(Debug, Default)]
 pub struct Assets {
     pub items: Vec<Option<Prepared>>,
+    /// How many came from the cache.
+    pub cached: usize,
 }
 
 impl Assets {
@@ -152,7 +157,7 @@ pub fn prepare_with_progress(
             *slot = u.span;
         }
     }
-    let results: Vec<(Option<Prepared>, Vec<Diagnostic>)> = book
+    let results: Vec<(Option<Prepared>, Vec<Diagnostic>, bool)> = book
         .assets
         .par_iter()
         .map(|a| {
@@ -161,24 +166,82 @@ pub fn prepare_with_progress(
             let outcome = vfs
                 .read(&root.join(&a.path), opts.limits.max_file_bytes)
                 .map_err(|e| read_error(&name, e))
-                .and_then(|bytes| prepare_one(a.id, &name, &a.path, &bytes, opts));
+                .and_then(|bytes| prepare_cached(a.id, &name, &a.path, &bytes, opts));
             done();
             match outcome {
-                Ok((p, warnings)) => (
+                Ok(((p, warnings), hit)) => (
                     Some(p),
                     warnings.into_iter().map(|d| d.at_opt(span)).collect(),
+                    hit,
                 ),
-                Err(d) => (None, vec![d.at_opt(span)]),
+                Err(d) => (None, vec![d.at_opt(span)], false),
             }
         })
         .collect();
     let mut assets = Assets::default();
     let mut diags = Vec::new();
-    for (p, d) in results {
+    for (p, d, hit) in results {
         assets.items.push(p);
+        assets.cached += usize::from(hit);
         diags.extend(d);
     }
     (assets, diags)
+}
+
+/// [`prepare_one`] through the cache of `opts.cache`: an image prepared before with the
+/// same bytes and options is read back (`true`); one that needed work and prepared
+/// without a warning is stored.
+fn prepare_cached(
+    id: AssetId,
+    name: &str,
+    path: &std::path::Path,
+    bytes: &[u8],
+    opts: &ProcessOptions,
+) -> Result<((Prepared, Vec<Diagnostic>), bool), Diagnostic> {
+    let Some(dir) = &opts.cache else {
+        return prepare_one(id, name, path, bytes, opts).map(|o| (o, false));
+    };
+    let entry = crate::cache::entry(dir, bytes, opts);
+    if let Some(c) = crate::cache::read(&entry) {
+        let p = Prepared {
+            id,
+            name: asset_name(bytes),
+            kind: c.kind,
+            width: c.width,
+            height: c.height,
+            epub: c.epub,
+            pdf: c.pdf,
+        };
+        return Ok(((p, Vec::new()), true));
+    }
+    let (p, warnings) = prepare_one(id, name, path, bytes, opts)?;
+    let worked = [&p.epub, &p.pdf]
+        .into_iter()
+        .flatten()
+        .any(|e| !e.passthrough && e.bytes.as_slice() != bytes);
+    if worked && warnings.is_empty() {
+        crate::cache::write(
+            &entry,
+            &crate::cache::Cached {
+                kind: p.kind,
+                width: p.width,
+                height: p.height,
+                epub: p.epub.clone(),
+                pdf: p.pdf.clone(),
+            },
+        );
+    }
+    Ok(((p, warnings), false))
+}
+
+/// The asset's stable name, from the hash of its bytes: `img-3fa2c1d0e9b8`.
+fn asset_name(bytes: &[u8]) -> String {
+    let hash = blake3::hash(bytes);
+    let hex: String = hash.as_bytes()[..6]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("img-{hex}")
 }
 
 fn read_error(name: &str, e: std::io::Error) -> Diagnostic {
@@ -211,12 +274,7 @@ pub fn prepare_one(
         )
         .hint("replace it with the real image"));
     }
-    let hash = blake3::hash(bytes);
-    let hex: String = hash.as_bytes()[..6]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let asset_name = format!("img-{hex}");
+    let asset_name = asset_name(bytes);
     let is_svg = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("svg"))

@@ -289,16 +289,15 @@ pub fn read_notes(
     // Parse every note in parallel (unless the same text was parsed at the same place
     // before), collected in path order.
     let sources_ref = &sources;
-    let before: std::collections::HashMap<(&Path, u32), (u64, &note::ParsedNote)> =
-        previous
-            .map(|p| {
-                p.notes
-                    .iter()
-                    .zip(&p.parsed_from)
-                    .map(|(n, h)| ((n.rel.as_path(), n.span.file), (*h, n)))
-                    .collect()
-            })
-            .unwrap_or_default();
+    let before: std::collections::HashMap<(&Path, u32), (u64, &note::ParsedNote)> = previous
+        .map(|p| {
+            p.notes
+                .iter()
+                .zip(&p.parsed_from)
+                .map(|(n, h)| ((n.rel.as_path(), n.span.file), (*h, n)))
+                .collect()
+        })
+        .unwrap_or_default();
     let parsed: Vec<(note::ParsedNote, u64, bool)> = notes_in
         .par_iter()
         .map(|n| {
@@ -361,7 +360,11 @@ pub fn assemble(vfs: &dyn Vfs, opts: &ParseOptions, read: Notes) -> Parsed {
         Some(sel) => select::outside(&notes, &tree, sel),
         None => vec![false; notes.len()],
     };
-    let hidden: Vec<bool> = headless.iter().zip(&outside).map(|(h, o)| *h || *o).collect();
+    let hidden: Vec<bool> = headless
+        .iter()
+        .zip(&outside)
+        .map(|(h, o)| *h || *o)
+        .collect();
     let mut orderer = order::Orderer::new(&notes, opts.drafts, hidden.clone());
     orderer.outside = outside.clone();
     let summary_path = input.join("SUMMARY.md");
@@ -410,17 +413,13 @@ pub fn assemble(vfs: &dyn Vfs, opts: &ParseOptions, read: Notes) -> Parsed {
     let mut slots = slots;
     let hidden_slots: Vec<usize> = (0..notes.len()).filter(|&i| hidden[i]).collect();
     let outside_book: Vec<bool> = hidden_slots.iter().map(|&i| outside[i]).collect();
-    slots.extend(
-        hidden_slots
-            .iter()
-            .map(|&i| order::Slot {
-                note: Some(i),
-                kind: notes2book_model::ChapterKind::Note,
-                depth: 0,
-                label: None,
-                span: None,
-            }),
-    );
+    slots.extend(hidden_slots.iter().map(|&i| order::Slot {
+        note: Some(i),
+        kind: notes2book_model::ChapterKind::Note,
+        depth: 0,
+        label: None,
+        span: None,
+    }));
     let (mut chapters, images, title_ids) = link::assemble(&slots, &mut notes, &mut diags);
     let mut ix = link::Index::new(&chapters, &opts.urls);
     link::resolve_embeds(&mut chapters, &ix, &mut diags);

@@ -65,9 +65,9 @@ impl Selection {
 fn same_value(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::String(x), Value::String(y)) => x.trim().eq_ignore_ascii_case(y.trim()),
-        (Value::Bool(x), Value::String(s)) | (Value::String(s), Value::Bool(x)) => {
-            s.trim().eq_ignore_ascii_case(if *x { "true" } else { "false" })
-        }
+        (Value::Bool(x), Value::String(s)) | (Value::String(s), Value::Bool(x)) => s
+            .trim()
+            .eq_ignore_ascii_case(if *x { "true" } else { "false" }),
         (Value::Int(x), Value::Float(y)) | (Value::Float(y), Value::Int(x)) => *x as f64 == *y,
         _ => a == b,
     }
@@ -151,13 +151,19 @@ mod tests {
     #[test]
     fn tags_in_text() {
         let mut out = Vec::new();
-        tags_in("#Rust is nice, see #lang/async and issue #12 or a#b", &mut out);
+        tags_in(
+            "#Rust is nice, see #lang/async and issue #12 or a#b",
+            &mut out,
+        );
         assert_eq!(out, ["rust", "lang/async"]);
     }
 
     #[test]
     fn values_compare_as_meant() {
-        assert!(same_value(&Value::Bool(true), &Value::String("True".into())));
+        assert!(same_value(
+            &Value::Bool(true),
+            &Value::String("True".into())
+        ));
         assert!(same_value(&Value::Int(1), &Value::Float(1.0)));
         assert!(!same_value(&Value::Bool(false), &Value::Bool(true)));
     }

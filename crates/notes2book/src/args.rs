@@ -114,6 +114,11 @@ pub struct Common {
     /// Colour the diagnostics: auto (on a terminal, unless NO_COLOR is set), always, never
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
+    /// Prepare every image again, without reading or filling the cache of prepared images
+    /// ($NOTES2BOOK_CACHE_DIR, else $XDG_CACHE_HOME/notes2book, else ~/.cache/notes2book;
+    /// safe to delete)
+    #[arg(long)]
+    pub no_cache: bool,
     /// Never show progress bars (they appear only on a terminal, for phases that take a while)
     #[arg(long)]
     pub no_progress: bool,

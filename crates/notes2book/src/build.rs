@@ -239,6 +239,15 @@ pub fn prepare_images(
     assets
 }
 
+/// "prepare images", with how many came from the cache.
+pub fn images_phase(assets: &notes2book_assets::Assets) -> &'static str {
+    if assets.cached > 0 {
+        "prepare images (some from the cache)"
+    } else {
+        "prepare images"
+    }
+}
+
 /// Which outputs to make.
 #[derive(Debug, Clone, Copy)]
 pub struct Formats {
@@ -274,10 +283,11 @@ pub fn build(
         epub: formats.epub,
         pdf: formats.pdf,
         epub_max_px: cfg.max_image_px.unwrap_or(1600).max(16),
+        cache: project.cache_dir.clone(),
         ..Default::default()
     };
     let mut assets = prepare_images(project, &opts, progress);
-    timings.push(("prepare images", t.elapsed()));
+    timings.push((images_phase(&assets), t.elapsed()));
     let modified = modified_time(project);
     let epub_opts = formats.epub.then(|| epub_options(project, modified));
     let pdf_opts = formats

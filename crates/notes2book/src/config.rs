@@ -114,7 +114,8 @@ pub struct BookConfig {
 impl BookConfig {
     /// The parser's selection for this book.
     pub fn selection(&self) -> notes2book_parser::Selection {
-        let path = |p: &String| PathBuf::from(p.trim().trim_start_matches("./").trim_end_matches('/'));
+        let path =
+            |p: &String| PathBuf::from(p.trim().trim_start_matches("./").trim_end_matches('/'));
         notes2book_parser::Selection {
             name: self.name.clone(),
             folders: self.folders.iter().map(path).collect(),
@@ -129,7 +130,10 @@ impl BookConfig {
     }
 
     fn selects_nothing(&self) -> bool {
-        self.folders.is_empty() && self.tags.is_empty() && self.values.is_empty() && self.notes.is_empty()
+        self.folders.is_empty()
+            && self.tags.is_empty()
+            && self.values.is_empty()
+            && self.notes.is_empty()
     }
 }
 
@@ -158,9 +162,12 @@ pub fn check_books(config: &Config, loaded: &Loaded) -> Option<Diagnostic> {
         let output = b.output_name.clone().unwrap_or_else(|| name.to_owned());
         if !outputs.insert(output.clone()) {
             return Some(
-                Diagnostic::error("config-book", format!("two books would be written as `{output}`"))
-                    .at_opt(at)
-                    .hint("give each book of `books:` its own `output_name`"),
+                Diagnostic::error(
+                    "config-book",
+                    format!("two books would be written as `{output}`"),
+                )
+                .at_opt(at)
+                .hint("give each book of `books:` its own `output_name`"),
             );
         }
         if b.selects_nothing() {

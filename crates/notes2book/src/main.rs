@@ -200,6 +200,7 @@ fn run(args: &Common, mode: Mode, reporter: &Reporter) -> ExitCode {
     let last = books.len().saturating_sub(1);
     let mut prepared = Some(prepared);
     for (i, book) in books.iter().enumerate() {
+        let t = std::time::Instant::now();
         let project = match (i == last, prepared.as_ref()) {
             (false, Some(p)) => p.project(book.as_ref()),
             _ => match prepared.take() {
@@ -210,7 +211,20 @@ fn run(args: &Common, mode: Mode, reporter: &Reporter) -> ExitCode {
         // The last book is never dropped: the process ends right after, and freeing the
         // book's many small allocations one by one took a few milliseconds at exit.
         let mut project = std::mem::ManuallyDrop::new(project);
-        let t = std::time::Instant::now();
+        match book.as_ref().filter(|_| run.several) {
+            Some(b) => run.timings.push((
+                format!("link `{}`, resolve its images", b.name),
+                t.elapsed(),
+            )),
+            // One book: one phase from the start, as before there were books.
+            None => {
+                run.timings.clear();
+                run.timings.push((
+                    "read, parse and link the notes, resolve images".into(),
+                    started.elapsed(),
+                ));
+            }
+        }
         if let Err(code) = run.book(&mut project) {
             return code;
         }
@@ -219,7 +233,8 @@ fn run(args: &Common, mode: Mode, reporter: &Reporter) -> ExitCode {
         }
         if run.several {
             let name = book.as_ref().map_or("", |b| b.name.as_str());
-            run.timings.push((format!("the book `{name}` in all"), t.elapsed()));
+            run.timings
+                .push((format!("the book `{name}` in all"), t.elapsed()));
         }
     }
     run.finish(started)
@@ -289,10 +304,13 @@ impl Run<'_> {
         match self.mode {
             Mode::Check(stores) => {
                 // `check` does everything a build does except writing: images are prepared too.
-                let opts = notes2book_assets::ProcessOptions::default();
+                let opts = notes2book_assets::ProcessOptions {
+                    cache: project.cache_dir.clone(),
+                    ..Default::default()
+                };
                 let t = std::time::Instant::now();
                 let mut assets = build::prepare_images(project, &opts, progress);
-                timings.push(("prepare images", t.elapsed()));
+                timings.push((build::images_phase(&assets), t.elapsed()));
                 if !stores.is_empty() {
                     let t = std::time::Instant::now();
                     let epub = build::epub_in_memory(project, &mut assets);
@@ -407,8 +425,7 @@ impl Run<'_> {
                     }
                 }
                 build::Outcome::BadConfig => {
-                    let _ =
-                        reporter.line(&mut err, "nothing written: fix the configuration above");
+                    let _ = reporter.line(&mut err, "nothing written: fix the configuration above");
                     code = Some(2);
                 }
                 build::Outcome::Refused => {
@@ -417,8 +434,13 @@ impl Run<'_> {
                     } else {
                         ""
                     };
-                    let what = if self.several { "a book was not written" } else { "nothing written" };
-                    let _ = reporter.line(&mut err, &format!("{what}: fix the errors above{strict}"));
+                    let what = if self.several {
+                        "a book was not written"
+                    } else {
+                        "nothing written"
+                    };
+                    let _ =
+                        reporter.line(&mut err, &format!("{what}: fix the errors above{strict}"));
                     code = Some(code.unwrap_or(1).max(1));
                 }
                 _ => {}

@@ -75,6 +75,8 @@ pub struct Prepared {
     pub root_reason: String,
     /// The config file, when there is one.
     pub config_file: Option<PathBuf>,
+    /// Where prepared images are kept between runs (`None` with --no-cache).
+    pub cache_dir: Option<PathBuf>,
     loaded: Option<Loaded>,
     opts: ParseOptions,
     resolve: ResolveOptions,
@@ -86,6 +88,8 @@ pub struct Prepared {
 
 pub struct Project {
     pub parsed: Parsed,
+    /// Where prepared images are kept between runs.
+    pub cache_dir: Option<PathBuf>,
     pub vfs: DiskFs,
     /// The book's root (real path); asset paths in the model are relative to it.
     pub root: PathBuf,
@@ -300,6 +304,7 @@ pub fn prepare(args: &Common, out_dir: Option<&Path>) -> Result<Prepared, Fatal>
         config_dir: cfg_dir.unwrap_or(cwd),
         root_reason,
         config_file: loaded.as_ref().map(|l| l.path.clone()),
+        cache_dir: (!args.no_cache).then(cache_dir).flatten(),
         loaded,
         opts,
         resolve,
@@ -346,6 +351,7 @@ impl Prepared {
         parsed.diagnostics.extend(diags);
         Project {
             parsed,
+            cache_dir: self.cache_dir.clone(),
             vfs: self.vfs.clone(),
             root: self.root.clone(),
             config: cfg,
@@ -390,6 +396,19 @@ fn apply_book(
     cfg.title.clone_from(&meta.title);
     cfg.output_name = Some(b.output_name.clone().unwrap_or_else(|| b.name.clone()));
     opts.selection = Some(b.selection());
+}
+
+/// The cache folder: $NOTES2BOOK_CACHE_DIR, else $XDG_CACHE_HOME/notes2book, else
+/// ~/.cache/notes2book.
+fn cache_dir() -> Option<PathBuf> {
+    let env = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    env("NOTES2BOOK_CACHE_DIR")
+        .or_else(|| env("XDG_CACHE_HOME").map(|d| d.join("notes2book")))
+        .or_else(|| env("HOME").map(|h| h.join(".cache").join("notes2book")))
 }
 
 /// `path` relative to `base` when it lies inside it.
