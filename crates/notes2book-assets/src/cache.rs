@@ -73,15 +73,51 @@ pub(crate) fn write(path: &Path, c: &Cached) {
     for v in [&c.epub, &c.pdf] {
         put_variant(&mut out, v.as_ref());
     }
+    store(path, &out);
+}
+
+/// Write `bytes` whole at `path` (through a temporary file renamed into place); a failure
+/// only costs the next run the work again.
+fn store(path: &Path, bytes: &[u8]) {
     let Some(dir) = path.parent() else { return };
     let stored = std::fs::create_dir_all(dir)
         .and_then(|()| tempfile::NamedTempFile::new_in(dir))
         .and_then(|mut tmp| {
-            std::io::Write::write_all(&mut tmp, &out)?;
+            std::io::Write::write_all(&mut tmp, bytes)?;
             tmp.persist(path).map_err(|e| e.error)?;
             Ok(())
         });
     drop(stored);
+}
+
+/// Something made from `key` alone (a generated cover), kept in `dir` under `kind`: read
+/// back when it is there, else made by `make` and stored.
+pub fn cached_blob(
+    dir: Option<&Path>,
+    kind: &str,
+    key: &[u8],
+    make: impl FnOnce() -> Option<Vec<u8>>,
+) -> Option<Vec<u8>> {
+    let Some(dir) = dir else { return make() };
+    let mut h = blake3::Hasher::new();
+    h.update(FORMAT);
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    h.update(key);
+    let path = dir.join(kind).join(&h.finalize().to_hex()[..32]);
+    if let Some(bytes) = std::fs::read(&path).ok().and_then(|b| {
+        let body = b.strip_prefix(FORMAT)?;
+        let (len, rest) = body.split_at_checked(8)?;
+        let len = u64::from_le_bytes(len.try_into().ok()?);
+        (rest.len() as u64 == len).then(|| rest.to_vec())
+    }) {
+        return Some(bytes);
+    }
+    let bytes = make()?;
+    let mut out = FORMAT.to_vec();
+    out.extend((bytes.len() as u64).to_le_bytes());
+    out.extend(&bytes);
+    store(&path, &out);
+    Some(bytes)
 }
 
 /// The media types and extensions images are prepared as.

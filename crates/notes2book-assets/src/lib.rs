@@ -12,6 +12,7 @@
 //! No backend opens an image file itself. The bundled fonts ([`BUNDLED_FONTS`]) are assets too.
 
 mod cache;
+pub use cache::cached_blob;
 mod fonts;
 mod jpeg;
 pub mod png;

@@ -324,6 +324,7 @@ pub fn build(
     }
     let book = &project.parsed.book;
     let cover_config = project.config.cover.clone();
+    let cache = project.cache_dir.clone();
     let (mut pdf, cover) = rayon::join(
         || {
             pdf_opts
@@ -331,9 +332,9 @@ pub fn build(
                 .map(|o| notes2book_pdf::build(book, &assets, o))
         },
         || {
-            formats
-                .epub
-                .then(|| crate::cover::make(book, cover_config.as_ref(), &cover_fonts))
+            formats.epub.then(|| {
+                crate::cover::make(book, cover_config.as_ref(), &cover_fonts, cache.as_deref())
+            })
         },
     );
     if let Some(ph) = pdf_phase {

@@ -27,6 +27,7 @@ pub fn make(
     book: &Book,
     config: Option<&CoverConfig>,
     layout: &notes2book_typeset::Options,
+    cache: Option<&std::path::Path>,
 ) -> Made {
     let mut diagnostics = Vec::new();
     if book.metadata.cover.is_some() {
@@ -70,17 +71,31 @@ pub fn make(
             DEFAULT_COLOUR
         }
     };
-    let (fonts, frame) = cover::cover(book, layout, design, colour);
-    let jpeg = match notes2book_raster::jpeg(&frame, &fonts, SCALE, 90) {
-        Ok(b) => Some(b),
-        Err(e) => {
-            diagnostics.push(Diagnostic::warning(
-                "cover-failed",
-                format!("no cover was made: {e}"),
-            ));
-            None
+    // What the cover is made from; the same, read back from the cache.
+    let m = &book.metadata;
+    let key = format!(
+        "{:?} {:?} {:?} {:?} {design:?} {colour:?} {:?} {:?} {:?}",
+        m.title,
+        m.subtitle,
+        m.authors,
+        m.language,
+        layout.families,
+        layout.fallback_fonts,
+        layout.discovery
+    );
+    let jpeg = notes2book_assets::cached_blob(cache, "covers", key.as_bytes(), || {
+        let (fonts, frame) = cover::cover(book, layout, design, colour);
+        match notes2book_raster::jpeg(&frame, &fonts, SCALE, 90) {
+            Ok(b) => Some(b),
+            Err(e) => {
+                diagnostics.push(Diagnostic::warning(
+                    "cover-failed",
+                    format!("no cover was made: {e}"),
+                ));
+                None
+            }
         }
-    };
+    });
     Made { jpeg, diagnostics }
 }
 
@@ -98,7 +113,12 @@ pub fn add_generated(
     assets: &mut Assets,
     layout: &notes2book_typeset::Options,
 ) {
-    let made = make(&project.parsed.book, project.config.cover.as_ref(), layout);
+    let made = make(
+        &project.parsed.book,
+        project.config.cover.as_ref(),
+        layout,
+        project.cache_dir.as_deref(),
+    );
     add_made(project, assets, made);
 }
 
