@@ -37,7 +37,36 @@ fn lookup(lang: &str) -> Option<&'static syntect::parsing::SyntaxReference> {
 /// Highlighted code as XHTML lines (without the surrounding `<pre>`). Unknown languages
 /// and code without a language come out escaped and uncoloured.
 pub fn highlight(code: &str, lang: Option<&str>, options: &CodeOptions) -> String {
-    let html = match lang.and_then(lookup) {
+    let html = remembered(code, lang);
+    wrap_lines(&html, options)
+}
+
+/// Code highlighted before in this process is not highlighted again (a rebuild under
+/// `watch` changes one note; highlighting was a third of an EPUB's time). What is kept
+/// is forgotten past `MEMO_BYTES`.
+fn remembered(code: &str, lang: Option<&str>) -> std::sync::Arc<str> {
+    type Memo = std::collections::HashMap<(Option<String>, String), std::sync::Arc<str>>;
+    static MEMO: OnceLock<std::sync::Mutex<(Memo, usize)>> = OnceLock::new();
+    const MEMO_BYTES: usize = 64 << 20;
+    let memo = MEMO.get_or_init(Default::default);
+    let key = (lang.map(str::to_owned), code.to_owned());
+    if let Some(found) = memo.lock().ok().and_then(|m| m.0.get(&key).cloned()) {
+        return found;
+    }
+    let html: std::sync::Arc<str> = classed(code, lang).into();
+    if let Ok(mut m) = memo.lock() {
+        if m.1 > MEMO_BYTES {
+            *m = Default::default();
+        }
+        m.1 += 2 * code.len() + html.len();
+        m.0.insert(key, html.clone());
+    }
+    html
+}
+
+/// syntect's classed HTML for the code, or the code escaped.
+fn classed(code: &str, lang: Option<&str>) -> String {
+    match lang.and_then(lookup) {
         Some(syntax) => {
             let mut g = ClassedHTMLGenerator::new_with_class_style(syntax, syntaxes(), STYLE);
             let mut ok = true;
@@ -54,8 +83,7 @@ pub fn highlight(code: &str, lang: Option<&str>, options: &CodeOptions) -> Strin
             }
         }
         None => crate::xhtml::escape(code),
-    };
-    wrap_lines(&html, options)
+    }
 }
 
 /// Balance each line's spans and wrap it: `<span class="line">` (or `line hl` for

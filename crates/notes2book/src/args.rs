@@ -10,6 +10,7 @@ Examples:
   notes2book --epub                only the EPUB
   notes2book ~/vault --epub -o out
   notes2book check --strict        check every note and image, write nothing
+  notes2book watch --pdf           rebuild the PDF on every change
   notes2book dump content/ > book.json
   notes2book init my-book          start a new book (config and a first note)";
 
@@ -34,6 +35,9 @@ pub enum Command {
     Check(CheckArgs),
     /// Print the book's document model as JSON on stdout.
     Dump(Common),
+    /// Build, then build again whenever a note, image, the config or a bibliography
+    /// changes (only the notes that changed are parsed again); Ctrl-C stops it.
+    Watch(Build),
     /// Start a book: a commented notes2book.yaml and a first note (never overwrites).
     Init {
         /// Folder to start the book in

@@ -15,6 +15,7 @@ mod progress;
 mod project;
 mod report;
 mod store;
+mod watch;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -38,6 +39,7 @@ fn main() -> ExitCode {
     let common = match &cli.command {
         Some(Command::Check(c)) => &c.common,
         Some(Command::Dump(c)) => c,
+        Some(Command::Watch(b)) => &b.common,
         Some(Command::Init { dir }) => return init_command(dir),
         Some(Command::Completions { shell }) => {
             use clap::CommandFactory;
@@ -86,33 +88,35 @@ fn main() -> ExitCode {
         Some(Command::Init { .. } | Command::Completions { .. } | Command::Man) => {
             ExitCode::SUCCESS
         }
-        None => {
-            let out = cli
-                .build
-                .out_dir
-                .clone()
-                .unwrap_or_else(|| PathBuf::from("book"));
-            let only_kepub = cli.build.kepub && !cli.build.epub && !cli.build.pdf;
-            let formats = build::Formats {
-                epub: cli.build.epub || cli.build.kepub || !cli.build.pdf,
-                pdf: cli.build.pdf || !(cli.build.epub || only_kepub),
-                kepub: cli.build.kepub,
-            };
-            let fonts = build::FontArgs {
-                ignore_system: cli.build.ignore_system_fonts,
-                paths: cli.build.font_path.clone(),
-            };
-            run(
-                &cli.build.common,
-                Mode::Build {
-                    out,
-                    formats,
-                    fonts,
-                },
-                &reporter,
-            )
+        Some(Command::Watch(b)) => {
+            let (out, mode) = build_mode(b);
+            watch::run(&b.common, &mode, &out, &reporter)
         }
+        None => run(&cli.build.common, build_mode(&cli.build).1, &reporter),
     }
+}
+
+/// What the build arguments ask for: the output folder, the formats, the fonts.
+fn build_mode(b: &args::Build) -> (PathBuf, Mode) {
+    let out = b.out_dir.clone().unwrap_or_else(|| PathBuf::from("book"));
+    let only_kepub = b.kepub && !b.epub && !b.pdf;
+    let formats = build::Formats {
+        epub: b.epub || b.kepub || !b.pdf,
+        pdf: b.pdf || !(b.epub || only_kepub),
+        kepub: b.kepub,
+    };
+    let fonts = build::FontArgs {
+        ignore_system: b.ignore_system_fonts,
+        paths: b.font_path.clone(),
+    };
+    (
+        out.clone(),
+        Mode::Build {
+            out,
+            formats,
+            fonts,
+        },
+    )
 }
 
 /// Write to stdout; a reader that stopped early (`| head`) is not an error.
@@ -186,56 +190,18 @@ fn run(args: &Common, mode: Mode, reporter: &Reporter) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut run = Run {
-        args,
-        mode: &mode,
-        reporter,
-        progress: &progress,
-        seen: std::collections::HashSet::new(),
-        counts: Counts::default(),
-        timings,
-        outcomes: Vec::new(),
-        several: books.len() > 1,
-    };
-    let last = books.len().saturating_sub(1);
+    let mut run = Run::new(args, &mode, reporter, &progress, books.len() > 1);
+    run.timings = timings;
     let mut prepared = Some(prepared);
-    for (i, book) in books.iter().enumerate() {
-        let t = std::time::Instant::now();
-        let project = match (i == last, prepared.as_ref()) {
-            (false, Some(p)) => p.project(book.as_ref()),
-            _ => match prepared.take() {
-                Some(p) => p.into_project(book.as_ref()),
-                None => break,
-            },
-        };
-        // The last book is never dropped: the process ends right after, and freeing the
-        // book's many small allocations one by one took a few milliseconds at exit.
-        let mut project = std::mem::ManuallyDrop::new(project);
-        match book.as_ref().filter(|_| run.several) {
-            Some(b) => run.timings.push((
-                format!("link `{}`, resolve its images", b.name),
-                t.elapsed(),
-            )),
-            // One book: one phase from the start, as before there were books.
-            None => {
-                run.timings.clear();
-                run.timings.push((
-                    "read, parse and link the notes, resolve images".into(),
-                    started.elapsed(),
-                ));
-            }
+    let made = run.books(&books, started, true, |last, book| {
+        if last {
+            prepared.take().map(|p| p.into_project(book))
+        } else {
+            prepared.as_ref().map(|p| p.project(book))
         }
-        if let Err(code) = run.book(&mut project) {
-            return code;
-        }
-        if i != last {
-            drop(std::mem::ManuallyDrop::into_inner(project));
-        }
-        if run.several {
-            let name = book.as_ref().map_or("", |b| b.name.as_str());
-            run.timings
-                .push((format!("the book `{name}` in all"), t.elapsed()));
-        }
+    });
+    if let Err(code) = made {
+        return code;
     }
     run.finish(started)
 }
@@ -281,6 +247,9 @@ fn which_books(
     }
 }
 
+/// A diagnostic as printed: code, message, file and offset.
+type Said = (&'static str, String, Option<(std::path::PathBuf, u32)>);
+
 /// One run over one book or several: what has been said and done so far.
 struct Run<'a> {
     args: &'a Common,
@@ -288,14 +257,79 @@ struct Run<'a> {
     reporter: &'a Reporter,
     progress: &'a Progress,
     /// Diagnostics already printed (a note in two books is reported once).
-    seen: std::collections::HashSet<(&'static str, String, Option<(std::path::PathBuf, u32)>)>,
+    seen: std::collections::HashSet<Said>,
     counts: Counts,
     timings: Vec<(String, std::time::Duration)>,
     outcomes: Vec<build::Outcome>,
     several: bool,
 }
 
-impl Run<'_> {
+impl<'a> Run<'a> {
+    fn new(
+        args: &'a Common,
+        mode: &'a Mode,
+        reporter: &'a Reporter,
+        progress: &'a Progress,
+        several: bool,
+    ) -> Self {
+        Run {
+            args,
+            mode,
+            reporter,
+            progress,
+            seen: std::collections::HashSet::new(),
+            counts: Counts::default(),
+            timings: Vec::new(),
+            outcomes: Vec::new(),
+            several,
+        }
+    }
+
+    /// Make every book of `books`, each from the project `make` gives (told whether it is
+    /// the last); `leak_last` keeps the last one from being freed (the process ends next).
+    fn books(
+        &mut self,
+        books: &[Option<config::BookConfig>],
+        started: std::time::Instant,
+        leak_last: bool,
+        mut make: impl FnMut(bool, Option<&config::BookConfig>) -> Option<project::Project>,
+    ) -> Result<(), ExitCode> {
+        let last = books.len().saturating_sub(1);
+        for (i, book) in books.iter().enumerate() {
+            let t = std::time::Instant::now();
+            let Some(project) = make(i == last, book.as_ref()) else {
+                break;
+            };
+            // The last book is never dropped when the process ends right after: freeing
+            // the book's many small allocations one by one took a few milliseconds.
+            let mut project = std::mem::ManuallyDrop::new(project);
+            match book.as_ref().filter(|_| self.several) {
+                Some(b) => self.timings.push((
+                    format!("link `{}`, resolve its images", b.name),
+                    t.elapsed(),
+                )),
+                // One book: one phase from the start, as before there were books.
+                None => {
+                    self.timings.clear();
+                    self.timings.push((
+                        "read, parse and link the notes, resolve images".into(),
+                        started.elapsed(),
+                    ));
+                }
+            }
+            self.book(&mut project)?;
+            if !leak_last || i != last {
+                drop(std::mem::ManuallyDrop::into_inner(project));
+            }
+            if self.several {
+                let name = book.as_ref().map_or("", |b| b.name.as_str());
+                self.timings
+                    .push((format!("the book `{name}` in all"), t.elapsed()));
+            }
+        }
+        Ok(())
+    }
+
     /// Check, dump or build one book and print what it found; `Err` ends the run.
     fn book(&mut self, project: &mut project::Project) -> Result<(), ExitCode> {
         let mut err = std::io::stderr();

@@ -70,6 +70,10 @@ fn load_config(path: &Path, sources: &mut Sources) -> Result<Loaded, Diagnostic>
 pub struct Prepared {
     pub vfs: DiskFs,
     pub root: PathBuf,
+    /// The notes folder.
+    pub input: PathBuf,
+    /// More folders images are found in.
+    pub static_dirs: Vec<PathBuf>,
     pub config: config::Config,
     pub config_dir: PathBuf,
     pub root_reason: String,
@@ -101,7 +105,7 @@ pub struct Project {
 }
 
 /// The real, absolute form of a path (as given when it does not exist).
-fn real(p: &Path) -> PathBuf {
+pub fn real(p: &Path) -> PathBuf {
     std::fs::canonicalize(p).unwrap_or_else(|_| std::path::absolute(p).unwrap_or(p.to_path_buf()))
 }
 
@@ -284,7 +288,7 @@ pub fn prepare(args: &Common, out_dir: Option<&Path>) -> Result<Prepared, Fatal>
     let resolve = ResolveOptions {
         root: root.clone(),
         input: input.clone(),
-        static_dirs,
+        static_dirs: static_dirs.clone(),
         attachment_dirs,
         attachments_beside_note,
     };
@@ -300,6 +304,8 @@ pub fn prepare(args: &Common, out_dir: Option<&Path>) -> Result<Prepared, Fatal>
     Ok(Prepared {
         vfs,
         root,
+        input,
+        static_dirs,
         config: cfg,
         config_dir: cfg_dir.unwrap_or(cwd),
         root_reason,
