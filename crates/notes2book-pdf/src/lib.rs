@@ -1,27 +1,32 @@
 //! PDF backend: the book's frames in, PDF bytes out.
 //!
-//! The layout is the typesetting engine's ([`notes2book_typeset`]); this crate only writes:
-//! 1. fonts and images are added to the document on one thread in a fixed order, so that
-//!    the bytes are reproducible ([`images`]);
-//! 2. [`render`]: every frame becomes printpdf operations, in parallel;
-//! 3. [`finish`]: the outline, page labels, `/Lang` and metadata, then compression.
+//! The layout is the typesetting engine's ([`notes2book_typeset`]); this crate only writes.
+//! The body's pages come from the engine a batch at a time and are written at once
+//! ([`render`] into [`content`] streams, in parallel), so that a book's laid-out pages are
+//! never all in memory: what stays is each page's content stream (compressed when a book is
+//! big), its tags and its links. Then:
+//! 1. printpdf embeds and subsets the fonts (for the glyphs the pages used), the images and
+//!    the document information ([`assemble`]);
+//! 2. the pages join its document, their glyphs renumbered for the subsets, their links
+//!    pointing where everything turned out to be;
+//! 3. [`finish`]: the outline, page labels, `/Lang`, the structure tree and metadata.
 
+pub mod assemble;
+pub mod content;
 pub mod finish;
 pub mod images;
 pub mod render;
 pub mod structure;
 pub mod tagging;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use notes2book_assets::Assets;
 use notes2book_model::{Book, Diagnostic, ImageId};
-use notes2book_typeset::Document;
-use printpdf::{FontId, Mm, ParsedFont, PdfDocument, PdfPage, PdfSaveOptions, XObjectId};
 use rayon::prelude::*;
 
 pub use notes2book_typeset::fonts::FallbackFont;
-use render::{PageOps, PlacedImage, Renderer};
+use render::Renderer;
 
 /// How the PDF is made.
 #[derive(Debug, Clone, Default)]
@@ -42,6 +47,66 @@ pub struct Pdf {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// A page written: its content stream (its glyphs still the faces' own ids, deflated
+/// quickly when `packed`), size, tags and links.
+#[derive(Debug)]
+pub struct Written {
+    pub content: Vec<u8>,
+    pub packed: bool,
+    pub width: f32,
+    pub height: f32,
+    pub tags: tagging::PageTags,
+    pub links: Vec<content::PageLink>,
+}
+
+/// Raw content streams held beyond this are deflated as they are written (a big book's
+/// pages would otherwise hold a few hundred megabytes until the end).
+const RAW_LIMIT: usize = 48 << 20;
+
+/// The pages written so far and what they used.
+#[derive(Debug, Default)]
+pub struct Pages {
+    pub(crate) pages: Vec<Written>,
+    raw: usize,
+    pub(crate) glyphs: BTreeSet<(u16, u16)>,
+    pub(crate) pictures: BTreeSet<(u16, u16)>,
+}
+
+impl Pages {
+    /// Write `frames` (in parallel) and keep them.
+    fn write(&mut self, renderer: &Renderer<'_>, frames: Vec<notes2book_typeset::Frame>) {
+        let pack = self.raw > RAW_LIMIT;
+        let written: Vec<(Written, content::Content)> = frames
+            .into_par_iter()
+            .map(|frame| {
+                let mut c = render::draw_frame(renderer, &frame);
+                let bytes = std::mem::take(&mut c.buf);
+                let (content, packed) = match pack.then(|| assemble::deflate(&bytes, 1)).flatten() {
+                    Some(d) => (d, true),
+                    None => (bytes, false),
+                };
+                let w = Written {
+                    content,
+                    packed,
+                    width: frame.width,
+                    height: frame.height,
+                    tags: std::mem::take(&mut c.tags),
+                    links: std::mem::take(&mut c.links),
+                };
+                (w, c)
+            })
+            .collect();
+        for (w, c) in written {
+            if !w.packed {
+                self.raw += w.content.len();
+            }
+            self.glyphs.extend(c.glyphs);
+            self.pictures.extend(c.pictures);
+            self.pages.push(w);
+        }
+    }
+}
+
 /// Lay out and write the book as PDF bytes.
 pub fn build(book: &Book, assets: &Assets, options: &PdfOptions) -> Pdf {
     // Natural image sizes (points at 144 dpi), from the PDF variants.
@@ -51,170 +116,64 @@ pub fn build(book: &Book, assets: &Assets, options: &PdfOptions) -> Pdf {
         let enc = prepared.pdf.as_ref()?;
         Some((enc.width as f32 * 0.5, enc.height as f32 * 0.5))
     };
-    let document = notes2book_typeset::typeset(book, &image_size, &options.layout);
-    write(book, assets, document, options)
-}
-
-/// The frames as a PDF document.
-fn write(book: &Book, assets: &Assets, document: Document, options: &PdfOptions) -> Pdf {
-    let Document {
-        fonts,
-        pages,
-        anchors,
-        outline,
-        front_pages,
-        page_starts,
-        mut diagnostics,
-    } = document;
-    let mut doc = PdfDocument::new(&book.metadata.title);
-    let font_ids = add_fonts(&mut doc, &fonts, &mut diagnostics);
-    let images = add_images(&mut doc, book, assets, &mut diagnostics);
-    let (_, ph) = options.layout.page_size;
-    let canonical = render::canonical_text(&pages);
-    let emoji = render::add_emoji(&mut doc, &fonts, &pages);
+    let layout = &options.layout;
+    let (fonts, mut diagnostics) = notes2book_typeset::setup_fonts(book, layout);
+    let assembler = assemble::Assembler::new(book, assets, &mut diagnostics);
+    let images = &assembler.images;
+    let emoji = std::sync::Mutex::new(HashMap::new());
+    let mut canonical = HashMap::new();
+    let mut body = Pages::default();
+    let page_height = layout.page_size.1;
+    let set = notes2book_typeset::typeset(book, &fonts, &image_size, layout, &mut |_, frames| {
+        render::canonical_text(&frames, &mut canonical);
+        let renderer = Renderer {
+            fonts: &fonts,
+            canonical: &canonical,
+            emoji: &emoji,
+            images,
+            page_height,
+        };
+        body.write(&renderer, frames);
+    });
+    diagnostics.extend(set.diagnostics);
+    let mut front = Pages::default();
+    render::canonical_text(&set.front, &mut canonical);
     let renderer = Renderer {
         fonts: &fonts,
         canonical: &canonical,
         emoji: &emoji,
-        font_ids: &font_ids,
-        images: &images,
-        anchors: &anchors,
-        page_height: ph,
+        images,
+        page_height,
     };
-    // Each frame is dropped as soon as it is operations: holding both for the whole book
-    // made the peak memory.
-    let (pdf_pages, tags): (Vec<PdfPage>, Vec<tagging::PageTags>) = pages
-        .into_par_iter()
-        .map(|frame| {
-            let mut ops = PageOps::default();
-            for g in &frame.groups {
-                renderer.draw(&g.draws, (g.x, g.y), g.tag.as_ref(), &mut ops);
-            }
-            let mm = |pt: f32| Mm(pt * 25.4 / 72.0);
-            let (ops, tags) = ops.finish();
-            (PdfPage::new(mm(frame.width), mm(frame.height), ops), tags)
-        })
-        .unzip();
-    let page_count = pdf_pages.len();
-    doc.with_pages(pdf_pages);
-    set_info(&mut doc, book, options.modified);
-    let save = PdfSaveOptions {
-        optimize: true,
-        subset_fonts: true,
-        secure: true,
-        image_optimization: None,
-    };
-    let mut warnings = Vec::new();
-    let lo = doc.to_lopdf_document(&save, &mut warnings);
-    let bytes = finish::finish(
-        lo,
+    front.write(&renderer, set.front);
+    let page_count = front.pages.len() + body.pages.len();
+    let bytes = assemble::assemble(
+        assembler,
+        assemble::Parts {
+            book,
+            fonts: &fonts,
+            canonical: &canonical,
+            front,
+            body,
+            anchors: &set.anchors,
+            modified: options.modified,
+            page_height: layout.page_size.1,
+        },
         &finish::Finish {
-            outline: &outline,
-            front_pages,
+            outline: &set.outline,
+            front_pages: set.front_pages,
             language: &book.metadata.language,
             title: &book.metadata.title,
             authors: &book.metadata.authors,
-            page_height: ph,
-            tags: &tags,
+            page_height: layout.page_size.1,
+            tags: &[],
         },
+        &mut diagnostics,
     );
     Pdf {
         bytes,
         pages: page_count,
-        page_starts,
+        page_starts: set.page_starts,
         diagnostics,
     }
-}
-
-fn warn(code: &'static str, message: String) -> Diagnostic {
-    Diagnostic::warning(code, message)
-}
-
-/// Every face, embedded in the order of the font set (a `FaceId` indexes the result).
-fn add_fonts(
-    doc: &mut PdfDocument,
-    fonts: &notes2book_typeset::fonts::FontSet,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> Vec<FontId> {
-    let mut font_ids: Vec<FontId> = Vec::new();
-    for face in &fonts.faces {
-        if face.bitmap {
-            // Its glyphs are drawn as pictures (render::add_emoji).
-            font_ids.push(FontId::new());
-            continue;
-        }
-        let mut w = Vec::new();
-        match ParsedFont::from_bytes(&face.bytes, face.index as usize, &mut w) {
-            Some(pf) => font_ids.push(doc.add_font(&pf)),
-            None => {
-                diagnostics.push(warn(
-                    "pdf-font",
-                    format!("could not embed the font `{}`", face.name),
-                ));
-                font_ids.push(FontId::new());
-            }
-        }
-    }
-    font_ids
-}
-
-/// Every image the book uses, each asset embedded once, in the order of first use.
-fn add_images(
-    doc: &mut PdfDocument,
-    book: &Book,
-    assets: &Assets,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> HashMap<ImageId, PlacedImage> {
-    let mut images: HashMap<ImageId, PlacedImage> = HashMap::new();
-    let mut by_asset: BTreeMap<u32, (XObjectId, f32, f32)> = BTreeMap::new();
-    for (i, use_) in book.images.iter().enumerate() {
-        let Some(asset) = use_.asset else { continue };
-        let Some(enc) = assets.get(asset).and_then(|p| p.pdf.as_ref()) else {
-            continue;
-        };
-        let entry = match by_asset.get(&asset.0) {
-            Some(e) => e.clone(),
-            None => {
-                let Some(id) =
-                    images::add_image(doc, &enc.bytes, enc.media_type, enc.width, enc.height)
-                else {
-                    diagnostics.push(
-                        warn(
-                            "pdf-image",
-                            format!("could not put `{}` into the PDF", use_.src),
-                        )
-                        .at_opt(use_.span),
-                    );
-                    continue;
-                };
-                let e = (id, enc.width as f32, enc.height as f32);
-                by_asset.insert(asset.0, e.clone());
-                e
-            }
-        };
-        images.insert(
-            ImageId(i as u32),
-            PlacedImage {
-                id: entry.0,
-                px_w: entry.1,
-                px_h: entry.2,
-            },
-        );
-    }
-    images
-}
-
-/// The document information: dates from `modified`, authors, subject, keywords.
-fn set_info(doc: &mut PdfDocument, book: &Book, modified: i64) {
-    let info = &mut doc.metadata.info;
-    if let Ok(date) = printpdf::OffsetDateTime::from_unix_timestamp(modified) {
-        info.creation_date = date;
-        info.modification_date = date;
-        info.metadata_date = date;
-    }
-    info.author = book.metadata.authors.join(", ");
-    info.creator = format!("notes2book {}", env!("CARGO_PKG_VERSION"));
-    info.producer = format!("notes2book {}", env!("CARGO_PKG_VERSION"));
-    info.subject = book.metadata.description.clone().unwrap_or_default();
-    info.keywords = book.metadata.subjects.clone();
 }

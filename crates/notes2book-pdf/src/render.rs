@@ -1,24 +1,19 @@
-//! Placed pages → printpdf operations.
+//! Placed pages → content streams ([`crate::content`]).
 //!
 //! Glyph positions are absolute: every glyph gets the offset that moves the pen from where
 //! the PDF's own widths would leave it to where the layout put it, so justification and
 //! kerning are exact and copied text keeps its spaces (spaces are real space glyphs).
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use notes2book_model::ImageId;
-use printpdf::{
-    Actions, BorderArray, Codepoint, ColorArray, Destination, DictItem, FontId, HighlightingMode,
-    Line, LineCapStyle, LinePoint, LinkAnnotation, Op, PaintMode, PdfFontHandle, Point, Pt, Rect,
-    Rgb, TextItem, TextMatrix, XObjectId, XObjectTransform,
-};
 
-use notes2book_typeset::document::Anchors;
 use notes2book_typeset::fonts::{FaceId, FontSet};
 use notes2book_typeset::frame::{Color, Draw, Frame, LinkDest, MUTED, PlacedGlyph, Position, Tag};
 
-use crate::tagging::{Artifact, Event, LinkRecord, Open, Owner, PageTags, Want, want_of};
+use crate::content::{Content, PageLink};
+use crate::tagging::{Artifact, Event, LinkRecord, Owner, Want, want_of};
 
 /// The y of a link's or bookmark's destination, from the page bottom: a little above the
 /// line, so that the viewer shows it whole.
@@ -26,10 +21,10 @@ pub fn dest_y(at: &Position, page_height: f32) -> f32 {
     page_height - at.top - at.y + 2.0
 }
 
-/// An image placed in the document: its XObject and pixel size.
+/// An image placed in the document: its resource name and pixel size.
 #[derive(Debug, Clone)]
 pub struct PlacedImage {
-    pub id: XObjectId,
+    pub name: String,
     pub px_w: f32,
     pub px_h: f32,
 }
@@ -39,139 +34,34 @@ pub struct Renderer<'a> {
     pub fonts: &'a FontSet,
     /// The text each glyph reads back as (ToUnicode), from [`canonical_text`].
     pub canonical: &'a HashMap<(FaceId, u16), String>,
-    /// The pictures of the glyphs of bitmap faces (colour emoji), from [`add_emoji`].
-    pub emoji: &'a HashMap<(FaceId, u16), Emoji>,
-    pub font_ids: &'a [FontId],
+    /// The pictures of the glyphs of bitmap faces (colour emoji), read as they are met.
+    pub emoji: &'a Mutex<HashMap<(FaceId, u16), Option<Emoji>>>,
     pub images: &'a HashMap<ImageId, PlacedImage>,
-    pub anchors: &'a Anchors,
     pub page_height: f32,
 }
 
-fn rgb(c: Color) -> printpdf::Color {
-    printpdf::Color::Rgb(Rgb {
-        r: c.0,
-        g: c.1,
-        b: c.2,
-        icc_profile: None,
-    })
+/// A piece of a glyph run: the text it reads as when its glyphs do not say it, and its
+/// glyphs with their offsets.
+type Piece<'t> = (Option<&'t str>, Vec<(u16, f32)>);
+
+/// The resource name of a face's font.
+pub fn font_name(face: u16) -> String {
+    format!("F{face}")
 }
 
-/// A page's operations and the state they leave, so that a text object stays open across
-/// consecutive words and the font and fill colour are set only when they change. (One text
-/// object per word, with its font and colour, was six operations a word; printpdf then
-/// could not merge a line's words into one `TJ`.)
-#[derive(Debug, Default)]
-pub struct PageOps {
-    ops: Vec<Op>,
-    in_text: bool,
-    font: Option<(u16, f32)>,
-    fill: Option<Color>,
-    /// Horizontal scaling (Tz) in percent, when not 100.
-    scaling: Option<f32>,
-    /// The open marked-content sequence, the next MCID, and what the page's MCIDs and
-    /// links belong to.
-    open: Open,
-    mcid: usize,
-    tags: PageTags,
+/// The resource name of a bitmap glyph's picture.
+pub fn emoji_name((face, gid): (u16, u16)) -> String {
+    format!("E{face}-{gid}")
 }
 
-impl PageOps {
-    fn text(&mut self) {
-        if !self.in_text {
-            self.ops.push(Op::StartTextSection);
-            self.in_text = true;
-        }
+/// A page drawn: its content and what its tags and links say.
+pub fn draw_frame(renderer: &Renderer<'_>, frame: &Frame) -> Content {
+    let mut c = Content::default();
+    for g in &frame.groups {
+        renderer.draw(&g.draws, (g.x, g.y), g.tag.as_ref(), &mut c);
     }
-
-    fn graphics(&mut self) {
-        if self.in_text {
-            self.ops.push(Op::EndTextSection);
-            self.in_text = false;
-        }
-    }
-
-    fn fill(&mut self, c: Color) {
-        if self.fill != Some(c) {
-            self.ops.push(Op::SetFillColor { col: rgb(c) });
-            self.fill = Some(c);
-        }
-    }
-
-    fn push(&mut self, op: Op) {
-        self.ops.push(op);
-    }
-
-    /// Select `font` (of face `face`) at `size`, if it is not the current one.
-    fn set_font(&mut self, face: FaceId, font: &FontId, size: f32) {
-        if self.font != Some((face.0, size)) {
-            self.ops.push(Op::SetFont {
-                font: PdfFontHandle::External(font.clone()),
-                size: Pt(size),
-            });
-            self.font = Some((face.0, size));
-        }
-    }
-
-    /// Set the horizontal scaling (percent) for the text that follows, if it changes.
-    /// Tz is part of the text state, which outlives text objects.
-    fn scaling(&mut self, percent: f32) {
-        let now = self.scaling.unwrap_or(100.0);
-        if (now - percent).abs() > 1e-3 {
-            self.ops.push(Op::SetHorizontalScaling { percent });
-            self.scaling = (percent != 100.0).then_some(percent);
-        }
-    }
-
-    /// Put what follows in a marked-content sequence for `want`: the open one if it is
-    /// the same, else a new one. Sequences never cross a text object's bounds.
-    fn mark(&mut self, want: Want) {
-        if self.open.continues(&want) {
-            return;
-        }
-        self.close_mark();
-        match &want {
-            Want::Content(owner) => {
-                let mut map = std::collections::BTreeMap::new();
-                map.insert("MCID".to_string(), DictItem::Int(self.mcid as i64));
-                self.ops.push(Op::BeginMarkedContentWithProperties {
-                    tag: owner.role().into(),
-                    properties: DictItem::Dict { map },
-                });
-                self.mcid += 1;
-                self.tags.events.push(Event::Content(owner.clone()));
-            }
-            Want::Artifact(Artifact::Layout) => self.ops.push(Op::BeginMarkedContent {
-                tag: "Artifact".into(),
-            }),
-            Want::Artifact(Artifact::Pagination) => {
-                let mut map = std::collections::BTreeMap::new();
-                map.insert("Type".to_string(), DictItem::Name(b"Pagination".to_vec()));
-                self.ops.push(Op::BeginMarkedContentWithProperties {
-                    tag: "Artifact".into(),
-                    properties: DictItem::Dict { map },
-                });
-            }
-        }
-        self.open.set(Some(want));
-    }
-
-    fn close_mark(&mut self) {
-        self.graphics();
-        if self.open.is_open() {
-            self.ops.push(Op::EndMarkedContent);
-            self.open.set(None);
-        }
-    }
-
-    /// The operations, with any open text object and marked content closed, and what the
-    /// page's marked content belongs to.
-    pub fn finish(mut self) -> (Vec<Op>, PageTags) {
-        self.close_mark();
-        // Growing by doubling leaves up to half unused; every page's operations live until
-        // the document is serialised.
-        self.ops.shrink_to_fit();
-        (self.ops, self.tags)
-    }
+    c.finish();
+    c
 }
 
 impl Renderer<'_> {
@@ -182,7 +72,7 @@ impl Renderer<'_> {
         draws: &[Draw],
         (x, top): (f32, f32),
         tag: Option<&Arc<Tag>>,
-        ops: &mut PageOps,
+        ops: &mut Content,
     ) {
         let ph = self.page_height;
         let base = want_of(tag, Artifact::Pagination);
@@ -191,23 +81,15 @@ impl Renderer<'_> {
         // tagged as the link before its annotation is written.
         let mut areas = Vec::new();
         for d in draws {
-            if let Draw::Link { x, y, w, h, dest } = d
-                && self.action(dest).is_some()
-            {
+            if let Draw::Link { x, y, w, h, .. } = d {
                 areas.push(([*x, *y, *w, *h], ops.tags.links.len()));
                 ops.tags.links.push(LinkRecord::default());
             }
         }
         let mut next_link = areas.iter().map(|(_, n)| *n);
-        // A rectangle (x, y, w, h) of the layout in PDF coordinates.
-        let rect = |rx: f32, y: f32, w: f32, h: f32, mode: Option<PaintMode>| Rect {
-            x: Pt(round2(x + rx)),
-            y: Pt(round2(ph - (top + y + h))),
-            width: Pt(round2(w)),
-            height: Pt(round2(h)),
-            mode,
-            winding_order: None,
-        };
+        // A rectangle (x, y, w, h) of the layout in PDF coordinates: [x, y, w, h] from its
+        // lower-left corner.
+        let rect = |rx: f32, y: f32, w: f32, h: f32| [x + rx, ph - (top + y + h), w, h];
         for d in draws {
             match d {
                 Draw::Mark(t) => {
@@ -242,10 +124,9 @@ impl Renderer<'_> {
                     color,
                 } => {
                     ops.mark(Want::Artifact(Artifact::Layout));
+                    ops.graphics();
                     ops.fill(*color);
-                    ops.push(Op::DrawRectangle {
-                        rectangle: rect(*rx, *y, *w, *h, Some(PaintMode::Fill)),
-                    });
+                    ops.rect(rect(*rx, *y, *w, *h), false);
                 }
                 Draw::Frame {
                     x: rx,
@@ -256,11 +137,9 @@ impl Renderer<'_> {
                     color,
                 } => {
                     ops.mark(Want::Artifact(Artifact::Layout));
-                    ops.push(Op::SetOutlineColor { col: rgb(*color) });
-                    ops.push(Op::SetOutlineThickness { pt: Pt(*width) });
-                    ops.push(Op::DrawRectangle {
-                        rectangle: rect(*rx, *y, *w, *h, Some(PaintMode::Stroke)),
-                    });
+                    ops.graphics();
+                    ops.stroke(*color, *width);
+                    ops.rect(rect(*rx, *y, *w, *h), true);
                 }
                 Draw::Line {
                     x1,
@@ -286,7 +165,7 @@ impl Renderer<'_> {
                     h,
                 } => {
                     ops.mark(current.clone());
-                    self.image(*image, rect(*ix, *y, *w, *h, None), (*w, *h), ops)
+                    self.image(*image, rect(*ix, *y, *w, *h), ops)
                 }
                 Draw::Link {
                     x: lx,
@@ -295,9 +174,6 @@ impl Renderer<'_> {
                     h,
                     dest,
                 } => {
-                    let Some(actions) = self.action(dest) else {
-                        continue;
-                    };
                     let Some(n) = next_link.next() else { continue };
                     if let Some(record) = ops.tags.links.get_mut(n) {
                         record.written = true;
@@ -308,7 +184,11 @@ impl Renderer<'_> {
                             });
                         }
                     }
-                    link(actions, rect(*lx, *y, *w, *h, None), ops);
+                    let [rx, ry, rw, rh] = rect(*lx, *y, *w, *h);
+                    ops.links.push(PageLink {
+                        rect: [rx, ry, rx + rw, ry + rh],
+                        dest: dest.clone(),
+                    });
                 }
             }
         }
@@ -321,7 +201,7 @@ impl Renderer<'_> {
         color: Color,
         glyphs: &[PlacedGlyph],
         (x, baseline): (f32, f32),
-        ops: &mut PageOps,
+        ops: &mut Content,
     ) {
         let Some(first) = glyphs.first() else {
             return;
@@ -337,9 +217,6 @@ impl Renderer<'_> {
             self.glyphs((face, size, stretch), color, &found, (x, baseline), ops);
             return;
         }
-        let Some(font) = self.font_ids.get(usize::from(face.0)) else {
-            return;
-        };
         let f = self.fonts.face(face);
         // The pen moves by the PDF's own (truncated) widths; an offset puts it back where
         // the layout wants the next glyph whenever the drift exceeds DRIFT (invisible), so
@@ -348,7 +225,7 @@ impl Renderer<'_> {
         // Pieces of the run to show: a cluster whose glyphs do not each read back as its
         // text (a conjunct, a reordered vowel sign, a glyph that stands for different text
         // elsewhere) is shown inside a span whose /ActualText is the cluster's text.
-        let mut pieces: Vec<(Option<&str>, Vec<Codepoint>)> = Vec::new();
+        let mut pieces: Vec<Piece<'_>> = Vec::new();
         let mut pen = first.x;
         // Widths and offsets are scaled by the horizontal scaling (Tz) too.
         let unit = size * stretch / 1000.0;
@@ -364,11 +241,7 @@ impl Renderer<'_> {
                 _ => 0.0,
             };
             let canonical = self.canonical.get(&(face, g.gid));
-            let cp = Codepoint {
-                gid: g.gid,
-                offset,
-                cid: canonical.cloned(),
-            };
+            let cp = (g.gid, offset);
             match &g.text {
                 Some(t) => {
                     let alone = glyphs.get(k + 1).is_none_or(|n| n.text.is_some());
@@ -386,26 +259,18 @@ impl Renderer<'_> {
             }
         }
         ops.text();
-        ops.set_font(face, font, size);
+        ops.set_font(face.0, size);
         ops.fill(color);
         ops.scaling(round2(stretch * 100.0));
-        ops.push(Op::SetTextMatrix {
-            matrix: TextMatrix::Translate(Pt(round2(x + first.x)), Pt(round2(baseline))),
-        });
+        ops.text_at(x + first.x, baseline);
         for (actual, cps) in pieces {
-            let show = Op::ShowText {
-                items: vec![TextItem::GlyphIds(cps)],
-            };
             match actual {
                 Some(text) => {
-                    ops.push(Op::BeginMarkedContentWithProperties {
-                        tag: "Span".into(),
-                        properties: actual_text(text),
-                    });
-                    ops.push(show);
-                    ops.push(Op::EndMarkedContent);
+                    ops.begin_actual_text(text);
+                    ops.show(face.0, &cps);
+                    ops.end_marked();
                 }
-                None => ops.push(show),
+                None => ops.show(face.0, &cps),
             }
         }
     }
@@ -419,34 +284,36 @@ impl Renderer<'_> {
         size: f32,
         glyphs: &[PlacedGlyph],
         (x, baseline): (f32, f32),
-        ops: &mut PageOps,
+        ops: &mut Content,
     ) {
         let f = self.fonts.face(face);
         for g in glyphs {
             let width = f.advance(g.gid) * size / f.units_per_em;
             if f.bitmap {
-                let Some(e) = self.emoji.get(&(face, g.gid)) else {
+                let Some(e) = self.emoji_of(face, g.gid) else {
                     continue;
                 };
                 let s = size / e.ppem;
-                let at = (Pt(x + g.x + e.dx * s), Pt(baseline + e.dy * s));
-                place(&e.id, at, (s, s), ops);
+                let at = [
+                    x + g.x + e.dx * s,
+                    baseline + e.dy * s,
+                    e.px_w * s,
+                    e.px_h * s,
+                ];
+                ops.xobject(&emoji_name((face.0, g.gid)), at);
+                ops.pictures.insert((face.0, g.gid));
             } else {
                 ops.graphics();
-                ops.push(Op::SetOutlineColor { col: rgb(MUTED) });
-                ops.push(Op::SetOutlineThickness {
-                    pt: Pt(size * 0.05),
-                });
-                ops.push(Op::DrawRectangle {
-                    rectangle: Rect {
-                        x: Pt(round2(x + g.x + size * 0.05)),
-                        y: Pt(round2(baseline)),
-                        width: Pt(round2((width - size * 0.1).max(size * 0.2))),
-                        height: Pt(round2(size * 0.7)),
-                        mode: Some(PaintMode::Stroke),
-                        winding_order: None,
-                    },
-                });
+                ops.stroke(MUTED, size * 0.05);
+                ops.rect(
+                    [
+                        x + g.x + size * 0.05,
+                        baseline,
+                        (width - size * 0.1).max(size * 0.2),
+                        size * 0.7,
+                    ],
+                    true,
+                );
             }
             if let Some(text) = &g.text {
                 self.spoken(text, (x + g.x, baseline), width, size, ops);
@@ -462,80 +329,42 @@ impl Renderer<'_> {
         (x, baseline): (f32, f32),
         width: f32,
         size: f32,
-        ops: &mut PageOps,
+        ops: &mut Content,
     ) {
         let text_face = self
             .fonts
             .style_face(notes2book_typeset::fonts::Style::Regular);
         let tf = self.fonts.face(text_face);
-        let (Some(space), Some(font)) = (
-            tf.glyph_for(' '),
-            self.font_ids.get(usize::from(text_face.0)),
-        ) else {
+        let Some(space) = tf.glyph_for(' ') else {
             return;
         };
         let space_em = tf.advance(space) / tf.units_per_em;
         let stretch = round2(width / (space_em * size).max(0.01) * 100.0);
         ops.text();
-        ops.set_font(text_face, font, size);
+        ops.set_font(text_face.0, size);
         ops.scaling(stretch);
-        ops.push(Op::SetTextMatrix {
-            matrix: TextMatrix::Translate(Pt(round2(x)), Pt(round2(baseline))),
-        });
-        ops.push(Op::BeginMarkedContentWithProperties {
-            tag: "Span".into(),
-            properties: actual_text(text),
-        });
-        ops.push(Op::ShowText {
-            items: vec![TextItem::GlyphIds(vec![Codepoint {
-                gid: space,
-                offset: 0.0,
-                cid: Some(" ".into()),
-            }])],
-        });
-        ops.push(Op::EndMarkedContent);
+        ops.text_at(x, baseline);
+        ops.begin_actual_text(text);
+        ops.show(text_face.0, &[(space, 0.0)]);
+        ops.end_marked();
     }
 
-    /// An image at `at` (PDF coordinates), scaled to `(w, h)` points.
-    fn image(&self, image: ImageId, at: Rect, (w, h): (f32, f32), ops: &mut PageOps) {
+    /// An image filling `at` (PDF coordinates: lower-left corner, width, height).
+    fn image(&self, image: ImageId, at: [f32; 4], ops: &mut Content) {
         let Some(placed) = self.images.get(&image) else {
             return;
         };
-        let scale = (w / placed.px_w.max(1.0), h / placed.px_h.max(1.0));
-        place(&placed.id, (at.x, at.y), scale, ops);
+        ops.xobject(&placed.name, at);
     }
 
-    /// Where a link goes; `None` for an internal link whose target is not in the book.
-    fn action(&self, dest: &LinkDest) -> Option<Actions> {
-        Some(match dest {
-            LinkDest::Uri(u) => Actions::Uri(u.clone()),
-            LinkDest::Internal { chapter, anchor } => {
-                let at = self
-                    .anchors
-                    .get(&(*chapter, anchor.clone()))
-                    .or_else(|| self.anchors.get(&(*chapter, None)))?;
-                Actions::Goto(Destination::Xyz {
-                    page: at.page,
-                    left: None,
-                    top: Some(round2(dest_y(at, self.page_height))),
-                    zoom: None,
-                })
-            }
-        })
+    /// The picture of a bitmap glyph, read from its face the first time it is met.
+    fn emoji_of(&self, face: FaceId, gid: u16) -> Option<Emoji> {
+        let mut known = self.emoji.lock().ok()?;
+        known
+            .entry((face, gid))
+            .or_insert_with(|| emoji_metrics(self.fonts, face, gid))
+            .clone()
     }
-}
-
-/// A link area.
-fn link(actions: Actions, area: Rect, ops: &mut PageOps) {
-    ops.push(Op::LinkAnnotation {
-        link: LinkAnnotation::new(
-            area,
-            actions,
-            Some(BorderArray::Solid([0.0, 0.0, 0.0])),
-            Some(ColorArray::Transparent),
-            Some(HighlightingMode::Invert),
-        ),
-    });
 }
 
 /// What a glyph run is: the text of a link when it lies in one of the group's link areas
@@ -545,7 +374,7 @@ fn link_want(
     glyphs: &[PlacedGlyph],
     baseline: f32,
     areas: &[([f32; 4], usize)],
-    ops: &mut PageOps,
+    ops: &mut Content,
 ) -> Want {
     let Want::Content(Owner::Block(tag)) = current else {
         return current.clone();
@@ -572,26 +401,10 @@ fn link_want(
 }
 
 /// A straight line between two points in PDF coordinates, butt ends.
-fn line(points: [(f32, f32); 2], width: f32, color: Color, ops: &mut PageOps) {
+fn line(points: [(f32, f32); 2], width: f32, color: Color, ops: &mut Content) {
     ops.graphics();
-    ops.push(Op::SetOutlineColor { col: rgb(color) });
-    ops.push(Op::SetOutlineThickness { pt: Pt(width) });
-    ops.push(Op::SetLineCapStyle {
-        cap: LineCapStyle::Butt,
-    });
-    let p = |(px, py): (f32, f32)| LinePoint {
-        p: Point {
-            x: Pt(round2(px)),
-            y: Pt(round2(py)),
-        },
-        bezier: false,
-    };
-    ops.push(Op::DrawLine {
-        line: Line {
-            points: points.map(p).to_vec(),
-            is_closed: false,
-        },
-    });
+    ops.stroke(color, width);
+    ops.line(points[0], points[1]);
 }
 
 fn round2(v: f32) -> f32 {
@@ -602,10 +415,10 @@ fn round2(v: f32) -> f32 {
 pub type Dest = Arc<LinkDest>;
 
 /// The text each glyph of each face reads back as: that of the first cluster it forms
-/// alone. (A PDF maps a glyph to one text for the whole file; every other use of the
-/// glyph gets an /ActualText span.)
-pub fn canonical_text(pages: &[Frame]) -> HashMap<(FaceId, u16), String> {
-    let mut canonical = HashMap::new();
+/// alone, the pages read in order (a batch at a time, each adding what is new). A PDF maps
+/// a glyph to one text for the whole file; every other use of the glyph gets an
+/// /ActualText span.
+pub fn canonical_text(pages: &[Frame], canonical: &mut HashMap<(FaceId, u16), String>) {
     for g in pages.iter().flat_map(|p| &p.groups) {
         for d in &g.draws {
             let Draw::Glyphs { face, glyphs, .. } = d else {
@@ -621,31 +434,12 @@ pub fn canonical_text(pages: &[Frame]) -> HashMap<(FaceId, u16), String> {
             }
         }
     }
-    canonical
-}
-
-/// `<< /ActualText (text) >>`, the text as UTF-16BE with a byte-order mark.
-fn actual_text(text: &str) -> DictItem {
-    let mut data = vec![0xFE, 0xFF];
-    for unit in text.encode_utf16() {
-        data.extend(unit.to_be_bytes());
-    }
-    let mut map = std::collections::BTreeMap::new();
-    map.insert(
-        "ActualText".to_string(),
-        DictItem::String {
-            data,
-            literal: false,
-        },
-    );
-    DictItem::Dict { map }
 }
 
 /// The picture of a bitmap glyph: its image, size in pixels, offset of its bottom-left
 /// corner from the glyph origin in pixels, and its pixels per em.
 #[derive(Debug, Clone)]
 pub struct Emoji {
-    pub id: XObjectId,
     pub px_w: f32,
     pub px_h: f32,
     pub dx: f32,
@@ -653,71 +447,42 @@ pub struct Emoji {
     pub ppem: f32,
 }
 
-/// Every glyph of a bitmap face the pages use, embedded once as an image (its largest
-/// strike), in the order of first use.
+/// A bitmap glyph's largest strike, if it is a PNG.
+fn strike(fonts: &FontSet, face: FaceId, gid: u16) -> Option<(Emoji, Vec<u8>)> {
+    let f = fonts.face(face);
+    let tf = ttf_parser::Face::parse(&f.bytes, f.index).ok()?;
+    let img = tf.glyph_raster_image(ttf_parser::GlyphId(gid), u16::MAX)?;
+    if img.format != ttf_parser::RasterImageFormat::PNG {
+        return None;
+    }
+    let e = Emoji {
+        px_w: f32::from(img.width),
+        px_h: f32::from(img.height),
+        dx: f32::from(img.x),
+        dy: f32::from(img.y),
+        ppem: f32::from(img.pixels_per_em.max(1)),
+    };
+    Some((e, img.data.to_vec()))
+}
+
+fn emoji_metrics(fonts: &FontSet, face: FaceId, gid: u16) -> Option<Emoji> {
+    strike(fonts, face, gid).map(|(e, _)| e)
+}
+
+/// Every bitmap glyph drawn, embedded as an image under its resource name, in order.
 pub fn add_emoji(
     doc: &mut printpdf::PdfDocument,
     fonts: &FontSet,
-    pages: &[Frame],
-) -> HashMap<(FaceId, u16), Emoji> {
-    let mut out: HashMap<(FaceId, u16), Emoji> = HashMap::new();
-    let mut parsed: HashMap<FaceId, Option<ttf_parser::Face<'_>>> = HashMap::new();
-    for g in pages.iter().flat_map(|p| &p.groups) {
-        for d in &g.draws {
-            let Draw::Glyphs { face, glyphs, .. } = d else {
-                continue;
-            };
-            let f = fonts.face(*face);
-            if !f.bitmap {
-                continue;
-            }
-            let tf = parsed
-                .entry(*face)
-                .or_insert_with(|| ttf_parser::Face::parse(&f.bytes, f.index).ok());
-            let Some(tf) = tf.as_ref() else { continue };
-            for gl in glyphs {
-                if out.contains_key(&(*face, gl.gid)) {
-                    continue;
-                }
-                let Some(img) = tf.glyph_raster_image(ttf_parser::GlyphId(gl.gid), u16::MAX) else {
-                    continue;
-                };
-                if img.format != ttf_parser::RasterImageFormat::PNG {
-                    continue;
-                }
-                let Some(id) = crate::images::add_with_alpha(doc, img.data) else {
-                    continue;
-                };
-                out.insert(
-                    (*face, gl.gid),
-                    Emoji {
-                        id,
-                        px_w: f32::from(img.width),
-                        px_h: f32::from(img.height),
-                        dx: f32::from(img.x),
-                        dy: f32::from(img.y),
-                        ppem: f32::from(img.pixels_per_em.max(1)),
-                    },
-                );
-            }
+    drawn: &std::collections::BTreeSet<(u16, u16)>,
+) -> Vec<(printpdf::XObjectId, String)> {
+    let mut out = Vec::new();
+    for &(face, gid) in drawn {
+        let Some((_, png)) = strike(fonts, FaceId(face), gid) else {
+            continue;
+        };
+        if let Some(id) = crate::images::add_with_alpha(doc, &png) {
+            out.push((id, emoji_name((face, gid))));
         }
     }
     out
-}
-
-/// Draw image `id` with its lower-left corner at `at`, one pixel scaled to `scale` points.
-fn place(id: &XObjectId, (x, y): (Pt, Pt), (sx, sy): (f32, f32), ops: &mut PageOps) {
-    ops.graphics();
-    ops.push(Op::UseXobject {
-        id: id.clone(),
-        transform: XObjectTransform {
-            translate_x: Some(x),
-            translate_y: Some(y),
-            rotate: None,
-            scale_x: Some(sx),
-            scale_y: Some(sy),
-            dpi: Some(72.0),
-            ..XObjectTransform::default()
-        },
-    });
 }

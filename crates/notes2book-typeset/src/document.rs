@@ -20,12 +20,15 @@ use crate::setup::Options;
 /// Where internal links land: (chapter, anchor) → position.
 pub type Anchors = HashMap<(usize, Option<String>), Position>;
 
-/// The book set in pages.
+/// The book set in pages, but for the body's pages, which went to the caller's sink as
+/// they were made (so that they need not all be held at once).
 #[derive(Debug)]
-pub struct Document {
-    /// The faces the frames' glyphs refer to (`FaceId` indexes `fonts.faces`).
-    pub fonts: FontSet,
-    pub pages: Vec<Frame>,
+pub struct Typeset {
+    /// The front matter's pages (cover, title page, contents), which come first.
+    pub front: Vec<Frame>,
+    /// How many body pages went to the sink.
+    pub body_pages: usize,
+    /// Every anchor's position, its page counted from the front matter's first (1-based).
     pub anchors: Anchors,
     pub outline: Vec<Bookmark>,
     /// The number of front-matter pages (numbered i, ii, …); the body is numbered from 1.
@@ -38,11 +41,51 @@ pub struct Document {
 /// One chapter laid out: its pages and what went wrong.
 struct LaidOut {
     pages: Vec<Page>,
+    findings: Findings,
+}
+
+/// What laying out found, kept after the pages are gone.
+#[derive(Default)]
+struct Findings {
     missing: Vec<(char, Option<Span>)>,
     overfull: Vec<(Option<Span>, String)>,
     forced: usize,
     math_errors: Vec<(Option<Span>, String)>,
     math_scaled: Vec<Option<Span>>,
+}
+
+impl Findings {
+    fn add(&mut self, other: Findings) {
+        self.missing.extend(other.missing);
+        self.overfull.extend(other.overfull);
+        self.forced += other.forced;
+        self.math_errors.extend(other.math_errors);
+        self.math_scaled.extend(other.math_scaled);
+    }
+}
+
+/// Where a chapter's anchors are: (page within the chapter, y, anchor), and its length.
+#[derive(Debug, Clone, PartialEq)]
+struct Extent {
+    pages: usize,
+    anchors: Vec<(usize, f32, String)>,
+}
+
+impl Extent {
+    fn of(l: &LaidOut) -> Extent {
+        let mut anchors = Vec::new();
+        for (pi, page) in l.pages.iter().enumerate() {
+            for (y, item) in &page.body {
+                for a in &item.anchors {
+                    anchors.push((pi, *y, a.clone()));
+                }
+            }
+        }
+        Extent {
+            pages: l.pages.len(),
+            anchors,
+        }
+    }
 }
 
 fn warn(code: &'static str, message: String, span: Option<Span>, hint: Option<&str>) -> Diagnostic {
@@ -53,9 +96,8 @@ fn warn(code: &'static str, message: String, span: Option<Span>, hint: Option<&s
     }
 }
 
-/// Set the book. `images` gives an image's natural size in points (`None` when it is not
-/// available: a placeholder is drawn).
-pub fn typeset(book: &Book, images: ImageInfo<'_>, options: &Options) -> Document {
+/// The faces the book is set in, with the math font when it has formulas.
+pub fn setup_fonts(book: &Book, options: &Options) -> (FontSet, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     let mut fonts = book_fonts(book, options, &mut diagnostics);
     let has_math = book.chapters.iter().any(|ch| {
@@ -73,13 +115,68 @@ pub fn typeset(book: &Book, images: ImageInfo<'_>, options: &Options) -> Documen
             None,
         ));
     }
+    (fonts, diagnostics)
+}
+
+/// How many chapters are laid out at a time: enough to keep every thread busy, few enough
+/// that their pages are a small part of a big book.
+fn batch_size() -> usize {
+    (rayon::current_num_threads() * 8).max(16)
+}
+
+/// Set the book. `images` gives an image's natural size in points (`None` when it is not
+/// available: a placeholder is drawn). The body's pages go to `sink` in order, a batch at
+/// a time with the body index of the first (0-based); the front matter, laid out last
+/// knowing where everything is, comes back with the rest.
+pub fn typeset(
+    book: &Book,
+    fonts: &FontSet,
+    images: ImageInfo<'_>,
+    options: &Options,
+    sink: &mut dyn FnMut(usize, Vec<Frame>),
+) -> Typeset {
+    let mut diagnostics = Vec::new();
     let all: Vec<usize> = (0..book.chapters.len()).collect();
-    let mut laid = lay_chapters(book, &fonts, images, options, None, &all);
-    settle_page_refs(book, &fonts, images, options, &mut laid);
-    report(&laid, &mut diagnostics);
-    let body_anchors = body_anchors(book, &laid, options.two_sided);
-    let (chapters, body) = assemble_body(laid, options.two_sided);
-    let page_starts = crate::pagemap::page_starts(&body);
+    let folios = page_ref_folios(book, fonts, images, options);
+    let mut findings = Findings::default();
+    let mut extents: Vec<Extent> = Vec::with_capacity(all.len());
+    let mut page_starts = Vec::new();
+    let mut body_len = 0;
+    let mut prev_end = 0;
+    for batch in all.chunks(batch_size()) {
+        let laid = lay_chapters(book, fonts, images, options, folios.as_ref(), batch);
+        // Each chapter from a new page (a right-hand one when two-sided).
+        let mut chapters: Vec<Option<usize>> = Vec::new();
+        let mut body: Vec<Page> = Vec::new();
+        for (&ci, l) in batch.iter().zip(laid) {
+            extents.push(Extent::of(&l));
+            findings.add(l.findings);
+            while options.two_sided && (prev_end + body.len()) % 2 == 1 {
+                chapters.push(None);
+                body.push(Page::default());
+            }
+            for p in l.pages {
+                chapters.push(Some(ci));
+                body.push(p);
+            }
+        }
+        let first = prev_end;
+        prev_end += body.len();
+        page_starts.extend(crate::pagemap::page_starts(&body, first));
+        let furniture = furniture::body(book, &chapters, first, options.two_sided);
+        let frames = frames(
+            body,
+            furniture,
+            first,
+            fonts,
+            &book.metadata.language,
+            options,
+        );
+        body_len += frames.len();
+        sink(first, frames);
+    }
+    report(&findings, &mut diagnostics);
+    let body_anchors = body_anchors(book, &extents, options.two_sided);
     // Printed body page numbers do not depend on the length of the contents, so the
     // contents can be laid out knowing them.
     let body_locate = |ch: usize, anchor: Option<&str>| -> Option<(String, Position)> {
@@ -90,7 +187,7 @@ pub fn typeset(book: &Book, images: ImageInfo<'_>, options: &Options) -> Documen
         Some(((at.page + 1).to_string(), *at))
     };
     let mut lay = Layouter {
-        shaper: Shaper::new(&fonts, &book.metadata.language, false),
+        shaper: Shaper::new(fonts, &book.metadata.language, false),
         geo: options.geometry(),
         images,
         book,
@@ -113,18 +210,12 @@ pub fn typeset(book: &Book, images: ImageInfo<'_>, options: &Options) -> Documen
     let chapter_depth = |c: usize| book.chapters.get(c).map_or(0, |ch| ch.depth + 1);
     let outline = contents::bookmarks(&book.toc, &chapter_depth, options.toc_depth.max(1), &locate);
     let kinds: Vec<FrontKind> = front.iter().map(|(k, _)| *k).collect();
-    let mut furniture = furniture::front(&kinds);
-    furniture.extend(furniture::body(
-        book,
-        &chapters,
-        front_len,
-        options.two_sided,
-    ));
-    let pages: Vec<Page> = front.into_iter().map(|(_, p)| p).chain(body).collect();
-    let pages = frames(pages, furniture, &fonts, &book.metadata.language, options);
-    Document {
-        fonts,
-        pages,
+    let furniture = furniture::front(&kinds);
+    let pages: Vec<Page> = front.into_iter().map(|(_, p)| p).collect();
+    let front = frames(pages, furniture, 0, fonts, &book.metadata.language, options);
+    Typeset {
+        front,
+        body_pages: body_len,
         anchors,
         outline,
         front_pages: front_len,
@@ -191,14 +282,15 @@ const EXPANSION: f32 = 0.02;
 
 /// References that name a page ("Figure 3 on page 41") are set first with a stand-in
 /// number; the chapters that hold them are set again with the pages found, until no
-/// number changes (a longer number can move what follows to another page).
-fn settle_page_refs(
+/// number changes (a longer number can move what follows to another page). Only where
+/// things are is kept from these passes; the pages are made once, after. `None` when no
+/// reference names a page.
+fn page_ref_folios(
     book: &Book,
     fonts: &FontSet,
     images: ImageInfo<'_>,
     options: &Options,
-    laid: &mut [LaidOut],
-) {
+) -> Option<Folios> {
     let referring: Vec<usize> = book
         .chapters
         .iter()
@@ -207,26 +299,33 @@ fn settle_page_refs(
         .map(|(i, _)| i)
         .collect();
     if referring.is_empty() {
-        return;
+        return None;
     }
-    let folios_of = |laid: &[LaidOut]| -> Folios {
-        body_anchors(book, laid, options.two_sided)
+    let all: Vec<usize> = (0..book.chapters.len()).collect();
+    let mut extents: Vec<Extent> = Vec::with_capacity(all.len());
+    for batch in all.chunks(batch_size()) {
+        let laid = lay_chapters(book, fonts, images, options, None, batch);
+        extents.extend(laid.iter().map(Extent::of));
+    }
+    let folios_of = |extents: &[Extent]| -> Folios {
+        body_anchors(book, extents, options.two_sided)
             .into_iter()
             .map(|(key, at)| (key, at.page + 1))
             .collect()
     };
-    let mut folios = folios_of(laid);
+    let mut folios = folios_of(&extents);
     for _ in 0..MAX_PAGE_REF_PASSES {
         let again = lay_chapters(book, fonts, images, options, Some(&folios), &referring);
-        for (&i, l) in referring.iter().zip(again) {
-            laid[i] = l;
+        for (&i, l) in referring.iter().zip(&again) {
+            extents[i] = Extent::of(l);
         }
-        let found = folios_of(laid);
+        let found = folios_of(&extents);
         if found == folios {
-            return;
+            break;
         }
         folios = found;
     }
+    Some(folios)
 }
 
 /// How many times the chapters with page references are set again at most; one more
@@ -297,11 +396,13 @@ fn lay_chapters(
             let forced = pages.iter().filter(|p| p.forced).count();
             LaidOut {
                 pages,
-                missing: lay.shaper.missing,
-                overfull: lay.shaper.overfull,
-                forced,
-                math_errors: lay.shaper.math_errors,
-                math_scaled: lay.shaper.math_scaled,
+                findings: Findings {
+                    missing: lay.shaper.missing,
+                    overfull: lay.shaper.overfull,
+                    forced,
+                    math_errors: lay.shaper.math_errors,
+                    math_scaled: lay.shaper.math_scaled,
+                },
             }
         })
         .collect()
@@ -309,10 +410,10 @@ fn lay_chapters(
 
 /// What laying out found: characters in no font (one warning), words wider than the line,
 /// page breaks that had to split what should stay together.
-fn report(laid: &[LaidOut], diagnostics: &mut Vec<Diagnostic>) {
+fn report(laid: &Findings, diagnostics: &mut Vec<Diagnostic>) {
     // One warning per script, at the first place one of its characters is missing.
     let mut scripts: Vec<(&str, &str, Vec<char>, Option<Span>)> = Vec::new();
-    for (c, s) in laid.iter().flat_map(|l| &l.missing) {
+    for (c, s) in &laid.missing {
         let (name, hint) = crate::discover::script_of(*c);
         match scripts.iter_mut().find(|g| g.0 == name) {
             Some(g) if g.2.contains(c) => {}
@@ -345,7 +446,7 @@ fn report(laid: &[LaidOut], diagnostics: &mut Vec<Diagnostic>) {
         ));
     }
     let mut seen = std::collections::HashSet::new();
-    for (span, word) in laid.iter().flat_map(|l| &l.overfull) {
+    for (span, word) in &laid.overfull {
         if seen.insert(*span) {
             let what = if word.is_empty() {
                 "a word or URL".to_string()
@@ -361,7 +462,7 @@ fn report(laid: &[LaidOut], diagnostics: &mut Vec<Diagnostic>) {
         }
     }
     report_math(laid, diagnostics);
-    let forced: usize = laid.iter().map(|l| l.forced).sum();
+    let forced = laid.forced;
     if forced > 0 {
         diagnostics.push(warn(
             "pdf-forced-break",
@@ -391,9 +492,9 @@ fn once_per_place<'a>(
 
 /// Formulas the engine could not lay out (each once, where it is) and formulas set smaller
 /// to fit the measure.
-fn report_math(laid: &[LaidOut], diagnostics: &mut Vec<Diagnostic>) {
+fn report_math(laid: &Findings, diagnostics: &mut Vec<Diagnostic>) {
     let mut seen = std::collections::HashSet::new();
-    for (span, why) in laid.iter().flat_map(|l| &l.math_errors) {
+    for (span, why) in &laid.math_errors {
         if seen.insert(*span) {
             diagnostics.push(warn(
                 "pdf-math",
@@ -404,7 +505,7 @@ fn report_math(laid: &[LaidOut], diagnostics: &mut Vec<Diagnostic>) {
         }
     }
     once_per_place(
-        laid.iter().flat_map(|l| &l.math_scaled),
+        laid.math_scaled.iter(),
         (
             "pdf-math-scaled",
             "this formula is wider than the text; it was set smaller to fit",
@@ -414,36 +515,18 @@ fn report_math(laid: &[LaidOut], diagnostics: &mut Vec<Diagnostic>) {
     );
 }
 
-/// The body's pages: each chapter from a new page (a right-hand page when two-sided), with
-/// the chapter of every page (`None` for a blank page).
-fn assemble_body(laid: Vec<LaidOut>, two_sided: bool) -> (Vec<Option<usize>>, Vec<Page>) {
-    let starts = first_pages(&laid, two_sided);
-    let mut chapters = Vec::new();
-    let mut body = Vec::new();
-    for ((ci, l), start) in laid.into_iter().enumerate().zip(starts) {
-        while body.len() < start {
-            chapters.push(None);
-            body.push(Page::default());
-        }
-        for p in l.pages {
-            chapters.push(Some(ci));
-            body.push(p);
-        }
-    }
-    (chapters, body)
-}
-
 /// The 0-based body page each chapter begins on: after the one before, on a right-hand
 /// (odd-numbered) page when two-sided.
-fn first_pages(laid: &[LaidOut], two_sided: bool) -> Vec<usize> {
+fn first_pages(extents: &[Extent], two_sided: bool) -> Vec<usize> {
     let mut next = 0;
-    laid.iter()
+    extents
+        .iter()
         .map(|l| {
             if two_sided && next % 2 == 1 {
                 next += 1;
             }
             let start = next;
-            next += l.pages.len();
+            next += l.pages;
             start
         })
         .collect()
@@ -451,22 +534,22 @@ fn first_pages(laid: &[LaidOut], two_sided: bool) -> Vec<usize> {
 
 /// Where every anchor is in the body: (chapter, anchor) → (0-based body page, y in the text
 /// block). `(chapter, None)` is the chapter's start.
-fn body_anchors(book: &Book, laid: &[LaidOut], two_sided: bool) -> Anchors {
+fn body_anchors(book: &Book, extents: &[Extent], two_sided: bool) -> Anchors {
     let mut anchors = Anchors::new();
-    for ((ch, l), start) in laid.iter().enumerate().zip(first_pages(laid, two_sided)) {
-        for (pi, page) in l.pages.iter().enumerate() {
-            for (y, item) in &page.body {
-                let at = Position {
-                    page: start + pi,
-                    top: 0.0,
-                    y: *y,
-                };
-                for a in &item.anchors {
-                    anchors.entry((ch, Some(a.clone()))).or_insert(at);
-                    if a == &book.chapters[ch].anchor {
-                        anchors.entry((ch, None)).or_insert(at);
-                    }
-                }
+    for ((ch, l), start) in extents
+        .iter()
+        .enumerate()
+        .zip(first_pages(extents, two_sided))
+    {
+        for (pi, y, a) in &l.anchors {
+            let at = Position {
+                page: start + pi,
+                top: 0.0,
+                y: *y,
+            };
+            anchors.entry((ch, Some(a.clone()))).or_insert(at);
+            if a == &book.chapters[ch].anchor {
+                anchors.entry((ch, None)).or_insert(at);
             }
         }
     }
@@ -478,6 +561,7 @@ fn body_anchors(book: &Book, laid: &[LaidOut], two_sided: bool) -> Anchors {
 fn frames(
     pages: Vec<Page>,
     furniture: Vec<Furniture>,
+    first: usize,
     fonts: &FontSet,
     language: &str,
     options: &Options,
@@ -489,7 +573,9 @@ fn frames(
         .zip(furniture)
         .enumerate()
         .map(|(pi, (page, furniture))| {
-            let physical = pi + 1;
+            // The front matter is an even number of pages when two-sided, so a body page's
+            // side follows from its body index.
+            let physical = first + pi + 1;
             let left = options.left(physical);
             let mut groups: Vec<Group> = page
                 .body

@@ -59,21 +59,24 @@ pub fn front(kinds: &[FrontKind]) -> Vec<Furniture> {
 
 /// The body: folios from 1; a head on every page but a chapter's first, the chapter's
 /// title (the book's title on left-hand pages when two-sided). `chapters` has the chapter
-/// of every body page (`None` for the blank pages before a chapter).
+/// of every body page from body page `first` (0-based; `None` for the blank pages before a
+/// chapter), and begins with a chapter's first page or a blank one. The front matter is an
+/// even number of pages when two-sided, so a page's side follows from its body index.
 pub fn body(
     book: &Book,
     chapters: &[Option<usize>],
-    front_len: usize,
+    first: usize,
     two_sided: bool,
 ) -> Vec<Furniture> {
     let mut prev_ch: Option<usize> = None;
     let mut out = Vec::with_capacity(chapters.len());
-    for (bi, ch) in chapters.iter().enumerate() {
+    for (k, ch) in chapters.iter().enumerate() {
+        let bi = first + k;
         let opening = ch.is_some() && *ch != prev_ch;
         if ch.is_some() {
             prev_ch = *ch;
         }
-        let physical = front_len + bi + 1;
+        let physical = bi + 1;
         let head = match ch {
             Some(c) if !opening => {
                 let chapter = &book.chapters[*c];

@@ -11,7 +11,7 @@
 //! 5. [`paginate`]: the vertical list is cut into pages, footnotes at the foot.
 //! 6. [`contents`], [`front`], [`furniture`]: the table of contents and the outline's
 //!    bookmarks, the cover and title page, running heads and folios.
-//! 7. [`document`]: chapters laid out in parallel, page numbers assigned, pages turned
+//! 7. [`document`]: chapters laid out in parallel, a batch at a time, page numbers assigned, pages turned
 //!    into [`frame`]s, all by the page [`setup`]; [`pagemap`] says where each page begins
 //!    in the book's blocks (for the EPUB's print page numbers).
 //!
@@ -36,7 +36,7 @@ pub mod pagemap;
 pub mod paginate;
 pub mod setup;
 
-pub use document::{Document, typeset};
+pub use document::{Typeset, setup_fonts, typeset};
 pub use frame::{Frame, Group, Position, Tag, TagKind};
 pub use setup::{Margins, Options, PAGE_SIZES, font_size_for, margins_for, page_size};
 

@@ -25,8 +25,9 @@ fn chars(item: &VItem) -> usize {
         .sum()
 }
 
-/// The start of every body page that has text, labelled with its folio (1, 2, …).
-pub fn page_starts(body: &[Page]) -> Vec<PageStart> {
+/// The start of every body page that has text, labelled with its folio (1, 2, …);
+/// `body` starts at body page `offset` (0-based) with a chapter's first page.
+pub fn page_starts(body: &[Page], offset: usize) -> Vec<PageStart> {
     let mut seen: HashMap<Span, usize> = HashMap::new();
     let mut out = Vec::new();
     for (k, page) in body.iter().enumerate() {
@@ -43,7 +44,7 @@ pub fn page_starts(body: &[Page]) -> Vec<PageStart> {
             };
             if first && !item.discardable {
                 out.push(PageStart {
-                    label: (k + 1).to_string(),
+                    label: (offset + k + 1).to_string(),
                     block: span,
                     chars: seen.get(&span).copied().unwrap_or(0),
                 });

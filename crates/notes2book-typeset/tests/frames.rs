@@ -4,7 +4,18 @@
 use std::path::Path;
 
 use notes2book_model::vfs::MemFs;
-use notes2book_typeset::{Document, Options, TagKind, typeset};
+use notes2book_typeset::{Frame, Options, TagKind, typeset};
+
+/// The book set: its faces and every page in order (the front matter, then the body's
+/// pages as the sink got them).
+struct Document {
+    fonts: notes2book_typeset::fonts::FontSet,
+    pages: Vec<Frame>,
+    front_pages: usize,
+    outline: Vec<notes2book_typeset::contents::Bookmark>,
+    anchors: notes2book_typeset::document::Anchors,
+    diagnostics: Vec<notes2book_model::Diagnostic>,
+}
 
 fn set(files: &[(&str, &str)], options: &Options) -> (Document, notes2book_model::Sources) {
     let mut fs = MemFs::new();
@@ -15,7 +26,32 @@ fn set(files: &[(&str, &str)], options: &Options) -> (Document, notes2book_model
         );
     }
     let (parsed, _) = notes2book_tests::prepared_book(&fs, Path::new("book"), vec![]);
-    let doc = typeset(&parsed.book, &|_| None, options);
+    let (fonts, mut diagnostics) = notes2book_typeset::setup_fonts(&parsed.book, options);
+    let mut body = Vec::new();
+    let mut next = 0;
+    let set = typeset(
+        &parsed.book,
+        &fonts,
+        &|_| None,
+        options,
+        &mut |first, frames| {
+            assert_eq!(first, next, "batches come in order");
+            next += frames.len();
+            body.extend(frames);
+        },
+    );
+    assert_eq!(set.body_pages, body.len());
+    diagnostics.extend(set.diagnostics);
+    let mut pages = set.front;
+    pages.extend(body);
+    let doc = Document {
+        fonts,
+        pages,
+        front_pages: set.front_pages,
+        outline: set.outline,
+        anchors: set.anchors,
+        diagnostics,
+    };
     (doc, parsed.sources)
 }
 
