@@ -21,6 +21,10 @@ use rayon::prelude::*;
 use crate::Written;
 use crate::render::{PlacedImage, dest_y, font_name};
 
+/// How hard page contents are compressed: level 2 makes them a fifth larger than level 6
+/// (on the benchmark book, 2.3 MB against 1.9 MB in a 13 MB file) in a third of the time.
+const CONTENT_LEVEL: u32 = 2;
+
 /// `bytes` deflated at `level` (1 fast … 9 small).
 pub fn deflate(bytes: &[u8], level: u32) -> Option<Vec<u8>> {
     let mut enc = flate2::write::ZlibEncoder::new(
@@ -29,6 +33,27 @@ pub fn deflate(bytes: &[u8], level: u32) -> Option<Vec<u8>> {
     );
     enc.write_all(bytes).ok()?;
     enc.finish().ok()
+}
+
+/// `bytes` deflated (zlib format) with `c`, which is reset first: a page's stream is small,
+/// and making a new compressor for each (its tables cleared) cost as much as compressing.
+pub fn deflate_with(c: &mut flate2::Compress, bytes: &[u8]) -> Option<Vec<u8>> {
+    c.reset();
+    let mut out = Vec::with_capacity(bytes.len() / 3 + 64);
+    loop {
+        let consumed = c.total_in() as usize;
+        let status = c
+            .compress_vec(
+                bytes.get(consumed..).unwrap_or_default(),
+                &mut out,
+                flate2::FlushCompress::Finish,
+            )
+            .ok()?;
+        match status {
+            flate2::Status::StreamEnd => return Some(out),
+            _ => out.reserve(out.capacity().max(1024)),
+        }
+    }
 }
 
 fn inflate(bytes: &[u8]) -> Option<Vec<u8>> {
@@ -183,8 +208,27 @@ pub fn assemble(
     };
     rename_resources(&mut lo, &resources, &font_ids, &a.xobjects);
     let resources_id = lo.add_object(Object::Dictionary(resources));
-    let codes = &codes;
-    let renumber = |face: u16, gid: u16| codes.get(&(face, gid)).copied().unwrap_or(0);
+    // A table per face, indexed by glyph: a lookup per glyph shown.
+    let mut table: Vec<Vec<u16>> = Vec::new();
+    for (&(face, gid), &code) in &codes {
+        let face = usize::from(face);
+        if table.len() <= face {
+            table.resize(face + 1, Vec::new());
+        }
+        let t = &mut table[face];
+        if t.len() <= usize::from(gid) {
+            t.resize(usize::from(gid) + 1, 0);
+        }
+        t[usize::from(gid)] = code;
+    }
+    let table = &table;
+    let renumber = |face: u16, gid: u16| {
+        table
+            .get(usize::from(face))
+            .and_then(|t| t.get(usize::from(gid)))
+            .copied()
+            .unwrap_or(0)
+    };
     let mut all: Vec<Written> = front.pages;
     all.extend(body.pages);
     let mut tags = Vec::with_capacity(all.len());
@@ -200,16 +244,19 @@ pub fn assemble(
     // Renumber and compress every page's content, in parallel.
     let streams: Vec<(Vec<u8>, Written)> = all
         .into_par_iter()
-        .map(|mut w| {
-            let mut raw = if w.packed {
-                inflate(&w.content).unwrap_or_default()
-            } else {
-                std::mem::take(&mut w.content)
-            };
-            crate::content::renumber(&mut raw, &renumber);
-            let packed = deflate(&raw, 6).unwrap_or(raw);
-            (packed, w)
-        })
+        .map_init(
+            || flate2::Compress::new(flate2::Compression::new(CONTENT_LEVEL), true),
+            |c, mut w| {
+                let mut raw = if w.packed {
+                    inflate(&w.content).unwrap_or_default()
+                } else {
+                    std::mem::take(&mut w.content)
+                };
+                crate::content::renumber(&mut raw, &renumber);
+                let packed = deflate_with(c, &raw).unwrap_or(raw);
+                (packed, w)
+            },
+        )
         .collect();
     for ((stream, w), page_id) in streams.into_iter().zip(&page_ids) {
         let mut s = lopdf::Stream::new(

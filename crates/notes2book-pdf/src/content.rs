@@ -52,15 +52,43 @@ pub fn num(out: &mut Vec<u8>, v: f32) {
         out.push(b'-');
     }
     let c = c.unsigned_abs();
-    let _ = write!(out, "{}", c / 100);
-    let frac = c % 100;
+    digits(out, c / 100);
+    let frac = (c % 100) as u8;
     if frac != 0 {
-        if frac.is_multiple_of(10) {
-            let _ = write!(out, ".{}", frac / 10);
-        } else {
-            let _ = write!(out, ".{frac:02}");
+        out.push(b'.');
+        out.push(b'0' + frac / 10);
+        if !frac.is_multiple_of(10) {
+            out.push(b'0' + frac % 10);
         }
     }
+}
+
+/// A whole number in decimal (formatting machinery was a tenth of writing a page).
+fn digits(out: &mut Vec<u8>, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&buf[i..]);
+}
+
+/// A glyph id as a hex string: `<00A7>`.
+fn hex4(out: &mut Vec<u8>, v: u16) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    out.extend_from_slice(&[
+        b'<',
+        HEX[usize::from(v >> 12)],
+        HEX[usize::from((v >> 8) & 15)],
+        HEX[usize::from((v >> 4) & 15)],
+        HEX[usize::from(v & 15)],
+        b'>',
+    ]);
 }
 
 impl Content {
@@ -110,7 +138,9 @@ impl Content {
     /// Select face `face` at `size`, if it is not the current one.
     pub fn set_font(&mut self, face: u16, size: f32) {
         if self.font != Some((face, size)) {
-            let _ = write!(self.buf, "/F{face} ");
+            self.buf.extend_from_slice(b"/F");
+            digits(&mut self.buf, u64::from(face));
+            self.buf.push(b' ');
             self.nums(&[size]);
             self.op("Tf");
             self.font = Some((face, size));
@@ -140,7 +170,7 @@ impl Content {
     pub fn show(&mut self, face: u16, glyphs: &[(u16, f32)]) {
         self.buf.push(b'[');
         for (gid, offset) in glyphs {
-            let _ = write!(self.buf, "<{gid:04X}>");
+            hex4(&mut self.buf, *gid);
             if *offset != 0.0 {
                 num(&mut self.buf, *offset);
             }
@@ -268,8 +298,9 @@ pub fn renumber(stream: &mut [u8], codes: &dyn Fn(u16, u16) -> u16) {
                         .ok()
                         .and_then(|h| u16::from_str_radix(h, 16).ok())
                 {
-                    let code = format!("{:04X}", codes(face, gid));
-                    stream[start..end].copy_from_slice(code.as_bytes());
+                    let mut code = Vec::with_capacity(6);
+                    hex4(&mut code, codes(face, gid));
+                    stream[start..end].copy_from_slice(&code[1..5]);
                 }
                 i = end;
             }

@@ -78,23 +78,27 @@ impl Pages {
         let pack = self.raw > RAW_LIMIT;
         let written: Vec<(Written, content::Content)> = frames
             .into_par_iter()
-            .map(|frame| {
-                let mut c = render::draw_frame(renderer, &frame);
-                let bytes = std::mem::take(&mut c.buf);
-                let (content, packed) = match pack.then(|| assemble::deflate(&bytes, 1)).flatten() {
-                    Some(d) => (d, true),
-                    None => (bytes, false),
-                };
-                let w = Written {
-                    content,
-                    packed,
-                    width: frame.width,
-                    height: frame.height,
-                    tags: std::mem::take(&mut c.tags),
-                    links: std::mem::take(&mut c.links),
-                };
-                (w, c)
-            })
+            .map_init(
+                || flate2::Compress::new(flate2::Compression::fast(), true),
+                |z, frame| {
+                    let mut c = render::draw_frame(renderer, &frame);
+                    let bytes = std::mem::take(&mut c.buf);
+                    let packed = pack.then(|| assemble::deflate_with(z, &bytes)).flatten();
+                    let (content, packed) = match packed {
+                        Some(d) => (d, true),
+                        None => (bytes, false),
+                    };
+                    let w = Written {
+                        content,
+                        packed,
+                        width: frame.width,
+                        height: frame.height,
+                        tags: std::mem::take(&mut c.tags),
+                        links: std::mem::take(&mut c.links),
+                    };
+                    (w, c)
+                },
+            )
             .collect();
         for (w, c) in written {
             if !w.packed {

@@ -245,8 +245,8 @@ impl Renderer<'_> {
             match &g.text {
                 Some(t) => {
                     let alone = glyphs.get(k + 1).is_none_or(|n| n.text.is_some());
-                    let plain = alone && canonical.is_some_and(|c| c == t);
-                    let actual = (!plain).then_some(t.as_str());
+                    let plain = alone && canonical.is_some_and(|c| c.as_str() == &**t);
+                    let actual = (!plain).then_some(&**t);
                     match pieces.last_mut() {
                         Some((None, cps)) if actual.is_none() => cps.push(cp),
                         _ => pieces.push((actual, vec![cp])),
@@ -429,7 +429,7 @@ pub fn canonical_text(pages: &[Frame], canonical: &mut HashMap<(FaceId, u16), St
                 if let (Some(t), true) = (&gl.text, alone) {
                     canonical
                         .entry((*face, gl.gid))
-                        .or_insert_with(|| t.clone());
+                        .or_insert_with(|| t.to_string());
                 }
             }
         }

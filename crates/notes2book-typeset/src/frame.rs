@@ -121,7 +121,8 @@ pub struct PlacedGlyph {
     pub gid: u16,
     pub x: f32,
     /// The text this glyph stands for (for ToUnicode): a cluster's text on its first glyph.
-    pub text: Option<String>,
+    /// Shared: a word's clusters are made once per chapter, not once per use.
+    pub text: Option<Arc<str>>,
 }
 
 /// What a group of drawings is, for the reader's structure (tagged PDF, reading order).

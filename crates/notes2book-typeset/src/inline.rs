@@ -10,6 +10,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use rustc_hash::FxHashMap;
+
 use notes2book_model::{ImageId, Inline, LinkTarget, Span};
 
 use crate::breaks::{self, Kind};
@@ -47,13 +49,24 @@ impl Fmt {
     }
 }
 
+/// Glyphs of a shaped text: (gid, advance in font units, the cluster's text on its first
+/// glyph).
+type Clustered = Vec<(u16, f32, Option<Arc<str>>)>;
+
+/// A word split by face and shaped, and the characters no face has.
+#[derive(Debug)]
+struct Word {
+    pieces: Vec<(FaceId, Arc<Clustered>)>,
+    missing: Vec<char>,
+}
+
 /// A run of shaped glyphs in one face and format.
 #[derive(Debug, Clone)]
 struct Run {
     face: FaceId,
     fmt: Arc<Fmt>,
     /// (gid, advance in points, text)
-    glyphs: Vec<(u16, f32, Option<String>)>,
+    glyphs: Vec<(u16, f32, Option<Arc<str>>)>,
     width: f32,
     /// Bidi embedding level: odd runs are right to left (their glyphs already in visual
     /// order).
@@ -141,7 +154,13 @@ pub struct Shaper<'a> {
     pub fonts: &'a FontSet,
     pub hyphen_lang: Option<hypher::Lang>,
     pub language: Option<harfrust::Language>,
-    cache: HashMap<(FaceId, String, bool), Arc<Vec<Glyph>>>,
+    cache: FxHashMap<(FaceId, String, bool), Arc<Vec<Glyph>>>,
+    /// Shaped text with each cluster's text, by face, text and direction.
+    clusters: FxHashMap<(FaceId, String, bool), Arc<Clustered>>,
+    /// Words shaped: by the hash of (text, style, bidi level), each with its text, the
+    /// faces' pieces and the characters no face has. (A chapter uses most words many
+    /// times; splitting them by face and shaping them was a fifth of a PDF's time.)
+    words: FxHashMap<u64, Vec<(String, Style, u8, Arc<Word>)>>,
     /// Characters no font has, with where they were first seen.
     pub missing: Vec<(char, Option<Span>)>,
     /// Lines that could not be set within the measure (never drawn past it: they were
@@ -192,7 +211,9 @@ impl<'a> Shaper<'a> {
             rtl: notes2book_model::is_rtl_language(language),
             // The whole tag: `zh-Hant` and `ja` pick their glyph forms in a Pan-CJK font (locl).
             language: language.to_ascii_lowercase().parse().ok(),
-            cache: HashMap::new(),
+            cache: FxHashMap::default(),
+            clusters: FxHashMap::default(),
+            words: FxHashMap::default(),
             missing: Vec::new(),
             overfull: Vec::new(),
             span: None,
@@ -221,6 +242,38 @@ impl<'a> Shaper<'a> {
         glyphs
     }
 
+    /// `text` shaped in `face`, each glyph with its advance in font units and, on the first
+    /// glyph of each cluster, the cluster's text (made once per chapter for each word).
+    fn clustered(&mut self, face: FaceId, text: &str, rtl: bool) -> Arc<Clustered> {
+        let key = (face, text.to_string(), rtl);
+        if let Some(c) = self.clusters.get(&key) {
+            return c.clone();
+        }
+        let glyphs = self.shape(face, text, rtl);
+        // Cluster starts in text order: right-to-left runs list their glyphs backwards.
+        let mut starts: Vec<usize> = glyphs.iter().map(|g| g.cluster).collect();
+        starts.sort_unstable();
+        starts.dedup();
+        let out: Clustered = glyphs
+            .iter()
+            .enumerate()
+            .map(|(i, g)| {
+                let first_of_cluster = i == 0 || glyphs[i - 1].cluster != g.cluster;
+                let text_of = first_of_cluster
+                    .then(|| {
+                        let next = starts.partition_point(|&c| c <= g.cluster);
+                        let end = starts.get(next).copied().unwrap_or(text.len());
+                        text.get(g.cluster..end).map(Arc::from)
+                    })
+                    .flatten();
+                (g.gid, g.advance, text_of)
+            })
+            .collect();
+        let out = Arc::new(out);
+        self.clusters.insert(key, out.clone());
+        out
+    }
+
     /// Shape `text` in `fmt` into runs (one per face, for fallback fonts).
     fn runs(&mut self, text: &str, fmt: &Arc<Fmt>) -> Vec<Run> {
         self.runs_at(text, fmt, 0)
@@ -228,41 +281,54 @@ impl<'a> Shaper<'a> {
 
     /// [`Shaper::runs`] at bidi level `level` (odd: shaped right to left).
     fn runs_at(&mut self, text: &str, fmt: &Arc<Fmt>, level: u8) -> Vec<Run> {
-        let mut missing = Vec::new();
-        let pieces = self.fonts.runs(text, fmt.style, &mut missing);
-        for c in missing {
+        let word = self.word(text, fmt.style, level);
+        for &c in &word.missing {
             if !self.missing.iter().any(|(m, _)| *m == c) {
                 self.missing.push((c, self.span));
             }
         }
-        pieces
-            .into_iter()
-            .map(|(face, piece)| self.run(face, &piece, fmt, level))
+        word.pieces
+            .iter()
+            .map(|(face, clustered)| self.run(*face, clustered, fmt, level))
             .collect()
     }
 
-    fn run(&mut self, face: FaceId, text: &str, fmt: &Arc<Fmt>, level: u8) -> Run {
-        let glyphs = self.shape(face, text, level % 2 == 1);
-        let scale = fmt.size / self.fonts.face(face).units_per_em;
-        let mut out = Vec::with_capacity(glyphs.len());
-        let mut width = 0.0;
-        // Cluster starts in text order: right-to-left runs list their glyphs backwards.
-        let mut starts: Vec<usize> = glyphs.iter().map(|g| g.cluster).collect();
-        starts.sort_unstable();
-        starts.dedup();
-        for (i, g) in glyphs.iter().enumerate() {
-            let first_of_cluster = i == 0 || glyphs[i - 1].cluster != g.cluster;
-            let text_of = if first_of_cluster {
-                let next = starts.partition_point(|&c| c <= g.cluster);
-                let end = starts.get(next).copied().unwrap_or(text.len());
-                text.get(g.cluster..end).map(str::to_string)
-            } else {
-                None
-            };
-            let adv = g.advance * scale;
-            width += adv;
-            out.push((g.gid, adv, text_of));
+    /// `text` in `style` split by face and shaped, from the cache when it was seen before.
+    fn word(&mut self, text: &str, style: Style, level: u8) -> Arc<Word> {
+        use std::hash::BuildHasher;
+        let key = rustc_hash::FxBuildHasher.hash_one((text, style, level));
+        if let Some(found) = self.words.get(&key).and_then(|list| {
+            list.iter()
+                .find(|(t, s, l, _)| t == text && *s == style && *l == level)
+        }) {
+            return found.3.clone();
         }
+        let mut missing = Vec::new();
+        let pieces = self.fonts.runs(text, style, &mut missing);
+        let rtl = level % 2 == 1;
+        let pieces = pieces
+            .into_iter()
+            .map(|(face, piece)| (face, self.clustered(face, &piece, rtl)))
+            .collect();
+        let word = Arc::new(Word { pieces, missing });
+        self.words
+            .entry(key)
+            .or_default()
+            .push((text.to_string(), style, level, word.clone()));
+        word
+    }
+
+    fn run(&self, face: FaceId, clustered: &Clustered, fmt: &Arc<Fmt>, level: u8) -> Run {
+        let scale = fmt.size / self.fonts.face(face).units_per_em;
+        let mut width = 0.0;
+        let out: Vec<(u16, f32, Option<Arc<str>>)> = clustered
+            .iter()
+            .map(|(gid, advance, text)| {
+                let adv = advance * scale;
+                width += adv;
+                (*gid, adv, text.clone())
+            })
+            .collect();
         Run {
             face,
             fmt: fmt.clone(),
@@ -1103,7 +1169,7 @@ fn longest_piece(pieces: &[(usize, Run)], points: &[BreakPoint], start: usize) -
 fn run_text_len(run: &Run) -> usize {
     run.glyphs
         .iter()
-        .filter_map(|(_, _, t)| t.as_ref().map(String::len))
+        .filter_map(|(_, _, t)| t.as_ref().map(|t| t.len()))
         .sum()
 }
 
@@ -1674,7 +1740,7 @@ mod tests {
                 (Item::Penalty { flagged: true, .. }, _) => out.push(before.clone()),
                 (_, Content::Runs(runs)) => {
                     for r in runs {
-                        before.extend(r.glyphs.iter().filter_map(|g| g.2.clone()));
+                        before.extend(r.glyphs.iter().filter_map(|g| g.2.as_deref()));
                     }
                 }
                 (_, Content::Space { .. }) => before.push(' '),

@@ -141,7 +141,7 @@ impl MathBox {
                     let g = PlacedGlyph {
                         gid: *gid,
                         x: *x,
-                        text: text.clone(),
+                        text: text.as_deref().map(Arc::from),
                     };
                     let in_face = own.unwrap_or(face);
                     match draws.last_mut() {
