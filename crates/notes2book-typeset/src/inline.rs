@@ -53,6 +53,9 @@ impl Fmt {
 /// glyph).
 type Clustered = Vec<(u16, f32, Option<Arc<str>>)>;
 
+/// A word seen: its text, style, bidi level, and the word shaped.
+type WordEntry = (String, Style, u8, Arc<Word>);
+
 /// A word split by face and shaped, and the characters no face has.
 #[derive(Debug)]
 struct Word {
@@ -160,7 +163,7 @@ pub struct Shaper<'a> {
     /// Words shaped: by the hash of (text, style, bidi level), each with its text, the
     /// faces' pieces and the characters no face has. (A chapter uses most words many
     /// times; splitting them by face and shaping them was a fifth of a PDF's time.)
-    words: FxHashMap<u64, Vec<(String, Style, u8, Arc<Word>)>>,
+    words: FxHashMap<u64, Vec<WordEntry>>,
     /// Characters no font has, with where they were first seen.
     pub missing: Vec<(char, Option<Span>)>,
     /// Lines that could not be set within the measure (never drawn past it: they were
