@@ -28,6 +28,10 @@ use notes2book_model::Severity;
 use progress::Progress;
 use report::{Counts, Reporter};
 
+/// mimalloc, not the system's: see the workspace's Cargo.toml.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
