@@ -20,8 +20,8 @@ pub(crate) struct Cached {
     pub pdf: Option<Encoded>,
 }
 
-/// Where the entry for these bytes and options lives in `dir`.
-pub(crate) fn entry(dir: &Path, bytes: &[u8], opts: &ProcessOptions) -> PathBuf {
+/// Where the entry for the bytes of this hash and these options lives in `dir`.
+pub(crate) fn entry(dir: &Path, bytes: &blake3::Hash, opts: &ProcessOptions) -> PathBuf {
     let mut h = blake3::Hasher::new();
     h.update(FORMAT);
     h.update(env!("CARGO_PKG_VERSION").as_bytes());
@@ -32,7 +32,7 @@ pub(crate) fn entry(dir: &Path, bytes: &[u8], opts: &ProcessOptions) -> PathBuf 
         )
         .as_bytes(),
     );
-    h.update(bytes);
+    h.update(bytes.as_bytes());
     let hex = h.finalize().to_hex();
     dir.join("images").join(&hex[..2]).join(&hex[2..32])
 }
@@ -202,13 +202,14 @@ mod tests {
     fn an_entry_reads_back_and_a_broken_one_is_a_miss() {
         let dir = tempfile::tempdir().expect("tmp");
         let opts = ProcessOptions::default();
-        let path = entry(dir.path(), b"pixels", &opts);
-        assert_ne!(path, entry(dir.path(), b"pixels!", &opts));
+        let px = blake3::hash(b"pixels");
+        let path = entry(dir.path(), &px, &opts);
+        assert_ne!(path, entry(dir.path(), &blake3::hash(b"pixels!"), &opts));
         let other = ProcessOptions {
             jpeg_quality: 70,
             ..ProcessOptions::default()
         };
-        assert_ne!(path, entry(dir.path(), b"pixels", &other));
+        assert_ne!(path, entry(dir.path(), &px, &other));
         let enc = |b: &[u8]| Encoded {
             bytes: b.to_vec(),
             media_type: "image/png",

@@ -198,14 +198,16 @@ fn prepare_cached(
     bytes: &[u8],
     opts: &ProcessOptions,
 ) -> Result<((Prepared, Vec<Diagnostic>), bool), Diagnostic> {
+    // The bytes are hashed once, for the asset's name and the cache's key.
+    let hash = blake3::hash(bytes);
     let Some(dir) = &opts.cache else {
-        return prepare_one(id, name, path, bytes, opts).map(|o| (o, false));
+        return prepare_hashed(id, (name, path), bytes, &hash, opts).map(|o| (o, false));
     };
-    let entry = crate::cache::entry(dir, bytes, opts);
+    let entry = crate::cache::entry(dir, &hash, opts);
     if let Some(c) = crate::cache::read(&entry) {
         let p = Prepared {
             id,
-            name: asset_name(bytes),
+            name: asset_name(&hash),
             kind: c.kind,
             width: c.width,
             height: c.height,
@@ -214,7 +216,7 @@ fn prepare_cached(
         };
         return Ok(((p, Vec::new()), true));
     }
-    let (p, warnings) = prepare_one(id, name, path, bytes, opts)?;
+    let (p, warnings) = prepare_hashed(id, (name, path), bytes, &hash, opts)?;
     let worked = [&p.epub, &p.pdf]
         .into_iter()
         .flatten()
@@ -235,8 +237,7 @@ fn prepare_cached(
 }
 
 /// The asset's stable name, from the hash of its bytes: `img-3fa2c1d0e9b8`.
-fn asset_name(bytes: &[u8]) -> String {
-    let hash = blake3::hash(bytes);
+fn asset_name(hash: &blake3::Hash) -> String {
     let hex: String = hash.as_bytes()[..6]
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -267,6 +268,17 @@ pub fn prepare_one(
     bytes: &[u8],
     opts: &ProcessOptions,
 ) -> Outcome {
+    prepare_hashed(id, (name, path), bytes, &blake3::hash(bytes), opts)
+}
+
+/// [`prepare_one`], the bytes' hash given.
+fn prepare_hashed(
+    id: AssetId,
+    (name, path): (&str, &std::path::Path),
+    bytes: &[u8],
+    hash: &blake3::Hash,
+    opts: &ProcessOptions,
+) -> Outcome {
     if bytes.is_empty() {
         return Err(Diagnostic::error(
             "image-empty-file",
@@ -274,7 +286,7 @@ pub fn prepare_one(
         )
         .hint("replace it with the real image"));
     }
-    let asset_name = asset_name(bytes);
+    let asset_name = asset_name(hash);
     let is_svg = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("svg"))

@@ -53,6 +53,8 @@ pub struct EpubOptions {
     pub pages: Vec<notes2book_model::PageStart>,
     /// The print edition the page numbers are those of (`a11y:pageBreakSource`).
     pub page_source: Option<String>,
+    /// A folder where highlighted code is kept between runs (`None`: no cache).
+    pub cache: Option<std::path::PathBuf>,
 }
 
 /// The publisher's accessibility statements (`a11y:` in notes2book.yaml): nothing is
@@ -93,6 +95,7 @@ impl Default for EpubOptions {
             a11y: Accessibility::default(),
             pages: Vec::new(),
             page_source: None,
+            cache: None,
         }
     }
 }

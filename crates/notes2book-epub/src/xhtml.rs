@@ -141,22 +141,41 @@ pub fn page_break(label: &str) -> String {
 /// Highlighted code, by the identity of the model's code string (address and length, valid
 /// while the book is borrowed), so that a block measured when files are planned is not
 /// highlighted again when it is written: highlighting twice was a third of an EPUB build.
+/// With a cache folder, code highlighted in an earlier run is read back from it.
 #[derive(Debug, Default)]
-pub struct Highlighted(Mutex<HashMap<(usize, usize), Arc<str>>>);
+pub struct Highlighted {
+    memo: Mutex<HashMap<(usize, usize), Arc<str>>>,
+    cache: Option<std::path::PathBuf>,
+}
 
 impl Highlighted {
-    fn get_or_make(&self, code: &str, make: impl FnOnce() -> String) -> Arc<str> {
-        let key = (code.as_ptr() as usize, code.len());
-        if let Some(h) = self.lock().get(&key) {
+    pub fn new(cache: Option<std::path::PathBuf>) -> Self {
+        Highlighted {
+            memo: Mutex::default(),
+            cache,
+        }
+    }
+
+    /// `code` highlighted by `make`; `key` says everything the result depends on.
+    fn get_or_make(&self, code: &str, key: &str, make: impl FnOnce() -> String) -> Arc<str> {
+        let at = (code.as_ptr() as usize, code.len());
+        if let Some(h) = self.lock().get(&at) {
             return Arc::clone(h);
         }
-        let h: Arc<str> = make().into();
-        self.lock().insert(key, Arc::clone(&h));
+        let stored =
+            notes2book_assets::cached_blob(self.cache.as_deref(), "code", key.as_bytes(), || {
+                Some(make().into_bytes())
+            });
+        let h: Arc<str> = stored
+            .and_then(|b| String::from_utf8(b).ok())
+            .unwrap_or_default()
+            .into();
+        self.lock().insert(at, Arc::clone(&h));
         h
     }
 
     fn lock(&self) -> MutexGuard<'_, HashMap<(usize, usize), Arc<str>>> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+        self.memo.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -418,7 +437,10 @@ impl<'a> Writer<'a> {
                 let _ = write!(self.out, "<pre class=\"code{lang_class}\"><code>");
                 let make = || highlight::highlight(code, lang.as_deref(), options);
                 match self.highlighted {
-                    Some(memo) => self.out.push_str(&memo.get_or_make(code, make)),
+                    Some(memo) => {
+                        let key = format!("{lang:?} {options:?}\n{code}");
+                        self.out.push_str(&memo.get_or_make(code, &key, make));
+                    }
                     None => self.out.push_str(&make()),
                 }
                 self.out.push_str("</code></pre>\n");

@@ -253,7 +253,8 @@ pub fn assemble(
                     std::mem::take(&mut w.content)
                 };
                 crate::content::renumber(&mut raw, &renumber);
-                let packed = deflate_with(c, &raw).unwrap_or(raw);
+                let mut packed = deflate_with(c, &raw).unwrap_or(raw);
+                packed.shrink_to_fit();
                 (packed, w)
             },
         )

@@ -84,10 +84,13 @@ impl Pages {
                     let mut c = render::draw_frame(renderer, &frame);
                     let bytes = std::mem::take(&mut c.buf);
                     let packed = pack.then(|| assemble::deflate_with(z, &bytes)).flatten();
-                    let (content, packed) = match packed {
+                    let (mut content, packed) = match packed {
                         Some(d) => (d, true),
                         None => (bytes, false),
                     };
+                    // Held to the end: without the room a growing vector keeps (up to as
+                    // much again).
+                    content.shrink_to_fit();
                     let w = Written {
                         content,
                         packed,

@@ -457,6 +457,7 @@ fn epub_options(project: &mut Project, modified: i64) -> notes2book_epub::EpubOp
             certifier_credential: a11y.certifier_credential,
             summary: a11y.summary,
         },
+        cache: project.cache_dir.clone(),
         ..Default::default()
     };
     if let Some(d) = cfg.toc_depth {
