@@ -106,6 +106,15 @@ pub fn epub_text(path: &Path, name: &str) -> String {
         .unwrap_or_else(|| panic!("{name} not in {}", path.display()))
 }
 
+/// The text of every chapter document (`ch-…xhtml`) of an EPUB, in one string.
+pub fn epub_chapters_text(path: &Path) -> String {
+    zip_entries(path)
+        .into_iter()
+        .filter(|(n, _, _)| n.contains("ch-") && n.ends_with(".xhtml"))
+        .map(|(_, d, _)| String::from_utf8_lossy(&d).into_owned())
+        .collect()
+}
+
 pub fn note(msg: &str) {
     let _ = writeln!(std::io::stderr(), "{msg}");
 }

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use notes2book_tests::{epub_text, run_env, stderr, zip_entries};
+use notes2book_tests::{epub_chapters_text as chapters, epub_text, run_env, stderr};
 
 /// A vault of five notes and two books: `rust` (the rust folder, and notes tagged
 /// `systems`) and `published` (notes with `publish: true`). Borrowing is in both.
@@ -50,15 +50,6 @@ fn build(root: &Path, extra: &[&str]) -> (std::process::Output, std::path::PathB
     args.push(&o);
     args.extend_from_slice(extra);
     (run_env(root, &args, &[]), out)
-}
-
-/// The text of every chapter document of an EPUB, in one string.
-fn chapters(epub: &Path) -> String {
-    zip_entries(epub)
-        .into_iter()
-        .filter(|(n, _, _)| n.contains("ch-") && n.ends_with(".xhtml"))
-        .map(|(n, _, _)| epub_text(epub, &n))
-        .collect()
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::Duration;
 
-use notes2book_tests::{bin, epub_text, zip_entries};
+use notes2book_tests::{bin, epub_chapters_text as chapter_text};
 
 struct Watching {
     child: Child,
@@ -63,14 +63,6 @@ impl Drop for Watching {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn chapter_text(epub: &std::path::Path) -> String {
-    zip_entries(epub)
-        .into_iter()
-        .filter(|(n, _, _)| n.contains("ch-") && n.ends_with(".xhtml"))
-        .map(|(n, _, _)| epub_text(epub, &n))
-        .collect()
 }
 
 #[test]

@@ -204,6 +204,7 @@ pub fn assemble(
         .filter_map(|(i, f)| f.as_ref().map(|f| (f.0.clone(), i as u16)))
         .collect();
     let Some((codes, resources)) = take_glyph_page(&mut lo, &shown, &names) else {
+        diagnostics.push(failed("the fonts' glyph codes could not be read back"));
         return Vec::new();
     };
     rename_resources(&mut lo, &resources, &font_ids, &a.xobjects);
@@ -239,7 +240,10 @@ pub fn assemble(
         .and_then(Object::as_reference)
     {
         Ok(id) => id,
-        Err(_) => return Vec::new(),
+        Err(_) => {
+            diagnostics.push(failed("the document has no page tree"));
+            return Vec::new();
+        }
     };
     // Renumber and compress every page's content, in parallel.
     let streams: Vec<(Vec<u8>, Written)> = all
@@ -304,6 +308,17 @@ pub fn assemble(
         ..*finish
     };
     crate::finish::finish(lo, &f)
+}
+
+/// An error that stops the PDF from being written (a bug of ours, never the notes').
+fn failed(why: &str) -> Diagnostic {
+    Diagnostic::error(
+        "pdf-failed",
+        format!("the PDF could not be put together: {why}"),
+    )
+    .hint(
+        "please report this with the notes that cause it; `--epub` builds the EPUB alone meanwhile",
+    )
 }
 
 /// The glyphs used, face by face, each face's in ascending order.
