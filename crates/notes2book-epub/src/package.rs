@@ -476,10 +476,13 @@ fn plan(
         let splittable = matches!(b, Block::Heading { level, .. } if *level <= top);
         if size + s > split && splittable && i > files.last().map_or(0, |f| f.blocks.start) {
             let n = files.len() + 1;
-            files.push(File {
-                name: format!("{base}-{n}.xhtml"),
-                blocks: i..i,
-            });
+            // `ch-x-2` may be another chapter's name (a second note titled "X"): then the
+            // part is `ch-x.2`, a name no chapter has (anchors have no dots).
+            let mut name = format!("{base}-{n}.xhtml");
+            if draft.chapter_file.contains(&name) {
+                name = format!("{base}.{n}.xhtml");
+            }
+            files.push(File { name, blocks: i..i });
             size = 2_000;
         }
         size += s;
@@ -1278,6 +1281,34 @@ mod tests {
             children: entries,
         }];
         book
+    }
+
+    #[test]
+    fn a_split_part_never_takes_another_chapters_file_name() {
+        let mut book = book_of_headings(200);
+        let first = book.chapters[0].anchor.clone();
+        let mut other = book.chapters[0].clone();
+        other.id = ChapterId(1);
+        other.anchor = format!("{first}-2");
+        other.blocks.truncate(2);
+        book.chapters.push(other);
+        let opts = EpubOptions {
+            split_size: 10_000,
+            ..Default::default()
+        };
+        let Ok(epub) = write_epub(&book, &Assets::default(), &opts) else {
+            panic!("not written: two files of one name")
+        };
+        let zip = zip::ZipArchive::new(Cursor::new(epub.bytes)).expect("a zip");
+        let names: Vec<&str> = zip.file_names().collect();
+        assert!(
+            names.contains(&format!("OEBPS/{first}-2.xhtml").as_str()),
+            "{names:?}"
+        );
+        assert!(
+            names.contains(&format!("OEBPS/{first}.2.xhtml").as_str()),
+            "{names:?}"
+        );
     }
 
     #[test]
