@@ -156,12 +156,19 @@ impl Highlighted {
         }
     }
 
-    /// `code` highlighted by `make`; `key` says everything the result depends on.
-    fn get_or_make(&self, code: &str, key: &str, make: impl FnOnce() -> String) -> Arc<str> {
+    /// `code` highlighted by `make`; `key` says everything the result depends on (made
+    /// only when the block was not highlighted in this build).
+    fn get_or_make(
+        &self,
+        code: &str,
+        key: impl FnOnce() -> String,
+        make: impl FnOnce() -> String,
+    ) -> Arc<str> {
         let at = (code.as_ptr() as usize, code.len());
         if let Some(h) = self.lock().get(&at) {
             return Arc::clone(h);
         }
+        let key = key();
         let stored =
             notes2book_assets::cached_blob(self.cache.as_deref(), "code", key.as_bytes(), || {
                 Some(make().into_bytes())
@@ -438,8 +445,8 @@ impl<'a> Writer<'a> {
                 let make = || highlight::highlight(code, lang.as_deref(), options);
                 match self.highlighted {
                     Some(memo) => {
-                        let key = format!("{lang:?} {options:?}\n{code}");
-                        self.out.push_str(&memo.get_or_make(code, &key, make));
+                        let key = || format!("{lang:?} {options:?}\n{code}");
+                        self.out.push_str(&memo.get_or_make(code, key, make));
                     }
                     None => self.out.push_str(&make()),
                 }

@@ -25,16 +25,6 @@ use crate::render::{PlacedImage, dest_y, font_name};
 /// (on the benchmark book, 2.3 MB against 1.9 MB in a 13 MB file) in a third of the time.
 const CONTENT_LEVEL: u32 = 2;
 
-/// `bytes` deflated at `level` (1 fast … 9 small).
-pub fn deflate(bytes: &[u8], level: u32) -> Option<Vec<u8>> {
-    let mut enc = flate2::write::ZlibEncoder::new(
-        Vec::with_capacity(bytes.len() / 3),
-        flate2::Compression::new(level),
-    );
-    enc.write_all(bytes).ok()?;
-    enc.finish().ok()
-}
-
 /// `bytes` deflated (zlib format) with `c`, which is reset first: a page's stream is small,
 /// and making a new compressor for each (its tables cleared) cost as much as compressing.
 pub fn deflate_with(c: &mut flate2::Compress, bytes: &[u8]) -> Option<Vec<u8>> {
