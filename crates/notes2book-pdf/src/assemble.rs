@@ -18,8 +18,12 @@ use printpdf::{
 };
 use rayon::prelude::*;
 
-use crate::Written;
+use crate::finish::text_string;
 use crate::render::{PlacedImage, dest_y, font_name};
+use crate::structure::Structure;
+use crate::tagging::PageTags;
+use crate::writer::{self, Id, Out};
+use crate::{Stored, Written};
 
 /// How hard page contents are compressed: level 2 makes them a fifth larger than level 6
 /// (on the benchmark book, 2.3 MB against 1.9 MB in a 13 MB file) in a third of the time.
@@ -127,13 +131,14 @@ pub struct Parts<'a> {
     pub page_height: f32,
 }
 
-/// The PDF's bytes.
+/// The PDF, written to `out`.
 pub fn assemble(
     mut a: Assembler,
     parts: Parts<'_>,
     finish: &crate::finish::Finish<'_>,
+    out: &mut dyn std::io::Write,
     diagnostics: &mut Vec<Diagnostic>,
-) -> Vec<u8> {
+) -> std::io::Result<()> {
     let Parts {
         book,
         fonts,
@@ -195,109 +200,305 @@ pub fn assemble(
         .collect();
     let Some((codes, resources)) = take_glyph_page(&mut lo, &shown, &names) else {
         diagnostics.push(failed("the fonts' glyph codes could not be read back"));
-        return Vec::new();
+        return Ok(());
     };
     rename_resources(&mut lo, &resources, &font_ids, &a.xobjects);
-    let resources_id = lo.add_object(Object::Dictionary(resources));
-    // A table per face, indexed by glyph: a lookup per glyph shown.
-    let mut table: Vec<Vec<u16>> = Vec::new();
-    for (&(face, gid), &code) in &codes {
-        let face = usize::from(face);
-        if table.len() <= face {
-            table.resize(face + 1, Vec::new());
+    stable_font_names(&mut lo, &resources, fonts, &glyphs);
+    crate::finish::fix_info(&mut lo, finish);
+    crate::finish::compress(&mut lo);
+    let renumber = Renumber::new(&codes);
+    let mut file = Out::new(out);
+    let resources_id = file.reserve();
+    let info = lo.trailer.get(b"Info").and_then(Object::as_reference).ok();
+    let map = copy_objects(&mut file, lo, &resources, info);
+    let mapped = |id: ObjectId| map.get(&id).copied().unwrap_or(0);
+    file.object(resources_id, |b| writer::dictionary(b, &resources, &mapped));
+    let mut pages = [front, body];
+    let tags: Vec<PageTags> = pages
+        .iter_mut()
+        .flat_map(|p| p.pages.iter_mut())
+        .map(|w| std::mem::take(&mut w.tags))
+        .collect();
+    let structure = Structure::build(&tags, finish.language);
+    let pages_id = file.reserve();
+    let first_page = file.reserve_many(tags.len());
+    let page_ids: Vec<Id> = (0..tags.len()).map(|i| first_page + i as Id).collect();
+    let ctx = PageContext {
+        anchors,
+        page_ids: &page_ids,
+        page_height,
+        resources_id,
+        pages_id,
+        structure: &structure,
+        tags: &tags,
+    };
+    let mut annots = Annots::new(tags.len());
+    let mut p = 0;
+    for part in &mut pages {
+        let crate::Pages { pages, spill, .. } = part;
+        for chunk in pages.chunks_mut(PAGES_AT_ONCE) {
+            let streams = finish_streams(chunk, spill, &renumber)?;
+            for (w, stream) in chunk.iter().zip(streams) {
+                write_page(&mut file, &ctx, p, w, &stream, &mut annots);
+                p += 1;
+            }
         }
-        let t = &mut table[face];
-        if t.len() <= usize::from(gid) {
-            t.resize(usize::from(gid) + 1, 0);
-        }
-        t[usize::from(gid)] = code;
     }
-    let table = &table;
-    let renumber = |face: u16, gid: u16| {
-        table
+    drop(pages);
+    let mut catalog = crate::finish::Catalog {
+        pages: pages_id,
+        ..Default::default()
+    };
+    catalog.structure = Some(structure.write(&mut file, &page_ids, &annots));
+    crate::finish::write_pages_root(&mut file, pages_id, &page_ids);
+    crate::finish::write_rest(&mut file, finish, &page_ids, &mut catalog);
+    let catalog_id = file.reserve();
+    crate::finish::write_catalog(&mut file, catalog_id, finish, &catalog);
+    let mut trailer = Dictionary::from_iter(vec![("Root", writer::reference(catalog_id))]);
+    if let Some(info) = info.and_then(|i| map.get(&i)) {
+        trailer.set("Info", writer::reference(*info));
+    }
+    if file.unwritten() > 0 {
+        diagnostics.push(failed("an object of the file was never written"));
+    }
+    file.finish(&trailer)
+}
+
+/// Pages whose streams are made ready at once (in parallel), then written.
+const PAGES_AT_ONCE: usize = 64;
+
+/// The subset's code of each face's glyph, in a table per face: a lookup per glyph shown.
+struct Renumber(Vec<Vec<u16>>);
+
+impl Renumber {
+    fn new(codes: &Codes) -> Renumber {
+        let mut table: Vec<Vec<u16>> = Vec::new();
+        for (&(face, gid), &code) in codes {
+            let face = usize::from(face);
+            if table.len() <= face {
+                table.resize(face + 1, Vec::new());
+            }
+            let t = &mut table[face];
+            if t.len() <= usize::from(gid) {
+                t.resize(usize::from(gid) + 1, 0);
+            }
+            t[usize::from(gid)] = code;
+        }
+        Renumber(table)
+    }
+
+    fn code(&self, face: u16, gid: u16) -> u16 {
+        self.0
             .get(usize::from(face))
             .and_then(|t| t.get(usize::from(gid)))
             .copied()
             .unwrap_or(0)
-    };
-    let mut all: Vec<Written> = front.pages;
-    all.extend(body.pages);
-    let mut tags = Vec::with_capacity(all.len());
-    let page_ids: Vec<ObjectId> = all.iter().map(|_| lo.new_object_id()).collect();
-    let pages_id = match lo
-        .catalog()
-        .and_then(|c| c.get(b"Pages"))
-        .and_then(Object::as_reference)
-    {
-        Ok(id) => id,
-        Err(_) => {
-            diagnostics.push(failed("the document has no page tree"));
-            return Vec::new();
-        }
-    };
-    // Renumber and compress every page's content, in parallel.
-    let streams: Vec<(Vec<u8>, Written)> = all
+    }
+}
+
+/// The pages' content streams as they go into the file: back from wherever they were
+/// kept, glyphs renumbered, compressed (in parallel).
+fn finish_streams(
+    chunk: &mut [Written],
+    spill: &mut crate::spill::Spill,
+    renumber: &Renumber,
+) -> std::io::Result<Vec<Vec<u8>>> {
+    let mut kept = Vec::with_capacity(chunk.len());
+    for w in chunk.iter_mut() {
+        let stored = std::mem::replace(&mut w.content, Stored::Raw(Vec::new()));
+        kept.push(match stored {
+            Stored::Spilled { at, len } => Stored::Packed(spill.get(at, len)?),
+            other => other,
+        });
+    }
+    let code = |face, gid| renumber.code(face, gid);
+    Ok(kept
         .into_par_iter()
         .map_init(
             || flate2::Compress::new(flate2::Compression::new(CONTENT_LEVEL), true),
-            |c, mut w| {
-                let mut raw = if w.packed {
-                    inflate(&w.content).unwrap_or_default()
-                } else {
-                    std::mem::take(&mut w.content)
+            |c, stored| {
+                let mut raw = match stored {
+                    Stored::Raw(r) => r,
+                    Stored::Packed(p) => inflate(&p).unwrap_or_default(),
+                    // Read back above.
+                    Stored::Spilled { .. } => Vec::new(),
                 };
-                crate::content::renumber(&mut raw, &renumber);
-                let mut packed = deflate_with(c, &raw).unwrap_or(raw);
-                packed.shrink_to_fit();
-                (packed, w)
+                crate::content::renumber(&mut raw, &code);
+                deflate_with(c, &raw).unwrap_or(raw)
             },
         )
-        .collect();
-    for ((stream, w), page_id) in streams.into_iter().zip(&page_ids) {
-        let mut s = lopdf::Stream::new(
-            Dictionary::from_iter(vec![("Filter", Object::Name(b"FlateDecode".to_vec()))]),
-            stream,
-        );
-        s.allows_compression = false;
-        let contents = lo.add_object(s);
-        let annots: Vec<Object> = w
-            .links
+        .collect())
+}
+/// What writing a page needs besides the page.
+struct PageContext<'a> {
+    anchors: &'a Anchors,
+    page_ids: &'a [Id],
+    page_height: f32,
+    resources_id: Id,
+    pages_id: Id,
+    structure: &'a Structure,
+    tags: &'a [PageTags],
+}
+
+/// Page `p`: its content stream, its link annotations (each an object, for the structure
+/// tree to point at) and the page object.
+fn write_page(
+    file: &mut Out<'_>,
+    ctx: &PageContext<'_>,
+    p: usize,
+    w: &Written,
+    stream: &[u8],
+    annots: &mut Annots,
+) {
+    let contents = file.reserve();
+    let dict = Dictionary::from_iter(vec![("Filter", Object::Name(b"FlateDecode".to_vec()))]);
+    file.stream(contents, &dict, stream);
+    // The page's k-th annotation is its k-th written link.
+    let written: Vec<usize> = ctx.tags.get(p).map_or_else(Vec::new, |t| {
+        t.links
             .iter()
-            .map(|l| Object::Dictionary(annotation(l, anchors, &page_ids, page_height)))
-            .collect();
-        let mut page = Dictionary::from_iter(vec![
-            ("Type", Object::Name(b"Page".to_vec())),
-            ("Parent", Object::Reference(pages_id)),
-            (
-                "MediaBox",
-                Object::Array(vec![
-                    0.into(),
-                    0.into(),
-                    Object::Real(w.width),
-                    Object::Real(w.height),
-                ]),
-            ),
-            ("Resources", Object::Reference(resources_id)),
-            ("Contents", Object::Reference(contents)),
-        ]);
-        if !annots.is_empty() {
-            page.set("Annots", Object::Array(annots));
+            .enumerate()
+            .filter(|(_, l)| l.written)
+            .map(|(n, _)| n)
+            .collect()
+    });
+    let mut refs = Vec::with_capacity(w.links.len());
+    for (k, link) in w.links.iter().enumerate() {
+        let mut d = annotation(link, ctx.anchors, ctx.page_ids, ctx.page_height);
+        let id = file.reserve();
+        if let Some(&n) = written.get(k) {
+            let text = ctx.tags.get(p).map_or("", |t| t.links[n].text.as_str());
+            let key = annots.add(p, n, id, ctx.structure.link_elem(p, n));
+            d.set("StructParent", Object::Integer(key));
+            d.set("Contents", text_string(&link_contents(text, &link.dest)));
         }
-        lo.objects.insert(*page_id, Object::Dictionary(page));
-        tags.push(w.tags);
+        file.dict(id, &d);
+        refs.push(writer::reference(id));
     }
-    if let Ok(Object::Dictionary(pages)) = lo.get_object_mut(pages_id) {
-        pages.set(
-            "Kids",
-            Object::Array(page_ids.iter().map(|id| Object::Reference(*id)).collect()),
-        );
-        pages.set("Count", Object::Integer(page_ids.len() as i64));
+    let mut page = Dictionary::from_iter(vec![
+        ("Type", Object::Name(b"Page".to_vec())),
+        ("Parent", writer::reference(ctx.pages_id)),
+        (
+            "MediaBox",
+            Object::Array(vec![
+                0.into(),
+                0.into(),
+                Object::Real(w.width),
+                Object::Real(w.height),
+            ]),
+        ),
+        ("Resources", writer::reference(ctx.resources_id)),
+        ("Contents", writer::reference(contents)),
+    ]);
+    if !refs.is_empty() {
+        page.set("Annots", Object::Array(refs));
     }
-    let f = crate::finish::Finish {
-        tags: &tags,
-        ..*finish
-    };
-    crate::finish::finish(lo, &f)
+    page.set("StructParents", Object::Integer(p as i64));
+    page.set("Tabs", Object::Name(b"S".to_vec()));
+    file.dict(ctx.page_ids[p], &page);
+}
+
+/// What a link annotation says to a screen reader: the link's text, else (a picture that
+/// is a link) where it goes.
+fn link_contents(text: &str, dest: &LinkDest) -> String {
+    if !text.trim().is_empty() {
+        return text.trim().to_string();
+    }
+    match dest {
+        LinkDest::Uri(u) => u.clone(),
+        LinkDest::Internal { .. } => "Link within the book".to_string(),
+    }
+}
+
+/// The printpdf document's objects the pages need (the fonts, pictures and document
+/// information, reached from `resources` and `info`), written with new numbers in the
+/// order of their old ones; the old number of each to its new one.
+fn copy_objects(
+    file: &mut Out<'_>,
+    mut lo: lopdf::Document,
+    resources: &Dictionary,
+    info: Option<ObjectId>,
+) -> HashMap<ObjectId, Id> {
+    // In the order they are first reached (the resources' keys are sorted), not by
+    // printpdf's numbers, which follow its names for the fonts.
+    let mut seen = std::collections::HashSet::new();
+    let mut reached: Vec<ObjectId> = Vec::new();
+    let mut todo: Vec<ObjectId> = Vec::new();
+    refs_in(&Object::Dictionary(resources.clone()), &mut todo);
+    todo.extend(info);
+    todo.reverse();
+    while let Some(id) = todo.pop() {
+        let Some(o) = lo.objects.get(&id) else {
+            continue;
+        };
+        if !seen.insert(id) {
+            continue;
+        }
+        reached.push(id);
+        let mut inner = Vec::new();
+        refs_in(o, &mut inner);
+        todo.extend(inner.into_iter().rev());
+    }
+    let first = file.reserve_many(reached.len());
+    let map: HashMap<ObjectId, Id> = reached
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (*id, first + i as Id))
+        .collect();
+    let mapped = |id: ObjectId| map.get(&id).copied().unwrap_or(0);
+    for id in &reached {
+        // Each taken out as it is written: fonts and pictures are not held twice.
+        if let Some(o) = lo.objects.remove(id) {
+            file.object(map[id], |b| writer::object(b, &o, &mapped));
+        }
+    }
+    map
+}
+
+/// Every reference in `o`, pushed onto `out`.
+fn refs_in(o: &Object, out: &mut Vec<ObjectId>) {
+    match o {
+        Object::Reference(id) => out.push(*id),
+        Object::Array(items) => items.iter().for_each(|i| refs_in(i, out)),
+        Object::Dictionary(d) => d.iter().for_each(|(_, v)| refs_in(v, out)),
+        Object::Stream(s) => s.dict.iter().for_each(|(_, v)| refs_in(v, out)),
+        _ => {}
+    }
+}
+
+/// The link annotations written, for the structure tree: each one's object and the
+/// ParentTree key of its element.
+#[derive(Debug)]
+pub struct Annots {
+    /// The page's link number to its annotation's object.
+    pub ids: HashMap<(usize, usize), Id>,
+    /// Each annotation's key and element, in key order.
+    pub keys: Vec<(i64, usize)>,
+    next_key: i64,
+}
+
+impl Annots {
+    /// Keys follow the pages' (one per page, from 0).
+    fn new(pages: usize) -> Annots {
+        Annots {
+            ids: HashMap::new(),
+            keys: Vec::new(),
+            next_key: pages as i64,
+        }
+    }
+
+    /// Link `n` of page `p`, written as object `id` and owned by element `elem`: its key.
+    fn add(&mut self, p: usize, n: usize, id: Id, elem: usize) -> i64 {
+        let key = self.next_key;
+        self.next_key += 1;
+        self.ids.insert((p, n), id);
+        self.keys.push((key, elem));
+        key
+    }
+
+    pub fn next_key(&self) -> i64 {
+        self.next_key
+    }
 }
 
 /// An error that stops the PDF from being written (a bug of ours, never the notes').
@@ -388,6 +589,111 @@ fn take_glyph_page(
     Some((codes, resources))
 }
 
+/// printpdf names each font (its subset tag and its ToUnicode CMap) after a sequence of
+/// the process, so a book built a second time by the same process (`watch`) came out
+/// different. Each name is made instead from the face and the glyphs the subset holds.
+fn stable_font_names(
+    lo: &mut lopdf::Document,
+    resources: &Dictionary,
+    fonts: &FontSet,
+    glyphs: &std::collections::BTreeSet<(u16, u16)>,
+) {
+    let mut names: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+    let Ok(Object::Reference(dict_id)) = resources.get(b"Font") else {
+        return;
+    };
+    let Ok(font_dict) = lo.get_dictionary(*dict_id) else {
+        return;
+    };
+    for (key, font) in font_dict.iter() {
+        let face = String::from_utf8_lossy(key)
+            .strip_prefix('F')
+            .and_then(|n| n.parse::<usize>().ok());
+        let (Some(face), Ok(id)) = (face, font.as_reference()) else {
+            continue;
+        };
+        let Some(old) = cmap_font_id(lo, id) else {
+            continue;
+        };
+        let mut h = blake3::Hasher::new();
+        h.update(&(face as u64).to_le_bytes());
+        h.update(
+            fonts
+                .faces
+                .get(face)
+                .map_or("", |f| f.name.as_str())
+                .as_bytes(),
+        );
+        let face16 = u16::try_from(face).unwrap_or(u16::MAX);
+        for (_, g) in glyphs.range((face16, 0)..=(face16, u16::MAX)) {
+            h.update(&g.to_le_bytes());
+        }
+        let mut bytes = vec![0u8; old.len()];
+        h.finalize_xof().fill(&mut bytes);
+        let new: Vec<u8> = bytes.iter().map(|b| b'A' + b % 26).collect();
+        let mut tag_old = old[..6.min(old.len())].to_vec();
+        tag_old.push(b'+');
+        let mut tag_new = new[..6.min(new.len())].to_vec();
+        tag_new.push(b'+');
+        names.push((old, new));
+        names.push((tag_old, tag_new));
+    }
+    for o in lo.objects.values_mut() {
+        rename_in(o, &names);
+    }
+}
+
+/// The name printpdf gave the font `id` (the Type0 dictionary), read from its ToUnicode
+/// CMap (`/CMapName /FontSpecific-NAME`).
+fn cmap_font_id(lo: &lopdf::Document, id: ObjectId) -> Option<Vec<u8>> {
+    let font = lo.get_dictionary(id).ok()?;
+    let cmap = font.get(b"ToUnicode").ok()?.as_reference().ok()?;
+    let stream = lo.get_object(cmap).ok()?.as_stream().ok()?;
+    const MARK: &[u8] = b"/CMapName /FontSpecific-";
+    let at = stream.content.windows(MARK.len()).position(|w| w == MARK)? + MARK.len();
+    let name: Vec<u8> = stream.content[at..]
+        .iter()
+        .take_while(|b| b.is_ascii_alphanumeric())
+        .copied()
+        .collect();
+    (name.len() >= 6).then_some(name)
+}
+
+/// `o` with every occurrence of each old name replaced (in names, strings and
+/// uncompressed streams).
+fn rename_in(o: &mut Object, names: &[(Vec<u8>, Vec<u8>)]) {
+    match o {
+        Object::Name(b) | Object::String(b, _) => replace_bytes(b, names),
+        Object::Array(items) => items.iter_mut().for_each(|i| rename_in(i, names)),
+        Object::Dictionary(d) => d.iter_mut().for_each(|(_, v)| rename_in(v, names)),
+        Object::Stream(s) => {
+            s.dict.iter_mut().for_each(|(_, v)| rename_in(v, names));
+            if s.dict.get(b"Filter").is_err() {
+                replace_bytes(&mut s.content, names);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Each old name in `b` replaced by its new one (the same length).
+fn replace_bytes(b: &mut [u8], names: &[(Vec<u8>, Vec<u8>)]) {
+    for (old, new) in names {
+        if old.is_empty() || old.len() != new.len() {
+            continue;
+        }
+        let mut i = 0;
+        while i + old.len() <= b.len() {
+            if b[i..i + old.len()] == old[..] {
+                b[i..i + old.len()].copy_from_slice(new);
+                i += old.len();
+            } else {
+                i += 1;
+            }
+        }
+    }
+}
+
 /// The global font and XObject dictionaries keyed by the names our pages use (`F<face>`,
 /// `Im<asset>`, `E<face>-<glyph>`) instead of printpdf's generated ones, so that the same
 /// book gives the same bytes however many documents the process made before.
@@ -424,6 +730,8 @@ fn rename_resources(
                 })
                 .collect();
             let mut out = Dictionary::new();
+            let mut renamed = renamed;
+            renamed.sort_by(|a, b| a.0.cmp(&b.0));
             for (k, v) in renamed {
                 out.set(k, v);
             }
@@ -437,7 +745,7 @@ fn rename_resources(
 fn annotation(
     link: &crate::content::PageLink,
     anchors: &Anchors,
-    page_ids: &[ObjectId],
+    page_ids: &[Id],
     page_height: f32,
 ) -> Dictionary {
     let round2 = |v: f32| (v * 100.0).round() / 100.0;
@@ -465,7 +773,7 @@ fn annotation(
                 (
                     "D",
                     Object::Array(vec![
-                        page.map_or(Object::Null, |p| Object::Reference(*p)),
+                        page.map_or(Object::Null, |p| writer::reference(*p)),
                         Object::Name(b"XYZ".to_vec()),
                         Object::Null,
                         top,

@@ -1,8 +1,11 @@
-//! What printpdf cannot write itself, added through its lopdf document: the nested outline,
-//! page labels, `/Lang` and the page mode.
+//! The objects that make a set of pages a book: the page tree, the nested outline, page
+//! labels, `/Lang`, the page mode, XMP metadata and the catalog; and the document
+//! information printpdf made, mended.
 
-use lopdf::{Dictionary, Object, ObjectId, StringFormat};
+use lopdf::{Dictionary, Object, StringFormat};
 use notes2book_typeset::contents::Bookmark;
+
+use crate::writer::{Id, Out, reference};
 
 /// A PDF text string: PDFDocEncoding-safe ASCII as is, anything else as UTF-16BE.
 pub(crate) fn text_string(s: &str) -> Object {
@@ -17,8 +20,8 @@ pub(crate) fn text_string(s: &str) -> Object {
     }
 }
 
-/// What the lopdf pass adds.
-#[derive(Debug)]
+/// What the file says about the book besides its pages.
+#[derive(Debug, Clone, Copy)]
 pub struct Finish<'a> {
     pub outline: &'a [Bookmark],
     /// Number of front-matter pages (numbered i, ii, ...); the body is numbered from 1.
@@ -28,27 +31,82 @@ pub struct Finish<'a> {
     pub authors: &'a [String],
     /// Page height in points, for the outline's destinations.
     pub page_height: f32,
-    /// What each page's marked content belongs to, for the structure tree.
-    pub tags: &'a [crate::tagging::PageTags],
 }
 
-/// Add the outline, page labels, `/Lang` and viewer preferences, then compress and save.
-pub fn finish(mut doc: lopdf::Document, f: &Finish<'_>) -> Vec<u8> {
-    let pages = doc.get_pages();
-    let page_ids: Vec<ObjectId> = pages.values().copied().collect();
-    let outlines_id = doc.new_object_id();
-    let (first, last, count) =
-        add_items(&mut doc, f.outline, outlines_id, &page_ids, f.page_height);
+/// The printpdf document information, mended: the title as a text string, no PDF/X
+/// claim (the file is plain PDF 1.7), no empty entries.
+pub fn fix_info(doc: &mut lopdf::Document, f: &Finish<'_>) {
+    let Ok(info_id) = doc.trailer.get(b"Info").and_then(Object::as_reference) else {
+        return;
+    };
+    let Ok(Object::Dictionary(info)) = doc.get_object_mut(info_id) else {
+        return;
+    };
+    info.remove(b"GTS_PDFXVersion");
+    info.remove(b"Trapped");
+    info.set("Title", text_string(f.title));
+    for key in [&b"Subject"[..], b"Identifier", b"Keywords", b"Author"] {
+        let empty = match info.get(key) {
+            Ok(Object::String(s, _)) => s.is_empty() || s == &[0xFE, 0xFF],
+            _ => false,
+        };
+        if empty {
+            info.remove(key);
+        }
+    }
+}
+
+/// The objects the catalog points at.
+#[derive(Debug, Default)]
+pub struct Catalog {
+    pub pages: Id,
+    pub structure: Option<Id>,
+    pub outlines: Option<Id>,
+    pub metadata: Option<Id>,
+}
+
+/// The page tree: one node holding every page.
+pub fn write_pages_root(file: &mut Out<'_>, id: Id, pages: &[Id]) {
+    let kids = pages.iter().map(|p| reference(*p)).collect();
+    file.dict(
+        id,
+        &Dictionary::from_iter(vec![
+            ("Type", Object::Name(b"Pages".to_vec())),
+            ("Kids", Object::Array(kids)),
+            ("Count", Object::Integer(pages.len() as i64)),
+        ]),
+    );
+}
+
+/// The outline and the XMP metadata.
+pub fn write_rest(file: &mut Out<'_>, f: &Finish<'_>, pages: &[Id], catalog: &mut Catalog) {
+    let outlines_id = file.reserve();
+    let (first, last, count) = write_items(file, f.outline, outlines_id, pages, f.page_height);
     let mut outlines = Dictionary::new();
     outlines.set("Type", Object::Name(b"Outlines".to_vec()));
     if let (Some(a), Some(b)) = (first, last) {
-        outlines.set("First", Object::Reference(a));
-        outlines.set("Last", Object::Reference(b));
+        outlines.set("First", reference(a));
+        outlines.set("Last", reference(b));
         outlines.set("Count", Object::Integer(count as i64));
     }
-    doc.objects
-        .insert(outlines_id, Object::Dictionary(outlines));
+    file.dict(outlines_id, &outlines);
+    catalog.outlines = Some(outlines_id);
+    let xmp_id = file.reserve();
+    // Not compressed: tools that read metadata without parsing the file find it as text.
+    file.stream(
+        xmp_id,
+        &Dictionary::from_iter(vec![
+            ("Type", Object::Name(b"Metadata".to_vec())),
+            ("Subtype", Object::Name(b"XML".to_vec())),
+        ]),
+        xmp(f).as_bytes(),
+    );
+    catalog.metadata = Some(xmp_id);
+}
 
+/// The catalog: pages, outline (shown when the file opens), page labels (front matter in
+/// roman numerals, the body from 1), language, structure tree and metadata.
+pub fn write_catalog(file: &mut Out<'_>, id: Id, f: &Finish<'_>, c: &Catalog) {
     let mut nums = Vec::new();
     if f.front_pages > 0 {
         nums.push(Object::Integer(0));
@@ -62,52 +120,33 @@ pub fn finish(mut doc: lopdf::Document, f: &Finish<'_>) -> Vec<u8> {
     nums.push(Object::Dictionary(d));
     let mut labels = Dictionary::new();
     labels.set("Nums", Object::Array(nums));
-
     let mut prefs = Dictionary::new();
     prefs.set("DisplayDocTitle", Object::Boolean(true));
-    if let Ok(catalog) = doc.catalog_mut() {
-        catalog.set("Outlines", Object::Reference(outlines_id));
+    let mut catalog = Dictionary::new();
+    catalog.set("Type", Object::Name(b"Catalog".to_vec()));
+    catalog.set("Pages", reference(c.pages));
+    catalog.set("PageLayout", Object::Name(b"OneColumn".to_vec()));
+    if let Some(o) = c.outlines {
+        catalog.set("Outlines", reference(o));
         catalog.set("PageMode", Object::Name(b"UseOutlines".to_vec()));
-        catalog.set("PageLabels", Object::Dictionary(labels));
-        catalog.set("Lang", text_string(f.language));
-        catalog.set("ViewerPreferences", Object::Dictionary(prefs));
     }
-    crate::structure::add(&mut doc, &page_ids, f.tags, f.language);
-    let mut xmp = lopdf::Stream::new(
-        Dictionary::from_iter(vec![
-            ("Type", Object::Name(b"Metadata".to_vec())),
-            ("Subtype", Object::Name(b"XML".to_vec())),
-        ]),
-        xmp(f).into_bytes(),
-    );
-    // Tools that read metadata without parsing the file find it as text.
-    xmp.allows_compression = false;
-    let xmp_id = doc.add_object(xmp);
-    if let Ok(catalog) = doc.catalog_mut() {
-        catalog.set("Metadata", Object::Reference(xmp_id));
+    catalog.set("PageLabels", Object::Dictionary(labels));
+    catalog.set("Lang", text_string(f.language));
+    catalog.set("ViewerPreferences", Object::Dictionary(prefs));
+    if let Some(s) = c.structure {
+        catalog.set("StructTreeRoot", reference(s));
+        catalog.set(
+            "MarkInfo",
+            Object::Dictionary(Dictionary::from_iter(vec![(
+                "Marked",
+                Object::Boolean(true),
+            )])),
+        );
     }
-    // printpdf claims PDF/X in the document info; the file is plain PDF 1.7.
-    if let Ok(info_id) = doc.trailer.get(b"Info").and_then(Object::as_reference)
-        && let Ok(Object::Dictionary(info)) = doc.get_object_mut(info_id)
-    {
-        info.remove(b"GTS_PDFXVersion");
-        info.remove(b"Trapped");
-        info.set("Title", text_string(f.title));
-        for key in [&b"Subject"[..], b"Identifier", b"Keywords", b"Author"] {
-            let empty = match info.get(key) {
-                Ok(Object::String(s, _)) => s.is_empty() || s == &[0xFE, 0xFF],
-                _ => false,
-            };
-            if empty {
-                info.remove(key);
-            }
-        }
+    if let Some(m) = c.metadata {
+        catalog.set("Metadata", reference(m));
     }
-    doc.version = "1.7".to_string();
-    compress(&mut doc);
-    let mut bytes = Vec::new();
-    let _ = doc.save_to(&mut bytes);
-    bytes
+    file.dict(id, &catalog);
 }
 
 /// The XMP metadata: title, language, authors, and the PDF/UA identification.
@@ -142,32 +181,33 @@ fn xmp(f: &Finish<'_>) -> String {
     )
 }
 
-/// Add `items` under `parent`; returns (first, last, visible count).
-fn add_items(
-    doc: &mut lopdf::Document,
+/// Write `items` under `parent`; returns (first, last, visible count).
+fn write_items(
+    file: &mut Out<'_>,
     items: &[Bookmark],
-    parent: ObjectId,
-    pages: &[ObjectId],
+    parent: Id,
+    pages: &[Id],
     page_height: f32,
-) -> (Option<ObjectId>, Option<ObjectId>, usize) {
-    let ids: Vec<ObjectId> = items.iter().map(|_| doc.new_object_id()).collect();
+) -> (Option<Id>, Option<Id>, usize) {
+    let first = file.reserve_many(items.len());
+    let ids: Vec<Id> = (0..items.len()).map(|i| first + i as Id).collect();
     let mut count = 0;
     for (i, item) in items.iter().enumerate() {
         let id = ids[i];
-        let (first, last, sub) = add_items(doc, &item.children, id, pages, page_height);
+        let (first, last, sub) = write_items(file, &item.children, id, pages, page_height);
         count += 1 + sub;
         let mut d = Dictionary::new();
         d.set("Title", text_string(&item.title));
-        d.set("Parent", Object::Reference(parent));
+        d.set("Parent", reference(parent));
         if i > 0 {
-            d.set("Prev", Object::Reference(ids[i - 1]));
+            d.set("Prev", reference(ids[i - 1]));
         }
         if let Some(next) = ids.get(i + 1) {
-            d.set("Next", Object::Reference(*next));
+            d.set("Next", reference(*next));
         }
         if let (Some(a), Some(b)) = (first, last) {
-            d.set("First", Object::Reference(a));
-            d.set("Last", Object::Reference(b));
+            d.set("First", reference(a));
+            d.set("Last", reference(b));
             // Open: chapters show their sections.
             d.set("Count", Object::Integer(sub as i64));
         }
@@ -175,7 +215,7 @@ fn add_items(
             d.set(
                 "Dest",
                 Object::Array(vec![
-                    Object::Reference(*page),
+                    reference(*page),
                     Object::Name(b"XYZ".to_vec()),
                     Object::Null,
                     Object::Real(crate::render::dest_y(&item.at, page_height)),
@@ -183,7 +223,7 @@ fn add_items(
                 ]),
             );
         }
-        doc.objects.insert(id, Object::Dictionary(d));
+        file.dict(id, &d);
     }
     (ids.first().copied(), ids.last().copied(), count)
 }
@@ -191,7 +231,7 @@ fn add_items(
 /// Flate-compress every stream that allows it and has no filter yet, in parallel and at the
 /// default level: lopdf's own `compress` works through them one by one at the best level,
 /// which took a tenth of a whole build for files a few percent smaller.
-fn compress(doc: &mut lopdf::Document) {
+pub fn compress(doc: &mut lopdf::Document) {
     use rayon::prelude::*;
     use std::io::Write as _;
     let streams: Vec<&mut lopdf::Stream> = doc

@@ -16,8 +16,10 @@ pub mod content;
 pub mod finish;
 pub mod images;
 pub mod render;
+mod spill;
 pub mod structure;
 pub mod tagging;
+pub mod writer;
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -35,6 +37,10 @@ pub struct PdfOptions {
     pub layout: notes2book_typeset::Options,
     /// Seconds since 1970 for the document dates (from `SOURCE_DATE_EPOCH`).
     pub modified: i64,
+    /// Bytes of page content held as drawn before later pages are compressed and moved to
+    /// a temporary file until the end (`None`: [`RAW_LIMIT`]). The file is the same
+    /// either way.
+    pub raw_limit: Option<usize>,
 }
 
 /// The PDF and what making it had to say.
@@ -47,53 +53,76 @@ pub struct Pdf {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// A page written: its content stream (its glyphs still the faces' own ids, deflated
-/// quickly when `packed`), size, tags and links.
+/// Where a written page's content stream is kept until the file is put together (its
+/// glyphs are still the faces' own ids then).
+#[derive(Debug)]
+pub enum Stored {
+    /// As drawn.
+    Raw(Vec<u8>),
+    /// Deflated quickly, in memory.
+    Packed(Vec<u8>),
+    /// Deflated quickly, in the pages' spill file at this offset and length.
+    Spilled { at: u64, len: usize },
+}
+
+/// A page written: its content stream, size, tags and links.
 #[derive(Debug)]
 pub struct Written {
-    pub content: Vec<u8>,
-    pub packed: bool,
+    pub content: Stored,
     pub width: f32,
     pub height: f32,
     pub tags: tagging::PageTags,
     pub links: Vec<content::PageLink>,
 }
 
-/// Raw content streams held beyond this are deflated as they are written (a big book's
-/// pages would otherwise hold a few hundred megabytes until the end).
-const RAW_LIMIT: usize = 48 << 20;
+/// Raw content streams held beyond this are deflated as they are written and moved to a
+/// temporary file (a big book's pages would otherwise hold a few hundred megabytes until
+/// the end).
+pub const RAW_LIMIT: usize = 48 << 20;
 
 /// The pages written so far and what they used.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Pages {
     pub(crate) pages: Vec<Written>,
     raw: usize,
+    raw_limit: usize,
+    pub(crate) spill: spill::Spill,
     pub(crate) glyphs: BTreeSet<(u16, u16)>,
     pub(crate) pictures: BTreeSet<(u16, u16)>,
 }
 
 impl Pages {
+    fn new(raw_limit: usize) -> Pages {
+        Pages {
+            pages: Vec::new(),
+            raw: 0,
+            raw_limit,
+            spill: spill::Spill::default(),
+            glyphs: BTreeSet::new(),
+            pictures: BTreeSet::new(),
+        }
+    }
+
     /// Write `frames` (in parallel) and keep them.
     fn write(&mut self, renderer: &Renderer<'_>, frames: Vec<notes2book_typeset::Frame>) {
-        let pack = self.raw > RAW_LIMIT;
+        let pack = self.raw >= self.raw_limit;
         let written: Vec<(Written, content::Content)> = frames
             .into_par_iter()
             .map_init(
                 || flate2::Compress::new(flate2::Compression::fast(), true),
                 |z, frame| {
                     let mut c = render::draw_frame(renderer, &frame);
-                    let bytes = std::mem::take(&mut c.buf);
-                    let packed = pack.then(|| assemble::deflate_with(z, &bytes)).flatten();
-                    let (mut content, packed) = match packed {
-                        Some(d) => (d, true),
-                        None => (bytes, false),
+                    let mut bytes = std::mem::take(&mut c.buf);
+                    let content = match pack.then(|| assemble::deflate_with(z, &bytes)).flatten() {
+                        Some(d) => Stored::Packed(d),
+                        None => {
+                            // Held to the end: without the room a growing vector keeps.
+                            bytes.shrink_to_fit();
+                            Stored::Raw(bytes)
+                        }
                     };
-                    // Held to the end: without the room a growing vector keeps (up to as
-                    // much again).
-                    content.shrink_to_fit();
                     let w = Written {
                         content,
-                        packed,
                         width: frame.width,
                         height: frame.height,
                         tags: std::mem::take(&mut c.tags),
@@ -103,9 +132,15 @@ impl Pages {
                 },
             )
             .collect();
-        for (w, c) in written {
-            if !w.packed {
-                self.raw += w.content.len();
+        for (mut w, c) in written {
+            match w.content {
+                Stored::Raw(ref r) => self.raw += r.len(),
+                Stored::Packed(ref mut p) => {
+                    if let Some((at, len)) = self.spill.put(p) {
+                        w.content = Stored::Spilled { at, len };
+                    }
+                }
+                Stored::Spilled { .. } => {}
             }
             self.glyphs.extend(c.glyphs);
             self.pictures.extend(c.pictures);
@@ -114,8 +149,39 @@ impl Pages {
     }
 }
 
-/// Lay out and write the book as PDF bytes.
+/// The PDF written to `out`, and what making it had to say.
+#[derive(Debug)]
+pub struct Report {
+    pub pages: usize,
+    /// Where each body page begins in the book's blocks (for the EPUB's page list).
+    pub page_starts: Vec<notes2book_model::PageStart>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Lay out the book and write it as PDF bytes.
 pub fn build(book: &Book, assets: &Assets, options: &PdfOptions) -> Pdf {
+    let mut bytes = Vec::new();
+    let (report, written) = write(book, assets, options, &mut bytes);
+    if written.is_err() {
+        bytes.clear();
+    }
+    Pdf {
+        bytes,
+        pages: report.pages,
+        page_starts: report.page_starts,
+        diagnostics: report.diagnostics,
+    }
+}
+
+/// Lay out the book and write it to `out` as it goes: what the file needs at the end is
+/// kept, not the pages' drawing. The result says whether writing to `out` failed; the
+/// file is whole only when it did not.
+pub fn write(
+    book: &Book,
+    assets: &Assets,
+    options: &PdfOptions,
+    out: &mut dyn std::io::Write,
+) -> (Report, std::io::Result<()>) {
     // Natural image sizes (points at 144 dpi), from the PDF variants.
     let image_size = |id: ImageId| -> Option<(f32, f32)> {
         let use_ = book.images.get(id.0 as usize)?;
@@ -129,7 +195,8 @@ pub fn build(book: &Book, assets: &Assets, options: &PdfOptions) -> Pdf {
     let images = &assembler.images;
     let emoji = std::sync::Mutex::new(HashMap::new());
     let mut canonical = HashMap::new();
-    let mut body = Pages::default();
+    let raw_limit = options.raw_limit.unwrap_or(RAW_LIMIT);
+    let mut body = Pages::new(raw_limit);
     let page_height = layout.page_size.1;
     let set = notes2book_typeset::typeset(book, &fonts, &image_size, layout, &mut |_, frames| {
         render::canonical_text(&frames, &mut canonical);
@@ -143,7 +210,7 @@ pub fn build(book: &Book, assets: &Assets, options: &PdfOptions) -> Pdf {
         body.write(&renderer, frames);
     });
     diagnostics.extend(set.diagnostics);
-    let mut front = Pages::default();
+    let mut front = Pages::new(raw_limit);
     render::canonical_text(&set.front, &mut canonical);
     let renderer = Renderer {
         fonts: &fonts,
@@ -154,7 +221,7 @@ pub fn build(book: &Book, assets: &Assets, options: &PdfOptions) -> Pdf {
     };
     front.write(&renderer, set.front);
     let page_count = front.pages.len() + body.pages.len();
-    let bytes = assemble::assemble(
+    let written = assemble::assemble(
         assembler,
         assemble::Parts {
             book,
@@ -173,14 +240,14 @@ pub fn build(book: &Book, assets: &Assets, options: &PdfOptions) -> Pdf {
             title: &book.metadata.title,
             authors: &book.metadata.authors,
             page_height: layout.page_size.1,
-            tags: &[],
         },
+        out,
         &mut diagnostics,
     );
-    Pdf {
-        bytes,
+    let report = Report {
         pages: page_count,
         page_starts: set.page_starts,
         diagnostics,
-    }
+    };
+    (report, written)
 }

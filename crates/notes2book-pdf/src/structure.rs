@@ -8,11 +8,13 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use lopdf::{Dictionary, Object, ObjectId};
+use lopdf::{Dictionary, Object};
 use notes2book_typeset::frame::{Tag, TagKind};
 
+use crate::assemble::Annots;
 use crate::finish::text_string;
 use crate::tagging::{Event, Owner, PageTags, struct_type};
+use crate::writer::{Id, Out, reference};
 
 /// A kid of a structure element.
 #[derive(Debug, Clone, Copy)]
@@ -138,161 +140,97 @@ impl Elem {
     }
 }
 
-/// Build the tree from the pages' tags and write it, with the ParentTree, into `doc`.
-pub fn add(doc: &mut lopdf::Document, pages: &[ObjectId], tags: &[PageTags], language: &str) {
-    let mut tree = Tree::new(language);
-    // Which element each MCID of each page belongs to.
-    let mut owners: Vec<Vec<usize>> = vec![Vec::new(); tags.len()];
-    for (p, page) in tags.iter().enumerate() {
-        for event in &page.events {
-            match event {
-                Event::Declare(tag) => {
-                    tree.elem(tag);
-                }
-                Event::Content(owner) => {
-                    let i = match owner {
-                        Owner::Block(tag) => tree.elem(tag).unwrap_or(0),
-                        Owner::Link { parent, n } => tree.link(p, *n, Some(parent)),
-                    };
-                    let mcid = owners[p].len();
-                    tree.elems[i].kids.push(Kid::Mcid(p, mcid));
-                    owners[p].push(i);
-                }
-            }
-        }
-        for (n, link) in page.links.iter().enumerate().filter(|(_, l)| l.written) {
-            let i = tree.link(p, n, link.parent.as_ref());
-            tree.elems[i].kids.push(Kid::Annot(p, n));
-        }
-    }
-    write(doc, pages, tags, &tree, &owners);
+/// The tree of a book's pages and, for each page, the element each MCID belongs to.
+#[derive(Debug)]
+pub struct Structure {
+    tree: Tree,
+    owners: Vec<Vec<usize>>,
 }
 
-/// Write the elements, annotations and ParentTree; point the catalog and pages at them.
-fn write(
-    doc: &mut lopdf::Document,
-    pages: &[ObjectId],
-    tags: &[PageTags],
-    tree: &Tree,
-    owners: &[Vec<usize>],
-) {
-    let root_id = doc.new_object_id();
-    let ids: Vec<ObjectId> = tree.elems.iter().map(|_| doc.new_object_id()).collect();
-    // Annotations become objects of their own, so that elements can point at them.
-    let mut next_key = pages.len() as i64;
-    let mut parent_nums: Vec<Object> = Vec::new();
-    let mut annots: HashMap<(usize, usize), ObjectId> = HashMap::new();
-    let mut annot_keys: Vec<(i64, usize)> = Vec::new();
-    for (p, page_id) in pages.iter().enumerate() {
-        // The page's k-th annotation is its k-th written link.
-        let written: Vec<usize> = tags.get(p).map_or_else(Vec::new, |t| {
-            t.links
-                .iter()
-                .enumerate()
-                .filter(|(_, l)| l.written)
-                .map(|(n, _)| n)
-                .collect()
-        });
-        let Ok(Object::Dictionary(page)) = doc.get_object(*page_id) else {
-            continue;
-        };
-        let list = match page.get(b"Annots") {
-            Ok(Object::Array(a)) => a.clone(),
-            _ => Vec::new(),
-        };
-        let mut refs = Vec::new();
-        for (k, annot) in list.into_iter().enumerate() {
-            let Object::Dictionary(mut d) = annot else {
-                refs.push(annot);
-                continue;
-            };
-            let id = doc.new_object_id();
-            if let Some(&n) = written.get(k) {
-                let elem = tree.links.get(&(p, n)).copied().unwrap_or(0);
-                let contents = link_contents(&tags[p].links[n].text, &d);
-                d.set("StructParent", Object::Integer(next_key));
-                d.set("Contents", text_string(&contents));
-                annot_keys.push((next_key, elem));
-                annots.insert((p, n), id);
-                next_key += 1;
+impl Structure {
+    /// The tree from the pages' tags, in page order.
+    pub fn build(tags: &[PageTags], language: &str) -> Structure {
+        let mut tree = Tree::new(language);
+        let mut owners: Vec<Vec<usize>> = vec![Vec::new(); tags.len()];
+        for (p, page) in tags.iter().enumerate() {
+            for event in &page.events {
+                match event {
+                    Event::Declare(tag) => {
+                        tree.elem(tag);
+                    }
+                    Event::Content(owner) => {
+                        let i = match owner {
+                            Owner::Block(tag) => tree.elem(tag).unwrap_or(0),
+                            Owner::Link { parent, n } => tree.link(p, *n, Some(parent)),
+                        };
+                        let mcid = owners[p].len();
+                        tree.elems[i].kids.push(Kid::Mcid(p, mcid));
+                        owners[p].push(i);
+                    }
+                }
             }
-            doc.objects.insert(id, Object::Dictionary(d));
-            refs.push(Object::Reference(id));
+            for (n, link) in page.links.iter().enumerate().filter(|(_, l)| l.written) {
+                let i = tree.link(p, n, link.parent.as_ref());
+                tree.elems[i].kids.push(Kid::Annot(p, n));
+            }
         }
-        if let Ok(Object::Dictionary(page)) = doc.get_object_mut(*page_id) {
-            page.set("Annots", Object::Array(refs));
-            page.set("StructParents", Object::Integer(p as i64));
-            page.set("Tabs", Object::Name(b"S".to_vec()));
-        }
-        let row: Vec<Object> = owners
-            .get(p)
-            .map_or(&[][..], |o| &o[..])
-            .iter()
-            .map(|&i| Object::Reference(ids[i]))
-            .collect();
-        parent_nums.push(Object::Integer(p as i64));
-        parent_nums.push(Object::Array(row));
+        Structure { tree, owners }
     }
-    for (key, elem) in annot_keys {
-        parent_nums.push(Object::Integer(key));
-        parent_nums.push(Object::Reference(ids[elem]));
-    }
-    let mut notes: Vec<(String, ObjectId)> = Vec::new();
-    for (i, e) in tree.elems.iter().enumerate() {
-        let parent = e.parent.map_or(root_id, |p| ids[p]);
-        let d = elem_dict(e, parent, pages, &ids, &annots);
-        if let Some(id) = &e.id {
-            notes.push((id.clone(), ids[i]));
-        }
-        doc.objects.insert(ids[i], Object::Dictionary(d));
-    }
-    notes.sort();
-    let parent_tree_id = doc.add_object(Dictionary::from_iter(vec![(
-        "Nums",
-        Object::Array(parent_nums),
-    )]));
-    let mut root = Dictionary::new();
-    root.set("Type", Object::Name(b"StructTreeRoot".to_vec()));
-    root.set("K", Object::Reference(ids[0]));
-    root.set("ParentTree", Object::Reference(parent_tree_id));
-    root.set("ParentTreeNextKey", Object::Integer(next_key));
-    if !notes.is_empty() {
-        let names = notes
-            .into_iter()
-            .flat_map(|(n, id)| [Object::string_literal(n), Object::Reference(id)])
-            .collect();
-        root.set(
-            "IDTree",
-            Object::Dictionary(Dictionary::from_iter(vec![("Names", Object::Array(names))])),
-        );
-    }
-    doc.objects.insert(root_id, Object::Dictionary(root));
-    if let Ok(catalog) = doc.catalog_mut() {
-        catalog.set("StructTreeRoot", Object::Reference(root_id));
-        catalog.set(
-            "MarkInfo",
-            Object::Dictionary(Dictionary::from_iter(vec![(
-                "Marked",
-                Object::Boolean(true),
-            )])),
-        );
-    }
-}
 
-/// What a link annotation says to a screen reader: the link's text, else (a picture that
-/// is a link) where it goes.
-fn link_contents(text: &str, annot: &Dictionary) -> String {
-    if !text.trim().is_empty() {
-        return text.trim().to_string();
+    /// The element of page `p`'s link `n` (the document's when it has none).
+    pub fn link_elem(&self, p: usize, n: usize) -> usize {
+        self.tree.links.get(&(p, n)).copied().unwrap_or(0)
     }
-    let uri = annot
-        .get(b"A")
-        .and_then(Object::as_dict)
-        .and_then(|a| a.get(b"URI"))
-        .and_then(Object::as_str);
-    match uri {
-        Ok(u) => String::from_utf8_lossy(u).into_owned(),
-        Err(_) => "Link within the book".to_string(),
+
+    /// Write the elements, the ParentTree and the root, once the pages and their
+    /// annotations are written; the root's object.
+    pub fn write(&self, file: &mut Out<'_>, pages: &[Id], annots: &Annots) -> Id {
+        let tree = &self.tree;
+        let root_id = file.reserve();
+        let first = file.reserve_many(tree.elems.len());
+        let ids: Vec<Id> = (0..tree.elems.len()).map(|i| first + i as Id).collect();
+        let mut notes: Vec<(String, Id)> = Vec::new();
+        for (i, e) in tree.elems.iter().enumerate() {
+            let parent = e.parent.map_or(root_id, |p| ids[p]);
+            let d = elem_dict(e, parent, pages, &ids, &annots.ids);
+            if let Some(id) = &e.id {
+                notes.push((id.clone(), ids[i]));
+            }
+            file.dict(ids[i], &d);
+        }
+        notes.sort();
+        let mut nums: Vec<Object> = Vec::with_capacity(2 * pages.len() + 2 * annots.keys.len());
+        for (p, owners) in self.owners.iter().enumerate() {
+            let row = owners.iter().map(|&i| reference(ids[i])).collect();
+            nums.push(Object::Integer(p as i64));
+            nums.push(Object::Array(row));
+        }
+        for &(key, elem) in &annots.keys {
+            nums.push(Object::Integer(key));
+            nums.push(reference(ids[elem]));
+        }
+        let parent_tree_id = file.reserve();
+        file.dict(
+            parent_tree_id,
+            &Dictionary::from_iter(vec![("Nums", Object::Array(nums))]),
+        );
+        let mut root = Dictionary::new();
+        root.set("Type", Object::Name(b"StructTreeRoot".to_vec()));
+        root.set("K", reference(ids[0]));
+        root.set("ParentTree", reference(parent_tree_id));
+        root.set("ParentTreeNextKey", Object::Integer(annots.next_key()));
+        if !notes.is_empty() {
+            let names = notes
+                .into_iter()
+                .flat_map(|(n, id)| [Object::string_literal(n), reference(id)])
+                .collect();
+            root.set(
+                "IDTree",
+                Object::Dictionary(Dictionary::from_iter(vec![("Names", Object::Array(names))])),
+            );
+        }
+        file.dict(root_id, &root);
+        root_id
     }
 }
 
@@ -300,25 +238,21 @@ fn link_contents(text: &str, annot: &Dictionary) -> String {
 /// element's first), elements and annotation references.
 fn elem_dict(
     e: &Elem,
-    parent: ObjectId,
-    pages: &[ObjectId],
-    ids: &[ObjectId],
-    annots: &HashMap<(usize, usize), ObjectId>,
+    parent: Id,
+    pages: &[Id],
+    ids: &[Id],
+    annots: &HashMap<(usize, usize), Id>,
 ) -> Dictionary {
     let home = e.kids.iter().find_map(|k| match k {
         Kid::Mcid(p, _) => Some(*p),
         _ => None,
     });
-    let page_ref = |p: usize| {
-        pages
-            .get(p)
-            .map_or(Object::Null, |id| Object::Reference(*id))
-    };
+    let page_ref = |p: usize| pages.get(p).map_or(Object::Null, |id| reference(*id));
     let kids: Vec<Object> = e
         .kids
         .iter()
         .map(|k| match *k {
-            Kid::Elem(i) => Object::Reference(ids[i]),
+            Kid::Elem(i) => reference(ids[i]),
             Kid::Mcid(p, m) if Some(p) == home => Object::Integer(m as i64),
             Kid::Mcid(p, m) => Object::Dictionary(Dictionary::from_iter(vec![
                 ("Type", Object::Name(b"MCR".to_vec())),
@@ -332,7 +266,7 @@ fn elem_dict(
                     "Obj",
                     annots
                         .get(&(p, n))
-                        .map_or(Object::Null, |id| Object::Reference(*id)),
+                        .map_or(Object::Null, |id| reference(*id)),
                 ),
             ])),
         })
@@ -340,7 +274,7 @@ fn elem_dict(
     let mut d = Dictionary::new();
     d.set("Type", Object::Name(b"StructElem".to_vec()));
     d.set("S", Object::Name(e.role.as_bytes().to_vec()));
-    d.set("P", Object::Reference(parent));
+    d.set("P", reference(parent));
     if let Some(p) = home {
         d.set("Pg", page_ref(p));
     }

@@ -19,11 +19,15 @@ fn from_notes(files: &[(&str, &str)]) -> notes2book_pdf::Pdf {
 }
 
 fn build_dir(root: &Path) -> notes2book_pdf::Pdf {
+    build_dir_with(root, &PdfOptions::default())
+}
+
+fn build_dir_with(root: &Path, options: &PdfOptions) -> notes2book_pdf::Pdf {
     let root = std::fs::canonicalize(root).expect("book root");
     let fs = DiskFs::new(std::slice::from_ref(&root));
     let (parsed, assets) =
         notes2book_tests::prepared_book(&fs, &root, vec![root.join("content/static")]);
-    build(&parsed.book, &assets, &PdfOptions::default())
+    build(&parsed.book, &assets, options)
 }
 
 #[test]
@@ -32,6 +36,25 @@ fn content_folder_builds() {
     keep("content.pdf", &pdf.bytes);
     assert!(pdf.pages > 5);
     assert!(pdf.bytes.starts_with(b"%PDF-"));
+}
+
+/// A big book's pages are compressed as they are written and kept in a temporary file;
+/// the PDF is the same byte for byte.
+#[test]
+fn pages_kept_on_disk_give_the_same_file() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let held = build_dir(&root);
+    let spilled = build_dir_with(
+        &root,
+        &PdfOptions {
+            raw_limit: Some(0),
+            ..Default::default()
+        },
+    );
+    keep("held.pdf", &held.bytes);
+    keep("spilled.pdf", &spilled.bytes);
+    assert!(held.bytes.len() > 100_000);
+    assert!(held.bytes == spilled.bytes, "the two files differ");
 }
 
 /// `PDF_BOOK=DIR PDF_KEEP=OUT cargo test -p notes2book-pdf --test engine -- --ignored`

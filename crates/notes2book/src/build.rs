@@ -157,6 +157,37 @@ fn stage_epub(
     Ok((tmp, diagnostics))
 }
 
+/// The PDF laid out and written straight into a temporary file beside `path` (a big book
+/// is never whole in memory); the file is `None` when the PDF could not be put together
+/// (an error diagnostic says why).
+fn stage_pdf(
+    path: &Path,
+    book: &notes2book_model::Book,
+    assets: &notes2book_assets::Assets,
+    opts: &notes2book_pdf::PdfOptions,
+) -> (
+    Vec<Diagnostic>,
+    Vec<notes2book_model::PageStart>,
+    std::io::Result<Option<tempfile::NamedTempFile>>,
+) {
+    let tmp = match new_temp(path) {
+        Ok(t) => t,
+        Err(e) => return (Vec::new(), Vec::new(), Err(e)),
+    };
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, tmp.as_file());
+    let (report, written) = notes2book_pdf::write(book, assets, opts, &mut out);
+    let staged = written
+        .and_then(|()| out.into_inner().map_err(|e| e.into_error()).map(drop))
+        .and_then(|()| {
+            let failed = report.diagnostics.iter().any(|d| d.code == "pdf-failed");
+            if failed {
+                return Ok(None);
+            }
+            seal(&tmp).map(|()| Some(tmp))
+        });
+    (report.diagnostics, report.page_starts, staged)
+}
+
 /// Kobo's kepub of the staged EPUB, staged beside it.
 fn stage_kepub(path: &Path, epub: &Path) -> std::io::Result<tempfile::NamedTempFile> {
     let bytes = std::fs::read(epub)?;
@@ -329,7 +360,7 @@ pub fn build(
         || {
             pdf_opts
                 .as_ref()
-                .map(|o| notes2book_pdf::build(book, &assets, o))
+                .map(|o| stage_pdf(&pdf_path, book, &assets, o))
         },
         || {
             formats.epub.then(|| {
@@ -345,8 +376,8 @@ pub fn build(
     }
     let book = &project.parsed.book;
     let epub = epub_opts.map(|mut o| {
-        if let Some(p) = &mut pdf {
-            o.pages = std::mem::take(&mut p.page_starts);
+        if let Some((_, page_starts, _)) = &mut pdf {
+            o.pages = std::mem::take(page_starts);
             o.page_source = Some(format!("the PDF edition ({name}.pdf)"));
         }
         stage_epub(&epub_path, book, &assets, &o)
@@ -374,11 +405,12 @@ pub fn build(
         None => {}
     }
     let t = std::time::Instant::now();
-    if let Some(p) = pdf {
-        project.parsed.diagnostics.extend(p.diagnostics);
+    if let Some((diagnostics, _, written)) = pdf {
+        project.parsed.diagnostics.extend(diagnostics);
         if failed.is_none() && !blocked(project, strict) {
-            match stage(&pdf_path, &p.bytes) {
-                Ok(tmp) => staged.push((pdf_path, tmp)),
+            match written {
+                Ok(Some(tmp)) => staged.push((pdf_path, tmp)),
+                Ok(None) => {}
                 Err(e) => failed = Some((pdf_path, e)),
             }
         }

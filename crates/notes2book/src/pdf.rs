@@ -127,5 +127,6 @@ pub fn options(project: &mut Project, modified: i64, fonts: &crate::build::FontA
     PdfOptions {
         layout: opts,
         modified,
+        raw_limit: None,
     }
 }
