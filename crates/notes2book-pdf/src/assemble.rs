@@ -123,7 +123,7 @@ impl Assembler {
 pub struct Parts<'a> {
     pub book: &'a Book,
     pub fonts: &'a FontSet,
-    pub canonical: &'a HashMap<(FaceId, u16), String>,
+    pub canonical: &'a crate::render::Canonical,
     pub front: crate::Pages,
     pub body: crate::Pages,
     pub anchors: &'a Anchors,

@@ -40,7 +40,7 @@ pub struct Content {
     pub(crate) tags: PageTags,
     pub(crate) links: Vec<PageLink>,
     /// Every (face, glyph) shown, for subsetting.
-    pub(crate) glyphs: BTreeSet<(u16, u16)>,
+    pub(crate) glyphs: rustc_hash::FxHashSet<(u16, u16)>,
     /// Every (face, glyph) drawn as a picture (colour emoji).
     pub(crate) pictures: BTreeSet<(u16, u16)>,
 }

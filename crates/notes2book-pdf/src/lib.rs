@@ -194,7 +194,7 @@ pub fn write(
     let assembler = assemble::Assembler::new(book, assets, &mut diagnostics);
     let images = &assembler.images;
     let emoji = std::sync::Mutex::new(HashMap::new());
-    let mut canonical = HashMap::new();
+    let mut canonical = render::Canonical::default();
     let raw_limit = options.raw_limit.unwrap_or(RAW_LIMIT);
     let mut body = Pages::new(raw_limit);
     let page_height = layout.page_size.1;

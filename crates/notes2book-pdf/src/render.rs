@@ -33,7 +33,7 @@ pub struct PlacedImage {
 pub struct Renderer<'a> {
     pub fonts: &'a FontSet,
     /// The text each glyph reads back as (ToUnicode), from [`canonical_text`].
-    pub canonical: &'a HashMap<(FaceId, u16), String>,
+    pub canonical: &'a Canonical,
     /// The pictures of the glyphs of bitmap faces (colour emoji), read as they are met.
     pub emoji: &'a Mutex<HashMap<(FaceId, u16), Option<Emoji>>>,
     pub images: &'a HashMap<ImageId, PlacedImage>,
@@ -414,11 +414,14 @@ fn round2(v: f32) -> f32 {
 /// Keep `Arc` in scope for callers building link destinations.
 pub type Dest = Arc<LinkDest>;
 
+/// The text each glyph reads back as, by face and glyph.
+pub type Canonical = rustc_hash::FxHashMap<(FaceId, u16), String>;
+
 /// The text each glyph of each face reads back as: that of the first cluster it forms
 /// alone, the pages read in order (a batch at a time, each adding what is new). A PDF maps
 /// a glyph to one text for the whole file; every other use of the glyph gets an
 /// /ActualText span.
-pub fn canonical_text(pages: &[Frame], canonical: &mut HashMap<(FaceId, u16), String>) {
+pub fn canonical_text(pages: &[Frame], canonical: &mut Canonical) {
     for g in pages.iter().flat_map(|p| &p.groups) {
         for d in &g.draws {
             let Draw::Glyphs { face, glyphs, .. } = d else {

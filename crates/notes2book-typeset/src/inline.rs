@@ -164,6 +164,9 @@ pub struct Shaper<'a> {
     /// faces' pieces and the characters no face has. (A chapter uses most words many
     /// times; splitting them by face and shaping them was a fifth of a PDF's time.)
     words: FxHashMap<u64, Vec<WordEntry>>,
+    /// Each word hyphenated: the byte lengths of its syllables but the last. (Hyphenating
+    /// every use of a word was a sixteenth of a PDF's time.)
+    hyphens: FxHashMap<String, Box<[u16]>>,
     /// Characters no font has, with where they were first seen.
     pub missing: Vec<(char, Option<Span>)>,
     /// Lines that could not be set within the measure (never drawn past it: they were
@@ -217,6 +220,7 @@ impl<'a> Shaper<'a> {
             cache: FxHashMap::default(),
             clusters: FxHashMap::default(),
             words: FxHashMap::default(),
+            hyphens: FxHashMap::default(),
             missing: Vec::new(),
             overfull: Vec::new(),
             span: None,
@@ -224,6 +228,20 @@ impl<'a> Shaper<'a> {
             math_scaled: Vec::new(),
             folios: None,
         }
+    }
+
+    /// The byte lengths of `word`'s syllables but the last (where it may be hyphenated).
+    fn syllables(&mut self, word: &str, lang: hypher::Lang) -> &[u16] {
+        if !self.hyphens.contains_key(word) {
+            let syll: Vec<&str> = hypher::hyphenate_bounded(word, lang, 2, 3).collect();
+            let lens: Box<[u16]> = syll
+                .iter()
+                .take(syll.len().saturating_sub(1))
+                .map(|p| u16::try_from(p.len()).unwrap_or(u16::MAX))
+                .collect();
+            self.hyphens.insert(word.to_string(), lens);
+        }
+        self.hyphens.get(word).map_or(&[], |l| &l[..])
     }
 
     /// Whether the chapter's language is written right to left.
@@ -908,7 +926,7 @@ fn word_items(
 /// The break points inside the word from `start` to `end`: the text's opportunities and,
 /// for a left-to-right word of letters, hyphenation points.
 fn word_points(
-    shaper: &Shaper<'_>,
+    shaper: &mut Shaper<'_>,
     t: &Text<'_>,
     start: usize,
     end: usize,
@@ -958,9 +976,8 @@ fn word_points(
             let last = text[end..].trim().is_empty();
             if letters.chars().count() >= 5 && !capital && !last {
                 let mut off = s;
-                let syll: Vec<&str> = hypher::hyphenate_bounded(letters, lang, 2, 3).collect();
-                for part in syll.iter().take(syll.len().saturating_sub(1)) {
-                    off += part.len();
+                for &len in shaper.syllables(letters, lang).iter() {
+                    off += usize::from(len);
                     points.push((off, Point::Hyphen, 50.0));
                 }
             }

@@ -38,6 +38,8 @@ pub struct Options {
     /// Micro-typography for justified text: font expansion of up to ±2 % a line and
     /// punctuation protruding into the margins.
     pub microtype: bool,
+    /// Where highlighted code is kept between runs (`None`: made every time).
+    pub cache: Option<std::path::PathBuf>,
 }
 
 /// A page size by name (`A4`, `Letter`, `A5`, `B5`, `6x9`, `5x8`, `5.5x8.5`, `7x10`, the
@@ -155,6 +157,7 @@ impl Default for Options {
             discovery: crate::discover::Discovery::default(),
             families: Vec::new(),
             microtype: true,
+            cache: None,
         }
     }
 }
@@ -180,6 +183,7 @@ impl Options {
             leading: self.font_size * self.line_height,
             justify: self.justify,
             hyphenate: self.hyphenate,
+            cache: self.cache.clone(),
         }
     }
 

@@ -124,6 +124,7 @@ pub fn options(project: &mut Project, modified: i64, fonts: &crate::build::FontA
         }
     }
     project.parsed.diagnostics.extend(diags);
+    opts.cache = project.cache_dir.clone();
     PdfOptions {
         layout: opts,
         modified,

@@ -65,6 +65,8 @@ pub struct Geometry {
     pub leading: f32,
     pub justify: bool,
     pub hyphenate: bool,
+    /// Where highlighted code is kept between runs.
+    pub cache: Option<std::path::PathBuf>,
 }
 
 /// Block-level context: indent, width, decorations.
