@@ -264,22 +264,26 @@ impl Content {
 /// Put the subset's code of every glyph in its place: `codes(face, gid)` for each `<…>`
 /// string after the `/F<face>` that selects its font. Unknown glyphs become 0.
 pub fn renumber(stream: &mut [u8], codes: &dyn Fn(u16, u16) -> u16) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut face: u16 = 0;
     let mut i = 0;
-    while i < stream.len() {
+    while let Some(skip) = stream
+        .get(i..)
+        .and_then(|rest| rest.iter().position(|&b| matches!(b, b'/' | b'(' | b'<')))
+    {
+        i += skip;
         match stream[i] {
             b'/' if stream.get(i + 1) == Some(&b'F') => {
-                let digits = stream[i + 2..]
-                    .iter()
-                    .take_while(|b| b.is_ascii_digit())
-                    .count();
-                if digits > 0 {
-                    face = std::str::from_utf8(&stream[i + 2..i + 2 + digits])
-                        .ok()
-                        .and_then(|d| d.parse().ok())
-                        .unwrap_or(0);
+                let mut n: u32 = 0;
+                let mut j = i + 2;
+                while let Some(d) = stream.get(j).filter(|b| b.is_ascii_digit()) {
+                    n = n.saturating_mul(10).saturating_add(u32::from(d - b'0'));
+                    j += 1;
                 }
-                i += 2 + digits;
+                if j > i + 2 {
+                    face = u16::try_from(n).unwrap_or(0);
+                }
+                i = j;
             }
             b'(' => {
                 // A literal string (ActualText): skip it, escapes and all.
@@ -293,20 +297,30 @@ pub fn renumber(stream: &mut [u8], codes: &dyn Fn(u16, u16) -> u16) {
             b'<' => {
                 let start = i + 1;
                 let end = start + 4;
-                if let Some(hex) = stream.get(start..end)
-                    && let Some(gid) = std::str::from_utf8(hex)
-                        .ok()
-                        .and_then(|h| u16::from_str_radix(h, 16).ok())
-                {
-                    let mut code = Vec::with_capacity(6);
-                    hex4(&mut code, codes(face, gid));
-                    stream[start..end].copy_from_slice(&code[1..5]);
+                if let Some(gid) = stream.get(start..end).and_then(hex_u16) {
+                    let code = codes(face, gid);
+                    for (k, slot) in stream[start..end].iter_mut().enumerate() {
+                        *slot = HEX[usize::from((code >> (12 - 4 * k)) & 15)];
+                    }
                 }
                 i = end;
             }
             _ => i += 1,
         }
     }
+}
+
+/// Four hex digits as a number.
+fn hex_u16(digits: &[u8]) -> Option<u16> {
+    digits.iter().try_fold(0u16, |n, &d| {
+        let v = match d {
+            b'0'..=b'9' => d - b'0',
+            b'A'..=b'F' => d - b'A' + 10,
+            b'a'..=b'f' => d - b'a' + 10,
+            _ => return None,
+        };
+        Some((n << 4) | u16::from(v))
+    })
 }
 
 #[cfg(test)]
