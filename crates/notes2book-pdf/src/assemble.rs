@@ -1,7 +1,8 @@
-//! The written pages into one PDF: printpdf embeds the images, the fonts (subset to the
-//! glyphs the pages used, shown to it on one page made for that and then taken out), the
-//! colour-emoji pictures and the document information; our pages then join its document
-//! with their glyphs renumbered for the subsets and their links resolved.
+//! The written pages into one PDF file: printpdf embeds the images, the fonts (subset to
+//! the glyphs the pages used, shown to it on one page made for that and then taken out),
+//! the colour-emoji pictures and the document information; those objects are copied into
+//! the file, then our pages follow, a few dozen at a time, their glyphs renumbered for the
+//! subsets and their links resolved, then the structure tree and the rest ([`crate::finish`]).
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write as _;

@@ -1,15 +1,17 @@
-//! PDF backend: the book's frames in, PDF bytes out.
+//! PDF backend: the book's frames in, a PDF file out.
 //!
 //! The layout is the typesetting engine's ([`notes2book_typeset`]); this crate only writes.
 //! The body's pages come from the engine a batch at a time and are written at once
 //! ([`render`] into [`content`] streams, in parallel), so that a book's laid-out pages are
-//! never all in memory: what stays is each page's content stream (compressed when a book is
-//! big), its tags and its links. Then:
+//! never all in memory: what stays is each page's content stream (compressed, in a
+//! temporary file, when a book is big), its tags and its links. Then, through [`writer`],
+//! straight into the output, object by object:
 //! 1. printpdf embeds and subsets the fonts (for the glyphs the pages used), the images and
-//!    the document information ([`assemble`]);
-//! 2. the pages join its document, their glyphs renumbered for the subsets, their links
-//!    pointing where everything turned out to be;
-//! 3. [`finish`]: the outline, page labels, `/Lang`, the structure tree and metadata.
+//!    the document information, and its objects are copied ([`assemble`]);
+//! 2. the pages, their glyphs renumbered for the subsets, their links pointing where
+//!    everything turned out to be;
+//! 3. the structure tree ([`structure`]), then the page tree, outline, page labels,
+//!    `/Lang`, metadata and catalog ([`finish`]).
 
 pub mod assemble;
 pub mod content;
