@@ -300,7 +300,9 @@ pub enum Inline {
     /// Obsidian `==highlight==`.
     Highlight(Vec<Inline>),
     Code(String),
-    Link(Link),
+    /// Boxed: a link is big and rare beside text, and every inline is as big as the
+    /// biggest kind (128 bytes with the link inline, for each word run and line break).
+    Link(Box<Link>),
     Image {
         image: ImageId,
         alt: String,

@@ -293,7 +293,7 @@ fn render(
                 } else {
                     t.name.clone()
                 };
-                out.push(Inline::Link(Link {
+                out.push(Inline::Link(Box::new(Link {
                     dest: format!("#{}", item.key),
                     target: LinkTarget::Internal {
                         chapter: ChapterId(t.chapter as u32),
@@ -303,7 +303,7 @@ fn render(
                     title: None,
                     content: vec![Inline::Text(text)],
                     span,
-                }));
+                })));
                 // A section is found by its title in the contents; a number is not.
                 if let Some(template) = page.filter(|_| kind_of(&item.key) != Some("sec")) {
                     out.push(Inline::PageRef {

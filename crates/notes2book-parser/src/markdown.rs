@@ -1399,7 +1399,7 @@ impl<'a> Converter<'a> {
                     content: Vec::new(),
                     span: Some(span),
                 };
-                self.push_inline(Inline::Link(link), at);
+                self.push_inline(Inline::Link(Box::new(link)), at);
             }
             // A site's `{{% include "page" %}}` (Hugo's own docs): the page's text in place.
             "include" if sc.arg_or("path", 0).is_some_and(|p| !p.trim().is_empty()) => {
@@ -1459,7 +1459,7 @@ impl<'a> Converter<'a> {
                             content: vec![Inline::Text(label)],
                             span: Some(span),
                         };
-                        self.push_inline(Inline::Link(link), at);
+                        self.push_inline(Inline::Link(Box::new(link)), at);
                     }
                     None => self.out.diags.push(
                         Diagnostic::warning(
@@ -1591,7 +1591,7 @@ impl<'a> Converter<'a> {
             content: obsidian::highlights(inlines),
             span: Some(span),
         };
-        self.push_inline(Inline::Link(link), range.start);
+        self.push_inline(Inline::Link(Box::new(link)), range.start);
     }
 
     fn finish_image(
@@ -1625,7 +1625,7 @@ impl<'a> Converter<'a> {
                         content: inlines,
                         span: Some(span),
                     };
-                    self.push_inline(Inline::Link(link), range.start);
+                    self.push_inline(Inline::Link(Box::new(link)), range.start);
                 }
                 return;
             }
@@ -1807,6 +1807,8 @@ impl<'a> Converter<'a> {
             });
             return;
         }
+        let mut inlines = inlines;
+        compact(&mut inlines);
         self.push_block(Block::Paragraph {
             content: inlines,
             span: Some(span),
@@ -2106,6 +2108,22 @@ fn html_anchor(html: &str) -> Option<Inline> {
 }
 
 /// Bare `https://…`, `http://…` and `www.…` addresses become links, as in GFM and Hugo.
+/// A paragraph's inlines without the room their vectors and strings kept while they grew
+/// (text is appended a line at a time): a big vault's notes are held to the end.
+fn compact(inlines: &mut Vec<Inline>) {
+    inlines.shrink_to_fit();
+    for inline in inlines {
+        match inline {
+            Inline::Text(t) | Inline::Code(t) => t.shrink_to_fit(),
+            Inline::Emph(c) | Inline::Strong(c) | Inline::Strike(c) | Inline::Highlight(c) => {
+                compact(c)
+            }
+            Inline::Link(l) => compact(&mut l.content),
+            _ => {}
+        }
+    }
+}
+
 /// Text inside an inline HTML `<a href>…</a>` is already a link and stays as it is.
 fn autolink(inlines: Vec<Inline>) -> Vec<Inline> {
     let mut out = Vec::with_capacity(inlines.len());
@@ -2188,14 +2206,14 @@ fn split_urls(t: &str, out: &mut Vec<Inline>) {
         } else {
             url_text.to_owned()
         };
-        out.push(Inline::Link(Link {
+        out.push(Inline::Link(Box::new(Link {
             dest: url.clone(),
             target: LinkTarget::External { url },
             syntax: LinkSyntax::Autolink,
             title: None,
             content: vec![Inline::Text(url_text.to_owned())],
             span: None,
-        }));
+        })));
         rest = &tail[end..];
     }
     if !rest.is_empty() {

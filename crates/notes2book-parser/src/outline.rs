@@ -150,9 +150,10 @@ fn own_inlines(b: &mut Block) -> Vec<&mut Vec<Inline>> {
 fn name_links(inlines: &mut [Inline], titles: &[String]) {
     for i in inlines {
         match i {
-            Inline::Link(Link {
-                content, target, ..
-            }) => {
+            Inline::Link(link) => {
+                let Link {
+                    content, target, ..
+                } = &mut **link;
                 let visible = !plain_text(content).trim().is_empty()
                     || content
                         .iter()
@@ -226,7 +227,7 @@ mod tests {
         let mut b = vec![heading(3, " "), heading(3, "kept")];
         drop_empty_headings(&mut b);
         assert_eq!(b.len(), 1);
-        let mut inl = vec![Inline::Link(Link {
+        let mut inl = vec![Inline::Link(Box::new(Link {
             dest: "http://x.org/a".into(),
             target: LinkTarget::External {
                 url: "http://x.org/a".into(),
@@ -235,7 +236,7 @@ mod tests {
             title: None,
             content: vec![Inline::Text("\n".into())],
             span: None,
-        })];
+        }))];
         name_links(&mut inl, &[]);
         assert_eq!(plain_text(&inl), "http://x.org/a");
     }

@@ -32,10 +32,10 @@ pub fn inlines_mut(blocks: &mut [Block], f: &mut dyn FnMut(&mut Inline)) {
         Block::Figure(fig) => {
             inline_list_mut(&mut fig.caption, f);
             if let Some(link) = &mut fig.link {
-                let mut as_inline = Inline::Link(link.clone());
+                let mut as_inline = Inline::Link(Box::new(link.clone()));
                 f(&mut as_inline);
                 if let Inline::Link(l) = as_inline {
-                    *link = l;
+                    *link = *l;
                 }
             }
         }

@@ -291,14 +291,14 @@ fn inlines(children: &ElemChildren, cited: Cited<'_, '_>, out: &mut Vec<Inline>)
                 out.push(i);
             }
             ElemChild::Markup(m) => out.push(Inline::Text(m.clone())),
-            ElemChild::Link { text, url } => out.push(Inline::Link(Link {
+            ElemChild::Link { text, url } => out.push(Inline::Link(Box::new(Link {
                 dest: url.clone(),
                 target: LinkTarget::External { url: url.clone() },
                 syntax: LinkSyntax::Markdown,
                 title: None,
                 content: vec![Inline::Text(text.text.clone())],
                 span: None,
-            })),
+            }))),
             ElemChild::Transparent { .. } => {}
             ElemChild::Elem(e) => match (&e.meta, cited) {
                 (Some(ElemMeta::Entry(i)), Some((items, target))) if *i < items.len() => {
@@ -316,14 +316,14 @@ fn inlines(children: &ElemChildren, cited: Cited<'_, '_>, out: &mut Vec<Inline>)
                         .unwrap_or(content.len());
                     let rest = content.split_off(own);
                     if !content.is_empty() {
-                        out.push(Inline::Link(Link {
+                        out.push(Inline::Link(Box::new(Link {
                             dest: format!("#{}", item.key),
                             target: target(&item.key),
                             syntax: LinkSyntax::Markdown,
                             title: None,
                             content: merge_text(content),
                             span: None,
-                        }));
+                        })));
                     }
                     out.extend(rest);
                     if !item.suffix.is_empty() {

@@ -353,7 +353,7 @@ fn link_paragraph(target: &str, t: ChapterId, span: Option<Span>) -> Block {
         span,
     };
     Block::Paragraph {
-        content: vec![Inline::Link(link)],
+        content: vec![Inline::Link(Box::new(link))],
         span,
     }
 }
