@@ -80,7 +80,8 @@ pub struct Written {
 /// Raw content streams held beyond this are deflated as they are written and moved to a
 /// temporary file (a big book's pages would otherwise hold a few hundred megabytes until
 /// the end).
-pub const RAW_LIMIT: usize = 48 << 20;
+/// (16 MB is about 1,100 pages of a text book.)
+pub const RAW_LIMIT: usize = 16 << 20;
 
 /// The pages written so far and what they used.
 #[derive(Debug)]

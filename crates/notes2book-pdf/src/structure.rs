@@ -16,21 +16,33 @@ use crate::finish::text_string;
 use crate::tagging::{Event, Owner, PageTags, struct_type};
 use crate::writer::{Id, Out, reference};
 
-/// A kid of a structure element.
+/// A kid of a structure element. (Numbers are `u32`, and what few elements have is boxed
+/// apart: a big book's tree has hundreds of thousands of elements and kids.)
 #[derive(Debug, Clone, Copy)]
 enum Kid {
-    Elem(usize),
+    Elem(u32),
     /// Marked content: page index and MCID.
-    Mcid(usize, usize),
+    Mcid(u32, u32),
     /// A link annotation: page index and its place in the page's links.
-    Annot(usize, usize),
+    Annot(u32, u32),
+}
+
+/// `n` as a kid's number (a book never has four billion pages or elements).
+fn n32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 #[derive(Debug)]
 struct Elem {
     role: &'static str,
-    parent: Option<usize>,
+    parent: Option<u32>,
     kids: Vec<Kid>,
+    extra: Option<Box<Extra>>,
+}
+
+/// What only some elements have.
+#[derive(Debug, Default)]
+struct Extra {
     alt: Option<String>,
     lang: Option<String>,
     /// `/ID`, for notes.
@@ -64,13 +76,13 @@ impl Tree {
     fn add(&mut self, mut elem: Elem, parent: usize) -> usize {
         let i = self.elems.len();
         let first = elem.role == "Lbl";
-        elem.parent = Some(parent);
+        elem.parent = Some(n32(parent));
         self.elems.push(elem);
         let kids = &mut self.elems[parent].kids;
         if first {
-            kids.insert(0, Kid::Elem(i));
+            kids.insert(0, Kid::Elem(n32(i)));
         } else {
-            kids.push(Kid::Elem(i));
+            kids.push(Kid::Elem(n32(i)));
         }
         i
     }
@@ -90,18 +102,22 @@ impl Tree {
         if tag.kind == TagKind::ListLabel {
             // Beside the item's body, before it.
             if let Some(item) = self.elems[parent].parent {
-                parent = item;
+                parent = item as usize;
             }
         }
         let mut elem = Elem::new(role, None);
-        elem.alt = tag.alt.clone();
-        elem.lang = tag
-            .lang
-            .clone()
-            .filter(|l| !l.eq_ignore_ascii_case(&self.book_lang));
-        elem.header = tag.kind == TagKind::TableCell(true);
-        if tag.kind == TagKind::Footnote {
-            elem.id = Some(format!("note-{}", self.elems.len()));
+        let extra = Extra {
+            alt: tag.alt.clone(),
+            lang: tag
+                .lang
+                .clone()
+                .filter(|l| !l.eq_ignore_ascii_case(&self.book_lang)),
+            id: (tag.kind == TagKind::Footnote).then(|| format!("note-{}", self.elems.len())),
+            header: tag.kind == TagKind::TableCell(true),
+        };
+        let any = extra.alt.is_some() || extra.lang.is_some() || extra.id.is_some();
+        if any || extra.header {
+            elem.extra = Some(Box::new(extra));
         }
         let mut i = self.add(elem, parent);
         if tag.kind == TagKind::Chapter {
@@ -130,13 +146,20 @@ impl Elem {
     fn new(role: &'static str, parent: Option<usize>) -> Elem {
         Elem {
             role,
-            parent,
+            parent: parent.map(n32),
             kids: Vec::new(),
+            extra: None,
+        }
+    }
+
+    fn extra(&self) -> &Extra {
+        static NONE: Extra = Extra {
             alt: None,
             lang: None,
             id: None,
             header: false,
-        }
+        };
+        self.extra.as_deref().unwrap_or(&NONE)
     }
 }
 
@@ -144,14 +167,14 @@ impl Elem {
 #[derive(Debug)]
 pub struct Structure {
     tree: Tree,
-    owners: Vec<Vec<usize>>,
+    owners: Vec<Vec<u32>>,
 }
 
 impl Structure {
     /// The tree from the pages' tags, in page order.
     pub fn build(tags: &[PageTags], language: &str) -> Structure {
         let mut tree = Tree::new(language);
-        let mut owners: Vec<Vec<usize>> = vec![Vec::new(); tags.len()];
+        let mut owners: Vec<Vec<u32>> = vec![Vec::new(); tags.len()];
         for (p, page) in tags.iter().enumerate() {
             for event in &page.events {
                 match event {
@@ -164,14 +187,14 @@ impl Structure {
                             Owner::Link { parent, n } => tree.link(p, *n, Some(parent)),
                         };
                         let mcid = owners[p].len();
-                        tree.elems[i].kids.push(Kid::Mcid(p, mcid));
-                        owners[p].push(i);
+                        tree.elems[i].kids.push(Kid::Mcid(n32(p), n32(mcid)));
+                        owners[p].push(n32(i));
                     }
                 }
             }
             for (n, link) in page.links.iter().enumerate().filter(|(_, l)| l.written) {
                 let i = tree.link(p, n, link.parent.as_ref());
-                tree.elems[i].kids.push(Kid::Annot(p, n));
+                tree.elems[i].kids.push(Kid::Annot(n32(p), n32(n)));
             }
         }
         Structure { tree, owners }
@@ -191,9 +214,9 @@ impl Structure {
         let ids: Vec<Id> = (0..tree.elems.len()).map(|i| first + i as Id).collect();
         let mut notes: Vec<(String, Id)> = Vec::new();
         for (i, e) in tree.elems.iter().enumerate() {
-            let parent = e.parent.map_or(root_id, |p| ids[p]);
+            let parent = e.parent.map_or(root_id, |p| ids[p as usize]);
             let d = elem_dict(e, parent, pages, &ids, &annots.ids);
-            if let Some(id) = &e.id {
+            if let Some(id) = &e.extra().id {
                 notes.push((id.clone(), ids[i]));
             }
             file.dict(ids[i], &d);
@@ -201,7 +224,7 @@ impl Structure {
         notes.sort();
         let mut nums: Vec<Object> = Vec::with_capacity(2 * pages.len() + 2 * annots.keys.len());
         for (p, owners) in self.owners.iter().enumerate() {
-            let row = owners.iter().map(|&i| reference(ids[i])).collect();
+            let row = owners.iter().map(|&i| reference(ids[i as usize])).collect();
             nums.push(Object::Integer(p as i64));
             nums.push(Object::Array(row));
         }
@@ -244,7 +267,7 @@ fn elem_dict(
     annots: &HashMap<(usize, usize), Id>,
 ) -> Dictionary {
     let home = e.kids.iter().find_map(|k| match k {
-        Kid::Mcid(p, _) => Some(*p),
+        Kid::Mcid(p, _) => Some(*p as usize),
         _ => None,
     });
     let page_ref = |p: usize| pages.get(p).map_or(Object::Null, |id| reference(*id));
@@ -252,20 +275,20 @@ fn elem_dict(
         .kids
         .iter()
         .map(|k| match *k {
-            Kid::Elem(i) => reference(ids[i]),
-            Kid::Mcid(p, m) if Some(p) == home => Object::Integer(m as i64),
+            Kid::Elem(i) => reference(ids[i as usize]),
+            Kid::Mcid(p, m) if Some(p as usize) == home => Object::Integer(i64::from(m)),
             Kid::Mcid(p, m) => Object::Dictionary(Dictionary::from_iter(vec![
                 ("Type", Object::Name(b"MCR".to_vec())),
-                ("Pg", page_ref(p)),
-                ("MCID", Object::Integer(m as i64)),
+                ("Pg", page_ref(p as usize)),
+                ("MCID", Object::Integer(i64::from(m))),
             ])),
             Kid::Annot(p, n) => Object::Dictionary(Dictionary::from_iter(vec![
                 ("Type", Object::Name(b"OBJR".to_vec())),
-                ("Pg", page_ref(p)),
+                ("Pg", page_ref(p as usize)),
                 (
                     "Obj",
                     annots
-                        .get(&(p, n))
+                        .get(&(p as usize, n as usize))
                         .map_or(Object::Null, |id| reference(*id)),
                 ),
             ])),
@@ -279,16 +302,17 @@ fn elem_dict(
         d.set("Pg", page_ref(p));
     }
     d.set("K", Object::Array(kids));
-    if let Some(alt) = &e.alt {
+    let extra = e.extra();
+    if let Some(alt) = &extra.alt {
         d.set("Alt", text_string(alt));
     }
-    if let Some(lang) = &e.lang {
+    if let Some(lang) = &extra.lang {
         d.set("Lang", text_string(lang));
     }
-    if let Some(id) = &e.id {
+    if let Some(id) = &extra.id {
         d.set("ID", Object::string_literal(id.as_str()));
     }
-    if e.header {
+    if extra.header {
         d.set(
             "A",
             Object::Dictionary(Dictionary::from_iter(vec![
