@@ -157,26 +157,36 @@ fn stage_epub(
     Ok((tmp, diagnostics))
 }
 
+/// The PDF written to a temporary file, and what making it said.
+struct StagedPdf {
+    diagnostics: Vec<Diagnostic>,
+    /// Where each body page begins, for the EPUB's page list.
+    page_starts: Vec<notes2book_model::PageStart>,
+    /// `None` when the PDF could not be put together (an error diagnostic says why).
+    file: std::io::Result<Option<tempfile::NamedTempFile>>,
+}
+
 /// The PDF laid out and written straight into a temporary file beside `path` (a big book
-/// is never whole in memory); the file is `None` when the PDF could not be put together
-/// (an error diagnostic says why).
+/// is never whole in memory).
 fn stage_pdf(
     path: &Path,
     book: &notes2book_model::Book,
     assets: &notes2book_assets::Assets,
     opts: &notes2book_pdf::PdfOptions,
-) -> (
-    Vec<Diagnostic>,
-    Vec<notes2book_model::PageStart>,
-    std::io::Result<Option<tempfile::NamedTempFile>>,
-) {
+) -> StagedPdf {
     let tmp = match new_temp(path) {
         Ok(t) => t,
-        Err(e) => return (Vec::new(), Vec::new(), Err(e)),
+        Err(e) => {
+            return StagedPdf {
+                diagnostics: Vec::new(),
+                page_starts: Vec::new(),
+                file: Err(e),
+            };
+        }
     };
     let mut out = std::io::BufWriter::with_capacity(1 << 20, tmp.as_file());
     let (report, written) = notes2book_pdf::write(book, assets, opts, &mut out);
-    let staged = written
+    let file = written
         .and_then(|()| out.into_inner().map_err(|e| e.into_error()).map(drop))
         .and_then(|()| {
             let failed = report.diagnostics.iter().any(|d| d.code == "pdf-failed");
@@ -185,7 +195,11 @@ fn stage_pdf(
             }
             seal(&tmp).map(|()| Some(tmp))
         });
-    (report.diagnostics, report.page_starts, staged)
+    StagedPdf {
+        diagnostics: report.diagnostics,
+        page_starts: report.page_starts,
+        file,
+    }
 }
 
 /// Kobo's kepub of the staged EPUB, staged beside it.
@@ -376,8 +390,8 @@ pub fn build(
     }
     let book = &project.parsed.book;
     let epub = epub_opts.map(|mut o| {
-        if let Some((_, page_starts, _)) = &mut pdf {
-            o.pages = std::mem::take(page_starts);
+        if let Some(p) = &mut pdf {
+            o.pages = std::mem::take(&mut p.page_starts);
             o.page_source = Some(format!("the PDF edition ({name}.pdf)"));
         }
         stage_epub(&epub_path, book, &assets, &o)
@@ -405,10 +419,10 @@ pub fn build(
         None => {}
     }
     let t = std::time::Instant::now();
-    if let Some((diagnostics, _, written)) = pdf {
-        project.parsed.diagnostics.extend(diagnostics);
+    if let Some(p) = pdf {
+        project.parsed.diagnostics.extend(p.diagnostics);
         if failed.is_none() && !blocked(project, strict) {
-            match written {
+            match p.file {
                 Ok(Some(tmp)) => staged.push((pdf_path, tmp)),
                 Ok(None) => {}
                 Err(e) => failed = Some((pdf_path, e)),
