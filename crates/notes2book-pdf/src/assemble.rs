@@ -129,12 +129,11 @@ pub struct Parts<'a> {
     pub body: crate::Pages,
     pub anchors: &'a Anchors,
     pub modified: i64,
-    pub page_height: f32,
 }
 
 /// The PDF, written to `out`.
 pub fn assemble(
-    mut a: Assembler,
+    a: Assembler,
     parts: Parts<'_>,
     finish: &crate::finish::Finish<'_>,
     out: &mut dyn std::io::Write,
@@ -148,72 +147,36 @@ pub fn assemble(
         body,
         anchors,
         modified,
-        page_height,
     } = parts;
     let mut glyphs = front.glyphs.clone();
     glyphs.extend(&body.glyphs);
     let mut pictures = front.pictures.clone();
     pictures.extend(&body.pictures);
-    let font_ids = add_fonts(&mut a.doc, fonts, diagnostics);
-    a.xobjects
-        .extend(crate::render::add_emoji(&mut a.doc, fonts, &pictures));
-    // The page that shows printpdf every glyph used, once, in order.
-    let mut ops = vec![Op::StartTextSection];
-    let mut shown: Vec<(String, Vec<u16>)> = Vec::new();
-    for (face, gids) in by_face(&glyphs) {
-        let Some(font) = font_ids.get(usize::from(face)).cloned().flatten() else {
-            continue;
-        };
-        ops.push(Op::SetFont {
-            font: PdfFontHandle::External(font.clone()),
-            size: Pt(10.0),
-        });
-        let cps = gids
-            .iter()
-            .map(|&gid| Codepoint {
-                gid,
-                offset: 0.0,
-                cid: canonical.get(&(FaceId(face), gid)).cloned(),
-            })
-            .collect();
-        ops.push(Op::ShowText {
-            items: vec![TextItem::GlyphIds(cps)],
-        });
-        shown.push((font.0.clone(), gids));
-    }
-    ops.push(Op::EndTextSection);
-    a.doc
-        .with_pages(vec![PdfPage::new(Mm(10.0), Mm(10.0), ops)]);
-    set_info(&mut a.doc, book, modified);
-    let save = PdfSaveOptions {
-        optimize: false,
-        subset_fonts: true,
-        secure: true,
-        image_optimization: None,
+    let used = Used {
+        book,
+        fonts,
+        canonical,
+        glyphs: &glyphs,
+        pictures: &pictures,
+        modified,
     };
-    let mut warnings = Vec::new();
-    let mut lo = a.doc.to_lopdf_document(&save, &mut warnings);
-    drop(a.doc);
-    let names: HashMap<String, u16> = font_ids
-        .iter()
-        .enumerate()
-        .filter_map(|(i, f)| f.as_ref().map(|f| (f.0.clone(), i as u16)))
-        .collect();
-    let Some((codes, resources)) = take_glyph_page(&mut lo, &shown, &names) else {
+    let Some(res) = resource_document(a, &used, finish, diagnostics) else {
         diagnostics.push(failed("the fonts' glyph codes could not be read back"));
         return Ok(());
     };
-    rename_resources(&mut lo, &resources, &font_ids, &a.xobjects);
-    stable_font_names(&mut lo, &resources, fonts, &glyphs);
-    crate::finish::fix_info(&mut lo, finish);
-    crate::finish::compress(&mut lo);
-    let renumber = Renumber::new(&codes);
     let mut file = Out::new(out);
     let resources_id = file.reserve();
-    let info = lo.trailer.get(b"Info").and_then(Object::as_reference).ok();
-    let map = copy_objects(&mut file, lo, &resources, info);
+    let info = res
+        .doc
+        .trailer
+        .get(b"Info")
+        .and_then(Object::as_reference)
+        .ok();
+    let map = copy_objects(&mut file, res.doc, &res.resources, info);
     let mapped = |id: ObjectId| map.get(&id).copied().unwrap_or(0);
-    file.object(resources_id, |b| writer::dictionary(b, &resources, &mapped));
+    file.object(resources_id, |b| {
+        writer::dictionary(b, &res.resources, &mapped)
+    });
     let mut pages = [front, body];
     let tags: Vec<PageTags> = pages
         .iter_mut()
@@ -227,25 +190,13 @@ pub fn assemble(
     let ctx = PageContext {
         anchors,
         page_ids: &page_ids,
-        page_height,
+        page_height: finish.page_height,
         resources_id,
         pages_id,
         structure: &structure,
         tags: &tags,
     };
-    let mut annots = Annots::new(tags.len());
-    let mut p = 0;
-    for part in &mut pages {
-        let crate::Pages { pages, spill, .. } = part;
-        for chunk in pages.chunks_mut(PAGES_AT_ONCE) {
-            let streams = finish_streams(chunk, spill, &renumber)?;
-            for (w, stream) in chunk.iter().zip(streams) {
-                write_page(&mut file, &ctx, p, w, &stream, &mut annots);
-                p += 1;
-            }
-        }
-    }
-    drop(pages);
+    let annots = write_pages(&mut file, &ctx, pages, &Renumber::new(&res.codes))?;
     let mut catalog = crate::finish::Catalog {
         pages: pages_id,
         ..Default::default()
@@ -263,6 +214,117 @@ pub fn assemble(
         diagnostics.push(failed("an object of the file was never written"));
     }
     file.finish(&trailer)
+}
+
+/// What the pages used, for the fonts and pictures to embed.
+struct Used<'a> {
+    book: &'a Book,
+    fonts: &'a FontSet,
+    canonical: &'a crate::render::Canonical,
+    glyphs: &'a std::collections::BTreeSet<(u16, u16)>,
+    pictures: &'a std::collections::BTreeSet<(u16, u16)>,
+    modified: i64,
+}
+
+/// printpdf's document of what the pages use: the fonts subset, the pictures, the
+/// document information; with each glyph's code in its subset and the resources the
+/// pages name.
+struct Resources {
+    doc: lopdf::Document,
+    codes: Codes,
+    resources: Dictionary,
+}
+
+/// The fonts, images and emoji embedded by printpdf (the fonts shown every glyph used on
+/// one page, which is then taken out); `None` if the glyph codes cannot be read back.
+fn resource_document(
+    mut a: Assembler,
+    used: &Used<'_>,
+    finish: &crate::finish::Finish<'_>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Resources> {
+    let fonts = used.fonts;
+    let font_ids = add_fonts(&mut a.doc, fonts, diagnostics);
+    a.xobjects
+        .extend(crate::render::add_emoji(&mut a.doc, fonts, used.pictures));
+    // The page that shows printpdf every glyph used, once, in order.
+    let mut ops = vec![Op::StartTextSection];
+    let mut shown: Vec<(String, Vec<u16>)> = Vec::new();
+    for (face, gids) in by_face(used.glyphs) {
+        let Some(font) = font_ids.get(usize::from(face)).cloned().flatten() else {
+            continue;
+        };
+        ops.push(Op::SetFont {
+            font: PdfFontHandle::External(font.clone()),
+            size: Pt(10.0),
+        });
+        let cps = gids
+            .iter()
+            .map(|&gid| Codepoint {
+                gid,
+                offset: 0.0,
+                cid: used.canonical.get(&(FaceId(face), gid)).cloned(),
+            })
+            .collect();
+        ops.push(Op::ShowText {
+            items: vec![TextItem::GlyphIds(cps)],
+        });
+        shown.push((font.0.clone(), gids));
+    }
+    ops.push(Op::EndTextSection);
+    a.doc
+        .with_pages(vec![PdfPage::new(Mm(10.0), Mm(10.0), ops)]);
+    set_info(&mut a.doc, used.book, used.modified);
+    let save = PdfSaveOptions {
+        optimize: false,
+        subset_fonts: true,
+        secure: true,
+        image_optimization: None,
+    };
+    let mut warnings = Vec::new();
+    let mut doc = a.doc.to_lopdf_document(&save, &mut warnings);
+    let names: HashMap<String, u16> = font_ids
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| f.as_ref().map(|f| (f.0.clone(), i as u16)))
+        .collect();
+    let (codes, resources) = take_glyph_page(&mut doc, &shown, &names)?;
+    rename_resources(&mut doc, &resources, &font_ids, &a.xobjects);
+    stable_font_names(&mut doc, &resources, fonts, used.glyphs);
+    crate::finish::fix_info(&mut doc, finish);
+    crate::finish::compress(&mut doc);
+    Some(Resources {
+        doc,
+        codes,
+        resources,
+    })
+}
+
+/// Every page: its stream made ready with the others of its chunk, then written with its
+/// annotations; the annotations written, for the structure tree.
+fn write_pages(
+    file: &mut Out<'_>,
+    ctx: &PageContext<'_>,
+    parts: [crate::Pages; 2],
+    renumber: &Renumber,
+) -> std::io::Result<Annots> {
+    let mut annots = Annots::new(ctx.page_ids.len());
+    let mut p = 0;
+    for part in parts {
+        let crate::Pages {
+            mut pages,
+            mut spill,
+            ..
+        } = part;
+        for chunk in pages.chunks_mut(PAGES_AT_ONCE) {
+            let streams = finish_streams(chunk, &mut spill, renumber)?;
+            for (w, stream) in chunk.iter().zip(streams) {
+                write_page(file, ctx, p, w, &stream, &mut annots);
+                p += 1;
+            }
+        }
+    }
+    Ok(annots)
 }
 
 /// Pages whose streams are made ready at once (in parallel), then written.
@@ -297,13 +359,21 @@ impl Renumber {
     }
 }
 
+/// A page's content stream as it goes into the file.
+struct PageStream {
+    bytes: Vec<u8>,
+    deflated: bool,
+}
+
 /// The pages' content streams as they go into the file: back from wherever they were
-/// kept, glyphs renumbered, compressed (in parallel).
+/// kept, glyphs renumbered, compressed (in parallel). A kept stream that cannot be read
+/// back is an error, never a blank page.
 fn finish_streams(
     chunk: &mut [Written],
     spill: &mut crate::spill::Spill,
     renumber: &Renumber,
-) -> std::io::Result<Vec<Vec<u8>>> {
+) -> std::io::Result<Vec<PageStream>> {
+    // Read from the file one after the other; the rest in parallel.
     let mut kept = Vec::with_capacity(chunk.len());
     for w in chunk.iter_mut() {
         let stored = std::mem::replace(&mut w.content, Stored::Raw(Vec::new()));
@@ -313,22 +383,35 @@ fn finish_streams(
         });
     }
     let code = |face, gid| renumber.code(face, gid);
-    Ok(kept
-        .into_par_iter()
+    kept.into_par_iter()
         .map_init(
             || flate2::Compress::new(flate2::Compression::new(CONTENT_LEVEL), true),
             |c, stored| {
-                let mut raw = match stored {
-                    Stored::Raw(r) => r,
-                    Stored::Packed(p) => inflate(&p).unwrap_or_default(),
+                let raw = match stored {
+                    Stored::Raw(r) => Some(r),
+                    Stored::Packed(p) => inflate(&p),
                     // Read back above.
-                    Stored::Spilled { .. } => Vec::new(),
+                    Stored::Spilled { .. } => None,
                 };
+                let mut raw = raw.ok_or_else(|| {
+                    std::io::Error::other(
+                        "a page's content kept for the end could not be read back",
+                    )
+                })?;
                 crate::content::renumber(&mut raw, &code);
-                deflate_with(c, &raw).unwrap_or(raw)
+                Ok(match deflate_with(c, &raw) {
+                    Some(bytes) => PageStream {
+                        bytes,
+                        deflated: true,
+                    },
+                    None => PageStream {
+                        bytes: raw,
+                        deflated: false,
+                    },
+                })
             },
         )
-        .collect())
+        .collect()
 }
 /// What writing a page needs besides the page.
 struct PageContext<'a> {
@@ -348,12 +431,15 @@ fn write_page(
     ctx: &PageContext<'_>,
     p: usize,
     w: &Written,
-    stream: &[u8],
+    stream: &PageStream,
     annots: &mut Annots,
 ) {
     let contents = file.reserve();
-    let dict = Dictionary::from_iter(vec![("Filter", Object::Name(b"FlateDecode".to_vec()))]);
-    file.stream(contents, &dict, stream);
+    let mut dict = Dictionary::new();
+    if stream.deflated {
+        dict.set("Filter", Object::Name(b"FlateDecode".to_vec()));
+    }
+    file.stream(contents, &dict, &stream.bytes);
     // The page's k-th annotation is its k-th written link.
     let written: Vec<usize> = ctx.tags.get(p).map_or_else(Vec::new, |t| {
         t.links

@@ -234,7 +234,6 @@ pub fn write(
             body,
             anchors: &set.anchors,
             modified: options.modified,
-            page_height: layout.page_size.1,
         },
         &finish::Finish {
             outline: &set.outline,
@@ -242,7 +241,7 @@ pub fn write(
             language: &book.metadata.language,
             title: &book.metadata.title,
             authors: &book.metadata.authors,
-            page_height: layout.page_size.1,
+            page_height,
         },
         out,
         &mut diagnostics,

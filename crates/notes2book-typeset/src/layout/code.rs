@@ -152,6 +152,9 @@ fn highlight(lang: Option<&str>, code: &str, cache: Option<&std::path::Path>) ->
     let (Some(syntax), Some(theme)) = (syntax, theme()) else {
         return code.split('\n').map(plain).collect();
     };
+    if cache.is_none() {
+        return highlight_with(syntax, theme, code);
+    }
     let mut key = syntax.name.as_bytes().to_vec();
     key.push(0);
     key.extend_from_slice(code.as_bytes());
