@@ -299,5 +299,17 @@ mod tests {
         assert_eq!(stored, 1);
         let second = highlight(Some("sql"), code, Some(dir.path()));
         assert_eq!(first, second);
+        // What the cache holds is what comes back: store other lines under the same key.
+        let _ = std::fs::remove_dir_all(dir.path().join("code-pdf"));
+        let name = syntaxes()
+            .find_syntax_by_token("sql")
+            .map(|s| s.name.clone())
+            .expect("SQL is known");
+        let key = [name.as_bytes(), b"\0", code.as_bytes()].concat();
+        let planted: Vec<Line> = vec![vec![("planted".to_string(), rgb([200, 10, 10]), true)]];
+        notes2book_assets::cached_blob(Some(dir.path()), "code-pdf", &key, || {
+            Some(encode(&planted))
+        });
+        assert_eq!(highlight(Some("sql"), code, Some(dir.path())), planted);
     }
 }
